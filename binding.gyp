@@ -1,0 +1,22 @@
+{
+  "targets": [
+    {
+      "target_name": "forktop",
+      "sources": [
+        "native/binding.cc",
+        "native/batch_channel.cc",
+        "native/event_js.cc",
+        "native/proc_info.cc",
+        "native/netlink_reader.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
+    }
+  ]
+}

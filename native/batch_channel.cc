@@ -1,0 +1,84 @@
+#include "batch_channel.h"
+
+#include "event_js.h"
+
+namespace forktop {
+
+BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
+                           size_t maxPending)
+    : maxPending_(maxPending), wallOffsetNs_(wallClockOffsetNs()) {
+  onDone_ = Napi::Persistent(onDone);
+  tsfn_ = Napi::ThreadSafeFunction::New(
+      env, onMessage, "forktop-batch", 0, 1, this, [](Napi::Env, BatchChannel* self) {
+        // JS thread, after the last queued batch ran.
+        Napi::Function done = self->onDone_.Value();
+        self->onDone_.Reset();
+        done.Call({});
+      });
+}
+
+void BatchChannel::push(Event&& ev) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (pending_.size() >= maxPending_) {
+    dropped_++;
+    lastTs_ = ev.ts;
+    return;
+  }
+  pending_.push_back(std::move(ev));
+}
+
+void BatchChannel::flush() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (inFlight_ || (pending_.empty() && dropped_ == 0)) return;
+    inFlight_ = true;
+  }
+  tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function fn) { deliver(env, fn); });
+}
+
+void BatchChannel::ready() {
+  flush();  // events that came before the acknowledgement go first
+  tsfn_.NonBlockingCall(
+      [](Napi::Env env, Napi::Function fn) { fn.Call({Napi::String::New(env, "ready")}); });
+}
+
+void BatchChannel::fail(const std::string& code, const std::string& message) {
+  flush();
+  tsfn_.NonBlockingCall([code, message](Napi::Env env, Napi::Function fn) {
+    fn.Call({Napi::String::New(env, "error"), Napi::String::New(env, code),
+             Napi::String::New(env, message)});
+  });
+}
+
+void BatchChannel::release() {
+  flush();
+  tsfn_.Release();
+}
+
+// JS thread.
+void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
+  std::vector<Event> batch;
+  uint64_t dropped;
+  uint64_t lastTs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(pending_);
+    dropped = dropped_;
+    lastTs = lastTs_;
+    dropped_ = 0;
+    inFlight_ = false;
+  }
+  if (dropped > 0) {
+    Event lost;
+    lost.type = EventType::Lost;
+    lost.ts = lastTs;
+    lost.count = dropped;
+    lost.lostSource = "queue";
+    batch.push_back(std::move(lost));
+  }
+  if (batch.empty()) return;
+  Napi::HandleScope scope(env);
+  onMessage.Call({Napi::String::New(env, "batch"), eventsToJs(env, batch, wallOffsetNs_)});
+}
+
+}  // namespace forktop

@@ -1,0 +1,47 @@
+// Hands events from a reader thread to JS, one call per batch, never one per event.
+//
+// Reader thread: push() events, then flush() after each wakeup. At most one JS call is
+// in flight; whatever accumulates meanwhile goes in the next one, so batches grow when JS
+// is slow. The pending queue is bounded: past the cap, events are dropped and counted, and
+// the count reaches JS as a `lost` event (source "queue"), so no loss is silent.
+#pragma once
+
+#include <napi.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "event.h"
+
+namespace forktop {
+
+class BatchChannel {
+ public:
+  // onMessage("batch", events) per batch; onMessage("ready") once the kernel accepted the
+  // subscription; onMessage("error", code, message) when the reader fails and stops.
+  // onDone() once the reader has released the channel and every message was delivered.
+  BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone, size_t maxPending);
+
+  // Reader thread.
+  void push(Event&& ev);
+  void flush();
+  void ready();
+  void fail(const std::string& code, const std::string& message);
+  void release();  // last call from the reader thread
+
+ private:
+  void deliver(Napi::Env env, Napi::Function onMessage);
+
+  std::mutex mu_;
+  std::vector<Event> pending_;
+  uint64_t dropped_ = 0;
+  uint64_t lastTs_ = 0;
+  bool inFlight_ = false;
+  size_t maxPending_;
+  int64_t wallOffsetNs_;
+  Napi::ThreadSafeFunction tsfn_;
+  Napi::FunctionReference onDone_;
+};
+
+}  // namespace forktop

@@ -1,0 +1,189 @@
+#include "event_js.h"
+
+#include <time.h>
+
+#include <cstdio>
+
+namespace forktop {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
+size_t utf8SequenceLength(const unsigned char* s, size_t i, size_t n, char32_t* cp) {
+  unsigned char c = s[i];
+  size_t len;
+  char32_t min;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  } else if ((c & 0xE0) == 0xC0) {
+    len = 2, min = 0x80, *cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3, min = 0x800, *cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4, min = 0x10000, *cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > n) return 0;
+  for (size_t k = 1; k < len; k++) {
+    if ((s[i + k] & 0xC0) != 0x80) return 0;
+    *cp = (*cp << 6) | (s[i + k] & 0x3F);
+  }
+  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+const char* typeName(EventType t) {
+  switch (t) {
+    case EventType::Fork: return "fork";
+    case EventType::Exec: return "exec";
+    case EventType::Exit: return "exit";
+    case EventType::Comm: return "comm";
+    case EventType::Uid: return "uid";
+    case EventType::Gid: return "gid";
+    case EventType::Sid: return "sid";
+    case EventType::Ptrace: return "ptrace";
+    case EventType::Coredump: return "coredump";
+    case EventType::Lost: return "lost";
+    case EventType::Snapshot: return "snapshot";
+  }
+  return "unknown";
+}
+
+template <typename T>
+Napi::Value optionalNumber(Napi::Env env, const std::optional<T>& v) {
+  return v ? Napi::Value(Napi::Number::New(env, double(*v))) : env.Null();
+}
+
+Napi::Value optionalString(Napi::Env env, const std::optional<std::string>& v) {
+  return v ? Napi::Value(bytesToJs(env, *v)) : env.Null();
+}
+
+// "2026-11-23T15:22:57.101234Z"
+std::string isoTime(uint64_t monotonicNs, int64_t wallOffsetNs) {
+  int64_t wall = int64_t(monotonicNs) + wallOffsetNs;
+  time_t secs = time_t(wall / 1000000000);
+  long micros = long((wall % 1000000000) / 1000);
+  tm t{};
+  gmtime_r(&secs, &t);
+  char buf[64];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", t.tm_year + 1900, t.tm_mon + 1,
+           t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros);
+  return buf;
+}
+
+void setProcInfo(Napi::Env env, Napi::Object o, const ProcInfo& info, int64_t wallOffsetNs) {
+  if (info.argv) {
+    Napi::Array argv = Napi::Array::New(env, info.argv->size());
+    for (uint32_t i = 0; i < info.argv->size(); i++) argv.Set(i, bytesToJs(env, (*info.argv)[i]));
+    o.Set("argv", argv);
+  } else {
+    o.Set("argv", env.Null());
+  }
+  o.Set("argv_source", info.argvSource ? Napi::Value(Napi::String::New(env, info.argvSource))
+                                       : env.Null());
+  o.Set("comm", optionalString(env, info.comm));
+  o.Set("exe", optionalString(env, info.exe));
+  o.Set("cwd", optionalString(env, info.cwd));
+  o.Set("uid", optionalNumber(env, info.uid));
+  o.Set("cgroup", optionalString(env, info.cgroup));
+  o.Set("start_ts", optionalNumber(env, info.startNs));
+  o.Set("start", info.startNs ? Napi::Value(Napi::String::New(env, isoTime(*info.startNs, wallOffsetNs)))
+                              : env.Null());
+}
+
+Napi::Object eventToJs(Napi::Env env, const Event& ev, int64_t wallOffsetNs) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("type", typeName(ev.type));
+  o.Set("time", isoTime(ev.ts, wallOffsetNs));
+  o.Set("ts", Napi::Number::New(env, double(ev.ts)));
+  if (ev.type != EventType::Lost) o.Set("pid", ev.pid);
+  switch (ev.type) {
+    case EventType::Fork:
+      o.Set("ppid", ev.ppid);
+      break;
+    case EventType::Exec:
+      o.Set("ppid", optionalNumber(env, ev.info.ppid));
+      setProcInfo(env, o, ev.info, wallOffsetNs);
+      o.Set("ret", 0);
+      break;
+    case EventType::Snapshot:
+      o.Set("ppid", ev.ppid);
+      setProcInfo(env, o, ev.info, wallOffsetNs);
+      break;
+    case EventType::Exit:
+      o.Set("ppid", ev.ppid);
+      o.Set("code", ev.code);
+      o.Set("signal", ev.signal);
+      o.Set("core", ev.core);
+      break;
+    case EventType::Comm:
+      o.Set("comm", bytesToJs(env, ev.comm));
+      break;
+    case EventType::Uid:
+      o.Set("ruid", ev.rid);
+      o.Set("euid", ev.eid);
+      break;
+    case EventType::Gid:
+      o.Set("rgid", ev.rid);
+      o.Set("egid", ev.eid);
+      break;
+    case EventType::Ptrace:
+      o.Set("tracer", ev.tracer);
+      break;
+    case EventType::Coredump:
+      o.Set("ppid", ev.ppid);
+      break;
+    case EventType::Lost:
+      o.Set("count", Napi::Number::New(env, double(ev.count)));
+      o.Set("source", ev.lostSource ? ev.lostSource : "kernel");
+      break;
+    case EventType::Sid:
+      break;
+  }
+  return o;
+}
+
+}  // namespace
+
+Napi::Value bytesToJs(Napi::Env env, const std::string& bytes) {
+  std::u16string out;
+  out.reserve(bytes.size());
+  const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t n = bytes.size();
+  for (size_t i = 0; i < n;) {
+    char32_t cp;
+    size_t len = utf8SequenceLength(s, i, n, &cp);
+    if (len == 0) {
+      out.push_back(char16_t(0xDC00 + s[i]));
+      i++;
+      continue;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(char16_t(0xD800 + (cp >> 10)));
+      out.push_back(char16_t(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(char16_t(cp));
+    }
+    i += len;
+  }
+  return Napi::String::New(env, out);  // as a Value: Set() would re-encode a String as UTF-8
+}
+
+int64_t wallClockOffsetNs() {
+  timespec real{}, mono{};
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  return (int64_t(real.tv_sec) - int64_t(mono.tv_sec)) * 1000000000 +
+         (int64_t(real.tv_nsec) - int64_t(mono.tv_nsec));
+}
+
+Napi::Array eventsToJs(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs) {
+  Napi::Array arr = Napi::Array::New(env, events.size());
+  for (uint32_t i = 0; i < events.size(); i++) arr.Set(i, eventToJs(env, events[i], wallOffsetNs));
+  return arr;
+}
+
+}  // namespace forktop

@@ -1,0 +1,77 @@
+// The kernel's proc connector: a NETLINK_CONNECTOR socket in the CN_IDX_PROC group.
+//
+// Threads: the constructor and stop() run on the JS thread; everything else on the
+// reader thread, which polls the socket and an eventfd (the stop signal), decodes each
+// message, reads /proc for execs on the spot, and hands batches to the BatchChannel.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batch_channel.h"
+#include "proc_info.h"
+
+struct proc_event;
+
+namespace forktop {
+
+// A failed syscall: which call, and errno, so JS can tell EPERM from the rest.
+struct SysError : std::runtime_error {
+  SysError(const std::string& call, int err);
+  int err;
+};
+
+struct NetlinkOptions {
+  int receiveBufferBytes = 64 * 1024 * 1024;
+  bool snapshot = true;  // emit one snapshot event per existing process first
+};
+
+struct NetlinkStats {
+  std::atomic<uint64_t> messages{0};
+  std::atomic<uint64_t> threadForks{0};
+  std::atomic<uint64_t> threadExits{0};
+  std::atomic<uint64_t> enobufs{0};
+  std::atomic<uint64_t> seqGaps{0};
+  int receiveBufferBytes = 0;  // what the kernel granted
+};
+
+class NetlinkReader {
+ public:
+  explicit NetlinkReader(const NetlinkOptions& options);  // opens and subscribes; throws SysError
+  ~NetlinkReader();
+
+  void start(std::unique_ptr<BatchChannel> channel);
+  void stop();  // unsubscribes, joins the thread; the channel delivers what is left
+  const NetlinkStats& stats() const { return stats_; }
+
+ private:
+  void run();
+  void drain();
+  void flushWithGaps();
+  void decode(const proc_event& ev, uint32_t seq);
+  void acknowledged(uint32_t err);
+  void fail(const SysError& e);
+  void trackSequence(uint32_t cpu, uint32_t seq);
+  void sendControl(int op);
+
+  NetlinkOptions options_;
+  int sock_ = -1;
+  int wakeFd_ = -1;
+  std::thread thread_;
+  std::unique_ptr<BatchChannel> channel_;
+  StartClock clock_;
+  std::vector<int64_t> lastSeq_;  // per CPU; -1 until the first message
+  uint64_t gapSinceFlush_ = 0;
+  uint64_t lastTs_ = 0;
+  uint32_t listenNonce_;
+  bool subscribed_ = false;  // the kernel acknowledged PROC_CN_MCAST_LISTEN
+  bool failed_ = false;
+  NetlinkStats stats_;
+};
+
+}  // namespace forktop

@@ -1,0 +1,30 @@
+// Reading /proc for one process, and listing all of them. Called on the reader
+// thread right when an exec is decoded, so argv is read before the process can vanish.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "event.h"
+
+namespace forktop {
+
+// Maps /proc/PID/stat start times (ticks since boot, CLOCK_BOOTTIME) to CLOCK_MONOTONIC ns.
+class StartClock {
+ public:
+  StartClock();
+  uint64_t ticksToMonotonicNs(uint64_t ticks) const;
+
+ private:
+  uint64_t nsPerTick_;
+  int64_t bootMinusMonoNs_;
+};
+
+// argv first (it vanishes first), then the rest. Fields that can't be read stay empty.
+ProcInfo readProcInfo(pid_t pid, const StartClock& clock);
+
+// Every process (tgid) in /proc right now, as snapshot events.
+std::vector<Event> scanProcesses(const StartClock& clock);
+
+}  // namespace forktop

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// forktop's command line: flags, then wiring a source to an output.
+import meow from 'meow';
+import { NdjsonWriter } from './output/ndjson-writer.js';
+import { exitCleanlyOn } from './lifecycle.js';
+import { createSource, isSourceName, SOURCE_NAMES } from './sources/select.js';
+import { SourceUnavailableError } from './sources/source.js';
+
+const USAGE_ERROR = 2;
+
+const cli = meow(
+  `
+  Usage
+    $ sudo forktop [options]
+
+  Options
+    --json                 Print every event as one JSON object per line (NDJSON) to stdout
+    --source NAME          Event source: ${SOURCE_NAMES.join(', ')} (default auto)
+    --receive-buffer BYTES Kernel receive buffer for the proc connector (default 64 MiB)
+    --version              Print the version
+    --help                 This text
+
+  Examples
+    $ sudo forktop --json
+    $ sudo forktop --json | grep '"exec"'
+`,
+  {
+    importMeta: import.meta,
+    allowUnknownFlags: false,
+    flags: {
+      json: { type: 'boolean', default: false },
+      source: { type: 'string', default: 'auto' },
+      receiveBuffer: { type: 'string' },
+    },
+  },
+);
+
+function fail(message: string, code = USAGE_ERROR): never {
+  process.stderr.write(`forktop: ${message}\n`);
+  process.exit(code);
+}
+
+function parseBytes(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)([kKmM]?)$/.exec(text.trim());
+  if (!match) fail(`--receive-buffer wants a size in bytes (e.g. 65536, 512k, 64M), not "${text}"`);
+  const scale = { '': 1, k: 1024, K: 1024, m: 1 << 20, M: 1 << 20 }[match[2]]!;
+  const bytes = Number(match[1]) * scale;
+  if (bytes < 1 || bytes > 2 ** 31 - 1) fail(`--receive-buffer must be between 1 byte and 2 GiB`);
+  return bytes;
+}
+
+async function main(): Promise<void> {
+  const { flags } = cli;
+  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}"; see forktop --help`);
+  if (!isSourceName(flags.source)) {
+    fail(`--source must be one of ${SOURCE_NAMES.join(', ')}, not "${flags.source}"`);
+  }
+  const receiveBufferBytes = parseBytes(flags.receiveBuffer);
+  if (!flags.json) {
+    fail('the live view is not built yet; use --json for the event stream');
+  }
+
+  const source = createSource(flags.source, { receiveBufferBytes });
+  const exit = exitCleanlyOn(() => source.stop());
+  const writer = new NdjsonWriter(process.stdout, () => void exit(0));
+  try {
+    await source.start({
+      onBatch: (events) => writer.write(events),
+      onError: (error) => {
+        process.stderr.write(`forktop: ${error.message}\n`);
+        void exit(1);
+      },
+    });
+  } catch (error) {
+    if (error instanceof SourceUnavailableError) fail(error.message);
+    throw error;
+  }
+}
+
+await main();

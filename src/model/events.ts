@@ -1,0 +1,131 @@
+// The event schema: one shape for every source, for --json, --record and --replay.
+// Field names are stable: add fields, never rename. A field that could not be read is null.
+
+/** Where an exec's argv came from: copied by the kernel, read from /proc, or guessed from comm. */
+export type ArgvSource = 'kernel' | 'proc' | 'comm' | null;
+
+interface Timed {
+  /** ISO-8601 wall time with µs, mapped once from the kernel's monotonic clock. */
+  time: string;
+  /** Kernel timestamp, CLOCK_MONOTONIC ns. The model orders and measures by this alone. */
+  ts: number;
+}
+
+interface ProcessFacts {
+  argv: string[] | null;
+  argv_source: ArgvSource;
+  comm: string | null;
+  exe: string | null;
+  cwd: string | null;
+  uid: number | null;
+  cgroup: string | null;
+  /** Process start, CLOCK_MONOTONIC ns, and as wall time. */
+  start_ts: number | null;
+  start: string | null;
+}
+
+export interface ForkEvent extends Timed {
+  type: 'fork';
+  pid: number;
+  /** The parent at fork time (not a later reparenting). */
+  ppid: number;
+}
+
+export interface ExecEvent extends Timed, ProcessFacts {
+  type: 'exec';
+  pid: number;
+  /** Parent when the exec was seen (may already be a reaper). */
+  ppid: number | null;
+  /** 0, or -errno for a failed exec. */
+  ret: number;
+  truncated?: boolean;
+}
+
+export interface ExitEvent extends Timed {
+  type: 'exit';
+  pid: number;
+  ppid: number;
+  code: number;
+  signal: number;
+  core: boolean;
+  duration_ms?: number | null;
+}
+
+export interface CommEvent extends Timed {
+  type: 'comm';
+  pid: number;
+  comm: string;
+}
+
+export interface UidEvent extends Timed {
+  type: 'uid';
+  pid: number;
+  ruid: number;
+  euid: number;
+}
+
+export interface GidEvent extends Timed {
+  type: 'gid';
+  pid: number;
+  rgid: number;
+  egid: number;
+}
+
+export interface SidEvent extends Timed {
+  type: 'sid';
+  pid: number;
+}
+
+export interface PtraceEvent extends Timed {
+  type: 'ptrace';
+  pid: number;
+  /** The tracer's pid, 0 when detached. */
+  tracer: number;
+}
+
+export interface CoredumpEvent extends Timed {
+  type: 'coredump';
+  pid: number;
+  ppid: number;
+}
+
+export interface LostEvent extends Timed {
+  type: 'lost';
+  /** Events dropped: by the kernel (buffer overrun) or by forktop's own queue. */
+  count: number;
+  source: 'kernel' | 'queue' | string;
+}
+
+export interface SnapshotEvent extends Timed, ProcessFacts {
+  type: 'snapshot';
+  pid: number;
+  ppid: number;
+}
+
+export interface AlertEvent extends Timed {
+  type: 'alert';
+  kind: 'fork-bomb' | 'fork-storm';
+  /** 'raised' when it starts, 'cleared' when the rate falls. */
+  state: 'raised' | 'cleared';
+  root: number;
+  rate: number;
+  live: number;
+  generations: number;
+  comm: string | null;
+}
+
+export type ProcessEvent =
+  | ForkEvent
+  | ExecEvent
+  | ExitEvent
+  | CommEvent
+  | UidEvent
+  | GidEvent
+  | SidEvent
+  | PtraceEvent
+  | CoredumpEvent
+  | SnapshotEvent;
+
+export type ForktopEvent = ProcessEvent | LostEvent | AlertEvent;
+
+export type EventType = ForktopEvent['type'];

@@ -1,0 +1,37 @@
+// Loads the native addon that `npm install` built with node-gyp.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface NativeNetlinkOptions {
+  receiveBufferBytes?: number;
+  snapshot?: boolean;
+}
+
+/** What a native reader says: ("batch", events), ("ready"), or ("error", code, message). */
+export type NativeMessageHandler = (
+  kind: 'batch' | 'ready' | 'error',
+  payload?: unknown[] | string,
+  message?: string,
+) => void;
+
+export interface NativeNetlinkSource {
+  start(onMessage: NativeMessageHandler, onDone: () => void): void;
+  stop(): void;
+  stats(): Record<string, number>;
+}
+
+export interface Addon {
+  NetlinkSource: new (options: NativeNetlinkOptions) => NativeNetlinkSource;
+  scanProcesses(): unknown[];
+}
+
+let addon: Addon | undefined;
+
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const require = createRequire(import.meta.url);
+  addon = require(path.join(root, 'build', 'Release', 'forktop.node')) as Addon;
+  return addon;
+}

@@ -1,0 +1,80 @@
+// The kernel's proc connector: every fork, exec and exit, with argv read from /proc the
+// moment the exec is decoded (in native/netlink_reader.cc). Needs root or CAP_NET_ADMIN
+// before Linux 6.6; any user since.
+import type { ForktopEvent } from '../model/events.js';
+import { loadAddon, type NativeNetlinkSource } from './addon.js';
+import { StartTimes } from './start-times.js';
+import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
+
+export interface NetlinkOptions {
+  /** Kernel receive buffer; large so a burst does not overrun it. Tests shrink it. */
+  receiveBufferBytes?: number;
+  /** Emit one snapshot event per existing process first (default true). */
+  snapshot?: boolean;
+}
+
+export const NOT_PRIVILEGED =
+  'forktop needs root or CAP_NET_ADMIN for the proc connector; try sudo, or --source poll';
+
+function unavailable(code: string | undefined, message: string): SourceUnavailableError {
+  if (code === 'EPERM' || code === 'EACCES') {
+    return new SourceUnavailableError(NOT_PRIVILEGED, 'netlink', code);
+  }
+  return new SourceUnavailableError(`the proc connector is not available: ${message}`, 'netlink', code);
+}
+
+export class NetlinkSource implements EventSource {
+  private native?: NativeNetlinkSource;
+  private done?: Promise<void>;
+  private readonly startTimes = new StartTimes();
+
+  constructor(private readonly options: NetlinkOptions = {}) {}
+
+  describe() {
+    return {
+      name: 'netlink',
+      caveats: ['argv is read from /proc at exec: a process gone by then shows its comm or nothing'],
+    };
+  }
+
+  start(handlers: SourceHandlers): Promise<void> {
+    const { NetlinkSource: Native } = loadAddon();
+    try {
+      this.native = new Native({
+        receiveBufferBytes: this.options.receiveBufferBytes,
+        snapshot: this.options.snapshot ?? true,
+      });
+    } catch (error) {
+      return Promise.reject(unavailable((error as { code?: string }).code, (error as Error).message));
+    }
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      this.done = new Promise((finished) => {
+        this.native!.start((kind, payload, message) => {
+          if (kind === 'batch') {
+            const events = payload as ForktopEvent[];
+            this.startTimes.annotate(events);
+            handlers.onBatch(events);
+          } else if (kind === 'ready') {
+            ready = true;
+            resolve();
+          } else if (ready) {
+            handlers.onError(new Error(`proc connector: ${message}`));
+          } else {
+            reject(unavailable(payload as string, message ?? 'unknown error'));
+          }
+        }, finished);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.native) return;
+    this.native.stop();
+    await this.done;
+  }
+
+  stats(): Record<string, number> {
+    return this.native?.stats() ?? {};
+  }
+}

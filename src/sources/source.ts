@@ -1,0 +1,38 @@
+import type { ForktopEvent } from '../model/events.js';
+
+export interface SourceDescription {
+  /** e.g. "netlink" */
+  name: string;
+  /** What this source cannot see, in words a user reads in the header. */
+  caveats: string[];
+}
+
+export interface SourceHandlers {
+  /** One call per batch from the kernel side, never one per event. */
+  onBatch(events: ForktopEvent[]): void;
+  /** The source failed while running; it has stopped. */
+  onError(error: Error): void;
+}
+
+/** Every event source (kernel, /proc poller, replay) behind one interface. */
+export interface EventSource {
+  describe(): SourceDescription;
+  /** Resolves once events flow; rejects with SourceUnavailableError when it can't run here. */
+  start(handlers: SourceHandlers): Promise<void>;
+  /** Detaches from the kernel; resolves after the last batch was delivered. */
+  stop(): Promise<void>;
+  /** Counters for the header and the benchmark (threads seen, overruns...). */
+  stats(): Record<string, number>;
+}
+
+/** A source that cannot run here: `message` is the one line the user sees. */
+export class SourceUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly source: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'SourceUnavailableError';
+  }
+}
