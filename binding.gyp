@@ -6,6 +6,7 @@
         "native/binding.cc",
         "native/batch_channel.cc",
         "native/event_js.cc",
+        "native/hangup_watch.cc",
         "native/proc_info.cc",
         "native/netlink_reader.cc"
       ],

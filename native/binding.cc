@@ -7,6 +7,7 @@
 
 #include "batch_channel.h"
 #include "event_js.h"
+#include "hangup_watch.h"
 #include "netlink_reader.h"
 #include "proc_info.h"
 
@@ -96,6 +97,7 @@ Napi::Value ScanProcesses(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NetlinkSource", NetlinkSource::Define(env));
   exports.Set("scanProcesses", Napi::Function::New(env, ScanProcesses));
+  exports.Set("HangupWatch", HangupWatch::Define(env));
   return exports;
 }
 

@@ -26,7 +26,7 @@ const cli = meow(
 `,
   {
     importMeta: import.meta,
-    allowUnknownFlags: false,
+    allowUnknownFlags: true, // refused below, in one line
     flags: {
       json: { type: 'boolean', default: false },
       source: { type: 'string', default: 'auto' },
@@ -52,6 +52,9 @@ function parseBytes(text: string | undefined): number | undefined {
 
 async function main(): Promise<void> {
   const { flags } = cli;
+  const known = new Set(['json', 'source', 'receiveBuffer', 'receive-buffer', 'help', 'version']);
+  const unknown = Object.keys(cli.unnormalizedFlags).find((name) => !known.has(name));
+  if (unknown) fail(`unknown flag --${unknown}; see forktop --help`);
   if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}"; see forktop --help`);
   if (!isSourceName(flags.source)) {
     fail(`--source must be one of ${SOURCE_NAMES.join(', ')}, not "${flags.source}"`);
@@ -62,7 +65,10 @@ async function main(): Promise<void> {
   }
 
   const source = createSource(flags.source, { receiveBufferBytes });
-  const exit = exitCleanlyOn(() => source.stop());
+  const exit = exitCleanlyOn(async () => {
+    await source.stop();
+    writer.close();
+  });
   const writer = new NdjsonWriter(process.stdout, () => void exit(0));
   try {
     await source.start({

@@ -1,15 +1,29 @@
 // --json: one JSON object per line, one write per batch. A reader that goes away
 // (`forktop --json | head`) is not an error: the writer reports it once and stops writing.
+import fs from 'node:fs';
 import type { ForktopEvent } from '../model/events.js';
+import { loadAddon, type NativeHangupWatch } from '../sources/addon.js';
 
 export class NdjsonWriter {
   private closed = false;
+  private hangupWatch?: NativeHangupWatch;
 
   constructor(
-    private readonly out: NodeJS.WritableStream,
+    private readonly out: NodeJS.WritableStream & { fd?: number },
     private readonly onReaderGone: () => void,
   ) {
     out.on('error', (error: NodeJS.ErrnoException) => this.failed(error));
+    if (typeof out.fd === 'number') {
+      const stat = fs.fstatSync(out.fd);
+      if (stat.isFIFO() || stat.isSocket()) {
+        this.hangupWatch = new (loadAddon().HangupWatch)(out.fd, () => this.readerGone());
+      }
+    }
+  }
+
+  close(): void {
+    this.hangupWatch?.stop();
+    this.hangupWatch = undefined;
   }
 
   write(events: readonly ForktopEvent[]): void {
@@ -23,10 +37,14 @@ export class NdjsonWriter {
     }
   }
 
-  private failed(error: NodeJS.ErrnoException): void {
+  private readerGone(): void {
     if (this.closed) return;
     this.closed = true;
-    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.onReaderGone();
-    else throw error;
+    this.onReaderGone();
+  }
+
+  private failed(error: NodeJS.ErrnoException): void {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.readerGone();
+    else if (!this.closed) throw error;
   }
 }

@@ -21,7 +21,12 @@ export interface NativeNetlinkSource {
   stats(): Record<string, number>;
 }
 
+export interface NativeHangupWatch {
+  stop(): void;
+}
+
 export interface Addon {
+  HangupWatch: new (fd: number, onHangup: () => void) => NativeHangupWatch;
   NetlinkSource: new (options: NativeNetlinkOptions) => NativeNetlinkSource;
   scanProcesses(): unknown[];
 }

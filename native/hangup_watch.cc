@@ -1,0 +1,54 @@
+#include "hangup_watch.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace forktop {
+
+Napi::Function HangupWatch::Define(Napi::Env env) {
+  return DefineClass(env, "HangupWatch", {InstanceMethod("stop", &HangupWatch::Stop)});
+}
+
+HangupWatch::HangupWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<HangupWatch>(info) {
+  fd_ = info[0].As<Napi::Number>().Int32Value();
+  wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wakeFd_ < 0) throw Napi::Error::New(info.Env(), "eventfd failed");
+  tsfn_ = Napi::ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "forktop-hangup",
+                                        0, 1);
+  tsfn_.Unref(info.Env());  // watching must not keep the process alive
+  thread_ = std::thread([this] {
+    // events = 0: only errors and hangups are reported, never "writable".
+    pollfd fds[2] = {{fd_, 0, 0}, {wakeFd_, POLLIN, 0}};
+    for (;;) {
+      int n = poll(fds, 2, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || (fds[1].revents & POLLIN)) break;
+      if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+        tsfn_.NonBlockingCall();
+        break;
+      }
+    }
+    tsfn_.Release();
+  });
+}
+
+HangupWatch::~HangupWatch() {
+  stop();
+  if (wakeFd_ >= 0) close(wakeFd_);
+}
+
+void HangupWatch::stop() {
+  if (!thread_.joinable()) return;
+  uint64_t one = 1;
+  if (write(wakeFd_, &one, sizeof one) < 0) { /* the thread is already leaving */ }
+  thread_.join();
+}
+
+Napi::Value HangupWatch::Stop(const Napi::CallbackInfo& info) {
+  stop();
+  return info.Env().Undefined();
+}
+
+}  // namespace forktop

@@ -1,0 +1,93 @@
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { NOT_PRIVILEGED } from '../src/sources/netlink.js';
+import { CLI, runCli, runCommand } from './helpers/cli.js';
+import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
+
+/** Linux 6.6 lets any user listen to the proc connector; before, it needs CAP_NET_ADMIN. */
+function kernelAllowsUnprivilegedProcConnector(): boolean {
+  const [major, minor] = os.release().split('.').map(Number);
+  return major > 6 || (major === 6 && minor >= 6);
+}
+
+describe('forktop flags', () => {
+  it.each([
+    [['--bogus'], /unknown flag --bogus/],
+    [['--source', 'nope'], /--source must be one of/],
+    [['--receive-buffer', 'lots', '--json'], /--receive-buffer wants a size/],
+    [['extra'], /unexpected argument "extra"/],
+  ])('%j is refused with one line and exit 2', async (args, message) => {
+    const result = await runCli(args as string[]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+
+  it('--version and --help answer and exit 0', async () => {
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--json');
+  });
+});
+
+describeAsRoot('forktop --json (real kernel)', () => {
+  it('prints valid NDJSON and, on SIGTERM, stops and flushes with exit 0', async () => {
+    const tag = uniqueTag('cli');
+    const pending = runCli(['--json'], { signalAfterMs: 1500, stopWith: 'SIGTERM' });
+    setTimeout(() => void runCommand('bash', ['-c', `sleep 0.3; true ${tag}`]), 700);
+    const result = await pending;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(events[0].type).toBe('snapshot');
+    const exec = events.find((ev) => ev.type === 'exec' && ev.argv?.[2]?.includes(tag));
+    expect(exec).toMatchObject({ argv: ['bash', '-c', `sleep 0.3; true ${tag}`], argv_source: 'proc' });
+    expect(exec.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it.each(['SIGINT', 'SIGHUP'] as const)('exits 0 on %s', async (signal) => {
+    const result = await runCli(['--json'], { signalAfterMs: 800, stopWith: signal });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.endsWith('\n')).toBe(true);
+  });
+
+  it('--json | head -1 exits 0 with one valid line, even on an idle machine', async () => {
+    const result = await runCommand('bash', [
+      '-c',
+      `"${process.execPath}" "${CLI}" --json | head -1; echo "status=\${PIPESTATUS[0]}" >&2`,
+    ]);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]).type).toBe('snapshot');
+    expect(result.stderr.trim()).toBe('status=0');
+  });
+
+  it('as nobody: listens where the kernel allows it, else one line and exit 2', async () => {
+    const result = await runCommand(
+      'setpriv',
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, CLI, '--json'],
+      { signalAfterMs: 1500, stopWith: 'SIGINT' },
+    );
+    if (kernelAllowsUnprivilegedProcConnector()) {
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout.split('\n')[0]).type).toBe('snapshot');
+    } else {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`forktop: ${NOT_PRIVILEGED}\n`);
+    }
+  });
+
+  it('in a user namespace, where the kernel ignores the subscription: one line and exit 2', async () => {
+    const result = await runCommand('unshare', ['--user', '--map-root-user', process.execPath, CLI, '--json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/did not answer the proc connector subscription/);
+    expect(result.stdout).toBe('');
+  });
+});

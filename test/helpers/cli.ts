@@ -1,0 +1,43 @@
+// Runs the built CLI (dist/cli.js, which `npm test` builds first) as a child process.
+import { spawn, type SpawnOptions } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts a command; `stop(signal)` after `ms`, and a hard timeout so no test hangs. */
+export function runCommand(
+  command: string,
+  args: string[],
+  { signalAfterMs, stopWith = 'SIGINT', timeoutMs = 15_000, ...options }: SpawnOptions & {
+    signalAfterMs?: number;
+    stopWith?: NodeJS.Signals;
+    timeoutMs?: number;
+  } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timers = [setTimeout(() => child.kill('SIGKILL'), timeoutMs)];
+    if (signalAfterMs !== undefined) timers.push(setTimeout(() => child.kill(stopWith), signalAfterMs));
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      timers.forEach(clearTimeout);
+      resolve({ code, signal: sig, stdout, stderr });
+    });
+  });
+}
+
+export function runCli(args: string[], options: Parameters<typeof runCommand>[2] = {}): Promise<CliResult> {
+  return runCommand(process.execPath, [CLI, ...args], options);
+}

@@ -1,0 +1,86 @@
+// Helpers for tests that run against the real kernel. They need root (CI runs as root);
+// elsewhere they are skipped with a message that says why.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describe } from 'vitest';
+import type { ForktopEvent } from '../../src/model/events.js';
+import { NetlinkSource, type NetlinkOptions } from '../../src/sources/netlink.js';
+
+export const isRoot = process.getuid?.() === 0;
+
+/** describe() for suites that need root; prints why they were skipped. */
+export function describeAsRoot(name: string, body: () => void): void {
+  if (!isRoot) {
+    console.warn(`skipped "${name}": needs root (the kernel sources); CI runs these as root`);
+  }
+  describe.skipIf(!isRoot)(name, body);
+}
+
+/** A unique tag to find our own processes among the machine's. */
+export function uniqueTag(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Collects a live source's events until stopped. */
+export class Capture {
+  readonly events: ForktopEvent[] = [];
+  private waiters: Array<() => void> = [];
+  readonly source: NetlinkSource;
+
+  private constructor(options: NetlinkOptions) {
+    this.source = new NetlinkSource(options);
+  }
+
+  static async start(options: NetlinkOptions = {}): Promise<Capture> {
+    const capture = new Capture(options);
+    await capture.source.start({
+      onBatch: (events) => {
+        capture.events.push(...events);
+        for (const wake of capture.waiters.splice(0)) wake();
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
+    return capture;
+  }
+
+  /** Resolves with the first event matching, or rejects after timeoutMs. */
+  async waitFor<T extends ForktopEvent>(
+    match: (ev: ForktopEvent) => ev is T,
+    timeoutMs?: number,
+  ): Promise<T>;
+  async waitFor(match: (ev: ForktopEvent) => boolean, timeoutMs?: number): Promise<ForktopEvent>;
+  async waitFor(match: (ev: ForktopEvent) => boolean, timeoutMs = 5000): Promise<ForktopEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error('timed out waiting for an event');
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+
+  of(pid: number): ForktopEvent[] {
+    return this.events.filter((ev) => ev.type !== 'lost' && ev.type !== 'alert' && ev.pid === pid);
+  }
+
+  stop(): Promise<void> {
+    return this.source.stop();
+  }
+}
+
+/** Runs a command to completion (bounded by a timeout) and gives its pid and status. */
+export function run(
+  command: string,
+  args: string[],
+  timeoutMs = 10_000,
+): Promise<{ pid: number; code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(command, args, { stdio: 'ignore', timeout: timeoutMs });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ pid: child.pid!, code, signal }));
+  });
+}

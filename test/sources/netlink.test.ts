@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { afterEach, expect, it } from 'vitest';
+import type { ExecEvent, ExitEvent, ForkEvent, LostEvent, SnapshotEvent } from '../../src/model/events.js';
+import { Capture, describeAsRoot, run, uniqueTag } from '../helpers/kernel.js';
+
+const isExec = (ev: { type: string }): ev is ExecEvent => ev.type === 'exec';
+const isExit = (ev: { type: string }): ev is ExitEvent => ev.type === 'exit';
+
+describeAsRoot('netlink source (proc connector, real kernel)', () => {
+  let capture: Capture | undefined;
+  afterEach(async () => {
+    await capture?.stop();
+    capture = undefined;
+  });
+
+  it('sees fork, exec with argv exactly as spawned (spaces, quotes, non-UTF-8, empty) and exit code', async () => {
+    capture = await Capture.start({ snapshot: false });
+    const tag = uniqueTag('argv');
+    // The inner bash lives 300 ms (two commands, so no exec shortcut): its argv is readable.
+    const child = await run('bash', [
+      '-c',
+      `exec bash -c 'sleep 0.3; exit 7' ${tag} 'a b' '"q"' $'\\xff\\xfe' '' "it's"`,
+    ]);
+    expect(child.code).toBe(7);
+
+    const fork = (await capture.waitFor((ev) => ev.type === 'fork' && ev.pid === child.pid)) as ForkEvent;
+    expect(fork.ppid).toBe(process.pid);
+
+    const exit = await capture.waitFor((ev): ev is ExitEvent => isExit(ev) && ev.pid === child.pid);
+    expect(exit.code).toBe(7);
+    expect(exit.signal).toBe(0);
+    expect(exit.duration_ms).toBeGreaterThan(250);
+
+    const execs = capture.of(child.pid).filter(isExec);
+    const inner = execs.find((ev) => ev.argv?.includes(tag));
+    expect(inner).toBeDefined();
+    // Non-UTF-8 bytes arrive as lone surrogates U+DC00+byte and survive JSON exactly.
+    const expected = ['bash', '-c', 'sleep 0.3; exit 7', tag, 'a b', '"q"', '\udcff\udcfe', '', "it's"];
+    expect(inner!.argv).toEqual(expected);
+    expect(JSON.parse(JSON.stringify(inner!.argv))).toEqual(expected);
+    expect(inner!.argv_source).toBe('proc');
+    expect(inner!.exe).toBe('/usr/bin/bash');
+    expect(inner!.cwd).toBe(process.cwd());
+    expect(inner!.uid).toBe(0);
+    expect(inner!.ret).toBe(0);
+    expect(Date.parse(inner!.time)).toBeGreaterThan(Date.now() - 60_000);
+    // Events of one process come in kernel time order: fork, exec(s), exit.
+    expect(fork.ts).toBeLessThan(inner!.ts);
+    expect(inner!.ts).toBeLessThan(exit.ts);
+  });
+
+  it('reports the signal of a killed child', async () => {
+    capture = await Capture.start({ snapshot: false });
+    const tag = uniqueTag('killed');
+    const child = spawn('bash', ['-c', 'sleep 5; true', tag], { stdio: 'ignore' });
+    await capture.waitFor((ev) => isExec(ev) && ev.pid === child.pid && (ev.argv?.includes(tag) ?? false));
+    child.kill('SIGKILL');
+    const exit = await capture.waitFor((ev): ev is ExitEvent => isExit(ev) && ev.pid === child.pid);
+    expect(exit.signal).toBe(9);
+    expect(exit.core).toBe(false);
+  });
+
+  it('keeps threads out of the process events, and counts them', async () => {
+    capture = await Capture.start({ snapshot: false });
+    const before = capture.source.stats().threadForks;
+    // node starts several threads of its own (libuv pool, V8 platform) and one worker.
+    const child = await run(process.execPath, [
+      '-e',
+      "new (require('worker_threads').Worker)('setTimeout(()=>{},100)', {eval:true}); setTimeout(()=>{},300)",
+    ]);
+    expect(child.code).toBe(0);
+    await capture.waitFor((ev) => isExit(ev) && ev.pid === child.pid);
+    const processEvents = capture.events.filter((ev) => ev.type === 'fork' && ev.pid === child.pid);
+    expect(processEvents).toHaveLength(1);
+    // No thread of the child shows up as a process forked by it, nor as an exit.
+    expect(capture.events.filter((ev) => ev.type === 'fork' && ev.ppid === child.pid)).toHaveLength(0);
+    expect(capture.of(child.pid).filter(isExit)).toHaveLength(1);
+    expect(capture.source.stats().threadForks - before).toBeGreaterThanOrEqual(5);
+  });
+
+  it('starts with a snapshot of processes that already run, argv included', async () => {
+    const tag = uniqueTag('snap');
+    const child = spawn('bash', ['-c', 'sleep 3; true', tag], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      capture = await Capture.start();
+      const snap = (await capture.waitFor(
+        (ev) => ev.type === 'snapshot' && ev.pid === child.pid,
+      )) as SnapshotEvent;
+      expect(snap.argv).toEqual(['bash', '-c', 'sleep 3; true', tag]);
+      expect(snap.ppid).toBe(process.pid);
+      expect(snap.start_ts).toBeLessThan(snap.ts);
+      // pid 1 is always there.
+      expect(capture.events.some((ev) => ev.type === 'snapshot' && ev.pid === 1)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('sees every fork, exec and exit of a 2,000-process burst with the default buffer', async () => {
+    capture = await Capture.start({ snapshot: false });
+    const burst = 2000;
+    const shell = spawn('bash', ['-c', `for i in {1..${burst}}; do /bin/true & done; wait`], {
+      stdio: 'ignore',
+    });
+    await capture.waitFor((ev) => isExit(ev) && ev.pid === shell.pid, 60_000);
+    const children = new Set(
+      capture.events.filter((ev): ev is ForkEvent => ev.type === 'fork' && ev.ppid === shell.pid).map((ev) => ev.pid),
+    );
+    expect(children.size).toBe(burst);
+    const execs = capture.events.filter((ev) => isExec(ev) && children.has(ev.pid));
+    const exits = capture.events.filter((ev) => isExit(ev) && children.has(ev.pid));
+    expect(execs).toHaveLength(burst);
+    expect(exits).toHaveLength(burst);
+    expect(capture.events.filter((ev) => ev.type === 'lost')).toHaveLength(0);
+  });
+
+  it('counts what the kernel drops when the receive buffer overruns, and keeps running', async () => {
+    capture = await Capture.start({ snapshot: false, receiveBufferBytes: 4096 });
+    const burst = 2000;
+    const before = capture.events.length;
+    // A burst of short-lived processes: fork + exec + exit each, far faster than a
+    // reader that reads /proc per exec can drain a 4 KiB buffer.
+    const shell = await run('bash', ['-c', `for i in {1..${burst}}; do /bin/true & done; wait`], 60_000);
+    expect(shell.code).toBe(0);
+    // A loss is only seen when the next message on that CPU shows the gap: touch every CPU.
+    await run('bash', ['-c', 'for c in $(seq 0 $(($(nproc)-1))); do taskset -c $c /bin/true; done']);
+    const tag = uniqueTag('after');
+    const after = spawn('bash', ['-c', 'sleep 0.3; true', tag], { stdio: 'ignore' });
+    await capture.waitFor((ev) => isExec(ev) && ev.pid === after.pid && (ev.argv?.includes(tag) ?? false), 10_000);
+
+    const lost = capture.events.filter((ev): ev is LostEvent => ev.type === 'lost');
+    const lostCount = lost.reduce((sum, ev) => sum + ev.count, 0);
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost.every((ev) => ev.source === 'kernel' && ev.count > 0)).toBe(true);
+    // Nothing vanishes unaccounted: what arrived plus what was counted lost covers at
+    // least the burst's 3 events per process.
+    const seen = capture.events.length - before - lost.length;
+    console.info(`overrun: ${seen} events arrived, ${lostCount} counted lost in ${lost.length} lost events`);
+    expect(seen + lostCount).toBeGreaterThanOrEqual(3 * burst);
+    expect(capture.source.stats().enobufs).toBeGreaterThan(0);
+  });
+});
