@@ -1,8 +1,21 @@
 #include "batch_channel.h"
 
+#include <time.h>
+
 #include "event_js.h"
 
 namespace forktop {
+
+namespace {
+constexpr int64_t kMinIntervalNs = 10 * 1000 * 1000;  // at most 100 JS calls a second...
+constexpr size_t kEagerBatch = 4096;                   // ...unless this many are waiting
+
+int64_t nowNs() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return int64_t(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+}  // namespace
 
 BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
                            size_t maxPending)
@@ -31,18 +44,37 @@ void BatchChannel::flush() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (inFlight_ || (pending_.empty() && dropped_ == 0)) return;
+    int64_t now = nowNs();
+    if (now - lastCallNs_ < kMinIntervalNs && pending_.size() < kEagerBatch) return;
     inFlight_ = true;
+    lastCallNs_ = now;
   }
   tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function fn) { deliver(env, fn); });
 }
 
+int BatchChannel::delayUntilDueMs() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (pending_.empty() && dropped_ == 0) return -1;
+  if (inFlight_) return 5;  // JS is busy with the last batch: look again shortly
+  int64_t left = kMinIntervalNs - (nowNs() - lastCallNs_);
+  return left <= 0 ? 0 : int(left / 1000000) + 1;
+}
+
 void BatchChannel::ready() {
-  flush();  // events that came before the acknowledgement go first
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lastCallNs_ = 0;  // events that came before the acknowledgement go first
+  }
+  flush();
   tsfn_.NonBlockingCall(
       [](Napi::Env env, Napi::Function fn) { fn.Call({Napi::String::New(env, "ready")}); });
 }
 
 void BatchChannel::fail(const std::string& code, const std::string& message) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lastCallNs_ = 0;
+  }
   flush();
   tsfn_.NonBlockingCall([code, message](Napi::Env env, Napi::Function fn) {
     fn.Call({Napi::String::New(env, "error"), Napi::String::New(env, code),
@@ -51,6 +83,10 @@ void BatchChannel::fail(const std::string& code, const std::string& message) {
 }
 
 void BatchChannel::release() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lastCallNs_ = 0;  // the last batch goes now
+  }
   flush();
   tsfn_.Release();
 }

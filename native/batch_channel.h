@@ -1,13 +1,15 @@
 // Hands events from a reader thread to JS, one call per batch, never one per event.
 //
 // Reader thread: push() events, then flush() after each wakeup. At most one JS call is
-// in flight; whatever accumulates meanwhile goes in the next one, so batches grow when JS
-// is slow. The pending queue is bounded: past the cap, events are dropped and counted, and
+// in flight, and at most one per interval (a reader woken per event would otherwise cost
+// a JS call per event); whatever accumulates meanwhile goes in the next one, so batches
+// grow when JS is slow. The reader polls with delayUntilDueMs() so nothing waits longer. The pending queue is bounded: past the cap, events are dropped and counted, and
 // the count reaches JS as a `lost` event (source "queue"), so no loss is silent.
 #pragma once
 
 #include <napi.h>
 
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@ class BatchChannel {
   // Reader thread.
   void push(Event&& ev);
   void flush();
+  int delayUntilDueMs();  // -1: nothing pending
   void ready();
   void fail(const std::string& code, const std::string& message);
   void release();  // last call from the reader thread
@@ -38,6 +41,7 @@ class BatchChannel {
   uint64_t dropped_ = 0;
   uint64_t lastTs_ = 0;
   bool inFlight_ = false;
+  int64_t lastCallNs_ = 0;
   size_t maxPending_;
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;

@@ -43,6 +43,8 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
         options.receiveBufferBytes = o.Get("receiveBufferBytes").As<Napi::Number>().Int32Value();
       if (o.Has("snapshot") && o.Get("snapshot").IsBoolean())
         options.snapshot = o.Get("snapshot").As<Napi::Boolean>().Value();
+      if (o.Has("realtime") && o.Get("realtime").IsBoolean())
+        options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
     }
     try {
       reader_ = std::make_unique<NetlinkReader>(options);
@@ -79,6 +81,7 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
     o.Set("enobufs", double(s.enobufs));
     o.Set("seqGaps", double(s.seqGaps));
     o.Set("receiveBufferBytes", s.receiveBufferBytes);
+    o.Set("realtime", Napi::Boolean::New(env, s.realtime));
     return o;
   }
 

@@ -5,18 +5,21 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
-#include <sys/eventfd.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 
 namespace forktop {
 
 namespace {
-constexpr int kMessagesPerFlush = 4096;  // bound a batch's latency during a storm
 constexpr int kAckTimeoutMs = 2000;
+constexpr int kIdleWakeMs = 500;  // how often an idle reader looks at the clock
 }  // namespace
 
 SysError::SysError(const std::string& call, int e)
@@ -43,17 +46,14 @@ NetlinkReader::NetlinkReader(const NetlinkOptions& options)
     close(sock_);
     throw SysError("bind(CN_IDX_PROC)", e);
   }
-  wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wakeFd_ < 0) {
-    int e = errno;
-    close(sock_);
-    throw SysError("eventfd", e);
-  }
+  socklen_t addrLen = sizeof addr;
+  getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &addrLen);
+  portId_ = addr.nl_pid;
+  buffer_.resize(size_t(kDatagramsPerRead) * kDatagramBytes);
   try {
     sendControl(PROC_CN_MCAST_LISTEN);
   } catch (...) {
     close(sock_);
-    close(wakeFd_);
     throw;
   }
 }
@@ -61,7 +61,6 @@ NetlinkReader::NetlinkReader(const NetlinkOptions& options)
 NetlinkReader::~NetlinkReader() {
   stop();
   if (sock_ >= 0) close(sock_);
-  if (wakeFd_ >= 0) close(wakeFd_);
 }
 
 void NetlinkReader::sendControl(int op) {
@@ -88,29 +87,46 @@ void NetlinkReader::start(std::unique_ptr<BatchChannel> channel) {
 
 void NetlinkReader::stop() {
   if (!thread_.joinable()) return;
-  uint64_t one = 1;
-  if (write(wakeFd_, &one, sizeof one) < 0) { /* the thread also wakes on its poll timeout */ }
+  stopping_ = true;
+  // Wake the blocked recvmmsg: a datagram to our own port (ignored: it is not the kernel's).
+  // Should that fail, the receive timeout wakes the thread within kIdleWakeMs anyway.
+  sockaddr_nl self{};
+  self.nl_family = AF_NETLINK;
+  self.nl_pid = portId_;
+  nlmsghdr wake{};
+  wake.nlmsg_len = sizeof wake;
+  wake.nlmsg_type = NLMSG_NOOP;
+  sendto(sock_, &wake, sizeof wake, 0, reinterpret_cast<sockaddr*>(&self), sizeof self);
   thread_.join();
 }
 
 // Reader thread from here on.
 
 void NetlinkReader::run() {
+  // argv must be read before a short-lived process exits: a reader that waits its turn
+  // behind the storm it watches loses that race. As root, run this thread at the lowest
+  // real-time priority so it gets the CPU as soon as an event arrives. (The kernel's
+  // real-time throttling still leaves the rest of the machine its share.)
+  if (options_.realtime) {
+    sched_param param{};
+    param.sched_priority = 1;
+    stats_.realtime = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
+  }
   // Subscribed first, then the scan: a process born during the scan is in one or both,
   // never in neither. The scan waits for the kernel's acknowledgement, which says whether
   // we may listen at all (older kernels answer EPERM to non-root; another user or pid
   // namespace gets no answer).
-  pollfd fds[2] = {{sock_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
-  int waitedMs = 0;
-  while (!failed_) {
-    int n = poll(fds, 2, subscribed_ ? 1000 : 100);
-    if (n < 0 && errno != EINTR) {
-      fail(SysError("poll", errno));
-      break;
-    }
-    if (fds[1].revents & POLLIN) break;
-    if (n > 0 && (fds[0].revents & (POLLIN | POLLERR))) drain();
-    if (!subscribed_ && !failed_ && (waitedMs += 100) >= kAckTimeoutMs) {
+  //
+  // One blocking recvmmsg per wakeup (not poll + recv + recv-until-EAGAIN): in a storm the
+  // events come one at a time, and syscalls per message are most of this thread's cost.
+  auto startedAt = std::chrono::steady_clock::now();
+  while (!failed_ && !stopping_) {
+    int due = channel_->delayUntilDueMs();
+    int waitMs = !subscribed_ ? 100 : due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
+    receive(waitMs);
+    flushWithGaps();
+    if (!subscribed_ && !failed_ && std::chrono::steady_clock::now() - startedAt >
+                                        std::chrono::milliseconds(kAckTimeoutMs)) {
       channel_->fail("ETIMEDOUT",
                      "the kernel did not answer the proc connector subscription "
                      "(is forktop in a container, or another user or pid namespace?)");
@@ -123,7 +139,10 @@ void NetlinkReader::run() {
     } catch (const SysError&) {
       // Closing the socket unsubscribes anyway.
     }
-    drain();  // what arrived before IGNORE took effect
+    while (receive(0) > 0) {
+      // what arrived before IGNORE took effect
+    }
+    flushWithGaps();
   }
   channel_->release();
 }
@@ -147,47 +166,62 @@ void NetlinkReader::acknowledged(uint32_t err) {
   channel_->ready();
 }
 
-void NetlinkReader::drain() {
-  alignas(nlmsghdr) char buf[8192];
-  int handled = 0;
-  for (;;) {
-    sockaddr_nl from{};
-    socklen_t fromLen = sizeof from;
-    ssize_t len = recvfrom(sock_, buf, sizeof buf, MSG_DONTWAIT,
-                           reinterpret_cast<sockaddr*>(&from), &fromLen);
-    if (len < 0) {
-      if (errno == EINTR) continue;
-      if (errno == ENOBUFS) {
-        // The kernel dropped messages; the per-CPU sequence gaps tell exactly how many.
-        stats_.enobufs++;
-        continue;
-      }
-      if (errno != EAGAIN && errno != EWOULDBLOCK) fail(SysError("recv", errno));
-      break;
-    }
-    if (from.nl_pid != 0) continue;  // only the kernel speaks here
-    for (auto* nl = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(nl, size_t(len));
-         nl = NLMSG_NEXT(nl, len)) {
-      if (nl->nlmsg_type == NLMSG_ERROR || nl->nlmsg_type == NLMSG_NOOP) continue;
-      auto* cn = static_cast<cn_msg*>(NLMSG_DATA(nl));
-      if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC) continue;
-      if (cn->len < sizeof(proc_event) - sizeof(proc_event::event_data)) continue;
-      stats_.messages++;
-      const auto& pe = *reinterpret_cast<const proc_event*>(cn->data);
-      if (pe.what == proc_event::PROC_EVENT_NONE) {
-        // An ack (ours or another listener's) is not an event, but it does take a sequence
-        // number on its CPU: skipping it would look like a loss.
-        trackSequence(pe.cpu, cn->seq);
-        if (!subscribed_ && cn->ack == listenNonce_ + 1) acknowledged(pe.event_data.ack.err);
-        continue;
-      }
-      decode(pe, cn->seq);
-    }
-    if (++handled % kMessagesPerFlush == 0) {
-      flushWithGaps();
-    }
+// Receives what is queued, waiting up to waitMs for the first datagram (0: don't wait).
+// Returns the number of datagrams handled.
+int NetlinkReader::receive(int waitMs) {
+  if (waitMs != currentWaitMs_ && waitMs > 0) {
+    timeval tv{waitMs / 1000, (waitMs % 1000) * 1000};
+    setsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    currentWaitMs_ = waitMs;
   }
-  flushWithGaps();
+  mmsghdr msgs[kDatagramsPerRead];
+  iovec iov[kDatagramsPerRead];
+  sockaddr_nl from[kDatagramsPerRead];
+  for (int i = 0; i < kDatagramsPerRead; i++) {
+    iov[i] = {&buffer_[size_t(i) * kDatagramBytes], kDatagramBytes};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = &from[i];
+    msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+  }
+  int n = recvmmsg(sock_, msgs, kDatagramsPerRead, waitMs > 0 ? MSG_WAITFORONE : MSG_DONTWAIT,
+                   nullptr);
+  if (n < 0) {
+    if (errno == ENOBUFS) {
+      // The kernel dropped messages; the per-CPU sequence gaps tell exactly how many.
+      stats_.enobufs++;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      fail(SysError("recvmmsg", errno));
+    }
+    return 0;
+  }
+  for (int i = 0; i < n; i++) {
+    if (from[i].nl_pid != 0) continue;  // only the kernel speaks here (or stop() waking us)
+    handleDatagram(&buffer_[size_t(i) * kDatagramBytes], msgs[i].msg_len);
+  }
+  return n;
+}
+
+void NetlinkReader::handleDatagram(char* data, size_t length) {
+  ssize_t len = ssize_t(length);
+  for (auto* nl = reinterpret_cast<nlmsghdr*>(data); NLMSG_OK(nl, size_t(len));
+       nl = NLMSG_NEXT(nl, len)) {
+    if (nl->nlmsg_type == NLMSG_ERROR || nl->nlmsg_type == NLMSG_NOOP) continue;
+    auto* cn = static_cast<cn_msg*>(NLMSG_DATA(nl));
+    if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC) continue;
+    if (cn->len < sizeof(proc_event) - sizeof(proc_event::event_data)) continue;
+    stats_.messages++;
+    const auto& pe = *reinterpret_cast<const proc_event*>(cn->data);
+    if (pe.what == proc_event::PROC_EVENT_NONE) {
+      // An ack (ours or another listener's) is not an event, but it does take a sequence
+      // number on its CPU: skipping it would look like a loss.
+      trackSequence(pe.cpu, cn->seq);
+      if (!subscribed_ && cn->ack == listenNonce_ + 1) acknowledged(pe.event_data.ack.err);
+      continue;
+    }
+    decode(pe, cn->seq);
+  }
 }
 
 // Loss found in the sequence numbers goes out as one `lost` event per batch.

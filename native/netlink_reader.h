@@ -1,8 +1,9 @@
 // The kernel's proc connector: a NETLINK_CONNECTOR socket in the CN_IDX_PROC group.
 //
 // Threads: the constructor and stop() run on the JS thread; everything else on the
-// reader thread, which polls the socket and an eventfd (the stop signal), decodes each
-// message, reads /proc for execs on the spot, and hands batches to the BatchChannel.
+// reader thread, which blocks in recvmmsg, decodes each message, reads /proc for execs on
+// the spot, and hands batches to the BatchChannel. stop() wakes it with a datagram to
+// its own port.
 #pragma once
 
 #include <atomic>
@@ -29,6 +30,7 @@ struct SysError : std::runtime_error {
 struct NetlinkOptions {
   int receiveBufferBytes = 64 * 1024 * 1024;
   bool snapshot = true;  // emit one snapshot event per existing process first
+  bool realtime = true;  // run the reader thread SCHED_FIFO when allowed
 };
 
 struct NetlinkStats {
@@ -38,6 +40,7 @@ struct NetlinkStats {
   std::atomic<uint64_t> enobufs{0};
   std::atomic<uint64_t> seqGaps{0};
   int receiveBufferBytes = 0;  // what the kernel granted
+  std::atomic<bool> realtime{false};
 };
 
 class NetlinkReader {
@@ -51,7 +54,8 @@ class NetlinkReader {
 
  private:
   void run();
-  void drain();
+  int receive(int waitMs);
+  void handleDatagram(char* data, size_t length);
   void flushWithGaps();
   void decode(const proc_event& ev, uint32_t seq);
   void acknowledged(uint32_t err);
@@ -61,7 +65,12 @@ class NetlinkReader {
 
   NetlinkOptions options_;
   int sock_ = -1;
-  int wakeFd_ = -1;
+  uint32_t portId_ = 0;
+  std::atomic<bool> stopping_{false};
+  int currentWaitMs_ = -1;
+  static constexpr int kDatagramsPerRead = 64;
+  static constexpr size_t kDatagramBytes = 1024;  // one proc event is about 100 bytes
+  std::vector<char> buffer_;
   std::thread thread_;
   std::unique_ptr<BatchChannel> channel_;
   StartClock clock_;

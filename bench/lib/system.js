@@ -1,0 +1,51 @@
+// Small facts about the machine the benchmark runs on.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function which(command) {
+  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin'])) {
+    const candidate = path.join(dir, command);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** CPU seconds (user + system) a process has used so far, or null when it is gone. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
+
+/** Compiles bench/storm.c once into bench/out/storm. */
+export function buildStorm(benchDir) {
+  const out = path.join(benchDir, 'out');
+  fs.mkdirSync(out, { recursive: true });
+  const binary = path.join(out, 'storm');
+  const source = path.join(benchDir, 'storm.c');
+  if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).mtimeMs) {
+    execFileSync('cc', ['-O2', '-Wall', '-o', binary, source], { stdio: 'inherit' });
+  }
+  return binary;
+}
+
+/** execsnoop and bpftrace need tracefs; mount it if missing, and say how to undo it. */
+export function ensureTracefs() {
+  if (fs.existsSync('/sys/kernel/tracing/events')) return () => {};
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], { stdio: 'ignore' });
+    return () => execFileSync('umount', ['/sys/kernel/tracing'], { stdio: 'ignore' });
+  } catch {
+    return () => {};
+  }
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// npm run bench: forktop beside its peers, observing the same storms in the same run.
+//
+//   node bench/run.js [--execs N] [--par P] [--depth D] [--modes literal,stack]
+//
+// Needs root (the observers listen to the kernel). Peers that are not installed are
+// skipped with a note: apt-get install forkstat libbpf-tools bpftrace.
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { observers } from './lib/observers.js';
+import { buildStorm, cpuSeconds, ensureTracefs } from './lib/system.js';
+
+const benchDir = path.dirname(new URL(import.meta.url).pathname);
+const outDir = path.join(benchDir, 'out');
+const { values: opts } = parseArgs({
+  options: {
+    execs: { type: 'string', default: '10000' },
+    par: { type: 'string', default: '8' },
+    depth: { type: 'string', default: '10' },
+    modes: { type: 'string', default: 'literal,stack' },
+  },
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startObserver(observer, label) {
+  const [command, args] = observer.command();
+  const stdoutPath = path.join(outDir, `${label}.${observer.name.split(' ')[0]}.out`);
+  const stderrPath = stdoutPath.replace(/\.out$/, '.err');
+  const child = spawn(command, args, {
+    stdio: ['ignore', fs.openSync(stdoutPath, 'w'), fs.openSync(stderrPath, 'w')],
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + 20_000;
+  while (!observer.ready.test(fs.readFileSync(stdoutPath, 'utf8').slice(0, 65536))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      const why = fs.readFileSync(stderrPath, 'utf8').trim().split('\n').pop();
+      return { observer, failed: why || 'did not start' };
+    }
+    await sleep(100);
+  }
+  return { observer, child, exited, stdoutPath, stderrPath };
+}
+
+async function stopObserver(handle) {
+  handle.child.kill('SIGINT');
+  const timeout = sleep(5000).then(() => handle.child.kill('SIGKILL'));
+  await Promise.race([handle.exited, timeout]);
+  await handle.exited;
+}
+
+function runStorm(storm, args) {
+  return new Promise((resolve, reject) => {
+    execFile(storm, args, { maxBuffer: 64 << 20 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
+  });
+}
+
+/** Starts every observer, runs one storm, stops them, and returns what each saw. */
+async function observe(label, storm, stormArgs) {
+  const handles = [];
+  for (const observer of observers) {
+    if (observer.available && !observer.available()) {
+      handles.push({ observer, failed: 'not installed' });
+      continue;
+    }
+    handles.push(await startObserver(observer, label));
+  }
+  const live = handles.filter((h) => !h.failed);
+  const cpuBefore = live.map((h) => cpuSeconds(h.child.pid));
+  const started = performance.now();
+  const truth = await runStorm(storm, stormArgs);
+  const stormSeconds = (performance.now() - started) / 1000;
+  await sleep(2000); // let every observer drain
+  live.forEach((h, i) => (h.cpu = cpuSeconds(h.child.pid) - cpuBefore[i]));
+  await Promise.all(live.map(stopObserver));
+  for (const h of live) {
+    h.result = h.observer.parse(fs.readFileSync(h.stdoutPath, 'utf8'), fs.readFileSync(h.stderrPath, 'utf8'));
+  }
+  return { handles, truth, stormSeconds };
+}
+
+function pct(part, whole) {
+  return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+function printTable(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
+}
+
+async function execStorm(storm, mode) {
+  const n = Number(opts.execs);
+  const par = Number(opts.par);
+  const prefix = `fb${process.pid}${mode[0]}`;
+  const { handles, truth, stormSeconds } = await observe(`exec-${mode}`, storm, [
+    'exec', String(n), String(par), prefix, mode,
+  ]);
+  const expected = new Map();
+  for (const line of truth.trim().split('\n')) {
+    const [pid, index] = line.split(' ');
+    expected.set(Number(pid), `true ${prefix}-${index}`);
+  }
+  const rows = handles.map((h) => {
+    if (h.failed) return [h.observer.name, `(${h.failed})`, '', '', '', ''];
+    let seen = 0;
+    let exact = 0;
+    let tagOnly = 0;
+    for (const [pid, want] of expected) {
+      if (!h.result.execs.has(pid)) continue;
+      seen++;
+      const got = h.result.execs.get(pid);
+      if (got === want) exact++;
+      else if (got?.includes(want.split(' ')[1])) tagOnly++;
+    }
+    return [h.observer.name, `${seen} (${pct(seen, n)})`, `${exact} (${pct(exact, n)})`, tagOnly, h.result.lost, h.cpu.toFixed(2)];
+  });
+  printTable(
+    `${n} execs of /bin/true, ${par} in parallel, argv ${mode === 'stack' ? 'built on the stack after fork' : 'string literals'} (${(n / stormSeconds).toFixed(0)} exec/s with all observers running)`,
+    ['observer', 'exec events seen', 'exact argv', 'tag only', 'lost reported', 'CPU s'],
+    rows,
+  );
+}
+
+async function forkBurst(storm) {
+  const depth = Number(opts.depth);
+  const { handles, truth } = await observe('tree', storm, ['tree', String(depth)]);
+  const parents = new Map(truth.trim().split('\n').map((l) => l.split(' ').map(Number)));
+  const n = parents.size;
+  const rows = handles
+    .filter((h) => h.failed || h.result.forks)
+    .map((h) => {
+      if (h.failed) return [h.observer.name, `(${h.failed})`, '', '', ''];
+      let seen = 0;
+      let rightParent = 0;
+      for (const [pid, parent] of parents) {
+        if (!h.result.forks.has(pid)) continue;
+        seen++;
+        if (h.result.forks.get(pid) === parent) rightParent++;
+      }
+      return [h.observer.name, `${seen} (${pct(seen, n)})`, `${rightParent} (${pct(rightParent, n)})`, h.result.lost, h.cpu.toFixed(2)];
+    });
+  printTable(
+    `fork burst: ${n} processes, each forks two and exits at once (${depth} generations)`,
+    ['observer', 'forks seen', 'parent at fork right', 'lost reported', 'CPU s'],
+    rows,
+  );
+}
+
+async function main() {
+  if (process.getuid() !== 0) {
+    console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
+    process.exit(2);
+  }
+  if (!fs.existsSync(path.join(benchDir, '..', 'dist', 'cli.js'))) {
+    console.error('bench: dist/cli.js is missing; run npm install first');
+    process.exit(2);
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const storm = buildStorm(benchDir);
+  const unmountTracefs = ensureTracefs();
+  try {
+    console.log(`forktop benchmark, ${new Date().toISOString()}, all observers running at once on the same storm`);
+    for (const mode of opts.modes.split(',')) await execStorm(storm, mode);
+    await forkBurst(storm);
+  } finally {
+    unmountTracefs();
+  }
+}
+
+await main();
