@@ -29,6 +29,9 @@ export interface ForkEvent extends Timed {
   pid: number;
   /** The parent at fork time (not a later reparenting). */
   ppid: number;
+  /** Set by sources that report threads: a thread (tid != pid) is not a process. */
+  tid?: number;
+  ptid?: number;
 }
 
 export interface ExecEvent extends Timed, ProcessFacts {

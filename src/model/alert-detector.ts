@@ -1,0 +1,156 @@
+// Fork bombs and fork storms, decided from the model's own counters.
+//
+// A "clan" is a same-program lineage: a fork child joins its parent's clan one generation
+// deeper (fork copies the program); an exec leaves it and starts a clan of its own. A fork
+// bomb is a clan replicating fast, wide and deep; a fork storm is one process spawning
+// fast (make -j, a CI runner, a shell loop), whose children exec and leave the clan.
+import type { AlertThresholds } from './config.js';
+import type { AlertEvent } from './events.js';
+import type { ProcessNode } from './process-node.js';
+import { RateCounter } from './rate-counter.js';
+
+export interface Clan {
+  id: number;
+  root: ProcessNode;
+  live: number;
+  maxGeneration: number;
+  /** Forks within the clan, 100 ms buckets over 1 s. */
+  forks: RateCounter;
+  forksTotal: number;
+}
+
+interface ActiveAlert {
+  kind: 'fork-bomb' | 'fork-storm';
+  key: number; // clan id or node id
+  root: ProcessNode;
+}
+
+const ONE_SECOND = () => new RateCounter(1e8, 10);
+
+export class AlertDetector {
+  readonly clans = new Map<number, Clan>();
+  readonly active: ActiveAlert[] = [];
+  private lastCheckBucket = -1;
+
+  constructor(
+    private readonly thresholds: AlertThresholds,
+    private readonly liveChildren: (node: ProcessNode) => number,
+  ) {}
+
+  /** A process with no known parent, or one that just exec'd: the root of its own clan. */
+  startClan(node: ProcessNode): void {
+    node.clanId = node.id;
+    node.generation = 0;
+    this.clans.set(node.id, { id: node.id, root: node, live: node.exit ? 0 : 1, maxGeneration: 0, forks: ONE_SECOND(), forksTotal: 0 });
+  }
+
+  /** A new child (or a snapshot of one running the same program) joins its parent's clan. */
+  join(parent: ProcessNode, child: ProcessNode): void {
+    const clan = this.clans.get(parent.clanId);
+    if (!clan) {
+      this.startClan(child);
+      return;
+    }
+    child.clanId = clan.id;
+    child.generation = parent.generation + 1;
+    if (!child.exit) clan.live++;
+    if (child.generation > clan.maxGeneration) clan.maxGeneration = child.generation;
+  }
+
+  /** Counts a fork by `parent` and raises what it warrants. */
+  onFork(parent: ProcessNode, ts: number, time: string, out: AlertEvent[]): void {
+    const clan = this.clans.get(parent.clanId);
+    const t = this.thresholds;
+    if (clan) {
+      clan.forksTotal++;
+      clan.forks.add(ts);
+      if (
+        clan.live >= t.bombLive &&
+        clan.maxGeneration >= t.bombGenerations &&
+        clan.forks.sum(ts) >= t.bombRate &&
+        !this.isActive('fork-bomb', clan.id)
+      ) {
+        this.raise({ kind: 'fork-bomb', key: clan.id, root: clan.root }, ts, time, out);
+      }
+    }
+    if (
+      parent.spawns &&
+      parent.spawns.sum(ts, 10) >= t.stormRate && // the last second of 100 ms buckets
+      !this.isActive('fork-storm', parent.id) &&
+      !(clan && this.isActive('fork-bomb', clan.id))
+    ) {
+      this.raise({ kind: 'fork-storm', key: parent.id, root: parent }, ts, time, out);
+    }
+  }
+
+  /** The process runs another program now: it leaves its clan and roots a new one. */
+  onExec(node: ProcessNode): void {
+    this.leave(node);
+    this.startClan(node);
+  }
+
+  onExit(node: ProcessNode): void {
+    this.leave(node);
+  }
+
+  /** Clears alerts whose rate fell; looked at once per 100 ms of event time. */
+  check(now: number, time: string, out: AlertEvent[]): void {
+    const bucket = Math.floor(now / 1e8);
+    if (bucket === this.lastCheckBucket || this.active.length === 0) return;
+    this.lastCheckBucket = bucket;
+    const t = this.thresholds;
+    for (let i = this.active.length - 1; i >= 0; i--) {
+      const alert = this.active[i];
+      const threshold = alert.kind === 'fork-bomb' ? t.bombRate : t.stormRate;
+      if (this.rateOf(alert, now) < threshold * t.clearFraction) {
+        this.active.splice(i, 1);
+        out.push(this.event(alert, 'cleared', now, time));
+        if (alert.kind === 'fork-bomb') this.dropIfEmpty(alert.key);
+      }
+    }
+  }
+
+  isActive(kind: ActiveAlert['kind'], key: number): boolean {
+    return this.active.some((a) => a.kind === kind && a.key === key);
+  }
+
+  private leave(node: ProcessNode): void {
+    const clan = this.clans.get(node.clanId);
+    if (!clan) return;
+    clan.live--;
+    this.dropIfEmpty(clan.id);
+  }
+
+  private dropIfEmpty(clanId: number): void {
+    const clan = this.clans.get(clanId);
+    // A clan with no live member can't fork again; keep it only while its alert is up.
+    if (clan && clan.live <= 0 && !this.isActive('fork-bomb', clanId)) this.clans.delete(clanId);
+  }
+
+  private rateOf(alert: ActiveAlert, now: number): number {
+    if (alert.kind === 'fork-bomb') return this.clans.get(alert.key)?.forks.sum(now) ?? 0;
+    return alert.root.spawns?.sum(now, 10) ?? 0;
+  }
+
+  private raise(alert: ActiveAlert, ts: number, time: string, out: AlertEvent[]): void {
+    this.active.push(alert);
+    out.push(this.event(alert, 'raised', ts, time));
+  }
+
+  private event(alert: ActiveAlert, state: 'raised' | 'cleared', ts: number, time: string): AlertEvent {
+    const clan = alert.kind === 'fork-bomb' ? this.clans.get(alert.key) : undefined;
+    const live = clan ? clan.live : this.liveChildren(alert.root);
+    return {
+      type: 'alert',
+      time,
+      ts,
+      kind: alert.kind,
+      state,
+      root: alert.root.pid,
+      rate: this.rateOf(alert, ts),
+      live,
+      generations: clan ? clan.maxGeneration : 1,
+      comm: alert.root.comm,
+    };
+  }
+}

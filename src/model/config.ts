@@ -1,0 +1,49 @@
+// The model's limits and alert thresholds, with the defaults documented in the README.
+export interface ModelConfig {
+  /** Recent execs kept (a ring). */
+  execRingSize: number;
+  /** Exited processes kept for inspection: at most this many... */
+  maxTombstones: number;
+  /** ...and for at most this long (ns) after their exit. */
+  tombstoneAgeNs: number;
+  /** Exited ancestors kept only because a descendant is still retained: at most this many. */
+  maxRetainedAncestors: number;
+  /** Lifetime log entries kept per process (the first ones and the exit always stay). */
+  maxLogEntries: number;
+  /** Lost-event marks kept for the timeline. */
+  maxLossMarks: number;
+  alerts: AlertThresholds;
+}
+
+export interface AlertThresholds {
+  /** fork-bomb: one program replicating itself across a lineage at least this fast (forks/s)... */
+  bombRate: number;
+  /** ...with at least this many live members... */
+  bombLive: number;
+  /** ...over at least this many generations of the same program. */
+  bombGenerations: number;
+  /** fork-storm: one process spawning at least this fast (forks/s, over the last second). */
+  stormRate: number;
+  /** An alert clears when its rate falls below this fraction of its threshold. */
+  clearFraction: number;
+}
+
+export const DEFAULT_CONFIG: ModelConfig = {
+  execRingSize: 10_000,
+  maxTombstones: 5_000,
+  tombstoneAgeNs: 60e9,
+  maxRetainedAncestors: 5_000,
+  maxLogEntries: 64,
+  maxLossMarks: 1_000,
+  alerts: {
+    bombRate: 50,
+    bombLive: 20,
+    bombGenerations: 5,
+    stormRate: 200,
+    clearFraction: 0.5,
+  },
+};
+
+export function withDefaults(partial: Partial<ModelConfig> = {}): ModelConfig {
+  return { ...DEFAULT_CONFIG, ...partial, alerts: { ...DEFAULT_CONFIG.alerts, ...partial.alerts } };
+}

@@ -1,0 +1,92 @@
+// The recent execs: a fixed ring, newest overwriting oldest, with a count per identical
+// command line so a loop calling `date` can show as one row "×312 in 5 s".
+import type { ExecEntry } from './process-node.js';
+
+export interface FoldGroup {
+  key: string;
+  count: number;
+  lastTs: number;
+  latest: ExecEntry;
+  /** ts of each member still in the ring, oldest first (from `head`). */
+  times: number[];
+  head: number;
+}
+
+export function firstTs(group: FoldGroup): number {
+  return group.times[group.head];
+}
+
+export function foldKey(entry: ExecEntry): string {
+  return entry.argv ? entry.argv.join('\0') : `\0${entry.comm ?? '?'}`;
+}
+
+export class ExecRing {
+  private readonly entries: (ExecEntry | undefined)[];
+  private nextSeq = 0;
+  private readonly groups = new Map<string, FoldGroup>();
+
+  constructor(readonly capacity: number) {
+    this.entries = new Array(capacity);
+  }
+
+  get size(): number {
+    return Math.min(this.nextSeq, this.capacity);
+  }
+
+  get total(): number {
+    return this.nextSeq;
+  }
+
+  push(entry: Omit<ExecEntry, 'seq' | 'key'>): ExecEntry {
+    const seq = this.nextSeq++;
+    const slot = seq % this.capacity;
+    const evicted = this.entries[slot];
+    if (evicted) this.forget(evicted);
+    const full = entry as ExecEntry;
+    full.seq = seq;
+    this.entries[slot] = full;
+    const key = foldKey(full);
+    full.key = key;
+    const group = this.groups.get(key);
+    if (group) {
+      group.count++;
+      group.lastTs = Math.max(group.lastTs, full.ts);
+      group.latest = full;
+      group.times.push(full.ts);
+    } else {
+      this.groups.set(key, { key, count: 1, lastTs: full.ts, latest: full, times: [full.ts], head: 0 });
+    }
+    return full;
+  }
+
+  /** The fold group (identical command lines still in the ring) of an entry. */
+  group(entry: ExecEntry): FoldGroup | undefined {
+    return this.groups.get(entry.key);
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Newest first. Stops as soon as the callback returns false. */
+  forEachNewest(visit: (entry: ExecEntry) => boolean): void {
+    for (let seq = this.nextSeq - 1; seq >= this.nextSeq - this.size; seq--) {
+      if (!visit(this.entries[seq % this.capacity]!)) return;
+    }
+  }
+
+  private forget(entry: ExecEntry): void {
+    const group = this.groups.get(entry.key)!;
+    group.count--;
+    if (group.count === 0) {
+      this.groups.delete(entry.key);
+      return;
+    }
+    // Members leave in ring order, so the oldest time leaves first.
+    group.head++;
+    if (group.head > 64 && group.head * 2 > group.times.length) {
+      group.times = group.times.slice(group.head);
+      group.head = 0;
+    }
+  }
+}

@@ -1,0 +1,445 @@
+// The live model: a deterministic state machine over the event stream. No I/O, no timers,
+// no clock: "now" is the newest event's timestamp. Events are applied one at a time, so any
+// split of the same sequence into batches gives the same state.
+import { AlertDetector } from './alert-detector.js';
+import { withDefaults, type ModelConfig } from './config.js';
+import type {
+  AlertEvent,
+  ExecEvent,
+  ExitEvent,
+  ForkEvent,
+  ForktopEvent,
+  ProcessEvent,
+  SnapshotEvent,
+} from './events.js';
+import { ExecRing } from './exec-ring.js';
+import { programOf, type LifeEntry, type ProcessNode } from './process-node.js';
+import { RateCounter } from './rate-counter.js';
+import { Retention } from './retention.js';
+
+/** An exec or exit seen before its fork (another CPU's event overtook it) is merged into
+ *  the fork that arrives later, if the fork's timestamp is at most this much earlier. */
+const LATE_FORK_SLACK_NS = 1e9;
+/** /proc start times tick at 10 ms: closer than this is the same process. */
+const START_TIME_SLACK_NS = 50e6;
+
+export interface LossMark {
+  ts: number;
+  count: number;
+  source: string;
+}
+
+export interface Totals {
+  forks: number;
+  execs: number;
+  failedExecs: number;
+  exits: number;
+  lost: number;
+  events: number;
+}
+
+export class Model {
+  readonly config: ModelConfig;
+  /** Every process kept, by id. */
+  readonly nodes = new Map<number, ProcessNode>();
+  /** The newest process with each pid. */
+  readonly byPid = new Map<number, ProcessNode>();
+  /** Processes whose spawner is not in the model: the tree's roots. */
+  readonly roots = new Set<number>();
+  /** Processes that forked within the last 10 s: the spawner ranking's candidates. */
+  readonly spawners = new Set<ProcessNode>();
+  readonly execs: ExecRing;
+  readonly lossMarks: LossMark[] = [];
+  readonly totals: Totals = { forks: 0, execs: 0, failedExecs: 0, exits: 0, lost: 0, events: 0 };
+  /** Per second, 60 s of history. */
+  readonly forkRate = new RateCounter(1e9, 60);
+  readonly execRate = new RateCounter(1e9, 60);
+  readonly exitRate = new RateCounter(1e9, 60);
+  /** The last second, in 100 ms buckets: the header's rates. */
+  readonly recentForks = new RateCounter(1e8, 10);
+  readonly recentExecs = new RateCounter(1e8, 10);
+  readonly recentExits = new RateCounter(1e8, 10);
+  readonly alerts: AlertDetector;
+  /** Newest event time seen (CLOCK_MONOTONIC ns) and its wall time. */
+  now = 0;
+  nowTime = '';
+  live = 0;
+  private nextId = 1;
+  /** Snapshot children that came before their parent, by parent pid. */
+  private readonly waitingForParent = new Map<number, number[]>();
+  private readonly retention: Retention;
+  private resyncId = 0;
+
+  constructor(config: Partial<ModelConfig> = {}) {
+    this.config = withDefaults(config);
+    this.execs = new ExecRing(this.config.execRingSize);
+    this.alerts = new AlertDetector(this.config.alerts, (node) => this.liveChildren(node));
+    this.retention = new Retention(
+      this.config,
+      (node) => this.nodes.get(node.id) === node,
+      (node) => this.remove(node),
+    );
+  }
+
+  /** Applies events in order; returns the alerts they raised or cleared. */
+  apply(events: readonly ForktopEvent[]): AlertEvent[] {
+    const alerts: AlertEvent[] = [];
+    for (const ev of events) this.applyOne(ev, alerts);
+    return alerts;
+  }
+
+  get tombstones(): number {
+    return this.retention.tombstoneCount;
+  }
+
+  get retainedAncestors(): number {
+    return this.retention.expiredCount;
+  }
+
+  node(id: number): ProcessNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  liveChildren(node: ProcessNode): number {
+    let n = 0;
+    for (const id of node.childIds) if (!this.nodes.get(id)?.exit) n++;
+    return n;
+  }
+
+  /**
+   * After a loss: a fresh scan of /proc (snapshot events, all taken at about `ts`) repairs
+   * the tree. Processes it does not list are marked "exit unseen"; unknown ones are added.
+   */
+  resync(snapshots: readonly SnapshotEvent[], ts: number): void {
+    const id = ++this.resyncId;
+    for (const snap of snapshots) this.applyOne({ ...snap }, [], id);
+    for (const node of [...this.byPid.values()]) {
+      if (!node.exit && node.resyncSeen !== id && (node.startTs ?? 0) < ts) this.exitUnseen(node, ts);
+    }
+  }
+
+  private applyOne(ev: ForktopEvent, alerts: AlertEvent[], resync = 0): void {
+    this.totals.events++;
+    if (ev.ts > this.now) {
+      this.now = ev.ts;
+      this.nowTime = ev.time;
+    }
+    switch (ev.type) {
+      case 'fork':
+        this.fork(ev, alerts);
+        break;
+      case 'exec':
+        this.exec(ev);
+        break;
+      case 'exit':
+        this.exitProcess(ev);
+        break;
+      case 'snapshot':
+        this.snapshot(ev, resync);
+        break;
+      case 'comm': {
+        const node = this.known(ev);
+        node.comm = ev.comm;
+        this.log(node, { kind: 'comm', ts: ev.ts, comm: ev.comm });
+        break;
+      }
+      case 'uid': {
+        const node = this.known(ev);
+        node.uid = ev.euid;
+        this.log(node, { kind: 'uid', ts: ev.ts, ruid: ev.ruid, euid: ev.euid });
+        break;
+      }
+      case 'gid':
+        this.log(this.known(ev), { kind: 'gid', ts: ev.ts, rgid: ev.rgid, egid: ev.egid });
+        break;
+      case 'sid':
+        this.log(this.known(ev), { kind: 'sid', ts: ev.ts });
+        break;
+      case 'ptrace':
+        this.log(this.known(ev), { kind: 'ptrace', ts: ev.ts, tracer: ev.tracer });
+        break;
+      case 'coredump':
+        this.log(this.known(ev), { kind: 'coredump', ts: ev.ts });
+        break;
+      case 'lost':
+        this.totals.lost += ev.count;
+        this.lossMarks.push({ ts: ev.ts, count: ev.count, source: ev.source });
+        if (this.lossMarks.length > this.config.maxLossMarks) this.lossMarks.shift();
+        break;
+      case 'alert':
+        break; // the model raises its own
+    }
+    this.alerts.check(this.now, this.nowTime, alerts);
+    this.retention.prune(this.now);
+  }
+
+  private fork(ev: ForkEvent, alerts: AlertEvent[]): void {
+    if (ev.tid !== undefined && ev.tid !== ev.pid) return; // a thread: not a process
+    this.totals.forks++;
+    this.forkRate.add(ev.ts);
+    this.recentForks.add(ev.ts);
+    const parent = this.byPid.get(ev.ppid);
+    let child = this.byPid.get(ev.pid);
+    if (child && child.origin === 'late' && child.forkTs === null && this.firstTs(child) >= ev.ts - LATE_FORK_SLACK_NS) {
+      // Its exec or exit overtook the fork: this fork is its start.
+      this.adopt(child, parent, ev.ppid);
+      child.origin = 'fork';
+      // It keeps the clan it started when seen late (it already exec'd or exited).
+    } else {
+      if (child && !child.exit) this.exitUnseen(child, ev.ts); // pid reused: we missed its exit
+      child = this.create(ev.pid, 'fork', ev.ts);
+      if (parent) {
+        // fork copies the program and its facts
+        child.argv = parent.argv;
+        child.argvSource = parent.argvSource;
+        child.comm = parent.comm;
+        child.exe = parent.exe;
+        child.cwd = parent.cwd;
+        child.cgroup = parent.cgroup;
+        child.uid = parent.uid;
+        this.adopt(child, parent, ev.ppid);
+        this.alerts.join(parent, child);
+      } else {
+        this.adopt(child, parent, ev.ppid);
+        this.alerts.startClan(child);
+      }
+    }
+    child.forkTs = ev.ts;
+    child.startTs = ev.ts;
+    child.log.unshift({ kind: 'fork', ts: ev.ts, ppid: ev.ppid });
+    if (parent) {
+      if (!parent.spawns) parent.spawns = new RateCounter(1e8, 100);
+      parent.spawns.add(ev.ts);
+      parent.spawnsTotal++;
+      this.spawners.add(parent);
+      this.alerts.onFork(parent, ev.ts, ev.time, alerts);
+    }
+  }
+
+  private exec(ev: ExecEvent): void {
+    let node = this.byPid.get(ev.pid);
+    if (!node || (node.exit && node.exit.ts <= ev.ts)) node = this.createLate(ev.pid, ev.ts, ev.ppid);
+    if (ev.ret !== 0) {
+      this.totals.failedExecs++;
+    } else {
+      this.totals.execs++;
+      this.execRate.add(ev.ts);
+      this.recentExecs.add(ev.ts);
+      node.argv = ev.argv;
+      node.argvSource = ev.argv_source;
+      node.comm = ev.comm ?? ev.argv?.[0]?.split('/').pop()?.slice(0, 15) ?? null;
+      node.exe = ev.exe;
+      if (ev.cwd !== null) node.cwd = ev.cwd;
+      if (ev.cgroup !== null) node.cgroup = ev.cgroup;
+      if (ev.uid !== null) node.uid = ev.uid;
+      if (node.startTs === null && ev.start_ts !== null) node.startTs = ev.start_ts;
+      if (ev.ppid !== null) node.currentPpid = ev.ppid;
+      node.execs++;
+      if (!node.exit) this.alerts.onExec(node);
+    }
+    this.log(node, { kind: 'exec', ts: ev.ts, argv: ev.argv, argvSource: ev.argv_source, exe: ev.exe, ret: ev.ret });
+    const entry = this.execs.push({
+      nodeId: node.id,
+      pid: ev.pid,
+      ppid: node.ppid ?? ev.ppid,
+      ts: ev.ts,
+      time: ev.time,
+      uid: node.uid,
+      argv: ev.argv,
+      argvSource: ev.argv_source,
+      comm: node.comm,
+      exe: ev.exe,
+      ret: ev.ret,
+      exitCode: null,
+      exitSignal: null,
+      durationMs: null,
+    });
+    if (ev.ret === 0) {
+      node.lastExec = entry;
+      if (node.exit) this.fillExit(node); // the exit overtook this exec
+    }
+  }
+
+  private exitProcess(ev: ExitEvent): void {
+    this.totals.exits++;
+    this.exitRate.add(ev.ts);
+    this.recentExits.add(ev.ts);
+    let node = this.byPid.get(ev.pid);
+    if (!node || node.exit) node = this.createLate(ev.pid, ev.ts, ev.ppid);
+    node.currentPpid = ev.ppid;
+    node.exit = { ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core, unseen: false };
+    this.log(node, { kind: 'exit', ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core });
+    this.ended(node);
+  }
+
+  private snapshot(ev: SnapshotEvent, resync: number): void {
+    let node = this.byPid.get(ev.pid);
+    const sameProcess =
+      node && !node.exit && (node.startTs === null || ev.start_ts === null || Math.abs(node.startTs - ev.start_ts) < START_TIME_SLACK_NS);
+    if (!node || !sameProcess) {
+      if (node && !node.exit) this.exitUnseen(node, ev.ts);
+      node = this.create(ev.pid, 'snapshot', ev.ts);
+      node.startTs = ev.start_ts;
+      node.argv = ev.argv;
+      node.exe = ev.exe;
+      node.comm = ev.comm;
+      const parent = this.byPid.get(ev.ppid);
+      this.adopt(node, parent, ev.ppid);
+      // Already running the same program as its parent: part of the parent's clan.
+      if (parent && programOf(parent) === programOf(node)) this.alerts.join(parent, node);
+      else this.alerts.startClan(node);
+      node.log.push({ kind: 'snapshot', ts: ev.ts });
+      if (!node.parentId && ev.ppid > 0) {
+        const waiting = this.waitingForParent.get(ev.ppid) ?? [];
+        waiting.push(node.id);
+        this.waitingForParent.set(ev.ppid, waiting);
+      }
+      this.adoptWaiting(node);
+    }
+    node.argv = ev.argv;
+    node.argvSource = ev.argv_source;
+    node.comm = ev.comm;
+    node.exe = ev.exe;
+    node.cwd = ev.cwd;
+    node.cgroup = ev.cgroup;
+    node.uid = ev.uid;
+    node.currentPpid = ev.ppid;
+    node.resyncSeen = resync;
+  }
+
+  /** The node an id/credential/comm event is about; created (seen late) if unknown. */
+  private known(ev: ProcessEvent): ProcessNode {
+    const node = this.byPid.get(ev.pid);
+    return node && !node.exit ? node : this.createLate(ev.pid, ev.ts, null);
+  }
+
+  private create(pid: number, origin: ProcessNode['origin'], ts: number): ProcessNode {
+    const node: ProcessNode = {
+      id: this.nextId++,
+      pid,
+      ppid: null,
+      parentId: null,
+      currentPpid: null,
+      childIds: new Set(),
+      startTs: null,
+      forkTs: null,
+      origin,
+      argv: null,
+      argvSource: null,
+      comm: null,
+      exe: null,
+      cwd: null,
+      cgroup: null,
+      uid: null,
+      execs: 0,
+      log: [],
+      logDropped: 0,
+      exit: null,
+      lastExec: null,
+      spawns: null,
+      spawnsTotal: 0,
+      clanId: 0,
+      generation: 0,
+      expired: false,
+      resyncSeen: 0,
+    };
+    this.nodes.set(node.id, node);
+    this.byPid.set(pid, node);
+    this.live++;
+    void ts;
+    return node;
+  }
+
+  private createLate(pid: number, ts: number, currentPpid: number | null): ProcessNode {
+    const old = this.byPid.get(pid);
+    if (old && !old.exit) this.exitUnseen(old, ts);
+    const node = this.create(pid, 'late', ts);
+    node.currentPpid = currentPpid;
+    this.roots.add(node.id);
+    this.alerts.startClan(node);
+    return node;
+  }
+
+  /** Links a node under its spawner (when known); otherwise it is a root. */
+  private adopt(node: ProcessNode, parent: ProcessNode | undefined, ppid: number): void {
+    node.ppid = ppid;
+    if (node.parentId !== null) this.nodes.get(node.parentId)?.childIds.delete(node.id);
+    if (parent && parent !== node) {
+      node.parentId = parent.id;
+      parent.childIds.add(node.id);
+      this.roots.delete(node.id);
+    } else {
+      node.parentId = null;
+      this.roots.add(node.id);
+    }
+  }
+
+  private adoptWaiting(parent: ProcessNode): void {
+    const waiting = this.waitingForParent.get(parent.pid);
+    if (!waiting) return;
+    this.waitingForParent.delete(parent.pid);
+    for (const id of waiting) {
+      const child = this.nodes.get(id);
+      if (child && child.parentId === null) {
+        child.parentId = parent.id;
+        parent.childIds.add(id);
+        this.roots.delete(id);
+      }
+    }
+  }
+
+  private exitUnseen(node: ProcessNode, ts: number): void {
+    node.exit = { ts, code: 0, signal: 0, core: false, unseen: true };
+    this.log(node, { kind: 'exit-unseen', ts });
+    this.ended(node);
+  }
+
+  private ended(node: ProcessNode): void {
+    this.live--;
+    this.fillExit(node);
+    this.alerts.onExit(node);
+    this.retention.onExit(node);
+  }
+
+  private fillExit(node: ProcessNode): void {
+    const entry = node.lastExec;
+    if (!entry || !node.exit || node.exit.unseen || entry.ts > node.exit.ts) return;
+    entry.exitCode = node.exit.code;
+    entry.exitSignal = node.exit.signal;
+    const start = node.startTs ?? entry.ts;
+    entry.durationMs = (node.exit.ts - start) / 1e6;
+  }
+
+  private firstTs(node: ProcessNode): number {
+    return node.log.length > 0 ? node.log[0].ts : Infinity;
+  }
+
+  private log(node: ProcessNode, entry: LifeEntry): void {
+    const log = node.log;
+    if (log.length >= this.config.maxLogEntries && entry.kind !== 'exit' && entry.kind !== 'exit-unseen') {
+      node.logDropped++;
+      return;
+    }
+    // Keep the log in time order even when an event overtook another.
+    let i = log.length;
+    while (i > 0 && log[i - 1].ts > entry.ts) i--;
+    log.splice(i, 0, entry);
+  }
+
+  private remove(node: ProcessNode): void {
+    this.nodes.delete(node.id);
+    if (this.byPid.get(node.pid) === node) this.byPid.delete(node.pid);
+    this.roots.delete(node.id);
+    this.spawners.delete(node);
+    if (node.expired) this.retention.forgetExpired();
+    for (const id of node.childIds) {
+      const child = this.nodes.get(id);
+      if (child) this.roots.add(id); // its spawner is gone from the model; child.ppid still says who
+    }
+    const parent = node.parentId === null ? undefined : this.nodes.get(node.parentId);
+    if (parent) {
+      parent.childIds.delete(node.id);
+      if (parent.expired && parent.childIds.size === 0) this.remove(parent);
+    }
+  }
+}

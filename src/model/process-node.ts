@@ -1,0 +1,98 @@
+// One process as the model knows it. Keyed by a serial id, not the pid: a pid is reused,
+// and the old process keeps its history under its own id.
+import type { ArgvSource } from './events.js';
+import type { RateCounter } from './rate-counter.js';
+
+export type LifeEntry =
+  | { kind: 'fork'; ts: number; ppid: number }
+  | { kind: 'snapshot'; ts: number }
+  | { kind: 'exec'; ts: number; argv: string[] | null; argvSource: ArgvSource; exe: string | null; ret: number }
+  | { kind: 'comm'; ts: number; comm: string }
+  | { kind: 'uid'; ts: number; ruid: number; euid: number }
+  | { kind: 'gid'; ts: number; rgid: number; egid: number }
+  | { kind: 'sid'; ts: number }
+  | { kind: 'ptrace'; ts: number; tracer: number }
+  | { kind: 'coredump'; ts: number }
+  | { kind: 'exit'; ts: number; code: number; signal: number; core: boolean }
+  | { kind: 'exit-unseen'; ts: number };
+
+export interface ExitInfo {
+  ts: number;
+  code: number;
+  signal: number;
+  core: boolean;
+  /** The exit event was lost; the process was found gone by a resync. */
+  unseen: boolean;
+}
+
+export interface ProcessNode {
+  readonly id: number;
+  readonly pid: number;
+  /** Parent at fork (the spawner), even after it exits; null when unknown. */
+  ppid: number | null;
+  /** The spawner's node id, while that node is known. */
+  parentId: number | null;
+  /** The parent now (after reparenting to init or a subreaper), when an event said so. */
+  currentPpid: number | null;
+  /** Spawned children still kept in the model, in the order they were born. */
+  childIds: Set<number>;
+  /** When it started (fork ts, or /proc's start time), CLOCK_MONOTONIC ns. */
+  startTs: number | null;
+  forkTs: number | null;
+  /** Known from a snapshot, or first seen by an exec/exit without its fork. */
+  origin: 'fork' | 'snapshot' | 'late';
+  argv: string[] | null;
+  argvSource: ArgvSource;
+  comm: string | null;
+  exe: string | null;
+  cwd: string | null;
+  cgroup: string | null;
+  uid: number | null;
+  execs: number;
+  log: LifeEntry[];
+  logDropped: number;
+  exit: ExitInfo | null;
+  /** The exec-ring entry of its latest exec, to fill in exit code and duration. */
+  lastExec: ExecEntry | null;
+  /** Forks by this process (100 ms buckets over 10 s), once it forks at all. */
+  spawns: RateCounter | null;
+  spawnsTotal: number;
+  /** Same-program lineage ("clan") for fork-bomb detection: its root and our generation in it. */
+  clanId: number;
+  generation: number;
+  /** Past its tombstone limits, kept only for its descendants. */
+  expired: boolean;
+  /** Last resync (fresh /proc scan) that saw it. */
+  resyncSeen: number;
+}
+
+export interface ExecEntry {
+  /** Increasing, unique: the ring's order. */
+  seq: number;
+  /** Identical command lines share it (for folding). */
+  key: string;
+  nodeId: number;
+  pid: number;
+  ppid: number | null;
+  ts: number;
+  time: string;
+  uid: number | null;
+  argv: string[] | null;
+  argvSource: ArgvSource;
+  comm: string | null;
+  exe: string | null;
+  ret: number;
+  /** Filled in when the process exits. */
+  exitCode: number | null;
+  exitSignal: number | null;
+  durationMs: number | null;
+}
+
+export function programOf(node: ProcessNode): string {
+  return node.exe ?? node.argv?.[0] ?? node.comm ?? '?';
+}
+
+export function displayName(node: ProcessNode): string {
+  const name = node.comm ?? node.argv?.[0]?.split('/').pop() ?? '?';
+  return `${name}(${node.pid})`;
+}

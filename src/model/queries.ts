@@ -1,0 +1,233 @@
+// What the screen asks the model, each bounded by what it shows: the newest execs that
+// match, the visible slice of the tree, the top spawners, one process's card and chain.
+import type { Model } from './model.js';
+import { firstTs, type FoldGroup } from './exec-ring.js';
+import type { ExecEntry, ProcessNode } from './process-node.js';
+
+export interface Filter {
+  /** Substring of argv/comm, or /regex/ (with optional flags after the last slash). */
+  text?: string;
+  uid?: number;
+  /** Only this process (a node id) and its descendants, including ones born later. */
+  subtreeOf?: number;
+  state?: 'live' | 'exited';
+  /** Non-zero exit code, killed by a signal, or a failed exec. */
+  failedOnly?: boolean;
+}
+
+export type Matcher = { entry: (e: ExecEntry) => boolean; node: (n: ProcessNode) => boolean };
+
+/** Compiles a filter once; throws on a bad /regex/ with a message for the user. */
+export function compileFilter(model: Model, filter: Filter): Matcher {
+  const text = compileText(filter.text);
+  const inSubtree = (nodeId: number): boolean =>
+    filter.subtreeOf === undefined || isDescendant(model, nodeId, filter.subtreeOf);
+  const nodeState = (n: ProcessNode | undefined): boolean =>
+    !filter.state || (filter.state === 'live' ? !!n && !n.exit : !n || !!n.exit);
+  return {
+    entry: (e) => {
+      if (filter.uid !== undefined && e.uid !== filter.uid) return false;
+      if (filter.failedOnly && e.ret === 0 && !e.exitCode && !e.exitSignal) return false;
+      if (text && !text(e.argv, e.comm)) return false;
+      if (filter.state && !nodeState(model.node(e.nodeId))) return false;
+      return inSubtree(e.nodeId);
+    },
+    node: (n) => {
+      if (filter.uid !== undefined && n.uid !== filter.uid) return false;
+      if (filter.failedOnly && !(n.exit && (n.exit.code || n.exit.signal))) return false;
+      if (text && !text(n.argv, n.comm)) return false;
+      if (!nodeState(n)) return false;
+      return inSubtree(n.id);
+    },
+  };
+}
+
+function compileText(text: string | undefined): ((argv: string[] | null, comm: string | null) => boolean) | null {
+  if (!text) return null;
+  const regex = /^\/(.*)\/([a-z]*)$/s.exec(text);
+  if (regex) {
+    let re: RegExp;
+    try {
+      re = new RegExp(regex[1], regex[2]);
+    } catch (error) {
+      throw new Error(`bad regular expression ${text}: ${(error as Error).message}`);
+    }
+    return (argv, comm) => (argv !== null && re.test(argv.join(' '))) || (comm !== null && re.test(comm));
+  }
+  return (argv, comm) =>
+    (argv !== null && argv.some((a) => a.includes(text))) || (comm !== null && comm.includes(text)) ||
+    (argv !== null && argv.join(' ').includes(text));
+}
+
+export function isDescendant(model: Model, nodeId: number, ancestorId: number): boolean {
+  let node = model.node(nodeId);
+  for (let depth = 0; node && depth < 10_000; depth++) {
+    if (node.id === ancestorId) return true;
+    node = node.parentId === null ? undefined : model.node(node.parentId);
+  }
+  return false;
+}
+
+/** Newest first, skipping `offset` matches, at most `limit`. */
+export function recentExecs(model: Model, matcher: Matcher | null, limit: number, offset = 0): ExecEntry[] {
+  const out: ExecEntry[] = [];
+  let skipped = 0;
+  model.execs.forEachNewest((e) => {
+    if (matcher && !matcher.entry(e)) return true;
+    if (skipped++ < offset) return true;
+    out.push(e);
+    return out.length < limit;
+  });
+  return out;
+}
+
+export interface FoldedRow {
+  entry: ExecEntry;
+  count: number;
+  spanMs: number;
+}
+
+/** Identical command lines folded into their newest entry: "×312 in 5 s". */
+export function foldedExecs(model: Model, matcher: Matcher | null, limit: number, offset = 0): FoldedRow[] {
+  const out: FoldedRow[] = [];
+  const shown = new Set<FoldGroup>();
+  let skipped = 0;
+  model.execs.forEachNewest((e) => {
+    if (matcher && !matcher.entry(e)) return true;
+    const group = model.execs.group(e)!;
+    if (shown.has(group)) return true;
+    shown.add(group);
+    if (skipped++ < offset) return true;
+    out.push({ entry: e, count: group.count, spanMs: (group.lastTs - firstTs(group)) / 1e6 });
+    return out.length < limit;
+  });
+  return out;
+}
+
+export interface ChainLink {
+  pid: number;
+  /** Undefined when that ancestor is no longer in the model. */
+  node?: ProcessNode;
+}
+
+/** From the oldest known ancestor (pid 1 when the chain is whole) down to the process. */
+export function chain(model: Model, nodeId: number): ChainLink[] {
+  const links: ChainLink[] = [];
+  let node = model.node(nodeId);
+  const seen = new Set<number>();
+  while (node && !seen.has(node.id)) {
+    seen.add(node.id);
+    links.push({ pid: node.pid, node });
+    const parent = node.parentId === null ? undefined : model.node(node.parentId);
+    const parentPid = node.ppid ?? node.currentPpid;
+    if (!parent) {
+      if (parentPid !== null && parentPid > 0) {
+        // Known only by pid: its node was pruned, or it started before we looked.
+        const living = model.byPid.get(parentPid);
+        if (living && !seen.has(living.id) && (living.startTs ?? 0) <= (node.startTs ?? Infinity)) {
+          node = living;
+          continue;
+        }
+        links.push({ pid: parentPid });
+      }
+      break;
+    }
+    node = parent;
+  }
+  return links.reverse();
+}
+
+export function children(model: Model, nodeId: number): ProcessNode[] {
+  const node = model.node(nodeId);
+  if (!node) return [];
+  const out: ProcessNode[] = [];
+  for (const id of node.childIds) {
+    const child = model.node(id);
+    if (child) out.push(child);
+  }
+  return out;
+}
+
+export interface TreeRow {
+  node: ProcessNode;
+  depth: number;
+  hasChildren: boolean;
+  collapsed: boolean;
+}
+
+/** The tree by spawning parent, depth first, only the rows [offset, offset + limit). */
+export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: number, limit: number): TreeRow[] {
+  const out: TreeRow[] = [];
+  let index = 0;
+  const visit = (node: ProcessNode, depth: number): boolean => {
+    const isCollapsed = collapsed.has(node.id);
+    if (index++ >= offset) {
+      out.push({ node, depth, hasChildren: node.childIds.size > 0, collapsed: isCollapsed });
+      if (out.length >= limit) return false;
+    }
+    if (isCollapsed) return true;
+    for (const id of node.childIds) {
+      const child = model.node(id);
+      if (child && !visit(child, depth + 1)) return false;
+    }
+    return true;
+  };
+  const roots = [...model.roots].map((id) => model.node(id)!).filter(Boolean);
+  roots.sort((a, b) => a.pid - b.pid);
+  for (const root of roots) if (!visit(root, 0)) break;
+  return out;
+}
+
+export interface SpawnerRow {
+  node: ProcessNode;
+  rate1s: number;
+  rate10s: number;
+  liveChildren: number;
+  /** Forks per second over the last 10 s, oldest first. */
+  history: number[];
+}
+
+/** Processes ranked by forks per second; ones idle for 10 s drop out of the candidates. */
+export function topSpawners(model: Model, limit: number): SpawnerRow[] {
+  const now = model.now;
+  const rows: SpawnerRow[] = [];
+  for (const node of model.spawners) {
+    const spawns = node.spawns!;
+    if (spawns.idle(now)) {
+      model.spawners.delete(node);
+      continue;
+    }
+    const tenths = spawns.history(now);
+    const history: number[] = [];
+    for (let i = 0; i < tenths.length; i += 10) history.push(tenths.slice(i, i + 10).reduce((a, b) => a + b, 0));
+    rows.push({ node, rate1s: spawns.sum(now, 10), rate10s: spawns.sum(now) / 10, liveChildren: model.liveChildren(node), history });
+  }
+  rows.sort((a, b) => b.rate1s - a.rate1s || b.rate10s - a.rate10s || a.node.pid - b.node.pid);
+  return rows.slice(0, limit);
+}
+
+export interface HeaderStats {
+  forksPerSec: number;
+  execsPerSec: number;
+  exitsPerSec: number;
+  execsPerSec10s: number;
+  /** Execs per second, 60 s, oldest first: the sparkline. */
+  execHistory: number[];
+  live: number;
+  tombstones: number;
+  lost: number;
+}
+
+export function headerStats(model: Model): HeaderStats {
+  const now = model.now;
+  return {
+    forksPerSec: model.recentForks.sum(now),
+    execsPerSec: model.recentExecs.sum(now),
+    exitsPerSec: model.recentExits.sum(now),
+    execsPerSec10s: model.execRate.sum(now, 10) / 10,
+    execHistory: model.execRate.history(now),
+    live: model.live,
+    tombstones: model.tombstones,
+    lost: model.totals.lost,
+  };
+}

@@ -1,0 +1,77 @@
+// Which exited processes stay. A tombstone stays until it is older than the age limit or
+// pushed out by the count limit; an ancestor past its limits stays while it still has
+// children in the model, so a chain up to pid 1 survives the death of the processes in
+// it. Those retained ancestors are capped too, oldest dropped first, so memory is bounded
+// under an endless storm: nodes <= live + maxTombstones + maxRetainedAncestors.
+import type { ModelConfig } from './config.js';
+import type { ProcessNode } from './process-node.js';
+
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  peek(): T {
+    return this.items[this.head];
+  }
+  shift(): T {
+    const item = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+export class Retention {
+  private readonly tombstones = new Fifo<ProcessNode>();
+  private readonly expired = new Fifo<ProcessNode>();
+  /** Expired nodes still in the model (the FIFO may also hold ones removed since). */
+  expiredCount = 0;
+
+  constructor(
+    private readonly config: ModelConfig,
+    private readonly isKept: (node: ProcessNode) => boolean,
+    private readonly remove: (node: ProcessNode) => void,
+  ) {}
+
+  get tombstoneCount(): number {
+    return this.tombstones.length;
+  }
+
+  onExit(node: ProcessNode): void {
+    this.tombstones.push(node);
+  }
+
+  prune(now: number): void {
+    const { maxTombstones, tombstoneAgeNs, maxRetainedAncestors } = this.config;
+    while (
+      this.tombstones.length > 0 &&
+      (this.tombstones.length > maxTombstones || this.tombstones.peek().exit!.ts < now - tombstoneAgeNs)
+    ) {
+      const node = this.tombstones.shift();
+      if (!this.isKept(node)) continue;
+      if (node.childIds.size === 0) {
+        this.remove(node);
+      } else {
+        node.expired = true;
+        this.expiredCount++;
+        this.expired.push(node);
+      }
+    }
+    while (this.expiredCount > maxRetainedAncestors && this.expired.length > 0) {
+      const node = this.expired.shift();
+      if (this.isKept(node)) this.remove(node);
+    }
+  }
+
+  /** Called by the model when it removes an expired node (directly or by cascade). */
+  forgetExpired(): void {
+    this.expiredCount--;
+  }
+}

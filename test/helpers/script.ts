@@ -1,0 +1,82 @@
+// Builds event sequences for model tests: a clock that only moves when told to.
+import type { ExecEvent, ForktopEvent, SnapshotEvent } from '../../src/model/events.js';
+
+const BASE_TS = 1_000_000_000_000; // 1000 s after boot
+const BASE_WALL = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+export class Script {
+  readonly events: ForktopEvent[] = [];
+  ts = BASE_TS;
+
+  /** Moves the clock forward. */
+  after(ms: number): this {
+    this.ts += Math.round(ms * 1e6);
+    return this;
+  }
+
+  private get time(): string {
+    const wallNs = BASE_WALL * 1e6 + (this.ts - BASE_TS);
+    return new Date(Math.floor(wallNs / 1e6)).toISOString().replace('Z', `${String(Math.floor((wallNs % 1e6) / 1e3)).padStart(3, '0')}Z`);
+  }
+
+  fork(pid: number, ppid: number): this {
+    this.events.push({ type: 'fork', time: this.time, ts: this.ts, pid, ppid });
+    return this;
+  }
+
+  exec(pid: number, argv: string[] | null, extra: Partial<ExecEvent> = {}): this {
+    this.events.push({
+      type: 'exec', time: this.time, ts: this.ts, pid, ppid: null, argv,
+      argv_source: argv ? 'proc' : null, comm: argv ? argv[0].split('/').pop()!.slice(0, 15) : null,
+      exe: argv ? argv[0] : null, cwd: '/', uid: 0, cgroup: '/', start_ts: null, start: null, ret: 0,
+      ...extra,
+    });
+    return this;
+  }
+
+  exit(pid: number, code = 0, signal = 0): this {
+    this.events.push({ type: 'exit', time: this.time, ts: this.ts, pid, ppid: 1, code, signal, core: false });
+    return this;
+  }
+
+  snapshot(pid: number, ppid: number, argv: string[], extra: Partial<SnapshotEvent> = {}): this {
+    this.events.push({
+      type: 'snapshot', time: this.time, ts: this.ts, pid, ppid, argv, argv_source: 'proc',
+      comm: argv[0].split('/').pop()!, exe: argv[0], cwd: '/', uid: 0, cgroup: '/',
+      start_ts: this.ts - 1e9, start: null, ...extra,
+    });
+    return this;
+  }
+
+  lost(count: number): this {
+    this.events.push({ type: 'lost', time: this.time, ts: this.ts, count, source: 'kernel' });
+    return this;
+  }
+
+  /** Any event, stamped now. */
+  push(ev: Omit<ForktopEvent, 'time' | 'ts'>): this {
+    this.events.push({ ...ev, time: this.time, ts: this.ts } as ForktopEvent);
+    return this;
+  }
+}
+
+/** A fork bomb: every member forks two children and its parent exits right after. */
+export function bomb(s: Script, rootPid: number, parentPid: number, generations: number, nextPid: () => number): number {
+  s.fork(rootPid, parentPid).exec(rootPid, ['./bomb']);
+  let layer = [rootPid];
+  let members = 1;
+  for (let g = 0; g < generations; g++) {
+    const next: number[] = [];
+    for (const pid of layer) {
+      for (let k = 0; k < 2; k++) {
+        const child = nextPid();
+        s.after(0.5).fork(child, pid);
+        next.push(child);
+        members++;
+      }
+      s.after(0.1).exit(pid);
+    }
+    layer = next;
+  }
+  return members;
+}

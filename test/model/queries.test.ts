@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { Model } from '../../src/model/model.js';
+import {
+  compileFilter, foldedExecs, recentExecs, topSpawners, treeRows, headerStats,
+} from '../../src/model/queries.js';
+import { Script } from '../helpers/script.js';
+
+function world(): { m: Model; s: Script } {
+  const s = new Script().snapshot(1, 0, ['/sbin/init'])
+    .snapshot(10, 1, ['/bin/bash'], { uid: 1000 })
+    .fork(11, 10).exec(11, ['/usr/bin/ssh', 'web-1'], { uid: 1000 })
+    .fork(12, 1).exec(12, ['/usr/bin/cron'])
+    .fork(13, 12).exec(13, ['/bin/sh', '-c', 'backup'])
+    .after(5).exit(13, 2);
+  const m = new Model();
+  m.apply(s.events);
+  return { m, s };
+}
+
+const pids = (entries: { pid: number }[]) => entries.map((e) => e.pid);
+
+describe('model queries', () => {
+  it('recent execs, newest first, with substring, /regex/, user and failed-only filters', () => {
+    const { m } = world();
+    expect(pids(recentExecs(m, null, 10))).toEqual([13, 12, 11]);
+    expect(pids(recentExecs(m, compileFilter(m, { text: 'web' }), 10))).toEqual([11]);
+    expect(pids(recentExecs(m, compileFilter(m, { text: '/^\\/usr\\/bin\\/(ssh|cron)/' }), 10))).toEqual([12, 11]);
+    expect(pids(recentExecs(m, compileFilter(m, { text: '/SSH/i' }), 10))).toEqual([11]);
+    expect(pids(recentExecs(m, compileFilter(m, { uid: 1000 }), 10))).toEqual([11]);
+    expect(pids(recentExecs(m, compileFilter(m, { failedOnly: true }), 10))).toEqual([13]);
+    expect(pids(recentExecs(m, compileFilter(m, { state: 'live' }), 10))).toEqual([12, 11]);
+    expect(pids(recentExecs(m, null, 1, 1))).toEqual([12]);
+  });
+
+  it('a bad /regex/ is a clear error', () => {
+    const { m } = world();
+    expect(() => compileFilter(m, { text: '/(/' })).toThrow(/bad regular expression \/\(\//);
+  });
+
+  it('a subtree filter follows descendants born after it was set', () => {
+    const { m, s } = world();
+    const filter = compileFilter(m, { subtreeOf: m.byPid.get(12)!.id });
+    expect(pids(recentExecs(m, filter, 10))).toEqual([13, 12]);
+    m.apply(new Script().fork(14, 12).exec(14, ['/bin/later']).events.map((e) => ({ ...e, ts: s.ts + 1e6 })));
+    expect(pids(recentExecs(m, filter, 10))).toEqual([14, 13, 12]);
+  });
+
+  it('folds identical command lines: ×N in T', () => {
+    const s = new Script();
+    for (let i = 0; i < 312; i++) s.after(16).fork(100 + i, 1).exec(100 + i, ['/bin/date']);
+    s.fork(999, 1).exec(999, ['/bin/other']);
+    const m = new Model();
+    m.apply(s.events);
+    const rows = foldedExecs(m, null, 10);
+    expect(rows.map((r) => [r.entry.argv, r.count])).toEqual([[['/bin/other'], 1], [['/bin/date'], 312]]);
+    expect(rows[1].spanMs).toBeCloseTo(311 * 16, 0);
+  });
+
+  it('tree rows: depth first by spawning parent, collapsible, only the requested slice', () => {
+    const { m } = world();
+    const rows = treeRows(m, new Set(), 0, 100);
+    expect(rows.map((r) => [r.node.pid, r.depth])).toEqual([[1, 0], [10, 1], [11, 2], [12, 1], [13, 2]]);
+    expect(rows[3].node.exit).toBeNull();
+    expect(rows[4].node.exit).not.toBeNull(); // a tombstone, still shown
+    const collapsed = treeRows(m, new Set([m.byPid.get(10)!.id]), 0, 100);
+    expect(collapsed.map((r) => r.node.pid)).toEqual([1, 10, 12, 13]);
+    expect(collapsed[1].collapsed).toBe(true);
+    expect(treeRows(m, new Set(), 2, 2).map((r) => r.node.pid)).toEqual([11, 12]);
+  });
+
+  it('top spawners by rate, and the header numbers', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(5, 1, ['/bin/bash']).snapshot(6, 1, ['/usr/bin/make']);
+    for (let i = 0; i < 40; i++) s.after(10).fork(100 + i, 5).exit(100 + i);
+    for (let i = 0; i < 5; i++) s.after(10).fork(200 + i, 6);
+    const m = new Model();
+    m.apply(s.events);
+    const top = topSpawners(m, 5);
+    expect(top.map((r) => r.node.pid)).toEqual([5, 6]);
+    expect(top[0].rate1s).toBeGreaterThan(top[1].rate1s);
+    expect(top[1].liveChildren).toBe(5);
+    expect(top[0].history).toHaveLength(10);
+    const header = headerStats(m);
+    expect(header.live).toBe(3 + 5);
+    expect(header.forksPerSec).toBeGreaterThan(30);
+  });
+});
