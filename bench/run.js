@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { observers } from './lib/observers.js';
+import { benchModel, printModel } from './model.js';
 import { buildStorm, cpuSeconds, ensureTracefs } from './lib/system.js';
 
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
@@ -20,6 +21,7 @@ const { values: opts } = parseArgs({
     par: { type: 'string', default: '8' },
     depth: { type: 'string', default: '10' },
     modes: { type: 'string', default: 'literal,stack' },
+    only: { type: 'string' },
   },
 });
 
@@ -156,19 +158,23 @@ async function forkBurst(storm) {
 }
 
 async function main() {
-  if (process.getuid() !== 0) {
-    console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
+  if (!fs.existsSync(path.join(benchDir, '..', 'dist', 'cli.js'))) {
+    console.error('bench: dist/ is missing; run npm install first');
     process.exit(2);
   }
-  if (!fs.existsSync(path.join(benchDir, '..', 'dist', 'cli.js'))) {
-    console.error('bench: dist/cli.js is missing; run npm install first');
+  const sections = opts.only ? opts.only.split(',') : ['capture', 'model'];
+  console.log(`forktop benchmark, ${new Date().toISOString()}`);
+  if (sections.includes('model')) printModel(benchModel());
+  if (!sections.includes('capture')) return;
+  if (process.getuid() !== 0) {
+    console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
     process.exit(2);
   }
   fs.mkdirSync(outDir, { recursive: true });
   const storm = buildStorm(benchDir);
   const unmountTracefs = ensureTracefs();
   try {
-    console.log(`forktop benchmark, ${new Date().toISOString()}, all observers running at once on the same storm`);
+    console.log('\ncapture: all observers run at once and watch the same storm');
     for (const mode of opts.modes.split(',')) await execStorm(storm, mode);
     await forkBurst(storm);
   } finally {

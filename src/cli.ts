@@ -3,6 +3,7 @@
 import meow from 'meow';
 import { NdjsonWriter } from './output/ndjson-writer.js';
 import { exitCleanlyOn } from './lifecycle.js';
+import { Model } from './model/model.js';
 import { createSource, isSourceName, SOURCE_NAMES } from './sources/select.js';
 import { SourceUnavailableError } from './sources/source.js';
 
@@ -71,17 +72,29 @@ async function main(): Promise<void> {
   });
   const writer = new NdjsonWriter(process.stdout, () => void exit(0));
   try {
+    // The model runs headless too: its fork-bomb and fork-storm alerts join the stream.
+    const model = new Model();
     await source.start({
-      onBatch: (events) => writer.write(events),
+      onBatch: (events) => {
+        const alerts = model.apply(events);
+        writer.write(events);
+        writer.write(alerts);
+      },
       onError: (error) => {
         process.stderr.write(`forktop: ${error.message}\n`);
         void exit(1);
       },
     });
+    setInterval(() => writer.write(model.advance(...monotonicNow())), 500).unref();
   } catch (error) {
     if (error instanceof SourceUnavailableError) fail(error.message);
     throw error;
   }
+}
+
+/** The kernel's clock (CLOCK_MONOTONIC, as event `ts`) and the wall time, now. */
+function monotonicNow(): [number, string] {
+  return [Number(process.hrtime.bigint()), new Date().toISOString().replace('Z', '000Z')];
 }
 
 await main();

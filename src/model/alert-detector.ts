@@ -14,8 +14,8 @@ export interface Clan {
   root: ProcessNode;
   live: number;
   maxGeneration: number;
-  /** Forks within the clan, 100 ms buckets over 1 s. */
-  forks: RateCounter;
+  /** Forks within the clan, 100 ms buckets over 1 s; made at the clan's first fork. */
+  forks: RateCounter | null;
   forksTotal: number;
 }
 
@@ -41,7 +41,7 @@ export class AlertDetector {
   startClan(node: ProcessNode): void {
     node.clanId = node.id;
     node.generation = 0;
-    this.clans.set(node.id, { id: node.id, root: node, live: node.exit ? 0 : 1, maxGeneration: 0, forks: ONE_SECOND(), forksTotal: 0 });
+    this.clans.set(node.id, { id: node.id, root: node, live: node.exit ? 0 : 1, maxGeneration: 0, forks: null, forksTotal: 0 });
   }
 
   /** A new child (or a snapshot of one running the same program) joins its parent's clan. */
@@ -63,6 +63,7 @@ export class AlertDetector {
     const t = this.thresholds;
     if (clan) {
       clan.forksTotal++;
+      clan.forks ??= ONE_SECOND();
       clan.forks.add(ts);
       if (
         clan.live >= t.bombLive &&
@@ -128,7 +129,7 @@ export class AlertDetector {
   }
 
   private rateOf(alert: ActiveAlert, now: number): number {
-    if (alert.kind === 'fork-bomb') return this.clans.get(alert.key)?.forks.sum(now) ?? 0;
+    if (alert.kind === 'fork-bomb') return this.clans.get(alert.key)?.forks?.sum(now) ?? 0;
     return alert.root.spawns?.sum(now, 10) ?? 0;
   }
 

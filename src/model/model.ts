@@ -13,7 +13,7 @@ import type {
   SnapshotEvent,
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
-import { programOf, type LifeEntry, type ProcessNode } from './process-node.js';
+import { NO_CHILDREN, programOf, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -22,6 +22,15 @@ import { Retention } from './retention.js';
 const LATE_FORK_SLACK_NS = 1e9;
 /** /proc start times tick at 10 ms: closer than this is the same process. */
 const START_TIME_SLACK_NS = 50e6;
+
+function addChild(parent: ProcessNode, id: number): void {
+  if (parent.childIds === NO_CHILDREN) parent.childIds = new Set([id]);
+  else (parent.childIds as Set<number>).add(id);
+}
+
+function removeChild(parent: ProcessNode, id: number): void {
+  if (parent.childIds !== NO_CHILDREN) (parent.childIds as Set<number>).delete(id);
+}
 
 export interface LossMark {
   ts: number;
@@ -85,6 +94,20 @@ export class Model {
   apply(events: readonly ForktopEvent[]): AlertEvent[] {
     const alerts: AlertEvent[] = [];
     for (const ev of events) this.applyOne(ev, alerts);
+    return alerts;
+  }
+
+  /**
+   * Time passes without events too: a caller that has a clock (the CLI, never the model)
+   * says what time it is, so alerts clear and tombstones expire on an idle machine.
+   */
+  advance(ts: number, time: string): AlertEvent[] {
+    const alerts: AlertEvent[] = [];
+    if (ts <= this.now) return alerts;
+    this.now = ts;
+    this.nowTime = time;
+    this.alerts.check(ts, time, alerts);
+    this.retention.prune(ts);
     return alerts;
   }
 
@@ -206,12 +229,19 @@ export class Model {
     }
     child.forkTs = ev.ts;
     child.startTs = ev.ts;
-    child.log.unshift({ kind: 'fork', ts: ev.ts, ppid: ev.ppid });
+    this.log(child, { kind: 'fork', ts: ev.ts, ppid: ev.ppid });
     if (parent) {
-      if (!parent.spawns) parent.spawns = new RateCounter(1e8, 100);
-      parent.spawns.add(ev.ts);
       parent.spawnsTotal++;
-      this.spawners.add(parent);
+      if (parent.spawns) {
+        parent.spawns.add(ev.ts);
+      } else if (parent.firstSpawnTs === null) {
+        parent.firstSpawnTs = ev.ts;
+      } else {
+        parent.spawns = new RateCounter(1e8, 100);
+        parent.spawns.add(parent.firstSpawnTs);
+        parent.spawns.add(ev.ts);
+        this.spawners.add(parent);
+      }
       this.alerts.onFork(parent, ev.ts, ev.time, alerts);
     }
   }
@@ -320,7 +350,7 @@ export class Model {
       ppid: null,
       parentId: null,
       currentPpid: null,
-      childIds: new Set(),
+      childIds: NO_CHILDREN,
       startTs: null,
       forkTs: null,
       origin,
@@ -337,6 +367,7 @@ export class Model {
       exit: null,
       lastExec: null,
       spawns: null,
+      firstSpawnTs: null,
       spawnsTotal: 0,
       clanId: 0,
       generation: 0,
@@ -363,10 +394,11 @@ export class Model {
   /** Links a node under its spawner (when known); otherwise it is a root. */
   private adopt(node: ProcessNode, parent: ProcessNode | undefined, ppid: number): void {
     node.ppid = ppid;
-    if (node.parentId !== null) this.nodes.get(node.parentId)?.childIds.delete(node.id);
+    const previous = node.parentId === null ? undefined : this.nodes.get(node.parentId);
+    if (previous) removeChild(previous, node.id);
     if (parent && parent !== node) {
       node.parentId = parent.id;
-      parent.childIds.add(node.id);
+      addChild(parent, node.id);
       this.roots.delete(node.id);
     } else {
       node.parentId = null;
@@ -382,7 +414,7 @@ export class Model {
       const child = this.nodes.get(id);
       if (child && child.parentId === null) {
         child.parentId = parent.id;
-        parent.childIds.add(id);
+        addChild(parent, id);
         this.roots.delete(id);
       }
     }
@@ -438,7 +470,7 @@ export class Model {
     }
     const parent = node.parentId === null ? undefined : this.nodes.get(node.parentId);
     if (parent) {
-      parent.childIds.delete(node.id);
+      removeChild(parent, node.id);
       if (parent.expired && parent.childIds.size === 0) this.remove(parent);
     }
   }

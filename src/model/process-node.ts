@@ -34,8 +34,9 @@ export interface ProcessNode {
   parentId: number | null;
   /** The parent now (after reparenting to init or a subreaper), when an event said so. */
   currentPpid: number | null;
-  /** Spawned children still kept in the model, in the order they were born. */
-  childIds: Set<number>;
+  /** Spawned children still kept in the model, in the order they were born. Shared
+   *  NO_CHILDREN until the first child (most processes have none). */
+  childIds: ReadonlySet<number>;
   /** When it started (fork ts, or /proc's start time), CLOCK_MONOTONIC ns. */
   startTs: number | null;
   forkTs: number | null;
@@ -54,8 +55,10 @@ export interface ProcessNode {
   exit: ExitInfo | null;
   /** The exec-ring entry of its latest exec, to fill in exit code and duration. */
   lastExec: ExecEntry | null;
-  /** Forks by this process (100 ms buckets over 10 s), once it forks at all. */
+  /** Forks by this process (100 ms buckets over 10 s), from its second fork on: most
+   *  processes fork once or never, and a counter each would cost a storm dearly. */
   spawns: RateCounter | null;
+  firstSpawnTs: number | null;
   spawnsTotal: number;
   /** Same-program lineage ("clan") for fork-bomb detection: its root and our generation in it. */
   clanId: number;
@@ -87,6 +90,8 @@ export interface ExecEntry {
   exitSignal: number | null;
   durationMs: number | null;
 }
+
+export const NO_CHILDREN: ReadonlySet<number> = new Set<number>();
 
 export function programOf(node: ProcessNode): string {
   return node.exe ?? node.argv?.[0] ?? node.comm ?? '?';

@@ -1,7 +1,8 @@
 // Counts events in fixed-width time buckets, so "how many in the last second" or a
 // 60-second sparkline costs O(buckets), not O(events). Time comes from the events.
 export class RateCounter {
-  private readonly counts: Float64Array;
+  // A plain array: typed arrays are slow to allocate, and storms make many small counters.
+  private readonly counts: number[];
   /** Index (ts / bucketNs) of the newest bucket. */
   private head = -1;
 
@@ -9,7 +10,7 @@ export class RateCounter {
     readonly bucketNs: number,
     readonly buckets: number,
   ) {
-    this.counts = new Float64Array(buckets);
+    this.counts = new Array<number>(buckets).fill(0);
   }
 
   add(ts: number, n = 1): void {

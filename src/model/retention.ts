@@ -18,6 +18,11 @@ class Fifo<T> {
   peek(): T {
     return this.items[this.head];
   }
+  /** Keeps only the items that pass (order kept). */
+  retain(keep: (item: T) => boolean): void {
+    this.items = this.items.slice(this.head).filter(keep);
+    this.head = 0;
+  }
   shift(): T {
     const item = this.items[this.head++];
     if (this.head > 1024 && this.head * 2 > this.items.length) {
@@ -68,6 +73,9 @@ export class Retention {
       const node = this.expired.shift();
       if (this.isKept(node)) this.remove(node);
     }
+    // Expired nodes leave mostly by cascade, not from the front: drop those stale entries
+    // now and then, so the queue stays within a constant factor of what it holds.
+    if (this.expired.length > 2 * this.expiredCount + 1024) this.expired.retain(this.isKept);
   }
 
   /** Called by the model when it removes an expired node (directly or by cascade). */

@@ -6,6 +6,7 @@ import path from 'node:path';
 export interface NativeNetlinkOptions {
   receiveBufferBytes?: number;
   snapshot?: boolean;
+  realtime?: boolean;
 }
 
 /** What a native reader says: ("batch", events), ("ready"), or ("error", code, message). */

@@ -11,6 +11,8 @@ export interface NetlinkOptions {
   receiveBufferBytes?: number;
   /** Emit one snapshot event per existing process first (default true). */
   snapshot?: boolean;
+  /** Run the reader thread at real-time priority when allowed (default true). */
+  realtime?: boolean;
 }
 
 export const NOT_PRIVILEGED =
@@ -43,6 +45,7 @@ export class NetlinkSource implements EventSource {
       this.native = new Native({
         receiveBufferBytes: this.options.receiveBufferBytes,
         snapshot: this.options.snapshot ?? true,
+        realtime: this.options.realtime ?? true,
       });
     } catch (error) {
       return Promise.reject(unavailable((error as { code?: string }).code, (error as Error).message));

@@ -41,3 +41,46 @@ export function runCommand(
 export function runCli(args: string[], options: Parameters<typeof runCommand>[2] = {}): Promise<CliResult> {
   return runCommand(process.execPath, [CLI, ...args], options);
 }
+
+export interface RunningCli {
+  pid: number;
+  stdout(): string;
+  /** SIGINT, then the whole result. */
+  stop(): Promise<CliResult>;
+}
+
+/** Starts the CLI and resolves once it printed its first line (it is listening). */
+export function startCli(args: string[], timeoutMs = 15_000): Promise<RunningCli> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let started = false;
+    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 30_000);
+    const closed = new Promise<CliResult>((done) =>
+      child.on('close', (code, signal) => {
+        clearTimeout(killer);
+        done({ code, signal, stdout, stderr });
+      }),
+    );
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (!started && stdout.includes('\n')) {
+        started = true;
+        resolve({
+          pid: child.pid!,
+          stdout: () => stdout,
+          stop: () => {
+            child.kill('SIGINT');
+            return closed;
+          },
+        });
+      }
+    });
+    child.on('error', reject);
+    setTimeout(() => {
+      if (!started) reject(new Error(`forktop did not start: ${stderr}`));
+    }, timeoutMs);
+  });
+}

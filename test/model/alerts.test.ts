@@ -30,6 +30,16 @@ describe('model: fork bombs and fork storms', () => {
     expect(later).toEqual([expect.objectContaining({ kind: 'fork-bomb', state: 'cleared', root: 999 })]);
   });
 
+  it('an alert also clears when time passes with no event at all (advance)', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 8, () => next++);
+    const { m, alerts } = run(s);
+    expect(alerts.map((a) => a.state)).toEqual(['raised']);
+    expect(m.advance(s.ts + 0.2e9, 'later')).toEqual([]);
+    expect(m.advance(s.ts + 2e9, 'later')).toEqual([expect.objectContaining({ state: 'cleared', root: 999 })]);
+  });
+
   it('a make -j8 build raises nothing', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(60, 1, ['/usr/bin/make', '-j8']);
     let pid = 2000;

@@ -1,0 +1,67 @@
+// The model's alerts from the real kernel: a bounded fork bomb raises fork-bomb naming its
+// root; a make -j8 build raises nothing; one process spawning fast is a storm, not a bomb.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { beforeAll, expect, it } from 'vitest';
+import type { AlertEvent } from '../src/model/events.js';
+import { startCli } from './helpers/cli.js';
+import { describeAsRoot, run } from './helpers/kernel.js';
+
+const storm = path.resolve('bench/out/storm');
+
+function alertsIn(stdout: string): AlertEvent[] {
+  return stdout.split('\n').filter((l) => l.includes('"type":"alert"')).map((l) => JSON.parse(l));
+}
+
+describeAsRoot('forktop --json alerts (real kernel, bounded storms)', () => {
+  beforeAll(() => {
+    fs.mkdirSync('bench/out', { recursive: true });
+    execFileSync('cc', ['-O2', '-o', storm, 'bench/storm.c']);
+  });
+
+  it('a bounded fork bomb (2,047 processes, parents exit at once) raises fork-bomb naming its root', async () => {
+    const cli = await startCli(['--json']);
+    // Every member forks two and exits; each has alarm(30) as a safety net; the root reaps all.
+    const bomb = spawn(storm, ['tree', '10'], { stdio: 'ignore' });
+    await new Promise((resolve) => bomb.on('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const result = await cli.stop();
+    const alerts = alertsIn(result.stdout);
+    const raised = alerts.filter((a) => a.state === 'raised');
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({ kind: 'fork-bomb', root: bomb.pid, comm: 'storm' });
+    expect(raised[0].generations).toBeGreaterThanOrEqual(5);
+    expect(alerts.some((a) => a.kind === 'fork-bomb' && a.state === 'cleared')).toBe(true);
+  });
+
+  it('a make -j8 build raises no alert', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forktop-make-'));
+    const targets = Array.from({ length: 48 }, (_, i) => `t${i}`);
+    fs.writeFileSync(
+      path.join(dir, 'Makefile'),
+      `all: ${targets.join(' ')}\n` + targets.map((t) => `${t}:\n\t@sh -c 'sleep 0.05; echo ${t} > /dev/null'\n`).join(''),
+    );
+    try {
+      const cli = await startCli(['--json']);
+      const make = await run('make', ['-j8', '-C', dir], 60_000);
+      expect(make.code).toBe(0);
+      const result = await cli.stop();
+      expect(result.stdout).toContain('"make"');
+      expect(alertsIn(result.stdout)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('one process spawning 2,000 execs as fast as it can is a fork storm, not a bomb', async () => {
+    const cli = await startCli(['--json']);
+    const loop = spawn(storm, ['exec', '2000', '4', 'stormtest'], { stdio: 'ignore' });
+    await new Promise((resolve) => loop.on('exit', resolve));
+    const result = await cli.stop();
+    const alerts = alertsIn(result.stdout);
+    expect(alerts.filter((a) => a.state === 'raised').map((a) => [a.kind, a.root])).toEqual([['fork-storm', loop.pid]]);
+  });
+});
