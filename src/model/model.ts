@@ -13,7 +13,7 @@ import type {
   SnapshotEvent,
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
-import { NO_CHILDREN, programOf, type LifeEntry, type ProcessNode } from './process-node.js';
+import { NO_CHILDREN, NO_LOG, programOf, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -229,7 +229,6 @@ export class Model {
     }
     child.forkTs = ev.ts;
     child.startTs = ev.ts;
-    this.log(child, { kind: 'fork', ts: ev.ts, ppid: ev.ppid });
     if (parent) {
       parent.spawnsTotal++;
       if (parent.spawns) {
@@ -298,7 +297,6 @@ export class Model {
     if (!node || node.exit) node = this.createLate(ev.pid, ev.ts, ev.ppid);
     node.currentPpid = ev.ppid;
     node.exit = { ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core, unseen: false };
-    this.log(node, { kind: 'exit', ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core });
     this.ended(node);
   }
 
@@ -318,7 +316,6 @@ export class Model {
       // Already running the same program as its parent: part of the parent's clan.
       if (parent && programOf(parent) === programOf(node)) this.alerts.join(parent, node);
       else this.alerts.startClan(node);
-      node.log.push({ kind: 'snapshot', ts: ev.ts });
       if (!node.parentId && ev.ppid > 0) {
         const waiting = this.waitingForParent.get(ev.ppid) ?? [];
         waiting.push(node.id);
@@ -362,7 +359,8 @@ export class Model {
       cgroup: null,
       uid: null,
       execs: 0,
-      log: [],
+      log: NO_LOG,
+      firstSeenTs: ts,
       logDropped: 0,
       exit: null,
       lastExec: null,
@@ -377,7 +375,6 @@ export class Model {
     this.nodes.set(node.id, node);
     this.byPid.set(pid, node);
     this.live++;
-    void ts;
     return node;
   }
 
@@ -422,7 +419,6 @@ export class Model {
 
   private exitUnseen(node: ProcessNode, ts: number): void {
     node.exit = { ts, code: 0, signal: 0, core: false, unseen: true };
-    this.log(node, { kind: 'exit-unseen', ts });
     this.ended(node);
   }
 
@@ -443,12 +439,13 @@ export class Model {
   }
 
   private firstTs(node: ProcessNode): number {
-    return node.log.length > 0 ? node.log[0].ts : Infinity;
+    return node.firstSeenTs;
   }
 
   private log(node: ProcessNode, entry: LifeEntry): void {
+    if (node.log === NO_LOG) node.log = [];
     const log = node.log;
-    if (log.length >= this.config.maxLogEntries && entry.kind !== 'exit' && entry.kind !== 'exit-unseen') {
+    if (log.length >= this.config.maxLogEntries) {
       node.logDropped++;
       return;
     }

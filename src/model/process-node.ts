@@ -50,7 +50,12 @@ export interface ProcessNode {
   cgroup: string | null;
   uid: number | null;
   execs: number;
+  /** Execs and changes between fork and exit, in time order. The fork and the exit are not
+   *  stored here (they are forkTs/ppid and exit): lifetime() in queries.ts joins them.
+   *  Shared NO_LOG until the first entry. */
   log: LifeEntry[];
+  /** ts of the first event that made it known. */
+  firstSeenTs: number;
   logDropped: number;
   exit: ExitInfo | null;
   /** The exec-ring entry of its latest exec, to fill in exit code and duration. */
@@ -91,6 +96,7 @@ export interface ExecEntry {
   durationMs: number | null;
 }
 
+export const NO_LOG: LifeEntry[] = [];
 export const NO_CHILDREN: ReadonlySet<number> = new Set<number>();
 
 export function programOf(node: ProcessNode): string {

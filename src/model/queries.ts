@@ -2,7 +2,7 @@
 // match, the visible slice of the tree, the top spawners, one process's card and chain.
 import type { Model } from './model.js';
 import { firstTs, type FoldGroup } from './exec-ring.js';
-import type { ExecEntry, ProcessNode } from './process-node.js';
+import type { ExecEntry, LifeEntry, ProcessNode } from './process-node.js';
 
 export interface Filter {
   /** Substring of argv/comm, or /regex/ (with optional flags after the last slash). */
@@ -230,4 +230,18 @@ export function headerStats(model: Model): HeaderStats {
     tombstones: model.tombstones,
     lost: model.totals.lost,
   };
+}
+
+/** A process's whole life in time order: fork (or how it became known), every exec and
+ *  change, and its exit. */
+export function lifetime(node: ProcessNode): LifeEntry[] {
+  const entries: LifeEntry[] = [];
+  if (node.forkTs !== null && node.ppid !== null) entries.push({ kind: 'fork', ts: node.forkTs, ppid: node.ppid });
+  else if (node.origin === 'snapshot') entries.push({ kind: 'snapshot', ts: node.firstSeenTs });
+  entries.push(...node.log);
+  const exit = node.exit;
+  if (exit) {
+    entries.push(exit.unseen ? { kind: 'exit-unseen', ts: exit.ts } : { kind: 'exit', ts: exit.ts, code: exit.code, signal: exit.signal, core: exit.core });
+  }
+  return entries;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
-import { chain, children, recentExecs } from '../../src/model/queries.js';
+import { chain, children, lifetime, recentExecs } from '../../src/model/queries.js';
 import { Script } from '../helpers/script.js';
 
 const latest = (m: Model, pid: number) => m.byPid.get(pid)!;
@@ -19,7 +19,7 @@ describe('model: processes and their lifetimes', () => {
     expect(m.node(cc.parentId!)!.pid).toBe(100);
     expect(cc.argv).toEqual(['/usr/bin/cc', 'a.c']);
     expect(cc.exit).toMatchObject({ code: 1, signal: 0, unseen: false });
-    expect(cc.log.map((e) => e.kind)).toEqual(['fork', 'exec', 'exit']);
+    expect(lifetime(cc).map((e) => e.kind)).toEqual(['fork', 'exec', 'exit']);
     const [entry] = recentExecs(m, null, 1);
     expect(entry).toMatchObject({ pid: 101, argv: ['/usr/bin/cc', 'a.c'], exitCode: 1, ppid: 100 });
     expect(entry.durationMs).toBeCloseTo(13.5, 6); // from the fork, not the exec
@@ -67,7 +67,7 @@ describe('model: processes and their lifetimes', () => {
     m.apply(new Script().fork(300, 1).after(10).fork(300, 1).events);
     const [old, fresh] = [...m.nodes.values()].filter((n) => n.pid === 300);
     expect(old.exit).toMatchObject({ unseen: true });
-    expect(old.log.at(-1)!.kind).toBe('exit-unseen');
+    expect(lifetime(old).at(-1)!.kind).toBe('exit-unseen');
     expect(fresh.exit).toBeNull();
     expect(m.live).toBe(1);
   });
@@ -83,7 +83,7 @@ describe('model: processes and their lifetimes', () => {
     expect(nodes).toHaveLength(1);
     expect(nodes[0].origin).toBe('fork');
     expect(nodes[0].ppid).toBe(1);
-    expect(nodes[0].log.map((e) => e.kind)).toEqual(['fork', 'exec', 'exit']);
+    expect(lifetime(nodes[0]).map((e) => e.kind)).toEqual(['fork', 'exec', 'exit']);
     expect(m.live).toBe(0);
   });
 
@@ -130,7 +130,7 @@ describe('model: processes and their lifetimes', () => {
     const node = latest(m, 800);
     expect(node.uid).toBe(1000);
     expect(node.comm).toBe('worker');
-    expect(node.log.map((e) => e.kind)).toEqual(['fork', 'exec', 'uid', 'comm']);
+    expect(lifetime(node).map((e) => e.kind)).toEqual(['fork', 'exec', 'uid', 'comm']);
   });
 
   it('counts lost events and keeps them as marks on the timeline', () => {
