@@ -5,14 +5,16 @@ import { NdjsonWriter } from './output/ndjson-writer.js';
 import { exitCleanlyOn } from './lifecycle.js';
 import { Model } from './model/model.js';
 import { createSource, isSourceName, SOURCE_NAMES } from './sources/select.js';
-import { SourceUnavailableError } from './sources/source.js';
+import { SourceUnavailableError, type EventSource } from './sources/source.js';
+import type { ForktopEvent } from './model/events.js';
+import { canShowLiveView, startLiveView, type LiveView } from './ui/live-view.js';
 
 const USAGE_ERROR = 2;
 
 const cli = meow(
   `
   Usage
-    $ sudo forktop [options]
+    $ sudo forktop [options]        the live view (q quits, ? shows the keys)
 
   Options
     --json                 Print every event as one JSON object per line (NDJSON) to stdout
@@ -61,11 +63,9 @@ async function main(): Promise<void> {
     fail(`--source must be one of ${SOURCE_NAMES.join(', ')}, not "${flags.source}"`);
   }
   const receiveBufferBytes = parseBytes(flags.receiveBuffer);
-  if (!flags.json) {
-    fail('the live view is not built yet; use --json for the event stream');
-  }
-
   const source = createSource(flags.source, { receiveBufferBytes });
+  if (!flags.json) return runLiveView(source);
+
   const exit = exitCleanlyOn(async () => {
     await source.stop();
     writer.close();
@@ -95,6 +95,37 @@ async function main(): Promise<void> {
 /** The kernel's clock (CLOCK_MONOTONIC, as event `ts`) and the wall time, now. */
 function monotonicNow(): [number, string] {
   return [Number(process.hrtime.bigint()), new Date().toISOString().replace('Z', '000Z')];
+}
+
+async function runLiveView(source: EventSource): Promise<void> {
+  if (!canShowLiveView()) {
+    fail('the live view needs a terminal; to pipe or record, use --json');
+  }
+  let view: LiveView | undefined;
+  const exit = exitCleanlyOn(async () => {
+    view?.close();
+    await source.stop();
+  });
+  try {
+    // Subscribe before the screen switches, so a permission error prints as one plain line.
+    const pending: ForktopEvent[][] = [];
+    await source.start({
+      onBatch: (events) => (view ? view.feed.push(events) : pending.push(events)),
+      onError: (error) => {
+        view?.close();
+        process.stderr.write(`forktop: ${error.message}\n`);
+        void exit(1);
+      },
+    });
+    view = startLiveView(source.describe().name);
+    for (const events of pending) view.feed.push(events);
+    setInterval(() => view!.feed.advance(...monotonicNow()), 500).unref();
+    await view.done;
+    await exit(0);
+  } catch (error) {
+    if (error instanceof SourceUnavailableError) fail(error.message);
+    throw error;
+  }
 }
 
 await main();

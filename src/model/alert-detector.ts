@@ -111,6 +111,11 @@ export class AlertDetector {
     }
   }
 
+  /** The alerts up now, with their current rate and live count. */
+  current(now: number, time: string): AlertEvent[] {
+    return this.active.map((a) => this.event(a, 'raised', now, time));
+  }
+
   isActive(kind: ActiveAlert['kind'], key: number): boolean {
     return this.active.some((a) => a.kind === kind && a.key === key);
   }

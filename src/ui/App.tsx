@@ -1,0 +1,319 @@
+// The live view: header, one of three views or an inspect card, alert bar, footer.
+// It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { ExecEntry } from '../model/process-node.js';
+import {
+  compileFilter, foldedExecs, recentExecs, topSpawners, treeRows, type Matcher,
+} from '../model/queries.js';
+import { AlertBar } from './components/AlertBar.js';
+import { Header } from './components/Header.js';
+import type { Feed } from './feed.js';
+import { BINDINGS, commandFor, footerFor, type Command } from './keymap.js';
+import type { Theme } from './theme.js';
+import { ExecsView, type ExecRow } from './views/ExecsView.js';
+import { InspectView, inspectTargets } from './views/InspectView.js';
+import { SpawnersView } from './views/SpawnersView.js';
+import { TreeView } from './views/TreeView.js';
+
+type View = 'execs' | 'tree' | 'spawners';
+const VIEWS: View[] = ['execs', 'tree', 'spawners'];
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 12;
+
+/** Re-renders when the feed moved on, at most every frame. */
+function useFeedVersion(feed: Feed, paused: boolean): number {
+  const [version, setVersion] = useState(feed.version);
+  useEffect(() => {
+    if (paused) return;
+    const timer = setInterval(() => setVersion(feed.version), 1000 / 30);
+    return () => clearInterval(timer);
+  }, [feed, paused]);
+  return version;
+}
+
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  useEffect(() => {
+    const onResize = () => setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [stdout]);
+  return size;
+}
+
+export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: Map<number, string> }) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const [view, setView] = useState<View>('execs');
+  const [inspecting, setInspecting] = useState<number[]>([]); // node ids, a stack
+  const [filterText, setFilterText] = useState('');
+  const [editingFilter, setEditingFilterState] = useState(false);
+  // Keys can arrive faster than React re-renders ("/" then the text, over ssh): the input
+  // handler reads the mode from a ref, which changes at once.
+  const editing = useRef(false);
+  const setEditingFilter = (on: boolean) => {
+    editing.current = on;
+    setEditingFilterState(on);
+  };
+  const [failedOnly, setFailedOnly] = useState(false);
+  const [subtreeOf, setSubtreeOf] = useState<number | undefined>();
+  const [fold, setFold] = useState(false);
+  const [paused, setPaused] = useState<{ seq: number; events: number } | null>(null);
+  const [help, setHelp] = useState(false);
+  const [cursor, setCursor] = useState(0); // row index in the current list
+  const [offset, setOffset] = useState(0);
+  const [followSeq, setFollowSeq] = useState<number | null>(null); // execs: the selected entry
+  const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
+  useFeedVersion(feed, paused !== null);
+  const model = feed.model;
+
+  const height = Math.max(3, rows - 6); // header, tabs, column header, alert, footer
+  const { matcher, filterError } = useMemo(() => {
+    try {
+      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf });
+      return { matcher: m as Matcher, filterError: '' };
+    } catch (error) {
+      return { matcher: compileFilter(model, { failedOnly, subtreeOf }), filterError: (error as Error).message };
+    }
+  }, [model, filterText, failedOnly, subtreeOf]);
+
+  // Paused: the exec list stops at what was there; the model goes on underneath.
+  const execMatcher: Matcher = paused
+    ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node }
+    : matcher;
+
+  // The selected exec stays selected while newer rows push in above it.
+  let execOffset = offset;
+  let execCursor = cursor;
+  if (view === 'execs' && followSeq !== null) {
+    let index = 0;
+    let found = -1;
+    model.execs.forEachNewest((e) => {
+      if (!execMatcher.entry(e)) return true;
+      if (e.seq === followSeq) {
+        found = index;
+        return false;
+      }
+      index++;
+      return true;
+    });
+    if (found >= 0) {
+      if (found < execOffset) execOffset = found;
+      if (found >= execOffset + height) execOffset = found - height + 1;
+      execCursor = found - execOffset;
+    }
+  }
+
+  const execRows: ExecRow[] =
+    view !== 'execs' ? [] : fold
+      ? foldedExecs(model, execMatcher, height, offset).map((r) => ({ entry: r.entry, count: r.count, spanMs: r.spanMs }))
+      : recentExecs(model, execMatcher, height, execOffset).map((entry) => ({ entry }));
+  const tree = view === 'tree' ? treeRows(model, collapsed, offset, height) : [];
+  const spawners = view === 'spawners' ? topSpawners(model, offset + height).slice(offset) : [];
+  const listLength = view === 'execs' ? execRows.length : view === 'tree' ? tree.length : spawners.length;
+  const current = view === 'execs' ? execCursor : cursor;
+  const inspected = inspecting.length > 0 ? model.node(inspecting[inspecting.length - 1]) : undefined;
+  const targets = inspected ? inspectTargets(model, inspected) : [];
+
+  const selectedNodeId = (): number | undefined => {
+    if (inspected) return targets[cursor]?.id;
+    if (view === 'execs') return execRows[execCursor]?.entry.nodeId;
+    if (view === 'tree') return tree[cursor]?.node.id;
+    return spawners[cursor]?.node.id;
+  };
+
+  const move = (delta: number) => {
+    if (inspected) {
+      setCursor((c) => Math.max(0, Math.min(targets.length - 1, c + delta)));
+      return;
+    }
+    let next = current + delta;
+    let nextOffset = view === 'execs' ? execOffset : offset;
+    if (next < 0) {
+      nextOffset = Math.max(0, nextOffset + next);
+      next = 0;
+    } else if (next >= height) {
+      nextOffset += next - height + 1;
+      next = height - 1;
+    } else if (next >= listLength) {
+      next = Math.max(0, listLength - 1);
+    }
+    setOffset(nextOffset);
+    setCursor(next);
+    if (view === 'execs' && !fold) {
+      const rowsThere = recentExecs(model, execMatcher, height, nextOffset);
+      const entry: ExecEntry | undefined = rowsThere[Math.min(next, rowsThere.length - 1)];
+      // Back at the top: follow the newest again.
+      setFollowSeq(nextOffset === 0 && next === 0 ? null : entry?.seq ?? null);
+    }
+  };
+
+  const switchView = (next: View) => {
+    setView(next);
+    setCursor(0);
+    setOffset(0);
+    setFollowSeq(null);
+    setInspecting([]);
+  };
+
+  const run = (command: Command) => {
+    switch (command) {
+      case 'quit': exit(); break;
+      case 'help': setHelp((h) => !h); break;
+      case 'up': move(-1); break;
+      case 'down': move(1); break;
+      case 'pageUp': move(-height); break;
+      case 'pageDown': move(height); break;
+      case 'home': setCursor(0); setOffset(0); setFollowSeq(null); break;
+      case 'end': move(model.execs.size); break;
+      case 'view.execs': switchView('execs'); break;
+      case 'view.tree': switchView('tree'); break;
+      case 'view.spawners': switchView('spawners'); break;
+      case 'view.next': switchView(VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]); break;
+      case 'filter': setEditingFilter(true); break;
+      case 'fold': setFold((f) => !f); setCursor(0); setOffset(0); setFollowSeq(null); break;
+      case 'failedOnly': setFailedOnly((f) => !f); setCursor(0); setOffset(0); break;
+      case 'pause':
+        setPaused((p) => (p ? null : { seq: model.execs.total - 1, events: model.totals.events }));
+        break;
+      case 'subtree': {
+        const id = selectedNodeId();
+        setSubtreeOf((s) => (s !== undefined ? undefined : id));
+        setCursor(0);
+        setOffset(0);
+        setFollowSeq(null);
+        break;
+      }
+      case 'inspect': {
+        const id = selectedNodeId();
+        if (id !== undefined) {
+          setInspecting((stack) => [...stack, id]);
+          setCursor(0);
+        }
+        break;
+      }
+      case 'alert': {
+        const alert = feed.alerts[feed.alerts.length - 1];
+        const node = alert && model.byPid.get(alert.root);
+        if (node) {
+          setInspecting((stack) => [...stack, node.id]);
+          setCursor(0);
+        }
+        break;
+      }
+      case 'parent': {
+        const id = inspected?.id ?? selectedNodeId();
+        const node = id === undefined ? undefined : model.node(id);
+        if (node?.parentId != null && model.node(node.parentId)) {
+          setInspecting((stack) => [...stack, node.parentId!]);
+          setCursor(0);
+        }
+        break;
+      }
+      case 'back':
+        if (inspecting.length > 0) {
+          setInspecting((stack) => stack.slice(0, -1));
+          setCursor(0);
+        } else if (filterText || subtreeOf !== undefined || failedOnly) {
+          setFilterText('');
+          setSubtreeOf(undefined);
+          setFailedOnly(false);
+        }
+        break;
+      case 'collapse':
+      case 'expand': {
+        const row = tree[cursor];
+        if (view === 'tree' && row) {
+          setCollapsed((set) => {
+            const next = new Set(set);
+            if (command === 'collapse') next.add(row.node.id);
+            else next.delete(row.node.id);
+            return next;
+          });
+        }
+        break;
+      }
+    }
+  };
+
+  useInput((input, key) => {
+    if (editing.current) {
+      if (key.escape) {
+        setFilterText('');
+        setEditingFilter(false);
+      } else if (key.return) {
+        setEditingFilter(false);
+      } else if (key.backspace || key.delete) {
+        setFilterText((t) => t.slice(0, -1));
+      } else if (input && !key.ctrl && !key.meta) {
+        // A paste (or a fast ssh link) can bring the text and its Enter in one read.
+        const end = input.search(/[\r\n]/);
+        setFilterText((t) => t + (end >= 0 ? input.slice(0, end) : input));
+        if (end >= 0) setEditingFilter(false);
+      }
+      setCursor(0);
+      setOffset(0);
+      setFollowSeq(null);
+      return;
+    }
+    if (input.length > 1 && input.startsWith('/')) {
+      // "/" and the text arrived in one read (a paste, or a fast typist over ssh).
+      const end = input.search(/[\r\n]/);
+      setFilterText(input.slice(1, end >= 0 ? end : undefined));
+      setEditingFilter(end < 0);
+      return;
+    }
+    const command = commandFor(input, key);
+    if (command) run(command);
+  });
+
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return (
+      <Text>
+        forktop needs a terminal of at least {MIN_COLUMNS}×{MIN_ROWS} (this one is {columns}×{rows}); make it larger.
+      </Text>
+    );
+  }
+
+  const alert = feed.alerts[feed.alerts.length - 1];
+  const footerCommands: Command[] = inspected
+    ? ['up', 'down', 'inspect', 'parent', 'back', 'quit']
+    : ['help', 'filter', 'pause', 'inspect', 'subtree', 'failedOnly', ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <Header feed={feed} theme={theme} paused={paused !== null} newSincePause={paused ? model.totals.events - paused.events : 0} />
+      <Text wrap="truncate-end">
+        {VIEWS.map((v, i) => (
+          <Text key={v} inverse={v === view && !inspected}>{` ${i + 1} ${v[0].toUpperCase()}${v.slice(1)} `}</Text>
+        ))}
+        {'   '}
+        {editingFilter || filterText ? <Text color={filterError ? theme.error : theme.accent}>filter /{filterText}{editingFilter ? '_' : ''} {filterError}</Text> : null}
+        {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf)?.pid ?? '?'}</Text> : null}
+        {failedOnly ? <Text color={theme.accent}>  failed only</Text> : null}
+        {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}
+      </Text>
+      <Box flexDirection="column" flexGrow={1}>
+        {help ? (
+          <Box flexDirection="column">
+            {BINDINGS.map((b) => (
+              <Text key={b.command}>{b.label.padEnd(8)} {b.help}</Text>
+            ))}
+          </Box>
+        ) : inspected ? (
+          <InspectView model={model} node={inspected} selected={cursor} theme={theme} users={users} height={height} />
+        ) : view === 'execs' ? (
+          <ExecsView rows={execRows} selected={execCursor} theme={theme} users={users} />
+        ) : view === 'tree' ? (
+          <TreeView rows={tree} selected={cursor} theme={theme} now={model.now} />
+        ) : (
+          <SpawnersView rows={spawners} selected={cursor} />
+        )}
+      </Box>
+      {alert ? <AlertBar alert={alert} theme={theme} /> : null}
+      <Text dimColor wrap="truncate-end">{footerFor(footerCommands)}</Text>
+    </Box>
+  );
+}

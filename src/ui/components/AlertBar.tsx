@@ -1,0 +1,12 @@
+import { Text } from 'ink';
+import type { AlertEvent } from '../../model/events.js';
+import type { Theme } from '../theme.js';
+
+export function AlertBar({ alert, theme }: { alert: AlertEvent; theme: Theme }) {
+  const what = alert.kind === 'fork-bomb' ? 'FORK BOMB' : 'FORK STORM';
+  return (
+    <Text color={alert.kind === 'fork-bomb' ? theme.error : theme.warning} bold inverse wrap="truncate-end">
+      {` ! ${what}  ${alert.comm ?? '?'} (pid ${alert.root})  ${Math.round(alert.rate)} forks/s  ${alert.live} live  ${alert.generations} generations    a: inspect `}
+    </Text>
+  );
+}

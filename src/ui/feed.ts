@@ -1,0 +1,31 @@
+// What the UI reads: the model, fed by a source, and a version that moves on every batch.
+// The source calls push() per batch; the UI reads at frame rate and never per event.
+import { Model } from '../model/model.js';
+import type { AlertEvent, ForktopEvent } from '../model/events.js';
+
+export class Feed {
+  readonly model: Model;
+  version = 0;
+
+  constructor(
+    readonly host: string,
+    readonly sourceName: string,
+    model = new Model(),
+  ) {
+    this.model = model;
+  }
+
+  push(events: readonly ForktopEvent[]): void {
+    this.model.apply(events);
+    this.version++;
+  }
+
+  advance(ts: number, time: string): void {
+    if (this.model.advance(ts, time).length > 0) this.version++;
+  }
+
+  /** The alerts up now, newest last, with their current rate. */
+  get alerts(): AlertEvent[] {
+    return this.model.alerts.current(this.model.now, this.model.nowTime);
+  }
+}

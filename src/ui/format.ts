@@ -1,0 +1,60 @@
+// Turning model values into the short strings the screen shows.
+import type { ExecEntry } from '../model/process-node.js';
+
+/** Control characters and bytes that were not UTF-8 (kept as U+DC80..U+DCFF) as escapes. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\udc80-\udcff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code >= 0xdc80) return `\\x${(code - 0xdc00).toString(16).padStart(2, '0')}`;
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    return `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
+
+/** argv as a shell would show it: arguments with spaces or nothing in them are quoted. */
+export function commandLine(argv: string[] | null, comm: string | null): string {
+  if (!argv) return comm ? `[${printable(comm)}]` : '?';
+  return argv
+    .map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? `'${printable(a).replace(/'/g, "'\\''")}'` : printable(a)))
+    .join(' ');
+}
+
+/** "15:22:57.101" from an ISO time, in local time. */
+export function clock(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '--:--:--.---';
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '';
+  if (ms < 1) return '<1ms';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+}
+
+export function exitText(entry: Pick<ExecEntry, 'exitCode' | 'exitSignal' | 'ret'>): string {
+  if (entry.ret !== 0) return `E${-entry.ret}`;
+  if (entry.exitSignal) return `sig${entry.exitSignal}`;
+  if (entry.exitCode === null) return '';
+  return String(entry.exitCode);
+}
+
+export function failed(entry: Pick<ExecEntry, 'exitCode' | 'exitSignal' | 'ret'>): boolean {
+  return entry.ret !== 0 || !!entry.exitSignal || (entry.exitCode ?? 0) !== 0;
+}
+
+export function rate(n: number): string {
+  return n >= 10_000 ? `${Math.round(n / 1000)}k` : Math.round(n).toLocaleString('en-US');
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+export function sparkline(values: number[]): string {
+  const max = Math.max(...values, 1);
+  return values.map((v) => (v <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))])).join('');
+}

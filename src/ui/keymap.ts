@@ -1,0 +1,69 @@
+// Keys are data: each command has its bindings and the words the footer and help show.
+import type { Key } from 'ink';
+
+export type Command =
+  | 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
+  | 'view.execs' | 'view.tree' | 'view.spawners' | 'view.next'
+  | 'filter' | 'pause' | 'inspect' | 'parent' | 'back' | 'fold'
+  | 'collapse' | 'expand' | 'failedOnly' | 'subtree' | 'help' | 'quit' | 'alert';
+
+interface Binding {
+  command: Command;
+  keys: string[];
+  label: string;
+  help: string;
+}
+
+export const BINDINGS: Binding[] = [
+  { command: 'up', keys: ['up', 'k'], label: '↑/k', help: 'move up' },
+  { command: 'down', keys: ['down', 'j'], label: '↓/j', help: 'move down' },
+  { command: 'pageUp', keys: ['pageUp'], label: 'PgUp', help: 'page up' },
+  { command: 'pageDown', keys: ['pageDown'], label: 'PgDn', help: 'page down' },
+  { command: 'home', keys: ['home', 'g'], label: 'g', help: 'newest / top' },
+  { command: 'end', keys: ['end', 'G'], label: 'G', help: 'oldest / bottom' },
+  { command: 'view.execs', keys: ['1'], label: '1', help: 'execs view' },
+  { command: 'view.tree', keys: ['2'], label: '2', help: 'tree view' },
+  { command: 'view.spawners', keys: ['3'], label: '3', help: 'spawners view' },
+  { command: 'view.next', keys: ['tab'], label: 'tab', help: 'next view' },
+  { command: 'filter', keys: ['/'], label: '/', help: 'filter argv/comm (text or /regex/)' },
+  { command: 'pause', keys: [' '], label: 'space', help: 'pause the display (capture goes on)' },
+  { command: 'inspect', keys: ['return'], label: 'enter', help: 'inspect the process' },
+  { command: 'parent', keys: ['p'], label: 'p', help: 'go to the parent' },
+  { command: 'back', keys: ['escape', 'backspace'], label: 'esc', help: 'back / clear filter' },
+  { command: 'fold', keys: ['f'], label: 'f', help: 'fold identical command lines' },
+  { command: 'collapse', keys: ['left', '-'], label: '←', help: 'collapse' },
+  { command: 'expand', keys: ['right', '+'], label: '→', help: 'expand' },
+  { command: 'failedOnly', keys: ['x'], label: 'x', help: 'failed exits only' },
+  { command: 'subtree', keys: ['s'], label: 's', help: 'follow the selected subtree' },
+  { command: 'alert', keys: ['a'], label: 'a', help: 'inspect the alert\'s root' },
+  { command: 'help', keys: ['?'], label: '?', help: 'help' },
+  { command: 'quit', keys: ['q'], label: 'q', help: 'quit' },
+];
+
+function keyName(input: string, key: Key): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageUp';
+  if (key.pageDown) return 'pageDown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'return';
+  if (key.escape) return 'escape';
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.tab) return 'tab';
+  return input;
+}
+
+export function commandFor(input: string, key: Key): Command | undefined {
+  const name = keyName(input, key);
+  return BINDINGS.find((b) => b.keys.includes(name))?.command;
+}
+
+export function footerFor(commands: Command[]): string {
+  return commands
+    .map((c) => BINDINGS.find((b) => b.command === c)!)
+    .map((b) => `${b.label}:${b.help.split(' ')[0]}`)
+    .join('  ');
+}

@@ -1,0 +1,44 @@
+import { Box, Text } from 'ink';
+import type { ExecEntry } from '../../model/process-node.js';
+import { clock, commandLine, duration, exitText, failed } from '../format.js';
+import type { Theme } from '../theme.js';
+
+export interface ExecRow {
+  entry: ExecEntry;
+  /** Folded rows: how many identical command lines, over how long. */
+  count?: number;
+  spanMs?: number;
+}
+
+const cell = (text: string, width: number, right = false) =>
+  (right ? text.padStart(width) : text.padEnd(width)).slice(0, width);
+
+export function ExecsView({ rows, selected, theme, users }: {
+  rows: ExecRow[];
+  selected: number;
+  theme: Theme;
+  users: Map<number, string>;
+}) {
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">
+        {cell('TIME', 12)} {cell('PID', 7, true)} {cell('PPID', 7, true)} {cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  COMMAND
+      </Text>
+      {rows.length === 0 ? <Text dimColor={theme.dim}>no execs yet (or none match)</Text> : null}
+      {rows.map((row, i) => {
+        const e = row.entry;
+        const user = e.uid === null ? '?' : users.get(e.uid) ?? String(e.uid);
+        const guessed = e.argvSource === 'comm' || e.argv === null;
+        const fold = row.count && row.count > 1 ? `×${row.count} in ${duration(row.spanMs ?? 0)}  ` : '';
+        return (
+          <Text key={e.seq} inverse={i === selected} wrap="truncate-end">
+            {cell(clock(e.time), 12)} {cell(String(e.pid), 7, true)} {cell(String(e.ppid ?? '?'), 7, true)} {cell(user, 8)}{' '}
+            <Text color={failed(e) ? theme.error : undefined}>{cell(exitText(e), 5, true)}</Text> {cell(duration(e.durationMs), 6, true)}{'  '}
+            {fold}
+            <Text dimColor={guessed && theme.dim}>{commandLine(e.argv, e.comm)}{guessed ? ' (argv not read)' : ''}</Text>
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

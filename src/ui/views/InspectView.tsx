@@ -1,0 +1,91 @@
+import { Box, Text } from 'ink';
+import type { Model } from '../../model/model.js';
+import type { ProcessNode } from '../../model/process-node.js';
+import { chain, children, lifetime, type ChainLink } from '../../model/queries.js';
+import { clock, commandLine, duration } from '../format.js';
+import type { Theme } from '../theme.js';
+
+/** The selectable entries of the card: ancestors, then children. */
+export function inspectTargets(model: Model, node: ProcessNode): ProcessNode[] {
+  const ancestors = chain(model, node.id).map((l) => l.node).filter((n): n is ProcessNode => !!n && n !== node);
+  return [...ancestors, ...children(model, node.id).slice(0, 8)];
+}
+
+function isoOf(model: Model, ts: number): string {
+  // Event times are kept as ISO strings on events; a card maps ts through the model's clock.
+  const wallOffsetMs = Date.parse(model.nowTime) - model.now / 1e6;
+  return new Date(ts / 1e6 + wallOffsetMs).toISOString();
+}
+
+function name(link: ChainLink): string {
+  if (!link.node) return `(${link.pid}, gone)`;
+  const n = link.node;
+  return `${n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?'}(${n.pid})${n.exit ? '✝' : ''}`;
+}
+
+export function InspectView({ model, node, selected, theme, users, height }: {
+  model: Model;
+  node: ProcessNode;
+  selected: number;
+  theme: Theme;
+  users: Map<number, string>;
+  height: number;
+}) {
+  const links = chain(model, node.id);
+  const kids = children(model, node.id);
+  const ancestors = links.filter((l) => l.node && l.node !== node);
+  const user = node.uid === null ? '?' : users.get(node.uid) ?? String(node.uid);
+  const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
+  const status = node.exit
+    ? node.exit.unseen ? 'exit unseen' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
+    : 'running';
+  const entries = lifetime(node);
+  const budget = Math.max(3, height - 10 - Math.min(kids.length, 8));
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="wrap">
+        pid {node.pid}  {commandLine(node.argv, node.comm)}
+      </Text>
+      <Text>
+        user {user}  <Text color={node.exit && (node.exit.code || node.exit.signal) ? theme.error : undefined}>{status}</Text> after {life}
+        {node.origin !== 'fork' ? `  (${node.origin === 'late' ? 'seen late: its fork was not seen' : 'running when forktop started'})` : ''}
+      </Text>
+      <Text wrap="truncate-end">
+        exe {node.exe ?? '?'}  cwd {node.cwd ?? '?'}  cgroup {node.cgroup ?? '?'}
+      </Text>
+      <Text wrap="wrap">
+        lineage{' '}
+        {links.map((l, i) => {
+          const index = ancestors.indexOf(l);
+          return (
+            <Text key={i} inverse={index >= 0 && index === selected}>
+              {i > 0 ? ' › ' : ''}
+              {name(l)}
+            </Text>
+          );
+        })}
+      </Text>
+      {entries.slice(-budget).map((e, i) => (
+        <Text key={i} wrap="wrap">
+          {clock(isoOf(model, e.ts))}  {e.kind.padEnd(11)}
+          {e.kind === 'fork' ? `from pid ${e.ppid}` : ''}
+          {e.kind === 'exec' ? `${e.ret !== 0 ? `failed (${e.ret}) ` : ''}${commandLine(e.argv, null)}` : ''}
+          {e.kind === 'exit' ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : ''}
+          {e.kind === 'comm' ? e.comm : ''}
+          {e.kind === 'uid' ? `ruid ${e.ruid} euid ${e.euid}` : ''}
+          {e.kind === 'gid' ? `rgid ${e.rgid} egid ${e.egid}` : ''}
+          {e.kind === 'ptrace' ? `tracer ${e.tracer}` : ''}
+        </Text>
+      ))}
+      <Text bold>children ({kids.length})</Text>
+      {kids.slice(0, 8).map((k, i) => (
+        <Text key={k.id} inverse={ancestors.length + i === selected} dimColor={!!k.exit && theme.dim} wrap="truncate-end">
+          {'  '}
+          {String(k.pid).padStart(7)}  {commandLine(k.argv, k.comm)}
+          {k.exit ? '  ✝' : ''}
+        </Text>
+      ))}
+      {kids.length > 8 ? <Text dimColor>  … {kids.length - 8} more</Text> : null}
+    </Box>
+  );
+}

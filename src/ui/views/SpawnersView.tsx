@@ -1,0 +1,17 @@
+import { Box, Text } from 'ink';
+import type { SpawnerRow } from '../../model/queries.js';
+import { commandLine, rate, sparkline } from '../format.js';
+
+export function SpawnersView({ rows, selected }: { rows: SpawnerRow[]; selected: number }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>{'PID'.padStart(7)} {'FORK/S'.padStart(7)} {'10S AVG'.padStart(7)} {'LIVE'.padStart(6)}  LAST 10 S    COMMAND</Text>
+      {rows.length === 0 ? <Text>nobody forked in the last 10 s</Text> : null}
+      {rows.map((r, i) => (
+        <Text key={r.node.id} inverse={i === selected} wrap="truncate-end">
+          {String(r.node.pid).padStart(7)} {rate(r.rate1s).padStart(7)} {r.rate10s.toFixed(1).padStart(7)} {String(r.liveChildren).padStart(6)}  {sparkline(r.history)}  {commandLine(r.node.argv, r.node.comm)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,28 @@
+import { Box, Text } from 'ink';
+import type { TreeRow } from '../../model/queries.js';
+import { commandLine, duration } from '../format.js';
+import type { Theme } from '../theme.js';
+
+export function TreeView({ rows, selected, theme, now }: { rows: TreeRow[]; selected: number; theme: Theme; now: number }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>{'PID'.padStart(7)}  TREE (by spawning parent; exited processes dimmed)</Text>
+      {rows.map((row, i) => {
+        const n = row.node;
+        const marker = row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
+        const ended = n.exit !== null;
+        const life = n.startTs !== null ? duration(((n.exit?.ts ?? now) - n.startTs) / 1e6) : '';
+        const guessed = n.argvSource === 'comm' || n.argv === null;
+        return (
+          <Text key={n.id} inverse={i === selected} dimColor={ended && theme.dim} wrap="truncate-end">
+            {String(n.pid).padStart(7)}  {'  '.repeat(row.depth)}
+            {marker}
+            {commandLine(n.argv, n.comm)}
+            {guessed ? ' (argv not read)' : ''}
+            {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : `exit ${n.exit!.code}`} after ${life}` : ''}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

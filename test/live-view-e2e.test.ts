@@ -1,0 +1,73 @@
+// The real CLI in a real terminal (tmux, 120×40), as root: a process started elsewhere shows
+// up with its argv, / filters to it, Enter shows its lineage up to pid 1, q gives the
+// terminal back exactly as it was.
+import { execFileSync, spawn } from 'node:child_process';
+import { afterAll, expect, it } from 'vitest';
+import { CLI } from './helpers/cli.js';
+import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
+
+const session = `forktop-e2e-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', session);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitForScreen(match: RegExp | ((text: string) => boolean), timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = screen();
+    if (typeof match === 'function' ? match(text) : match.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`screen never matched ${match}:\n${text}`);
+    await sleep(100);
+  }
+}
+
+let hasTmux = true;
+try {
+  execFileSync('tmux', ['-V']);
+} catch {
+  hasTmux = false;
+  console.warn('skipped the live view end-to-end test: tmux is not installed');
+}
+
+describeAsRoot('live view in a real terminal', () => {
+  afterAll(() => {
+    try {
+      tmux('kill-session', '-t', session);
+    } catch {
+      // already gone
+    }
+  });
+
+  it.skipIf(!hasTmux)('shows a new process, filters to it, inspects its lineage, and quits cleanly', async () => {
+    const tag = uniqueTag('e2e');
+    tmux(
+      'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
+      `stty -a > /tmp/${session}.before; ${process.execPath} ${CLI}; echo "EXIT=$?"; stty -a > /tmp/${session}.after; sleep 30`,
+    );
+    await waitForScreen(/LIVE/);
+    const child = spawn('bash', ['-c', `sleep 3; true ${tag}`], { stdio: 'ignore' });
+    await waitForScreen(new RegExp(`bash -c 'sleep 3; true ${tag}'`), 2000);
+
+    // A /regex/ that our own `tmux send-keys` command lines (which carry the tag) don't match.
+    const filter = `/^bash .*${tag}/`;
+    tmux('send-keys', '-t', session, '/');
+    tmux('send-keys', '-t', session, '-l', filter);
+    tmux('send-keys', '-t', session, 'Enter');
+    const filtered = await waitForScreen(
+      (text) => text.includes(`filter /${filter}`) && text.includes(`bash -c 'sleep 3; true ${tag}'`),
+    );
+    const rows = filtered.split('\n').filter((l) => l.includes(tag) && !l.includes('filter'));
+    expect(rows).toHaveLength(1);
+
+    tmux('send-keys', '-t', session, 'Enter');
+    const card = await waitForScreen(new RegExp(`pid ${child.pid}`));
+    expect(card).toMatch(new RegExp(`lineage \\S+\\(1\\) › [\\s\\S]* › bash\\(${child.pid}\\)`));
+
+    tmux('send-keys', '-t', session, 'q');
+    await waitForScreen(/EXIT=0/);
+    expect(execFileSync('cat', [`/tmp/${session}.after`], { encoding: 'utf8' })).toBe(
+      execFileSync('cat', [`/tmp/${session}.before`], { encoding: 'utf8' }),
+    );
+    child.kill();
+  });
+});

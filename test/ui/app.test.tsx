@@ -1,0 +1,149 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../../src/ui/App.js';
+import { Feed } from '../../src/ui/feed.js';
+import { themeFor } from '../../src/ui/theme.js';
+import { bomb, Script } from '../helpers/script.js';
+
+const theme = themeFor({ NO_COLOR: '1' });
+const users = new Map([[0, 'root'], [1000, 'alice']]);
+const frame = () => new Promise((resolve) => setTimeout(resolve, 80)); // > one 30 fps frame
+
+let unmount: (() => void) | undefined;
+afterEach(() => unmount?.());
+
+function show(feed: Feed) {
+  const view = render(<App feed={feed} theme={theme} users={users} />);
+  unmount = view.unmount;
+  return view;
+}
+
+function stormFeed(): Feed {
+  const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash'], { uid: 1000 });
+  for (let i = 0; i < 30; i++) s.after(5).fork(100 + i, 10).exec(100 + i, ['/bin/true', `job-${i}`], { uid: 1000 }).after(1).exit(100 + i, i === 29 ? 3 : 0);
+  s.fork(200, 10).exec(200, ['/usr/bin/sleep', '100'], { uid: 1000 });
+  s.after(1).exit(200, 0, 9);
+  const feed = new Feed('web-1', 'netlink');
+  feed.push(s.events);
+  return feed;
+}
+
+describe('live view', () => {
+  it('empty: the header and a clear empty state', () => {
+    const { lastFrame } = show(new Feed('web-1', 'netlink'));
+    expect(lastFrame()).toContain('forktop web-1  netlink');
+    expect(lastFrame()).toContain('no execs yet');
+    expect(lastFrame()).toContain('LIVE');
+    expect(lastFrame()).toContain('q:quit');
+  });
+
+  it('a storm: newest exec first, user names, exit codes and signals, durations', () => {
+    const { lastFrame } = show(stormFeed());
+    const lines = lastFrame()!.split('\n');
+    const first = lines.findIndex((l) => l.includes('/usr/bin/sleep 100'));
+    expect(lines[first]).toMatch(/alice\s+sig9/);
+    expect(lines[first + 1]).toMatch(/alice\s+3\s+1ms\s+\/bin\/true job-29/);
+    expect(lastFrame()).toContain('lost 0');
+  });
+
+  it('a bomb raises the alert bar naming the root; a inspects it', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 8, () => next++);
+    const feed = new Feed('web-1', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    expect(lastFrame()).toMatch(/! FORK BOMB\s+bomb \(pid 999\)/);
+    stdin.write('a');
+    await frame();
+    expect(lastFrame()).toContain('pid 999  ./bomb');
+    expect(lastFrame()).toMatch(/children \(\d+\)/);
+  });
+
+  it('/ filters as you type, Enter inspects with the lineage, Esc goes back', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    stdin.write('/');
+    await frame();
+    for (const c of 'job-17') stdin.write(c);
+    await frame();
+    stdin.write('\r');
+    await frame();
+    expect(lastFrame()).toContain('filter /job-17');
+    expect(lastFrame()).toContain('job-17');
+    expect(lastFrame()).not.toContain('job-16');
+    stdin.write('\r');
+    await frame();
+    expect(lastFrame()).toContain('pid 117  /bin/true job-17');
+    expect(lastFrame()).toMatch(/lineage init\(1\) › bash\(10\) › true\(117\)/);
+    stdin.write('\u001b');
+    await frame();
+    expect(lastFrame()).toContain('TIME');
+  });
+
+  it('a bad /regex/ says so in the filter line and keeps the list', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    stdin.write('/');
+    await frame();
+    stdin.write('/(/');
+    await frame();
+    expect(lastFrame()).toContain('bad regular expression');
+  });
+
+  it('space pauses: new execs do not appear and the header counts them', async () => {
+    const feed = stormFeed();
+    const { lastFrame, stdin } = show(feed);
+    stdin.write(' ');
+    await frame();
+    const s = new Script();
+    s.ts = feed.model.now + 1e6;
+    s.fork(300, 10).exec(300, ['/bin/after-pause']);
+    feed.push(s.events);
+    await frame();
+    stdin.write('j'); // a key press re-renders: still paused
+    await frame();
+    expect(lastFrame()).toMatch(/PAUSED \+2/);
+    expect(lastFrame()).not.toContain('after-pause');
+    stdin.write(' ');
+    await frame();
+    expect(lastFrame()).toContain('after-pause');
+  });
+
+  it('2 shows the tree by spawning parent with tombstones; ← collapses', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    stdin.write('2');
+    await frame();
+    expect(lastFrame()).toMatch(/\n\s+1  ▾ \/sbin\/init/);
+    expect(lastFrame()).toMatch(/\n\s+10\s+▾ \/bin\/bash/);
+    expect(lastFrame()).toMatch(/true job-0  ✝ exit 0 after 1ms/);
+    stdin.write('j');
+    await frame();
+    stdin.write('\u001b[D'); // left arrow on bash
+    await frame();
+    expect(lastFrame()).toMatch(/▸ \/bin\/bash/);
+    expect(lastFrame()).not.toContain('job-0');
+  });
+
+  it('3 ranks spawners', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    stdin.write('3');
+    await frame();
+    expect(lastFrame()).toMatch(/\n\s+10\s+\d+\s+[\d.]+\s+\d+\s+.*\/bin\/bash/);
+  });
+
+  it('a long argv is cut to the width, never wrapped, in the list', () => {
+    const s = new Script().fork(5, 1).exec(5, ['/bin/echo', 'x'.repeat(500)]);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame } = show(feed);
+    const line = lastFrame()!.split('\n').find((l) => l.includes('/bin/echo'))!;
+    expect(line.length).toBeLessThanOrEqual(100);
+    expect(lastFrame()!.split('\n').filter((l) => l.includes('xxxx'))).toHaveLength(1);
+  });
+
+  it('argv that was never read is marked', () => {
+    const s = new Script().fork(5, 1).exec(5, null);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    expect(show(feed).lastFrame()).toContain('(argv not read)');
+  });
+});
