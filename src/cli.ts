@@ -7,7 +7,7 @@ import { Model } from './model/model.js';
 import { createSource, isSourceName, SOURCE_NAMES } from './sources/select.js';
 import { SourceUnavailableError, type EventSource } from './sources/source.js';
 import type { ForktopEvent } from './model/events.js';
-import { canShowLiveView, startLiveView, type LiveView } from './ui/live-view.js';
+import type { LiveView } from './ui/live-view.js';
 
 const USAGE_ERROR = 2;
 
@@ -97,7 +97,18 @@ function monotonicNow(): [number, string] {
   return [Number(process.hrtime.bigint()), new Date().toISOString().replace('Z', '000Z')];
 }
 
+/** Ink renders only a final frame when it thinks it runs in CI (it reads the environment
+ *  once, when loaded). The live view is interactive by definition: it runs on a terminal. */
+function forgetCiEnvironment(): void {
+  for (const name of Object.keys(process.env)) {
+    if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) delete process.env[name];
+  }
+}
+
 async function runLiveView(source: EventSource): Promise<void> {
+  forgetCiEnvironment();
+  // Loaded only here: --json never pays for React and Ink.
+  const { canShowLiveView, startLiveView } = await import('./ui/live-view.js');
   if (!canShowLiveView()) {
     fail('the live view needs a terminal; to pipe or record, use --json');
   }
