@@ -38,15 +38,25 @@ export class AlertDetector {
   ) {}
 
   /** A process with no known parent, or one that just exec'd: the root of its own clan. */
+  /** The clan's record is made only when it first forks: most clans (a process that
+   *  exec'd and never forks) are just their root, and a storm makes many. */
   startClan(node: ProcessNode): void {
     node.clanId = node.id;
     node.generation = 0;
-    this.clans.set(node.id, { id: node.id, root: node, live: node.exit ? 0 : 1, maxGeneration: 0, forks: null, forksTotal: 0 });
+  }
+
+  private clanOf(node: ProcessNode): Clan | undefined {
+    let clan = this.clans.get(node.clanId);
+    if (!clan && node.clanId === node.id && !node.exit) {
+      clan = { id: node.id, root: node, live: 1, maxGeneration: 0, forks: null, forksTotal: 0 };
+      this.clans.set(node.id, clan);
+    }
+    return clan;
   }
 
   /** A new child (or a snapshot of one running the same program) joins its parent's clan. */
   join(parent: ProcessNode, child: ProcessNode): void {
-    const clan = this.clans.get(parent.clanId);
+    const clan = this.clanOf(parent);
     if (!clan) {
       this.startClan(child);
       return;
@@ -59,7 +69,7 @@ export class AlertDetector {
 
   /** Counts a fork by `parent` and raises what it warrants. */
   onFork(parent: ProcessNode, ts: number, time: string, out: AlertEvent[]): void {
-    const clan = this.clans.get(parent.clanId);
+    const clan = this.clanOf(parent);
     const t = this.thresholds;
     if (clan) {
       clan.forksTotal++;

@@ -266,7 +266,14 @@ export class Model {
       node.execs++;
       if (!node.exit) this.alerts.onExec(node);
     }
-    this.log(node, { kind: 'exec', ts: ev.ts, argv: ev.argv, argvSource: ev.argv_source, exe: ev.exe, ret: ev.ret });
+    // The latest successful exec is node.lastExec (lifetime() shows it); only earlier ones
+    // and failed attempts go to the log, so a process that execs once logs nothing.
+    if (ev.ret !== 0) {
+      this.log(node, { kind: 'exec', ts: ev.ts, argv: ev.argv, argvSource: ev.argv_source, exe: ev.exe, ret: ev.ret });
+    } else if (node.lastExec) {
+      const prev = node.lastExec;
+      this.log(node, { kind: 'exec', ts: prev.ts, argv: prev.argv, argvSource: prev.argvSource, exe: prev.exe, ret: 0 });
+    }
     const entry = this.execs.push({
       nodeId: node.id,
       pid: ev.pid,

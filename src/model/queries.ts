@@ -239,6 +239,15 @@ export function lifetime(node: ProcessNode): LifeEntry[] {
   if (node.forkTs !== null && node.ppid !== null) entries.push({ kind: 'fork', ts: node.forkTs, ppid: node.ppid });
   else if (node.origin === 'snapshot') entries.push({ kind: 'snapshot', ts: node.firstSeenTs });
   entries.push(...node.log);
+  const last = node.lastExec;
+  if (last) {
+    const entry: LifeEntry = { kind: 'exec', ts: last.ts, argv: last.argv, argvSource: last.argvSource, exe: last.exe, ret: 0 };
+    let i = entries.length;
+    // At an equal timestamp the exec goes first: a change logged with it came after it.
+    while (i > 1 && entries[i - 1].ts >= last.ts) i--;
+    if (i === 1 && entries[0].ts > last.ts) i = 0;
+    entries.splice(i, 0, entry);
+  }
   const exit = node.exit;
   if (exit) {
     entries.push(exit.unseen ? { kind: 'exit-unseen', ts: exit.ts } : { kind: 'exit', ts: exit.ts, code: exit.code, signal: exit.signal, core: exit.core });
