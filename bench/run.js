@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { observers } from './lib/observers.js';
 import { benchModel, printModel } from './model.js';
+import { benchUi, printUi } from './ui.js';
 import { buildStorm, cpuSeconds, ensureTracefs } from './lib/system.js';
 
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
@@ -162,9 +163,10 @@ async function main() {
     console.error('bench: dist/ is missing; run npm install first');
     process.exit(2);
   }
-  const sections = opts.only ? opts.only.split(',') : ['capture', 'model'];
+  const sections = opts.only ? opts.only.split(',') : ['capture', 'model', 'ui'];
   console.log(`forktop benchmark, ${new Date().toISOString()}`);
   if (sections.includes('model')) printModel(benchModel());
+  if (sections.includes('ui')) printUi(await benchUi());
   if (!sections.includes('capture')) return;
   if (process.getuid() !== 0) {
     console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
