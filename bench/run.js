@@ -88,7 +88,7 @@ async function observe(label, storm, stormArgs) {
 }
 
 function pct(part, whole) {
-  return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+  return whole === 0 ? '-' : `${(Math.floor((1000 * part) / whole) / 10).toFixed(1)}%`; // floor: 99.96% is not 100%
 }
 
 function printTable(title, header, rows) {

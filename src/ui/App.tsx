@@ -49,14 +49,19 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
   const [view, setView] = useState<View>('execs');
   const [inspecting, setInspecting] = useState<number[]>([]); // node ids, a stack
   const [filterText, setFilterText] = useState('');
-  const [editingFilter, setEditingFilterState] = useState(false);
+  const [userText, setUserText] = useState('');
+  const [editingField, setEditingFieldState] = useState<'filter' | 'user' | null>(null);
   // Keys can arrive faster than React re-renders ("/" then the text, over ssh): the input
   // handler reads the mode from a ref, which changes at once.
-  const editing = useRef(false);
-  const setEditingFilter = (on: boolean) => {
-    editing.current = on;
-    setEditingFilterState(on);
+  const editing = useRef<'filter' | 'user' | null>(null);
+  const setEditing = (field: 'filter' | 'user' | null) => {
+    editing.current = field;
+    setEditingFieldState(field);
   };
+  const setEditingFilter = (on: boolean) => setEditing(on ? 'filter' : null);
+  const editingFilter = editingField === 'filter';
+  const setField = (update: (text: string) => string) =>
+    editing.current === 'user' ? setUserText(update) : setFilterText(update);
   const [failedOnly, setFailedOnly] = useState(false);
   const [subtreeOf, setSubtreeOf] = useState<number | undefined>();
   const [fold, setFold] = useState(false);
@@ -70,14 +75,22 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
   const model = feed.model;
 
   const height = Math.max(3, rows - 6); // header, tabs, column header, alert, footer
+  // A user name or a number; a name nobody has matches nothing (uid -1).
+  const uid = useMemo(() => {
+    const text = userText.trim();
+    if (!text) return undefined;
+    if (/^\d+$/.test(text)) return Number(text);
+    for (const [id, name] of users) if (name === text) return id;
+    return -1;
+  }, [userText, users]);
   const { matcher, filterError } = useMemo(() => {
     try {
-      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf });
+      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid });
       return { matcher: m as Matcher, filterError: '' };
     } catch (error) {
-      return { matcher: compileFilter(model, { failedOnly, subtreeOf }), filterError: (error as Error).message };
+      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid }), filterError: (error as Error).message };
     }
-  }, [model, filterText, failedOnly, subtreeOf]);
+  }, [model, filterText, failedOnly, subtreeOf, uid]);
 
   // Paused: the exec list stops at what was there; the model goes on underneath.
   const execMatcher: Matcher = paused
@@ -173,6 +186,7 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
       case 'view.spawners': switchView('spawners'); break;
       case 'view.next': switchView(VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]); break;
       case 'filter': setEditingFilter(true); break;
+      case 'user': setUserText(''); setEditing('user'); break;
       case 'fold': setFold((f) => !f); setCursor(0); setOffset(0); setFollowSeq(null); break;
       case 'failedOnly': setFailedOnly((f) => !f); setCursor(0); setOffset(0); break;
       case 'pause':
@@ -216,8 +230,9 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         if (inspecting.length > 0) {
           setInspecting((stack) => stack.slice(0, -1));
           setCursor(0);
-        } else if (filterText || subtreeOf !== undefined || failedOnly) {
+        } else if (filterText || userText || subtreeOf !== undefined || failedOnly) {
           setFilterText('');
+          setUserText('');
           setSubtreeOf(undefined);
           setFailedOnly(false);
         }
@@ -241,17 +256,17 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
   useInput((input, key) => {
     if (editing.current) {
       if (key.escape) {
-        setFilterText('');
-        setEditingFilter(false);
+        setField(() => '');
+        setEditing(null);
       } else if (key.return) {
-        setEditingFilter(false);
+        setEditing(null);
       } else if (key.backspace || key.delete) {
-        setFilterText((t) => t.slice(0, -1));
+        setField((t) => t.slice(0, -1));
       } else if (input && !key.ctrl && !key.meta) {
         // A paste (or a fast ssh link) can bring the text and its Enter in one read.
         const end = input.search(/[\r\n]/);
-        setFilterText((t) => t + (end >= 0 ? input.slice(0, end) : input));
-        if (end >= 0) setEditingFilter(false);
+        setField((t) => t + (end >= 0 ? input.slice(0, end) : input));
+        if (end >= 0) setEditing(null);
       }
       setCursor(0);
       setOffset(0);
@@ -280,7 +295,7 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
   const alert = feed.alerts[feed.alerts.length - 1];
   const footerCommands: Command[] = inspected
     ? ['up', 'down', 'inspect', 'parent', 'back', 'quit']
-    : ['help', 'filter', 'pause', 'inspect', 'subtree', 'failedOnly', ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
+    : ['help', 'filter', 'user', 'pause', 'inspect', 'subtree', 'failedOnly', ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
@@ -291,6 +306,9 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         ))}
         {'   '}
         {editingFilter || filterText ? <Text color={filterError ? theme.error : theme.accent}>filter /{filterText}{editingFilter ? '_' : ''} {filterError}</Text> : null}
+        {editingField === 'user' || userText ? (
+          <Text color={uid === -1 ? theme.error : theme.accent}>  user {userText}{editingField === 'user' ? '_' : ''}{uid === -1 ? ' (no such user)' : ''}</Text>
+        ) : null}
         {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf)?.pid ?? '?'}</Text> : null}
         {failedOnly ? <Text color={theme.accent}>  failed only</Text> : null}
         {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}

@@ -4,7 +4,7 @@ import type { Key } from 'ink';
 export type Command =
   | 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
   | 'view.execs' | 'view.tree' | 'view.spawners' | 'view.next'
-  | 'filter' | 'pause' | 'inspect' | 'parent' | 'back' | 'fold'
+  | 'filter' | 'user' | 'pause' | 'inspect' | 'parent' | 'back' | 'fold'
   | 'collapse' | 'expand' | 'failedOnly' | 'subtree' | 'help' | 'quit' | 'alert';
 
 interface Binding {
@@ -26,6 +26,7 @@ export const BINDINGS: Binding[] = [
   { command: 'view.spawners', keys: ['3'], label: '3', help: 'spawners view' },
   { command: 'view.next', keys: ['tab'], label: 'tab', help: 'next view' },
   { command: 'filter', keys: ['/'], label: '/', help: 'filter argv/comm (text or /regex/)' },
+  { command: 'user', keys: ['u'], label: 'u', help: 'user filter (a name or a uid)' },
   { command: 'pause', keys: [' '], label: 'space', help: 'pause the display (capture goes on)' },
   { command: 'inspect', keys: ['return'], label: 'enter', help: 'inspect the process' },
   { command: 'parent', keys: ['p'], label: 'p', help: 'go to the parent' },

@@ -80,6 +80,24 @@ describe('live view', () => {
     expect(lastFrame()).toContain('TIME');
   });
 
+  it('u filters by user name', async () => {
+    const feed = stormFeed();
+    const s = new Script();
+    s.ts = feed.model.now + 1e6;
+    s.fork(400, 1).exec(400, ['/usr/sbin/cron'], { uid: 0 });
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    await frame();
+    expect(lastFrame()).toContain('/usr/sbin/cron');
+    stdin.write('u');
+    await frame();
+    stdin.write('alice\r');
+    await frame();
+    expect(lastFrame()).toContain('user alice');
+    expect(lastFrame()).toContain('job-29');
+    expect(lastFrame()).not.toContain('/usr/sbin/cron');
+  });
+
   it('a bad /regex/ says so in the filter line and keeps the list', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     stdin.write('/');
