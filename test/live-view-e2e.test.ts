@@ -2,6 +2,7 @@
 // up with its argv, / filters to it, Enter shows its lineage up to pid 1, q gives the
 // terminal back exactly as it was.
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { CLI } from './helpers/cli.js';
 import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
@@ -36,6 +37,7 @@ describeAsRoot('live view in a real terminal', () => {
     } catch {
       // already gone
     }
+    for (const file of fs.readdirSync('/tmp').filter((f) => f.startsWith(session))) fs.rmSync(`/tmp/${file}`);
   });
 
   it.skipIf(!hasTmux)('shows a new process, filters to it, inspects its lineage, and quits cleanly', async () => {
@@ -69,5 +71,29 @@ describeAsRoot('live view in a real terminal', () => {
       execFileSync('cat', [`/tmp/${session}.before`], { encoding: 'utf8' }),
     );
     child.kill();
+  });
+
+  it.skipIf(!hasTmux).each(['TERM', 'HUP'])('SIG%s (a kill, an ssh that dropped) gives the terminal back', async (signal) => {
+    const name = `${session}-${signal}`;
+    const pidFile = `/tmp/${name}.pid`;
+    tmux(
+      'new-session', '-d', '-s', name, '-x', '100', '-y', '30',
+      `stty -a > /tmp/${name}.before; bash -c 'echo $$ > ${pidFile}; exec ${process.execPath} ${CLI}'; echo "EXIT=$?"; stty -a > /tmp/${name}.after; sleep 30`,
+    );
+    try {
+      const shown = () => tmux('capture-pane', '-p', '-t', name);
+      const deadline = Date.now() + 5000;
+      while (!shown().includes('LIVE') && Date.now() < deadline) await sleep(100);
+      expect(tmux('display', '-p', '-t', name, '#{alternate_on}').trim()).toBe('1');
+      process.kill(Number(execFileSync('cat', [pidFile], { encoding: 'utf8' })), `SIG${signal}`);
+      while (!shown().includes('EXIT=') && Date.now() < deadline + 5000) await sleep(100);
+      expect(shown()).toContain('EXIT=0');
+      expect(tmux('display', '-p', '-t', name, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+      expect(execFileSync('cat', [`/tmp/${name}.after`], { encoding: 'utf8' })).toBe(
+        execFileSync('cat', [`/tmp/${name}.before`], { encoding: 'utf8' }),
+      );
+    } finally {
+      tmux('kill-session', '-t', name);
+    }
   });
 });
