@@ -254,3 +254,24 @@ export function lifetime(node: ProcessNode): LifeEntry[] {
   }
   return entries;
 }
+
+export interface LineageRow {
+  root: ProcessNode;
+  /** Forks within the lineage over the last second. */
+  rate1s: number;
+  live: number;
+  generations: number;
+  forksTotal: number;
+}
+
+/** Same-program lineages (a fork bomb's shape) ranked by their fork rate now. */
+export function topLineages(model: Model, limit: number): LineageRow[] {
+  const rows: LineageRow[] = [];
+  for (const clan of model.alerts.clans.values()) {
+    const rate1s = clan.forks?.sum(model.now) ?? 0;
+    if (rate1s === 0 && clan.maxGeneration < 2) continue;
+    rows.push({ root: clan.root, rate1s, live: clan.live, generations: clan.maxGeneration, forksTotal: clan.forksTotal });
+  }
+  rows.sort((a, b) => b.rate1s - a.rate1s || b.live - a.live || a.root.pid - b.root.pid);
+  return rows.slice(0, limit);
+}

@@ -4,7 +4,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ExecEntry } from '../model/process-node.js';
 import {
-  compileFilter, foldedExecs, recentExecs, topSpawners, treeRows, type Matcher,
+  compileFilter, foldedExecs, recentExecs, topLineages, topSpawners, treeRows, type Matcher,
 } from '../model/queries.js';
 import { AlertBar } from './components/AlertBar.js';
 import { Header } from './components/Header.js';
@@ -124,7 +124,9 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
       ? foldedExecs(model, execMatcher, height, offset).map((r) => ({ entry: r.entry, count: r.count, spanMs: r.spanMs }))
       : recentExecs(model, execMatcher, height, execOffset).map((entry) => ({ entry }));
   const tree = view === 'tree' ? treeRows(model, collapsed, offset, height) : [];
-  const spawners = view === 'spawners' ? topSpawners(model, offset + height).slice(offset) : [];
+  const lineages = view === 'spawners' ? topLineages(model, 3) : [];
+  const spawnerHeight = Math.max(3, height - (lineages.length > 0 ? lineages.length + 2 : 0));
+  const spawners = view === 'spawners' ? topSpawners(model, offset + spawnerHeight).slice(offset) : [];
   const listLength = view === 'execs' ? execRows.length : view === 'tree' ? tree.length : spawners.length;
   const current = view === 'execs' ? execCursor : cursor;
   const inspected = inspecting.length > 0 ? model.node(inspecting[inspecting.length - 1]) : undefined;
@@ -327,7 +329,7 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         ) : view === 'tree' ? (
           <TreeView rows={tree} selected={cursor} theme={theme} now={model.now} />
         ) : (
-          <SpawnersView rows={spawners} selected={cursor} />
+          <SpawnersView rows={spawners} lineages={lineages} selected={cursor} />
         )}
       </Box>
       {alert ? <AlertBar alert={alert} theme={theme} /> : null}

@@ -46,6 +46,18 @@ describe('live view', () => {
     expect(lastFrame()).toContain('lost 0');
   });
 
+  it('3 shows a bomb as a lineage: root, live members, generations', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 8, () => next++);
+    const feed = new Feed('web-1', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    stdin.write('3');
+    await frame();
+    expect(lastFrame()).toMatch(/\n\s+999\s+\d+\s+\d+\s+8\s+\.\/bomb/);
+  });
+
   it('a bomb raises the alert bar naming the root; a inspects it', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']);
     let next = 1000;
