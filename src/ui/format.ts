@@ -58,3 +58,18 @@ export function sparkline(values: number[]): string {
   const max = Math.max(...values, 1);
   return values.map((v) => (v <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))])).join('');
 }
+
+/** A process's life inside the last `windowNs` as `cells` cells: █ where it was alive, · where
+ *  not. A process that lived a millisecond still gets its one block, at its moment. */
+export function lifetimeBar(startTs: number | null, endTs: number | null, now: number, cells = 10, windowNs = 60e9): string {
+  const from = now - windowNs;
+  const start = startTs ?? from;
+  const end = endTs ?? now;
+  let bar = '';
+  for (let i = 0; i < cells; i++) {
+    const cellFrom = from + (i * windowNs) / cells;
+    const cellTo = from + ((i + 1) * windowNs) / cells;
+    bar += start < cellTo && end >= cellFrom ? '█' : '·';
+  }
+  return bar;
+}

@@ -142,8 +142,10 @@ describe('live view', () => {
     const { lastFrame, stdin } = show(stormFeed());
     stdin.write('2');
     await frame();
-    expect(lastFrame()).toMatch(/\n\s+1  ▾ \/sbin\/init/);
-    expect(lastFrame()).toMatch(/\n\s+10\s+▾ \/bin\/bash/);
+    expect(lastFrame()).toMatch(/\n\s+1  [█·]{10}  ▾ \/sbin\/init/);
+    expect(lastFrame()).toMatch(/\n\s+10  [█·]{10}\s+▾ \/bin\/bash/);
+    // job-0 lived 1 ms, 180 ms before the newest event: one block, in the last cell.
+    expect(lastFrame()).toMatch(/·········█\s+\/bin\/true job-0/);
     expect(lastFrame()).toMatch(/true job-0  ✝ exit 0 after 1ms/);
     stdin.write('j');
     await frame();

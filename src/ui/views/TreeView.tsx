@@ -1,12 +1,12 @@
 import { Box, Text } from 'ink';
 import type { TreeRow } from '../../model/queries.js';
-import { commandLine, duration } from '../format.js';
+import { commandLine, duration, lifetimeBar } from '../format.js';
 import type { Theme } from '../theme.js';
 
 export function TreeView({ rows, selected, theme, now }: { rows: TreeRow[]; selected: number; theme: Theme; now: number }) {
   return (
     <Box flexDirection="column">
-      <Text bold>{'PID'.padStart(7)}  TREE (by spawning parent; exited processes dimmed)</Text>
+      <Text bold>{'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed)</Text>
       {rows.map((row, i) => {
         const n = row.node;
         const marker = row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
@@ -15,7 +15,7 @@ export function TreeView({ rows, selected, theme, now }: { rows: TreeRow[]; sele
         const guessed = n.argvSource === 'comm' || n.argv === null;
         return (
           <Text key={n.id} inverse={i === selected} dimColor={ended && theme.dim} wrap="truncate-end">
-            {String(n.pid).padStart(7)}  {'  '.repeat(row.depth)}
+            {String(n.pid).padStart(7)}  {lifetimeBar(n.startTs, n.exit?.ts ?? null, now)}  {'  '.repeat(row.depth)}
             {marker}
             {commandLine(n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
