@@ -172,6 +172,21 @@ describe('live view', () => {
     expect(lastFrame()!.split('\n').filter((l) => l.includes('xxxx'))).toHaveLength(1);
   });
 
+  it('wide characters (CJK, emoji) in argv do not break the columns', async () => {
+    const s = new Script().fork(5, 1).exec(5, ['/bin/echo', '日本語のテキスト', '🚀🚀', 'x'.repeat(200)]).after(1).exit(5, 0);
+    s.fork(6, 1).exec(6, ['/bin/plain']);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame } = show(feed);
+    const lines = lastFrame()!.split('\n');
+    const wide = lines.find((l) => l.includes('日本語'))!;
+    const plain = lines.find((l) => l.includes('/bin/plain'))!;
+    // The command column starts at the same place, and the wide line is cut to the width.
+    expect(wide.indexOf('/bin/echo')).toBe(plain.indexOf('/bin/plain'));
+    const { default: stringWidth } = await import('string-width');
+    expect(stringWidth(wide)).toBeLessThanOrEqual(100);
+  });
+
   it('argv that was never read is marked', () => {
     const s = new Script().fork(5, 1).exec(5, null);
     const feed = new Feed('h', 'netlink');
