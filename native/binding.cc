@@ -45,6 +45,8 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
         options.snapshot = o.Get("snapshot").As<Napi::Boolean>().Value();
       if (o.Has("realtime") && o.Get("realtime").IsBoolean())
         options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
+      if (o.Has("maxPendingEvents") && o.Get("maxPendingEvents").IsNumber())
+        maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
     }
     try {
       reader_ = std::make_unique<NetlinkReader>(options);
@@ -60,7 +62,7 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
     started_ = true;
     reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
                                                   info[1].As<Napi::Function>(),
-                                                  kMaxPendingEvents));
+                                                  maxPending_));
     return info.Env().Undefined();
   }
 
@@ -87,6 +89,7 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
 
   std::unique_ptr<NetlinkReader> reader_;
   bool started_ = false;
+  size_t maxPending_ = kMaxPendingEvents;  // events waiting for JS before drops are counted
 };
 
 // scanProcesses(): one snapshot event per process in /proc now.

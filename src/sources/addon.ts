@@ -7,6 +7,7 @@ export interface NativeNetlinkOptions {
   receiveBufferBytes?: number;
   snapshot?: boolean;
   realtime?: boolean;
+  maxPendingEvents?: number;
 }
 
 /** What a native reader says: ("batch", events), ("ready"), or ("error", code, message). */

@@ -13,6 +13,8 @@ export interface NetlinkOptions {
   snapshot?: boolean;
   /** Run the reader thread at real-time priority when allowed (default true). */
   realtime?: boolean;
+  /** Events waiting for JS before new ones are dropped and counted (default 1,048,576). */
+  maxPendingEvents?: number;
 }
 
 export const NOT_PRIVILEGED =
@@ -46,6 +48,7 @@ export class NetlinkSource implements EventSource {
         receiveBufferBytes: this.options.receiveBufferBytes,
         snapshot: this.options.snapshot ?? true,
         realtime: this.options.realtime ?? true,
+        maxPendingEvents: this.options.maxPendingEvents,
       });
     } catch (error) {
       return Promise.reject(unavailable((error as { code?: string }).code, (error as Error).message));

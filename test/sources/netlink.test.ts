@@ -115,6 +115,23 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
     expect(capture.events.filter((ev) => ev.type === 'lost')).toHaveLength(0);
   });
 
+  it('when JS falls behind, the bounded native queue drops and counts (source "queue")', async () => {
+    capture = await Capture.start({ snapshot: false, maxPendingEvents: 100 });
+    // Block the JS thread while 300 processes come and go: the reader keeps reading the
+    // socket (nothing is lost there) but may hold only 100 events for JS.
+    const burst = spawn('bash', ['-c', 'for i in {1..300}; do /bin/true & done; wait'], { stdio: 'ignore' });
+    const until = Date.now() + 2500;
+    while (Date.now() < until) {
+      // busy: no callbacks run
+    }
+    await new Promise((resolve) => burst.on('exit', resolve));
+    const lost = await capture.waitFor((ev): ev is LostEvent => ev.type === 'lost');
+    expect(lost.source).toBe('queue');
+    expect(lost.count).toBeGreaterThan(500);
+    const delivered = capture.events.filter((ev) => ev.type !== 'lost').length;
+    expect(delivered).toBeGreaterThanOrEqual(100);
+  });
+
   it('counts what the kernel drops when the receive buffer overruns, and keeps running', async () => {
     // A reader at normal priority, competing with the burst for the CPU, with a 4 KiB buffer.
     capture = await Capture.start({ snapshot: false, receiveBufferBytes: 4096, realtime: false });
