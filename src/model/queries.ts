@@ -178,6 +178,29 @@ export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: n
   return out;
 }
 
+/** The row index of a process in treeRows' order, or -1 when it is not shown. */
+export function treeRowIndex(model: Model, collapsed: ReadonlySet<number>, nodeId: number): number {
+  let index = 0;
+  let found = -1;
+  const visit = (node: ProcessNode): boolean => {
+    if (node.id === nodeId) {
+      found = index;
+      return false;
+    }
+    index++;
+    if (collapsed.has(node.id)) return true;
+    for (const id of node.childIds) {
+      const child = model.node(id);
+      if (child && !visit(child)) return false;
+    }
+    return true;
+  };
+  const roots = [...model.roots].map((id) => model.node(id)!).filter(Boolean);
+  roots.sort((a, b) => a.pid - b.pid);
+  for (const root of roots) if (!visit(root)) break;
+  return found;
+}
+
 export interface SpawnerRow {
   node: ProcessNode;
   rate1s: number;

@@ -4,7 +4,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ExecEntry } from '../model/process-node.js';
 import {
-  compileFilter, foldedExecs, recentExecs, topLineages, topSpawners, treeRows, type Matcher,
+  compileFilter, foldedExecs, recentExecs, topLineages, topSpawners, treeRowIndex, treeRows, type Matcher,
 } from '../model/queries.js';
 import { AlertBar } from './components/AlertBar.js';
 import { Header } from './components/Header.js';
@@ -71,6 +71,10 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
   const [offset, setOffset] = useState(0);
   const [followSeq, setFollowSeq] = useState<number | null>(null); // execs: the selected entry
   const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
+  const pendingMove = useRef<{ cursor: number; offset: number } | null>(null);
+  const moves = useRef(0);
+  const alertMark = useRef<{ key: string; moves: number } | null>(null);
+  const [treeSelectedId, setTreeSelectedId] = useState<number | null>(null); // tree: the selected process
   useFeedVersion(feed, paused !== null);
   const model = feed.model;
 
@@ -123,29 +127,52 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
     view !== 'execs' ? [] : fold
       ? foldedExecs(model, execMatcher, height, offset).map((r) => ({ entry: r.entry, count: r.count, spanMs: r.spanMs }))
       : recentExecs(model, execMatcher, height, execOffset).map((entry) => ({ entry }));
-  const tree = view === 'tree' ? treeRows(model, collapsed, offset, height) : [];
+  // In the tree too, the selection stays on its process while rows appear above it.
+  let treeOffset = offset;
+  let treeCursor = cursor;
+  if (view === 'tree' && treeSelectedId !== null) {
+    const found = treeRowIndex(model, collapsed, treeSelectedId);
+    if (found >= 0) {
+      if (found < treeOffset) treeOffset = found;
+      if (found >= treeOffset + height) treeOffset = found - height + 1;
+      treeCursor = found - treeOffset;
+    }
+  }
+  const tree = view === 'tree' ? treeRows(model, collapsed, treeOffset, height) : [];
   const lineages = view === 'spawners' ? topLineages(model, 3) : [];
   const spawnerHeight = Math.max(3, height - (lineages.length > 0 ? lineages.length + 2 : 0));
   const spawners = view === 'spawners' ? topSpawners(model, offset + spawnerHeight).slice(offset) : [];
   const listLength = view === 'execs' ? execRows.length : view === 'tree' ? tree.length : spawners.length;
-  const current = view === 'execs' ? execCursor : cursor;
+  const current = view === 'execs' ? execCursor : view === 'tree' ? treeCursor : cursor;
   const inspected = inspecting.length > 0 ? model.node(inspecting[inspecting.length - 1]) : undefined;
   const targets = inspected ? inspectTargets(model, inspected) : [];
 
   const selectedNodeId = (): number | undefined => {
     if (inspected) return targets[cursor]?.id;
     if (view === 'execs') return execRows[execCursor]?.entry.nodeId;
-    if (view === 'tree') return tree[cursor]?.node.id;
+    if (view === 'tree') return tree[treeCursor]?.node.id;
     return spawners[cursor]?.node.id;
   };
 
+  // Enter goes to a new alert's root until the user moves: the red bar is the newest thing
+  // on the screen, and the person who sees it wants to look at the bomb.
+  const alert = feed.alerts[feed.alerts.length - 1];
+  const alertKey = alert ? `${alert.kind}:${alert.root}` : '';
+  if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current };
+  const enterGoesToAlert = !!alert && !inspected && alertMark.current?.moves === moves.current;
+
+  // Keys that arrive between two frames (key repeat over ssh) each move from where the
+  // previous one left the selection, not from what was last drawn.
+  pendingMove.current = null;
   const move = (delta: number) => {
     if (inspected) {
       setCursor((c) => Math.max(0, Math.min(targets.length - 1, c + delta)));
       return;
     }
-    let next = current + delta;
-    let nextOffset = view === 'execs' ? execOffset : offset;
+    moves.current++;
+    const from = pendingMove.current ?? { cursor: current, offset: view === 'execs' ? execOffset : view === 'tree' ? treeOffset : offset };
+    let next = from.cursor + delta;
+    let nextOffset = from.offset;
     if (next < 0) {
       nextOffset = Math.max(0, nextOffset + next);
       next = 0;
@@ -157,6 +184,11 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
     }
     setOffset(nextOffset);
     setCursor(next);
+    pendingMove.current = { cursor: next, offset: nextOffset };
+    if (view === 'tree') {
+      const rowsThere = treeRows(model, collapsed, nextOffset, height);
+      setTreeSelectedId(rowsThere[Math.min(next, rowsThere.length - 1)]?.node.id ?? null);
+    }
     if (view === 'execs' && !fold) {
       const rowsThere = recentExecs(model, execMatcher, height, nextOffset);
       const entry: ExecEntry | undefined = rowsThere[Math.min(next, rowsThere.length - 1)];
@@ -170,6 +202,7 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
     setCursor(0);
     setOffset(0);
     setFollowSeq(null);
+    setTreeSelectedId(null);
     setInspecting([]);
   };
 
@@ -203,6 +236,10 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         break;
       }
       case 'inspect': {
+        if (enterGoesToAlert) {
+          run('alert');
+          break;
+        }
         const id = selectedNodeId();
         if (id !== undefined) {
           setInspecting((stack) => [...stack, id]);
@@ -211,9 +248,9 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         break;
       }
       case 'alert': {
-        const alert = feed.alerts[feed.alerts.length - 1];
         const node = alert && model.byPid.get(alert.root);
         if (node) {
+          moves.current++; // seen: Enter means the selected row again
           setInspecting((stack) => [...stack, node.id]);
           setCursor(0);
         }
@@ -241,7 +278,7 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         break;
       case 'collapse':
       case 'expand': {
-        const row = tree[cursor];
+        const row = tree[treeCursor];
         if (view === 'tree' && row) {
           setCollapsed((set) => {
             const next = new Set(set);
@@ -294,7 +331,6 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
     );
   }
 
-  const alert = feed.alerts[feed.alerts.length - 1];
   const footerCommands: Command[] = inspected
     ? ['up', 'down', 'inspect', 'parent', 'back', 'quit']
     : ['help', 'filter', 'user', 'pause', 'inspect', 'subtree', 'failedOnly', ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
@@ -327,12 +363,12 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         ) : view === 'execs' ? (
           <ExecsView rows={execRows} selected={execCursor} theme={theme} users={users} />
         ) : view === 'tree' ? (
-          <TreeView rows={tree} selected={cursor} theme={theme} now={model.now} />
+          <TreeView rows={tree} selected={treeCursor} theme={theme} now={model.now} />
         ) : (
           <SpawnersView rows={spawners} lineages={lineages} selected={cursor} />
         )}
       </Box>
-      {alert ? <AlertBar alert={alert} theme={theme} /> : null}
+      {alert ? <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert ? 'enter' : 'a'} /> : null}
       <Text dimColor wrap="truncate-end">{footerFor(footerCommands)}</Text>
     </Box>
   );

@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/App.js';
 import { Feed } from '../../src/ui/feed.js';
+import { Model } from '../../src/model/model.js';
 import { themeFor } from '../../src/ui/theme.js';
 import { bomb, Script } from '../helpers/script.js';
 
@@ -58,18 +59,38 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/\n\s+999\s+\d+\s+\d+\s+8\s+\.\/bomb/);
   });
 
-  it('a bomb raises the alert bar naming the root; a inspects it', async () => {
+  it('a bomb raises the alert bar naming the root; Enter inspects it', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']);
     let next = 1000;
     bomb(s, 999, 1, 8, () => next++);
     const feed = new Feed('web-1', 'netlink');
     feed.push(s.events);
     const { lastFrame, stdin } = show(feed);
-    expect(lastFrame()).toMatch(/! FORK BOMB\s+bomb \(pid 999\)/);
-    stdin.write('a');
+    expect(lastFrame()).toMatch(/! FORK BOMB\s+bomb \(pid 999\).*enter: inspect/);
+    stdin.write('\r'); // the alert is the newest thing on screen: Enter goes to it
     await frame();
     expect(lastFrame()).toContain('pid 999  ./bomb');
     expect(lastFrame()).toMatch(/children \(\d+\)/);
+  });
+
+  it('once the user moves, Enter inspects the selected row again and a goes to the alert', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 8, () => next++);
+    const feed = new Feed('web-1', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    stdin.write('j');
+    await frame();
+    expect(lastFrame()).toContain('a: inspect');
+    stdin.write('\r');
+    await frame();
+    expect(lastFrame()).not.toContain('pid 999  ./bomb');
+    stdin.write('\u001b');
+    await frame();
+    stdin.write('a');
+    await frame();
+    expect(lastFrame()).toContain('pid 999  ./bomb');
   });
 
   it('/ filters as you type, Enter inspects with the lineage, Esc goes back', async () => {
@@ -153,6 +174,28 @@ describe('live view', () => {
     await frame();
     expect(lastFrame()).toMatch(/▸ \/bin\/bash/);
     expect(lastFrame()).not.toContain('job-0');
+  });
+
+  it('in the tree, the selection stays on its process while rows above it go away', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    for (let i = 0; i < 20; i++) s.after(5).fork(100 + i, 10).exec(100 + i, ['/bin/true', `job-${i}`]).after(1).exit(100 + i);
+    const feed = new Feed('h', 'netlink', new Model({ maxTombstones: 20 }));
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    stdin.write('2');
+    await frame();
+    for (let i = 0; i < 12; i++) stdin.write('j'); // init, bash, job-0 ... job-9: on job-10
+    await frame();
+    // Ten more exit: the ten oldest tombstones (job-0..9, above the selection) are pruned.
+    const more = new Script();
+    more.ts = feed.model.now + 1e6;
+    for (let i = 20; i < 30; i++) more.after(1).fork(100 + i, 10).exec(100 + i, ['/bin/true', `job-${i}`]).exit(100 + i);
+    feed.push(more.events);
+    await frame();
+    expect(lastFrame()).not.toContain('job-0 ');
+    stdin.write('\r');
+    await frame();
+    expect(lastFrame()).toContain('pid 110  /bin/true job-10');
   });
 
   it('3 ranks spawners', async () => {
