@@ -75,6 +75,7 @@ describe('live view', () => {
 
   it('once the user moves, Enter inspects the selected row again and a goes to the alert', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    for (let i = 0; i < 5; i++) s.fork(50 + i, 1).exec(50 + i, ['/bin/ls', String(i)]);
     let next = 1000;
     bomb(s, 999, 1, 8, () => next++);
     const feed = new Feed('web-1', 'netlink');
