@@ -103,6 +103,17 @@ export interface SnapshotEvent extends Timed, ProcessFacts {
   type: 'snapshot';
   pid: number;
   ppid: number;
+  /** Set when this snapshot is part of a rescan after a loss (the id of that rescan). */
+  resync?: number;
+}
+
+/** Ends a rescan of /proc after a loss: live processes it did not list are gone. */
+export interface ResyncEvent extends Timed {
+  type: 'resync';
+  /** The rescan's id, as its snapshot events carry it. */
+  id: number;
+  /** How many processes it listed. */
+  count: number;
 }
 
 export interface AlertEvent extends Timed {
@@ -129,6 +140,6 @@ export type ProcessEvent =
   | CoredumpEvent
   | SnapshotEvent;
 
-export type ForktopEvent = ProcessEvent | LostEvent | AlertEvent;
+export type ForktopEvent = ProcessEvent | LostEvent | AlertEvent | ResyncEvent;
 
 export type EventType = ForktopEvent['type'];

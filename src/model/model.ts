@@ -77,7 +77,6 @@ export class Model {
   /** Snapshot children that came before their parent, by parent pid. */
   private readonly waitingForParent = new Map<number, number[]>();
   private readonly retention: Retention;
-  private resyncId = 0;
 
   constructor(config: Partial<ModelConfig> = {}) {
     this.config = withDefaults(config);
@@ -129,19 +128,7 @@ export class Model {
     return n;
   }
 
-  /**
-   * After a loss: a fresh scan of /proc (snapshot events, all taken at about `ts`) repairs
-   * the tree. Processes it does not list are marked "exit unseen"; unknown ones are added.
-   */
-  resync(snapshots: readonly SnapshotEvent[], ts: number): void {
-    const id = ++this.resyncId;
-    for (const snap of snapshots) this.applyOne({ ...snap }, [], id);
-    for (const node of [...this.byPid.values()]) {
-      if (!node.exit && node.resyncSeen !== id && (node.startTs ?? 0) < ts) this.exitUnseen(node, ts);
-    }
-  }
-
-  private applyOne(ev: ForktopEvent, alerts: AlertEvent[], resync = 0): void {
+  private applyOne(ev: ForktopEvent, alerts: AlertEvent[]): void {
     this.totals.events++;
     if (ev.ts > this.now) {
       this.now = ev.ts;
@@ -158,7 +145,10 @@ export class Model {
         this.exitProcess(ev);
         break;
       case 'snapshot':
-        this.snapshot(ev, resync);
+        this.snapshot(ev);
+        break;
+      case 'resync':
+        this.endResync(ev.id, ev.ts);
         break;
       case 'comm': {
         const node = this.known(ev);
@@ -301,17 +291,25 @@ export class Model {
     this.exitRate.add(ev.ts);
     this.recentExits.add(ev.ts);
     let node = this.byPid.get(ev.pid);
+    if (node?.exit?.unseen) {
+      // A rescan found it gone before its exit event got here: now we know how it ended.
+      node.exit = { ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core, unseen: false };
+      this.fillExit(node);
+      return;
+    }
     if (!node || node.exit) node = this.createLate(ev.pid, ev.ts, ev.ppid);
     node.currentPpid = ev.ppid;
     node.exit = { ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core, unseen: false };
     this.ended(node);
   }
 
-  private snapshot(ev: SnapshotEvent, resync: number): void {
+  private snapshot(ev: SnapshotEvent): void {
     let node = this.byPid.get(ev.pid);
-    const sameProcess =
-      node && !node.exit && (node.startTs === null || ev.start_ts === null || Math.abs(node.startTs - ev.start_ts) < START_TIME_SLACK_NS);
-    if (!node || !sameProcess) {
+    const sameStart =
+      !!node && (node.startTs === null || ev.start_ts === null || Math.abs(node.startTs - ev.start_ts) < START_TIME_SLACK_NS);
+    // Scanned just before it exited, and its exit is already here: nothing to add.
+    if (node && node.exit && sameStart && ev.resync) return;
+    if (!node || node.exit || !sameStart) {
       if (node && !node.exit) this.exitUnseen(node, ev.ts);
       node = this.create(ev.pid, 'snapshot', ev.ts);
       node.startTs = ev.start_ts;
@@ -338,7 +336,18 @@ export class Model {
     node.cgroup = ev.cgroup;
     node.uid = ev.uid;
     node.currentPpid = ev.ppid;
-    node.resyncSeen = resync;
+    node.resyncSeen = ev.resync ?? 0;
+  }
+
+  /**
+   * After a loss, the source rescans /proc: snapshot events carrying the rescan's id, then a
+   * resync event. Live processes started before the rescan that it did not list are gone,
+   * their exits lost: they get "exit unseen".
+   */
+  private endResync(id: number, ts: number): void {
+    for (const node of [...this.byPid.values()]) {
+      if (!node.exit && node.resyncSeen !== id && (node.startTs ?? 0) < ts) this.exitUnseen(node, ts);
+    }
   }
 
   /** The node an id/credential/comm event is about; created (seen late) if unknown. */

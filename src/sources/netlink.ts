@@ -1,7 +1,7 @@
 // The kernel's proc connector: every fork, exec and exit, with argv read from /proc the
 // moment the exec is decoded (in native/netlink_reader.cc). Needs root or CAP_NET_ADMIN
 // before Linux 6.6; any user since.
-import type { ForktopEvent } from '../model/events.js';
+import type { ForktopEvent, ResyncEvent, SnapshotEvent } from '../model/events.js';
 import { loadAddon, type NativeNetlinkSource } from './addon.js';
 import { StartTimes } from './start-times.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
@@ -31,6 +31,9 @@ export class NetlinkSource implements EventSource {
   private native?: NativeNetlinkSource;
   private done?: Promise<void>;
   private readonly startTimes = new StartTimes();
+  private resyncs = 0;
+  private resyncTimer?: NodeJS.Timeout;
+  private lastResyncAt = 0;
 
   constructor(private readonly options: NetlinkOptions = {}) {}
 
@@ -61,6 +64,7 @@ export class NetlinkSource implements EventSource {
             const events = payload as ForktopEvent[];
             this.startTimes.annotate(events);
             handlers.onBatch(events);
+            if (events.some((ev) => ev.type === 'lost' && ev.source === 'kernel')) this.scheduleResync(handlers);
           } else if (kind === 'ready') {
             ready = true;
             resolve();
@@ -74,7 +78,31 @@ export class NetlinkSource implements EventSource {
     });
   }
 
+  /**
+   * The kernel dropped events, so the tree may hold processes that are gone and miss some
+   * that are new: rescan /proc (at most every 2 s, a little after the storm that overran
+   * us) and send it as snapshot events and a resync event, which the model repairs from.
+   */
+  private scheduleResync(handlers: SourceHandlers): void {
+    if (this.resyncTimer) return;
+    const wait = Math.max(200, 2000 - (Date.now() - this.lastResyncAt));
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.lastResyncAt = Date.now();
+      const id = ++this.resyncs;
+      const snapshots = loadAddon().scanProcesses() as SnapshotEvent[];
+      if (snapshots.length === 0) return;
+      for (const snap of snapshots) snap.resync = id;
+      const last = snapshots[snapshots.length - 1];
+      const end: ResyncEvent = { type: 'resync', time: last.time, ts: last.ts, id, count: snapshots.length };
+      this.startTimes.annotate(snapshots);
+      handlers.onBatch([...snapshots, end]);
+    }, wait);
+  }
+
   async stop(): Promise<void> {
+    clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
     if (!this.native) return;
     this.native.stop();
     await this.done;

@@ -146,12 +146,39 @@ describe('model: processes and their lifetimes', () => {
     m.apply(s.events);
     const scan = new Script();
     scan.ts = s.ts;
-    scan.snapshot(1, 0, ['/sbin/init']).snapshot(901, 1, ['/bin/x'], { start_ts: m.byPid.get(901)!.startTs })
-      .snapshot(902, 1, ['/bin/new']);
-    m.resync(scan.events as never, s.ts);
+    scan.snapshot(1, 0, ['/sbin/init'], { resync: 1 })
+      .snapshot(901, 1, ['/bin/x'], { start_ts: m.byPid.get(901)!.startTs, resync: 1 })
+      .snapshot(902, 1, ['/bin/new'], { resync: 1 })
+      .push({ type: 'resync', id: 1, count: 3 } as never);
+    m.apply(scan.events);
     expect(latest(m, 900).exit).toMatchObject({ unseen: true });
     expect(latest(m, 901).exit).toBeNull();
     expect(latest(m, 902).argv).toEqual(['/bin/new']);
+  });
+
+  it('a rescan that listed a process whose exit has already arrived does not bring it back', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(950, 1).after(5).exit(950);
+    const m = new Model();
+    m.apply(s.events);
+    const start = m.byPid.get(950)!.startTs;
+    m.apply(new Script().snapshot(950, 1, ['/bin/gone'], { start_ts: start, resync: 2 }).push({ type: 'resync', id: 2, count: 1 } as never).events.map((e) => ({ ...e, ts: s.ts + 1e6 })));
+    expect([...m.nodes.values()].filter((n) => n.pid === 950)).toHaveLength(1);
+    expect(m.live).toBe(0); // init was not listed by that rescan: exit unseen
+  });
+
+  it('an exit that arrives after a rescan marked it "exit unseen" fills in how it ended', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(960, 1).after(2000);
+    const m = new Model();
+    m.apply(s.events);
+    const scan = new Script();
+    scan.ts = s.ts;
+    scan.snapshot(1, 0, ['/sbin/init'], { resync: 3, start_ts: m.byPid.get(1)!.startTs }).push({ type: 'resync', id: 3, count: 1 } as never);
+    scan.after(1).exit(960, 0, 15);
+    m.apply(scan.events);
+    const nodes = [...m.nodes.values()].filter((n) => n.pid === 960);
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0].exit).toMatchObject({ signal: 15, unseen: false });
+    expect(m.live).toBe(1);
   });
 
   it('rates over 1 s and 10 s and 60 s of history, from event time only', () => {

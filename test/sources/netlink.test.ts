@@ -157,5 +157,11 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
     console.info(`overrun: ${seen} events arrived, ${lostCount} counted lost in ${lost.length} lost events`);
     expect(seen + lostCount).toBeGreaterThanOrEqual(3 * burst);
     expect(capture.source.stats().enobufs).toBeGreaterThan(0);
+    // After the loss the source rescans /proc so the model can repair the tree.
+    const resync = await capture.waitFor((ev) => ev.type === 'resync', 5000);
+    expect(resync).toMatchObject({ id: 1 });
+    const listed = capture.events.filter((ev) => ev.type === 'snapshot' && ev.resync === 1);
+    expect(listed.length).toBe((resync as { count: number }).count);
+    expect(listed.some((ev) => ev.type === 'snapshot' && ev.pid === 1)).toBe(true);
   });
 });
