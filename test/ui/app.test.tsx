@@ -199,6 +199,31 @@ describe('live view', () => {
     expect(lastFrame()).toContain('pid 110  /bin/true job-10');
   });
 
+  it('a deep tree indents by generation, and the card shows the whole chain, wrapped', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let parent = 1;
+    for (let depth = 0; depth < 30; depth++) {
+      const pid = 100 + depth;
+      s.after(1).fork(pid, parent).exec(pid, ['/bin/sh', `level-${depth}`]);
+      parent = pid;
+    }
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    stdin.write('2');
+    await frame();
+    expect(lastFrame()).toMatch(/\n\s+105  [█·]{10}\s{14}▾ \/bin\/sh level-5/); // 6 levels deep: 2 + 12 spaces
+    stdin.write('1');
+    await frame();
+    stdin.write('\r'); // the newest exec: level-29
+    await frame();
+    const card = lastFrame()!;
+    expect(card).toContain('pid 129  /bin/sh level-29');
+    expect(card).toMatch(/started \d\d:\d\d:\d\d\.\d{3}/);
+    expect(card.replace(/\s+/g, ' ')).toContain('sh(127) › sh(128) › sh(129)');
+    expect(card).toMatch(/lineage init\(1\) › sh\(100\)/);
+  });
+
   it('3 ranks spawners', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     stdin.write('3');

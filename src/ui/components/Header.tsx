@@ -4,6 +4,13 @@ import type { Feed } from '../feed.js';
 import { rate, sparkline } from '../format.js';
 import type { Theme } from '../theme.js';
 
+/** 60 one-second counts as 30 two-second cells: the last minute in half the width. */
+function pairs(history: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < history.length; i += 2) out.push(history[i] + history[i + 1]);
+  return out;
+}
+
 export function Header({ feed, theme, paused, newSincePause }: { feed: Feed; theme: Theme; paused: boolean; newSincePause: number }) {
   const s = headerStats(feed.model);
   return (
@@ -11,7 +18,7 @@ export function Header({ feed, theme, paused, newSincePause }: { feed: Feed; the
       <Box flexGrow={1} flexShrink={1}>
         <Text wrap="truncate-end">
         <Text bold>forktop</Text> {feed.host}  {feed.sourceName}  exec {rate(s.execsPerSec)}/s{' '}
-        <Text color={theme.accent}>{sparkline(s.execHistory.slice(-20))}</Text>  fork {rate(s.forksPerSec)}/s  exit{' '}
+        <Text color={theme.accent}>{sparkline(pairs(s.execHistory))}</Text>  fork {rate(s.forksPerSec)}/s  exit{' '}
         {rate(s.exitsPerSec)}/s  live {s.live}
         </Text>
       </Box>

@@ -47,7 +47,7 @@ export function InspectView({ model, node, selected, theme, users, height }: {
         pid {node.pid}  {commandLine(node.argv, node.comm)}
       </Text>
       <Text>
-        user {user}  <Text color={node.exit && (node.exit.code || node.exit.signal) ? theme.error : undefined}>{status}</Text> after {life}
+        {node.startTs !== null ? `started ${clock(isoOf(model, node.startTs))}  ` : ''}user {user}  <Text color={node.exit && (node.exit.code || node.exit.signal) ? theme.error : undefined}>{status}</Text> after {life}
         {node.origin !== 'fork' ? `  (${node.origin === 'late' ? 'seen late: its fork was not seen' : 'running when forktop started'})` : ''}
       </Text>
       <Text wrap="truncate-end">
