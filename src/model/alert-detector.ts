@@ -86,9 +86,10 @@ export class AlertDetector {
     }
     if (
       parent.spawns &&
-      parent.spawns.sum(ts, 10) >= t.stormRate && // the last second of 100 ms buckets
+      // cheap checks first: during a storm this runs for every fork
       !this.isActive('fork-storm', parent.id) &&
-      !(clan && this.isActive('fork-bomb', clan.id))
+      !(clan && this.isActive('fork-bomb', clan.id)) &&
+      parent.spawns.sum(ts, 10) >= t.stormRate // the last second of 100 ms buckets
     ) {
       this.raise({ kind: 'fork-storm', key: parent.id, root: parent }, ts, time, out);
     }
