@@ -10,6 +10,12 @@ const theme = themeFor({ NO_COLOR: '1' });
 const users = new Map([[0, 'root'], [1000, 'alice']]);
 const frame = () => new Promise((resolve) => setTimeout(resolve, 80)); // > one 30 fps frame
 
+/** Types a key and waits a frame, as a person would. */
+async function press(stdin: { write: (data: string) => void }, key: string): Promise<void> {
+  stdin.write(key);
+  await frame();
+}
+
 let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
 
@@ -24,6 +30,17 @@ function stormFeed(): Feed {
   for (let i = 0; i < 30; i++) s.after(5).fork(100 + i, 10).exec(100 + i, ['/bin/true', `job-${i}`], { uid: 1000 }).after(1).exit(100 + i, i === 29 ? 3 : 0);
   s.fork(200, 10).exec(200, ['/usr/bin/sleep', '100'], { uid: 1000 });
   s.after(1).exit(200, 0, 9);
+  const feed = new Feed('web-1', 'netlink');
+  feed.push(s.events);
+  return feed;
+}
+
+/** A fork bomb rooted at pid 999 (8 generations), optionally after some other execs. */
+function bombFeed(before?: (s: Script) => void): Feed {
+  const s = new Script().snapshot(1, 0, ['/sbin/init']);
+  before?.(s);
+  let next = 1000;
+  bomb(s, 999, 1, 8, () => next++);
   const feed = new Feed('web-1', 'netlink');
   feed.push(s.events);
   return feed;
@@ -48,69 +65,45 @@ describe('live view', () => {
   });
 
   it('3 shows a bomb as a lineage: root, live members, generations', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']);
-    let next = 1000;
-    bomb(s, 999, 1, 8, () => next++);
-    const feed = new Feed('web-1', 'netlink');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    stdin.write('3');
-    await frame();
+    const { lastFrame, stdin } = show(bombFeed());
+    await press(stdin, '3');
     expect(lastFrame()).toMatch(/\n\s+999\s+\d+\s+\d+\s+8\s+\.\/bomb/);
   });
 
   it('a bomb raises the alert bar naming the root; Enter inspects it', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']);
-    let next = 1000;
-    bomb(s, 999, 1, 8, () => next++);
-    const feed = new Feed('web-1', 'netlink');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
+    const { lastFrame, stdin } = show(bombFeed());
     expect(lastFrame()).toMatch(/! FORK BOMB\s+bomb \(pid 999\).*enter: inspect/);
-    stdin.write('\r'); // the alert is the newest thing on screen: Enter goes to it
-    await frame();
+    await press(stdin, '\r'); // the alert is the newest thing on screen: Enter goes to it
     expect(lastFrame()).toContain('pid 999  ./bomb');
     expect(lastFrame()).toMatch(/children \(\d+\)/);
   });
 
   it('once the user moves, Enter inspects the selected row again and a goes to the alert', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']);
-    for (let i = 0; i < 5; i++) s.fork(50 + i, 1).exec(50 + i, ['/bin/ls', String(i)]);
-    let next = 1000;
-    bomb(s, 999, 1, 8, () => next++);
-    const feed = new Feed('web-1', 'netlink');
-    feed.push(s.events);
+    const feed = bombFeed((s) => {
+      for (let i = 0; i < 5; i++) s.fork(50 + i, 1).exec(50 + i, ['/bin/ls', String(i)]);
+    });
     const { lastFrame, stdin } = show(feed);
-    stdin.write('j');
-    await frame();
+    await press(stdin, 'j');
     expect(lastFrame()).toContain('a: inspect');
-    stdin.write('\r');
-    await frame();
+    await press(stdin, '\r');
     expect(lastFrame()).not.toContain('pid 999  ./bomb');
-    stdin.write('\u001b');
-    await frame();
-    stdin.write('a');
-    await frame();
+    await press(stdin, '\u001b');
+    await press(stdin, 'a');
     expect(lastFrame()).toContain('pid 999  ./bomb');
   });
 
   it('/ filters as you type, Enter inspects with the lineage, Esc goes back', async () => {
     const { lastFrame, stdin } = show(stormFeed());
-    stdin.write('/');
-    await frame();
-    for (const c of 'job-17') stdin.write(c);
-    await frame();
-    stdin.write('\r');
-    await frame();
+    await press(stdin, '/');
+    for (const c of 'job-17') await press(stdin, c);
+    await press(stdin, '\r');
     expect(lastFrame()).toContain('filter /job-17');
     expect(lastFrame()).toContain('job-17');
     expect(lastFrame()).not.toContain('job-16');
-    stdin.write('\r');
-    await frame();
+    await press(stdin, '\r');
     expect(lastFrame()).toContain('pid 117  /bin/true job-17');
     expect(lastFrame()).toMatch(/lineage init\(1\) › bash\(10\) › true\(117\)/);
-    stdin.write('\u001b');
-    await frame();
+    await press(stdin, '\u001b');
     expect(lastFrame()).toContain('TIME');
   });
 
@@ -123,10 +116,8 @@ describe('live view', () => {
     const { lastFrame, stdin } = show(feed);
     await frame();
     expect(lastFrame()).toContain('/usr/sbin/cron');
-    stdin.write('u');
-    await frame();
-    stdin.write('alice\r');
-    await frame();
+    await press(stdin, 'u');
+    await press(stdin, 'alice\r');
     expect(lastFrame()).toContain('user alice');
     expect(lastFrame()).toContain('job-29');
     expect(lastFrame()).not.toContain('/usr/sbin/cron');
@@ -134,45 +125,37 @@ describe('live view', () => {
 
   it('a bad /regex/ says so in the filter line and keeps the list', async () => {
     const { lastFrame, stdin } = show(stormFeed());
-    stdin.write('/');
-    await frame();
-    stdin.write('/(/');
-    await frame();
+    await press(stdin, '/');
+    await press(stdin, '/(/');
     expect(lastFrame()).toContain('bad regular expression');
   });
 
   it('space pauses: new execs do not appear and the header counts them', async () => {
     const feed = stormFeed();
     const { lastFrame, stdin } = show(feed);
-    stdin.write(' ');
-    await frame();
+    await press(stdin, ' ');
     const s = new Script();
     s.ts = feed.model.now + 1e6;
     s.fork(300, 10).exec(300, ['/bin/after-pause']);
     feed.push(s.events);
     await frame();
-    stdin.write('j'); // a key press re-renders: still paused
-    await frame();
+    await press(stdin, 'j'); // a key press re-renders: still paused
     expect(lastFrame()).toMatch(/PAUSED \+2/);
     expect(lastFrame()).not.toContain('after-pause');
-    stdin.write(' ');
-    await frame();
+    await press(stdin, ' ');
     expect(lastFrame()).toContain('after-pause');
   });
 
   it('2 shows the tree by spawning parent with tombstones; ← collapses', async () => {
     const { lastFrame, stdin } = show(stormFeed());
-    stdin.write('2');
-    await frame();
+    await press(stdin, '2');
     expect(lastFrame()).toMatch(/\n\s+1  [█·]{10}  ▾ \/sbin\/init/);
     expect(lastFrame()).toMatch(/\n\s+10  [█·]{10}\s+▾ \/bin\/bash/);
     // job-0 lived 1 ms, 180 ms before the newest event: one block, in the last cell.
     expect(lastFrame()).toMatch(/·········█\s+\/bin\/true job-0/);
     expect(lastFrame()).toMatch(/true job-0  ✝ exit 0 after 1ms/);
-    stdin.write('j');
-    await frame();
-    stdin.write('\u001b[D'); // left arrow on bash
-    await frame();
+    await press(stdin, 'j');
+    await press(stdin, '\u001b[D'); // left arrow on bash
     expect(lastFrame()).toMatch(/▸ \/bin\/bash/);
     expect(lastFrame()).not.toContain('job-0');
   });
@@ -183,10 +166,8 @@ describe('live view', () => {
     const feed = new Feed('h', 'netlink', new Model({ maxTombstones: 20 }));
     feed.push(s.events);
     const { lastFrame, stdin } = show(feed);
-    stdin.write('2');
-    await frame();
-    for (let i = 0; i < 12; i++) stdin.write('j'); // init, bash, job-0 ... job-9: on job-10
-    await frame();
+    await press(stdin, '2');
+    for (let i = 0; i < 12; i++) await press(stdin, 'j'); // init, bash, job-0 ... job-9: on job-10
     // Ten more exit: the ten oldest tombstones (job-0..9, above the selection) are pruned.
     const more = new Script();
     more.ts = feed.model.now + 1e6;
@@ -194,8 +175,7 @@ describe('live view', () => {
     feed.push(more.events);
     await frame();
     expect(lastFrame()).not.toContain('job-0 ');
-    stdin.write('\r');
-    await frame();
+    await press(stdin, '\r');
     expect(lastFrame()).toContain('pid 110  /bin/true job-10');
   });
 
@@ -210,13 +190,10 @@ describe('live view', () => {
     const feed = new Feed('h', 'netlink');
     feed.push(s.events);
     const { lastFrame, stdin } = show(feed);
-    stdin.write('2');
-    await frame();
+    await press(stdin, '2');
     expect(lastFrame()).toMatch(/\n\s+105  [█·]{10}\s{14}▾ \/bin\/sh level-5/); // 6 levels deep: 2 + 12 spaces
-    stdin.write('1');
-    await frame();
-    stdin.write('\r'); // the newest exec: level-29
-    await frame();
+    await press(stdin, '1');
+    await press(stdin, '\r'); // the newest exec: level-29
     const card = lastFrame()!;
     expect(card).toContain('pid 129  /bin/sh level-29');
     expect(card).toMatch(/started \d\d:\d\d:\d\d\.\d{3}/);
@@ -226,8 +203,7 @@ describe('live view', () => {
 
   it('3 ranks spawners', async () => {
     const { lastFrame, stdin } = show(stormFeed());
-    stdin.write('3');
-    await frame();
+    await press(stdin, '3');
     expect(lastFrame()).toMatch(/\n\s+10\s+\d+\s+[\d.]+\s+\d+\s+.*\/bin\/bash/);
   });
 
