@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // forktop's command line: flags, then wiring a source to an output.
 import meow from 'meow';
-import { NdjsonWriter } from './output/ndjson-writer.js';
 import { exitCleanlyOn } from './lifecycle.js';
+import type { ForktopEvent } from './model/events.js';
 import { Model } from './model/model.js';
+import { NdjsonWriter } from './output/ndjson-writer.js';
+import { Recorder } from './output/recording.js';
+import { ReplaySource } from './sources/replay.js';
 import { createSource, isSourceName, SOURCE_NAMES } from './sources/select.js';
 import { SourceUnavailableError, type EventSource } from './sources/source.js';
-import type { ForktopEvent } from './model/events.js';
 import type { LiveView } from './ui/live-view.js';
 
 const USAGE_ERROR = 2;
@@ -18,20 +20,29 @@ const cli = meow(
 
   Options
     --json                 Print every event as one JSON object per line (NDJSON) to stdout
+    --record FILE          Also write the event stream to FILE (a recording), live view or --json
+    --replay FILE|-        Show a recording (or a --json stream on stdin) instead of this machine
+    --speed N|max          Replay speed: 1 = as recorded (default), 2 = twice as fast, max
     --source NAME          Event source: ${SOURCE_NAMES.join(', ')} (default auto)
     --receive-buffer BYTES Kernel receive buffer for the proc connector (default 64 MiB)
     --version              Print the version
     --help                 This text
 
   Examples
-    $ sudo forktop --json
+    $ sudo forktop
     $ sudo forktop --json | grep '"exec"'
+    $ sudo forktop --record storm.ndjson
+    $ forktop --replay storm.ndjson --speed 4
+    $ ssh web-1 sudo forktop --json | forktop --replay -
 `,
   {
     importMeta: import.meta,
     allowUnknownFlags: true, // refused below, in one line
     flags: {
       json: { type: 'boolean', default: false },
+      record: { type: 'string' },
+      replay: { type: 'string' },
+      speed: { type: 'string', default: '1' },
       source: { type: 'string', default: 'auto' },
       receiveBuffer: { type: 'string' },
     },
@@ -53,48 +64,100 @@ function parseBytes(text: string | undefined): number | undefined {
   return bytes;
 }
 
+function parseSpeed(text: string): number | 'max' {
+  if (text === 'max') return 'max';
+  const speed = Number(text);
+  if (!Number.isFinite(speed) || speed <= 0) fail(`--speed wants a positive number or max, not "${text}"`);
+  return speed;
+}
+
+const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'help', 'version']);
+
+/** What goes wrong while running and must not crash: said on stderr (after the live view). */
+const warnings: string[] = [];
+let warnNow = true;
+function warn(message: string): void {
+  if (warnNow) process.stderr.write(`forktop: ${message}\n`);
+  else warnings.push(message);
+}
+
+/** Whether a flag was given on the command line (meow fills in defaults). */
+function given(name: string): boolean {
+  return process.argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+}
+
 async function main(): Promise<void> {
   const { flags } = cli;
-  const known = new Set(['json', 'source', 'receiveBuffer', 'receive-buffer', 'help', 'version']);
-  const unknown = Object.keys(cli.unnormalizedFlags).find((name) => !known.has(name));
+  const unknown = Object.keys(cli.unnormalizedFlags).find((name) => !KNOWN_FLAGS.has(name));
   if (unknown) fail(`unknown flag --${unknown}; see forktop --help`);
-  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}"; see forktop --help`);
+  // `--replay -` (stdin): the parser takes a lone "-" for an argument, not the flag's value.
+  const input = [...cli.input];
+  if (given('replay') && !flags.replay && input[0] === '-') {
+    input.shift();
+    flags.replay = '-';
+  }
+  if (input.length > 0) fail(`unexpected argument "${input[0]}"; see forktop --help`);
   if (!isSourceName(flags.source)) {
     fail(`--source must be one of ${SOURCE_NAMES.join(', ')}, not "${flags.source}"`);
   }
+  if (given('replay') && given('source')) {
+    fail('--replay and --source do not go together: a replay is its own source');
+  }
+  if ((given('replay') && !flags.replay) || (given('record') && !flags.record)) {
+    fail(`--${given('replay') && !flags.replay ? 'replay' : 'record'} wants a file (or - for stdin)`);
+  }
+  const speed = parseSpeed(flags.speed);
   const receiveBufferBytes = parseBytes(flags.receiveBuffer);
-  const source = createSource(flags.source, { receiveBufferBytes });
-  if (!flags.json) return runLiveView(source);
+  const source: EventSource =
+    flags.replay !== undefined
+      ? new ReplaySource({ path: flags.replay, speed, onWarning: warn })
+      : createSource(flags.source, { receiveBufferBytes });
+  let recorder: Recorder | undefined;
+  if (flags.record !== undefined) {
+    try {
+      recorder = new Recorder(flags.record, cli.pkg.version ?? '0', source.describe().name, warn);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
+  if (!flags.json) return runLiveView(source, recorder, flags.replay === '-');
+  return runJson(source, recorder, flags.replay !== undefined);
+}
 
+async function runJson(source: EventSource, recorder: Recorder | undefined, replaying: boolean): Promise<void> {
   const exit = exitCleanlyOn(async () => {
     await source.stop();
+    recorder?.close();
+    await writer.drained();
     writer.close();
   });
   const writer = new NdjsonWriter(process.stdout, () => void exit(0));
+  // The model runs headless too: its fork-bomb and fork-storm alerts join the stream.
+  const model = new Model();
   try {
-    // The model runs headless too: its fork-bomb and fork-storm alerts join the stream.
-    const model = new Model();
     await source.start({
-      onBatch: (events) => {
+      onBatch: (batch) => {
+        // A replayed --json stream carries the alerts of its time: the model makes them anew.
+        const events = replaying ? batch.filter((ev) => ev.type !== 'alert') : batch;
         const alerts = model.apply(events);
         writer.write(events);
         writer.write(alerts);
+        recorder?.write(events);
       },
       onError: (error) => {
         process.stderr.write(`forktop: ${error.message}\n`);
         void exit(1);
       },
+      onEnd: () => void exit(0),
     });
-    setInterval(() => writer.write(model.advance(...monotonicNow())), 500).unref();
   } catch (error) {
     if (error instanceof SourceUnavailableError) fail(error.message);
     throw error;
   }
-}
-
-/** The kernel's clock (CLOCK_MONOTONIC, as event `ts`) and the wall time, now. */
-function monotonicNow(): [number, string] {
-  return [Number(process.hrtime.bigint()), new Date().toISOString().replace('Z', '000Z')];
+  setInterval(() => {
+    const now = source.now();
+    if (now) writer.write(model.advance(...now));
+  }, 500).unref();
 }
 
 /** Ink renders only a final frame when it thinks it runs in CI (it reads the environment
@@ -105,36 +168,50 @@ function forgetCiEnvironment(): void {
   }
 }
 
-async function runLiveView(source: EventSource): Promise<void> {
+async function runLiveView(source: EventSource, recorder: Recorder | undefined, stdinIsData: boolean): Promise<void> {
   forgetCiEnvironment();
   // Loaded only here: --json never pays for React and Ink.
-  const { canShowLiveView, startLiveView } = await import('./ui/live-view.js');
-  if (!canShowLiveView()) {
-    fail('the live view needs a terminal; to pipe or record, use --json');
-  }
+  const { keyboard, startLiveView } = await import('./ui/live-view.js');
+  if (!process.stdout.isTTY) fail('the live view needs a terminal; to pipe or record, use --json');
+  // With `--replay -`, stdin brings the events: the keys come from the terminal itself.
+  const keys = keyboard(stdinIsData);
+  if (!keys) fail('the live view needs a terminal to read keys from; use --json');
   let view: LiveView | undefined;
+  warnNow = false;
   const exit = exitCleanlyOn(async () => {
     view?.close();
     await source.stop();
+    recorder?.close();
+    for (const message of warnings.splice(0)) process.stderr.write(`forktop: ${message}\n`);
   });
   try {
     // Subscribe before the screen switches, so a permission error prints as one plain line.
     const pending: ForktopEvent[][] = [];
     await source.start({
-      onBatch: (events) => (view ? view.feed.push(events) : pending.push(events)),
+      onBatch: (events) => {
+        recorder?.write(events);
+        if (view) view.feed.push(events);
+        else pending.push(events);
+      },
       onError: (error) => {
         view?.close();
         process.stderr.write(`forktop: ${error.message}\n`);
         void exit(1);
       },
     });
-    view = startLiveView(source.describe().name);
+    view = startLiveView(source.describe().name, keys, source.describe().host);
     for (const events of pending) view.feed.push(events);
-    setInterval(() => view!.feed.advance(...monotonicNow()), 500).unref();
+    setInterval(() => {
+      const now = source.now();
+      if (now) view!.feed.advance(...now);
+    }, 500).unref();
     await view.done;
     await exit(0);
   } catch (error) {
-    if (error instanceof SourceUnavailableError) fail(error.message);
+    if (error instanceof SourceUnavailableError) {
+      warnNow = true;
+      fail(error.message);
+    }
     throw error;
   }
 }

@@ -4,13 +4,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { beforeAll, expect, it } from 'vitest';
 import type { AlertEvent } from '../src/model/events.js';
 import { startCli } from './helpers/cli.js';
-import { describeAsRoot, run } from './helpers/kernel.js';
+import { describeAsRoot, run, stormBinary } from './helpers/kernel.js';
 
-const storm = path.resolve('bench/out/storm');
+let storm = '';
 
 function alertsIn(stdout: string): AlertEvent[] {
   return stdout.split('\n').filter((l) => l.includes('"type":"alert"')).map((l) => JSON.parse(l));
@@ -18,8 +17,7 @@ function alertsIn(stdout: string): AlertEvent[] {
 
 describeAsRoot('forktop --json alerts (real kernel, bounded storms)', () => {
   beforeAll(() => {
-    fs.mkdirSync('bench/out', { recursive: true });
-    execFileSync('cc', ['-O2', '-o', storm, 'bench/storm.c']);
+    storm = stormBinary();
   });
 
   it('a bounded fork bomb (2,047 processes, parents exit at once) raises fork-bomb naming its root', async () => {

@@ -26,6 +26,16 @@ export class NdjsonWriter {
     this.hangupWatch = undefined;
   }
 
+  /** Resolves once what was written has left the process (a pipe may hold it back). */
+  drained(): Promise<void> {
+    const out = this.out as NodeJS.WritableStream & { writableLength?: number };
+    if (this.closed || !out.writableLength) return Promise.resolve();
+    return new Promise((resolve) => {
+      out.once('drain', () => resolve());
+      out.once('error', () => resolve());
+    });
+  }
+
   write(events: readonly ForktopEvent[]): void {
     if (this.closed || events.length === 0) return;
     let text = '';

@@ -111,4 +111,8 @@ export class NetlinkSource implements EventSource {
   stats(): Record<string, number> {
     return this.native?.stats() ?? {};
   }
+
+  now(): [number, string] {
+    return [Number(process.hrtime.bigint()), new Date().toISOString().replace('Z', '000Z')];
+  }
 }

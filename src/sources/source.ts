@@ -5,6 +5,8 @@ export interface SourceDescription {
   name: string;
   /** What this source cannot see, in words a user reads in the header. */
   caveats: string[];
+  /** The machine the events come from, when it is not this one (a replay). */
+  host?: string;
 }
 
 export interface SourceHandlers {
@@ -12,6 +14,8 @@ export interface SourceHandlers {
   onBatch(events: ForktopEvent[]): void;
   /** The source failed while running; it has stopped. */
   onError(error: Error): void;
+  /** A finite source (a replay) delivered its last batch. */
+  onEnd?(): void;
 }
 
 /** Every event source (kernel, /proc poller, replay) behind one interface. */
@@ -23,6 +27,9 @@ export interface EventSource {
   stop(): Promise<void>;
   /** Counters for the header and the benchmark (threads seen, overruns...). */
   stats(): Record<string, number>;
+  /** The event clock now (CLOCK_MONOTONIC ns as `ts`, and wall time), or null when the
+   *  source has none (a replay at full speed): lets alerts clear on an idle machine. */
+  now(): [number, string] | null;
 }
 
 /** A source that cannot run here: `message` is the one line the user sees. */

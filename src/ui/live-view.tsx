@@ -1,7 +1,9 @@
 // Runs the full-screen live view on the terminal, and gives the terminal back exactly as it
 // was on every way out (q, Ctrl-C, SIGTERM, SIGHUP, a crash).
 import { render } from 'ink';
+import fs from 'node:fs';
 import os from 'node:os';
+import tty from 'node:tty';
 import { App } from './App.js';
 import { Feed } from './feed.js';
 import { themeFor } from './theme.js';
@@ -18,12 +20,19 @@ export interface LiveView {
   close(): void;
 }
 
-export function canShowLiveView(): boolean {
-  return Boolean(process.stdout.isTTY && process.stdin.isTTY);
+/** Where keys come from: stdin when it is a terminal, else the terminal itself (/dev/tty),
+ *  as when stdin carries a replay. Undefined when there is no terminal to read. */
+export function keyboard(stdinIsData: boolean): NodeJS.ReadStream | undefined {
+  if (!stdinIsData && process.stdin.isTTY) return process.stdin;
+  try {
+    return new tty.ReadStream(fs.openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
+  } catch {
+    return undefined;
+  }
 }
 
-export function startLiveView(sourceName: string): LiveView {
-  const feed = new Feed(os.hostname(), sourceName);
+export function startLiveView(sourceName: string, stdin: NodeJS.ReadStream = process.stdin, host = os.hostname()): LiveView {
+  const feed = new Feed(host, sourceName);
   let restored = false;
   const restore = () => {
     if (restored) return;
@@ -34,6 +43,7 @@ export function startLiveView(sourceName: string): LiveView {
   process.on('exit', restore);
   process.stdout.write(ENTER);
   const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} />, {
+    stdin,
     exitOnCtrlC: true,
     maxFps: 30,
     patchConsole: true,

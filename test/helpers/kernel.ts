@@ -1,6 +1,8 @@
 // Helpers for tests that run against the real kernel. They need root (CI runs as root);
 // elsewhere they are skipped with a message that says why.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe } from 'vitest';
 import type { ForktopEvent } from '../../src/model/events.js';
 import { NetlinkSource, type NetlinkOptions } from '../../src/sources/netlink.js';
@@ -83,4 +85,15 @@ export function run(
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve({ pid: child.pid!, code, signal }));
   });
+}
+
+/** bench/storm.c compiled once into bench/out/storm (the bounded storm tool). */
+export function stormBinary(): string {
+  const binary = path.resolve('bench/out/storm');
+  const source = path.resolve('bench/storm.c');
+  if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).mtimeMs) {
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    execFileSync('cc', ['-O2', '-o', binary, source]);
+  }
+  return binary;
 }
