@@ -2,6 +2,8 @@
 // stop it, read its counters. Decisions belong to TypeScript.
 #include <napi.h>
 
+#include <time.h>
+
 #include <cstring>
 #include <memory>
 
@@ -98,11 +100,28 @@ Napi::Value ScanProcesses(const Napi::CallbackInfo& info) {
   return eventsToJs(info.Env(), scanProcesses(clock), wallClockOffsetNs());
 }
 
+// readProcess(pid): one snapshot event for that process now, or null when it is gone.
+Napi::Value ReadProcess(const Napi::CallbackInfo& info) {
+  StartClock clock;
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  Event ev;
+  ev.type = EventType::Snapshot;
+  ev.pid = pid;
+  ev.info = readProcInfo(pid, clock);
+  if (!ev.info.startNs) return info.Env().Null();
+  ev.ppid = ev.info.ppid.value_or(0);
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  ev.ts = uint64_t(now.tv_sec) * 1000000000ull + uint64_t(now.tv_nsec);
+  return eventsToJs(info.Env(), std::vector<Event>{std::move(ev)}, wallClockOffsetNs()).Get(0u);
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NetlinkSource", NetlinkSource::Define(env));
   exports.Set("scanProcesses", Napi::Function::New(env, ScanProcesses));
+  exports.Set("readProcess", Napi::Function::New(env, ReadProcess));
   exports.Set("HangupWatch", HangupWatch::Define(env));
   return exports;
 }

@@ -5,10 +5,10 @@ import { exitCleanlyOn } from './lifecycle.js';
 import type { ForktopEvent } from './model/events.js';
 import { Model } from './model/model.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
-import { Recorder } from './output/recording.js';
+import { makeHeader, Recorder, type RecordingHeader } from './output/recording.js';
 import { ReplaySource } from './sources/replay.js';
-import { createSource, isSourceName, SOURCE_NAMES } from './sources/select.js';
-import { SourceUnavailableError, type EventSource } from './sources/source.js';
+import { isSourceName, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
+import { SourceUnavailableError, type SourceHandlers } from './sources/source.js';
 import type { LiveView } from './ui/live-view.js';
 
 const USAGE_ERROR = 2;
@@ -75,7 +75,7 @@ const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'rec
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
-let warnNow = true;
+let warnNow = true; // false while the live view owns the terminal
 function warn(message: string): void {
   if (warnNow) process.stderr.write(`forktop: ${message}\n`);
   else warnings.push(message);
@@ -108,25 +108,38 @@ async function main(): Promise<void> {
   }
   const speed = parseSpeed(flags.speed);
   const receiveBufferBytes = parseBytes(flags.receiveBuffer);
-  const source: EventSource =
-    flags.replay !== undefined
-      ? new ReplaySource({ path: flags.replay, speed, onWarning: warn })
-      : createSource(flags.source, { receiveBufferBytes });
+  const replay = flags.replay;
+  const sourceName = flags.source;
+  const start: Starter = async (handlers) => {
+    if (replay === undefined) return startSource(sourceName, handlers, { receiveBufferBytes });
+    const source = new ReplaySource({ path: replay, speed, onWarning: warn });
+    await source.start(handlers);
+    return { source, reason: `replay: ${replay === '-' ? 'stdin' : replay} at ${speed === 'max' ? 'full' : `${speed}×`} speed` };
+  };
   let recorder: Recorder | undefined;
   if (flags.record !== undefined) {
     try {
-      recorder = new Recorder(flags.record, cli.pkg.version ?? '0', source.describe().name, warn);
+      recorder = new Recorder(flags.record, warn);
     } catch (error) {
       fail((error as Error).message);
     }
   }
-  if (!flags.json) return runLiveView(source, recorder, flags.replay === '-');
-  return runJson(source, recorder, flags.replay !== undefined);
+  if (!flags.json) return runLiveView(start, recorder, replay === '-');
+  return runJson(start, recorder, replay !== undefined);
 }
 
-async function runJson(source: EventSource, recorder: Recorder | undefined, replaying: boolean): Promise<void> {
+/** Starts the chosen source with these handlers; says which and why. */
+type Starter = (handlers: SourceHandlers) => Promise<Chosen>;
+
+function headerFor({ source, reason }: Chosen): RecordingHeader {
+  const described = source.describe();
+  return makeHeader(cli.pkg.version ?? '0', described.name, reason, described.caveats, described.host);
+}
+
+async function runJson(start: Starter, recorder: Recorder | undefined, replaying: boolean): Promise<void> {
+  let chosen: Chosen | undefined;
   const exit = exitCleanlyOn(async () => {
-    await source.stop();
+    await chosen?.source.stop();
     recorder?.close();
     await writer.drained();
     writer.close();
@@ -134,28 +147,35 @@ async function runJson(source: EventSource, recorder: Recorder | undefined, repl
   const writer = new NdjsonWriter(process.stdout, () => void exit(0));
   // The model runs headless too: its fork-bomb and fork-storm alerts join the stream.
   const model = new Model();
+  // Events can come before start() resolves; the header line (which source, and why) first.
+  const early: ForktopEvent[][] = [];
+  const handle = (batch: ForktopEvent[]) => {
+    // A replayed --json stream carries the alerts of its time: the model makes them anew.
+    const events = replaying ? batch.filter((ev) => ev.type !== 'alert') : batch;
+    const alerts = model.apply(events);
+    writer.write(events);
+    writer.write(alerts);
+    recorder?.write(events);
+  };
   try {
-    await source.start({
-      onBatch: (batch) => {
-        // A replayed --json stream carries the alerts of its time: the model makes them anew.
-        const events = replaying ? batch.filter((ev) => ev.type !== 'alert') : batch;
-        const alerts = model.apply(events);
-        writer.write(events);
-        writer.write(alerts);
-        recorder?.write(events);
-      },
+    chosen = await start({
+      onBatch: (batch) => (chosen ? handle(batch) : early.push(batch)),
       onError: (error) => {
         process.stderr.write(`forktop: ${error.message}\n`);
         void exit(1);
       },
-      onEnd: () => void exit(0),
+      onEnd: () => void setImmediate(() => void exit(0)),
     });
   } catch (error) {
     if (error instanceof SourceUnavailableError) fail(error.message);
     throw error;
   }
+  const header = headerFor(chosen);
+  writer.writeLine(header);
+  recorder?.begin(header);
+  for (const batch of early.splice(0)) handle(batch);
   setInterval(() => {
-    const now = source.now();
+    const now = chosen!.source.now();
     if (now) writer.write(model.advance(...now));
   }, 500).unref();
 }
@@ -168,7 +188,7 @@ function forgetCiEnvironment(): void {
   }
 }
 
-async function runLiveView(source: EventSource, recorder: Recorder | undefined, stdinIsData: boolean): Promise<void> {
+async function runLiveView(start: Starter, recorder: Recorder | undefined, stdinIsData: boolean): Promise<void> {
   forgetCiEnvironment();
   // Loaded only here: --json never pays for React and Ink.
   const { keyboard, startLiveView } = await import('./ui/live-view.js');
@@ -177,17 +197,17 @@ async function runLiveView(source: EventSource, recorder: Recorder | undefined, 
   const keys = keyboard(stdinIsData);
   if (!keys) fail('the live view needs a terminal to read keys from; use --json');
   let view: LiveView | undefined;
-  warnNow = false;
+  let chosen: Chosen | undefined;
   const exit = exitCleanlyOn(async () => {
     view?.close();
-    await source.stop();
+    await chosen?.source.stop();
     recorder?.close();
     for (const message of warnings.splice(0)) process.stderr.write(`forktop: ${message}\n`);
   });
   try {
     // Subscribe before the screen switches, so a permission error prints as one plain line.
     const pending: ForktopEvent[][] = [];
-    await source.start({
+    chosen = await start({
       onBatch: (events) => {
         recorder?.write(events);
         if (view) view.feed.push(events);
@@ -199,19 +219,19 @@ async function runLiveView(source: EventSource, recorder: Recorder | undefined, 
         void exit(1);
       },
     });
-    view = startLiveView(source.describe().name, keys, source.describe().host);
+    warnNow = false;
+    const header = headerFor(chosen);
+    recorder?.begin(header);
+    view = startLiveView(header.source, keys, header.host, header.caveats[0]);
     for (const events of pending) view.feed.push(events);
     setInterval(() => {
-      const now = source.now();
+      const now = chosen!.source.now();
       if (now) view!.feed.advance(...now);
     }, 500).unref();
     await view.done;
     await exit(0);
   } catch (error) {
-    if (error instanceof SourceUnavailableError) {
-      warnNow = true;
-      fail(error.message);
-    }
+    if (error instanceof SourceUnavailableError) fail(error.message);
     throw error;
   }
 }

@@ -43,7 +43,9 @@ describeAsRoot('forktop --json (real kernel)', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
-    expect(events[0].type).toBe('snapshot');
+    // First the header: which source, and why.
+    expect(events[0]).toMatchObject({ type: 'header', schema: 1, source: 'netlink', reason: expect.stringMatching(/^netlink: /) });
+    expect(events[1].type).toBe('snapshot');
     const exec = events.find((ev) => ev.type === 'exec' && ev.argv?.[2]?.includes(tag));
     expect(exec).toMatchObject({ argv: ['bash', '-c', `sleep 0.3; true ${tag}`], argv_source: 'proc' });
     expect(exec.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
@@ -63,7 +65,7 @@ describeAsRoot('forktop --json (real kernel)', () => {
     ]);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]).type).toBe('snapshot');
+    expect(JSON.parse(lines[0]).type).toBe('header');
     expect(result.stderr.trim()).toBe('status=0');
   });
 
@@ -76,18 +78,32 @@ describeAsRoot('forktop --json (real kernel)', () => {
     if (kernelAllowsUnprivilegedProcConnector()) {
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('');
-      expect(JSON.parse(result.stdout.split('\n')[0]).type).toBe('snapshot');
+      expect(JSON.parse(result.stdout.split('\n')[0])).toMatchObject({ type: 'header', source: 'netlink' });
+      expect(JSON.parse(result.stdout.split('\n')[1]).type).toBe('snapshot');
     } else {
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(`forktop: ${NOT_PRIVILEGED}\n`);
     }
   });
 
-  it('in a user namespace, where the kernel ignores the subscription: one line and exit 2', async () => {
-    const result = await runCommand('unshare', ['--user', '--map-root-user', process.execPath, CLI, '--json']);
+  it('in a user namespace, where the kernel ignores the subscription: --source netlink says so in one line, exit 2', async () => {
+    const result = await runCommand('unshare', ['--user', '--map-root-user', process.execPath, CLI, '--json', '--source', 'netlink']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/did not answer the proc connector subscription/);
     expect(result.stdout).toBe('');
+  });
+
+  it('there, auto falls back to the /proc poller and the first line says why', async () => {
+    const result = await runCommand('unshare', ['--user', '--map-root-user', process.execPath, CLI, '--json'], {
+      signalAfterMs: 3500,
+      stopWith: 'SIGINT',
+    });
+    expect(result.code).toBe(0);
+    const header = JSON.parse(result.stdout.split('\n')[0]);
+    expect(header).toMatchObject({ type: 'header', source: 'poll' });
+    expect(header.reason).toMatch(/^poll: the proc connector is not available \(.*did not answer/);
+    expect(header.caveats[0]).toMatch(/polls \/proc every 100 ms/);
+    expect(JSON.parse(result.stdout.split('\n')[1]).type).toBe('snapshot');
   });
 });

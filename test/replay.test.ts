@@ -32,7 +32,13 @@ function sample(): ForktopEvent[] {
 }
 
 const lines = (events: ForktopEvent[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
-const parse = (r: CliResult) => r.stdout.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const parseAll = (r: CliResult) => r.stdout.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+/** The events, after the header line that --json starts with. */
+const parse = (r: CliResult) => {
+  const [header, ...events] = parseAll(r);
+  expect(header).toMatchObject({ type: 'header', source: expect.stringMatching(/^replay /) });
+  return events;
+};
 
 describe('replay', () => {
   it('prints the recorded events, in order, at full speed', async () => {
@@ -134,7 +140,7 @@ describeAsRoot('record then replay (real kernel)', () => {
     const replay = await runCli(['--replay', recording, '--json', '--speed', 'max']);
     expect(replay.code).toBe(0);
     const execsOf = (r: CliResult) =>
-      parse(r).filter((e) => e.type === 'exec' && e.argv?.[1]?.startsWith(`${tag}-`)).map((e) => [e.pid, e.argv]);
+      parseAll(r).filter((e) => e.type === 'exec' && e.argv?.[1]?.startsWith(`${tag}-`)).map((e) => [e.pid, e.argv]);
     expect(execsOf(live)).toHaveLength(300);
     expect(execsOf(replay)).toEqual(execsOf(live));
   });

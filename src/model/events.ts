@@ -24,7 +24,12 @@ interface ProcessFacts {
   start: string | null;
 }
 
-export interface ForkEvent extends Timed {
+/** Events the /proc poller infers carry `inferred: true`: their times are approximate. */
+interface MaybeInferred {
+  inferred?: boolean;
+}
+
+export interface ForkEvent extends Timed, MaybeInferred {
   type: 'fork';
   pid: number;
   /** The parent at fork time (not a later reparenting). */
@@ -34,7 +39,7 @@ export interface ForkEvent extends Timed {
   ptid?: number;
 }
 
-export interface ExecEvent extends Timed, ProcessFacts {
+export interface ExecEvent extends Timed, ProcessFacts, MaybeInferred {
   type: 'exec';
   pid: number;
   /** Parent when the exec was seen (may already be a reaper). */
@@ -44,12 +49,13 @@ export interface ExecEvent extends Timed, ProcessFacts {
   truncated?: boolean;
 }
 
-export interface ExitEvent extends Timed {
+export interface ExitEvent extends Timed, MaybeInferred {
   type: 'exit';
   pid: number;
   ppid: number;
-  code: number;
-  signal: number;
+  /** null when not known (the /proc poller only sees that the process is gone). */
+  code: number | null;
+  signal: number | null;
   core: boolean;
   duration_ms?: number | null;
 }

@@ -13,13 +13,14 @@ export type LifeEntry =
   | { kind: 'sid'; ts: number }
   | { kind: 'ptrace'; ts: number; tracer: number }
   | { kind: 'coredump'; ts: number }
-  | { kind: 'exit'; ts: number; code: number; signal: number; core: boolean }
+  | { kind: 'exit'; ts: number; code: number | null; signal: number | null; core: boolean }
   | { kind: 'exit-unseen'; ts: number };
 
 export interface ExitInfo {
   ts: number;
-  code: number;
-  signal: number;
+  /** null: not known (an inferred exit). */
+  code: number | null;
+  signal: number | null;
   core: boolean;
   /** The exit event was lost; the process was found gone by a resync. */
   unseen: boolean;

@@ -36,6 +36,16 @@ export class NdjsonWriter {
     });
   }
 
+  /** One object as one line (the header). */
+  writeLine(value: unknown): void {
+    if (this.closed) return;
+    try {
+      this.out.write(JSON.stringify(value) + '\n');
+    } catch (error) {
+      this.failed(error as NodeJS.ErrnoException);
+    }
+  }
+
   write(events: readonly ForktopEvent[]): void {
     if (this.closed || events.length === 0) return;
     let text = '';

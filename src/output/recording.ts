@@ -14,7 +14,18 @@ export interface RecordingHeader {
   host: string;
   kernel: string;
   source: string;
+  /** Why this source: what was picked, and why not a better one. */
+  reason: string;
+  /** What the source cannot see. */
+  caveats: string[];
   start: string;
+}
+
+export function makeHeader(version: string, source: string, reason: string, caveats: string[], host = os.hostname()): RecordingHeader {
+  return {
+    type: 'header', forktop: version, schema: SCHEMA_VERSION, host, kernel: os.release(), source, reason, caveats,
+    start: new Date().toISOString(),
+  };
 }
 
 export function isRecordingHeader(value: unknown): value is RecordingHeader {
@@ -32,11 +43,11 @@ export class Recorder {
   private failed = false;
   private readonly timer: NodeJS.Timeout;
 
+  private begun = false;
+
   /** Opens (truncates) the file; throws with a message for the user when it can't. */
   constructor(
     readonly path: string,
-    version: string,
-    source: string,
     private readonly onFailure: (message: string) => void,
   ) {
     try {
@@ -44,13 +55,14 @@ export class Recorder {
     } catch (error) {
       throw new Error(`cannot record to ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    const header: RecordingHeader = {
-      type: 'header', forktop: version, schema: SCHEMA_VERSION, host: os.hostname(), kernel: os.release(), source,
-      start: new Date().toISOString(),
-    };
-    this.buffer = JSON.stringify(header) + '\n';
-    this.flush();
     this.timer = setInterval(() => this.flush(), FLUSH_MS).unref();
+  }
+
+  /** The header goes first, once the source is known; events written before wait for it. */
+  begin(header: RecordingHeader): void {
+    this.buffer = JSON.stringify(header) + '\n' + this.buffer;
+    this.begun = true;
+    this.flush();
   }
 
   write(events: readonly ForktopEvent[]): void {
@@ -61,7 +73,7 @@ export class Recorder {
 
   flush(): void {
     this.lastFlush = Date.now();
-    if (this.failed || !this.buffer) return;
+    if (this.failed || !this.buffer || !this.begun) return;
     try {
       fs.writeSync(this.fd, this.buffer);
       this.buffer = '';

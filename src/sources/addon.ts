@@ -31,6 +31,7 @@ export interface Addon {
   HangupWatch: new (fd: number, onHangup: () => void) => NativeHangupWatch;
   NetlinkSource: new (options: NativeNetlinkOptions) => NativeNetlinkSource;
   scanProcesses(): unknown[];
+  readProcess(pid: number): unknown | null;
 }
 
 let addon: Addon | undefined;

@@ -350,6 +350,7 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
         {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf)?.pid ?? '?'}</Text> : null}
         {failedOnly ? <Text color={theme.accent}>  failed only</Text> : null}
         {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}
+        {feed.sourceNote ? <Text color={theme.warning}>  {feed.sourceNote}</Text> : null}
       </Text>
       <Box flexDirection="column" flexGrow={1}>
         {help ? (

@@ -11,6 +11,8 @@ export class Feed {
     readonly host: string,
     readonly sourceName: string,
     model = new Model(),
+    /** What the source can't see, when the screen must say it (the /proc poller). */
+    readonly sourceNote?: string,
   ) {
     this.model = model;
   }

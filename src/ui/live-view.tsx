@@ -31,8 +31,13 @@ export function keyboard(stdinIsData: boolean): NodeJS.ReadStream | undefined {
   }
 }
 
-export function startLiveView(sourceName: string, stdin: NodeJS.ReadStream = process.stdin, host = os.hostname()): LiveView {
-  const feed = new Feed(host, sourceName);
+export function startLiveView(
+  sourceName: string,
+  stdin: NodeJS.ReadStream = process.stdin,
+  host = os.hostname(),
+  caveat?: string,
+): LiveView {
+  const feed = new Feed(host, sourceName, undefined, sourceName === 'poll' ? caveat : undefined);
   let restored = false;
   const restore = () => {
     if (restored) return;

@@ -37,7 +37,7 @@ export function InspectView({ model, node, selected, theme, users, height }: {
   const user = node.uid === null ? '?' : users.get(node.uid) ?? String(node.uid);
   const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
   const status = node.exit
-    ? node.exit.unseen ? 'exit unseen' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
+    ? node.exit.unseen ? 'exit unseen' : node.exit.code === null && !node.exit.signal ? 'gone (how it ended was not seen)' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
     : 'running';
   const entries = lifetime(node);
   const budget = Math.max(3, height - 10 - Math.min(kids.length, 8));

@@ -19,7 +19,7 @@ export function TreeView({ rows, selected, theme, now }: { rows: TreeRow[]; sele
             {marker}
             {commandLine(n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
-            {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : `exit ${n.exit!.code}`} after ${life}` : ''}
+            {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : ''}
           </Text>
         );
       })}

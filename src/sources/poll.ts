@@ -1,0 +1,118 @@
+// The unprivileged fallback: polls /proc and reports processes appearing and disappearing
+// as fork/exec/exit events marked `inferred`. It cannot see a process that lives less than
+// the interval, nor when exactly an exec happened, nor how a process ended.
+import fs from 'node:fs';
+import type { ExecEvent, ExitEvent, ForkEvent, ForktopEvent, SnapshotEvent } from '../model/events.js';
+import { loadAddon } from './addon.js';
+import type { EventSource, SourceHandlers } from './source.js';
+
+export interface PollOptions {
+  intervalMs?: number;
+}
+
+/** hidepid=1/2 (or invisible) on /proc hides other users' processes from non-root. */
+export function procHidesOthers(mounts = '/proc/mounts'): boolean {
+  try {
+    return fs.readFileSync(mounts, 'utf8').split('\n').some((line) => {
+      const [, where, type, options] = line.split(' ');
+      return where === '/proc' && type === 'proc' && /hidepid=(1|2|invisible|noaccess)/.test(options ?? '');
+    });
+  } catch {
+    return false;
+  }
+}
+
+function wallTime(): string {
+  return new Date().toISOString().replace('Z', '000Z');
+}
+
+export class PollSource implements EventSource {
+  private readonly intervalMs: number;
+  private timer?: NodeJS.Timeout;
+  /** pid -> what we know of it (argv to tell a fork-only child from an exec). */
+  private readonly known = new Map<number, SnapshotEvent>();
+  private polls = 0;
+
+  constructor(options: PollOptions = {}) {
+    this.intervalMs = Math.min(1000, Math.max(10, options.intervalMs ?? 100));
+  }
+
+  describe() {
+    const caveats = [
+      `polls /proc every ${this.intervalMs} ms: processes shorter than that are not seen, and exec and exit times are approximate, exit codes unknown`,
+    ];
+    if (process.getuid?.() !== 0 && procHidesOthers()) caveats.push("/proc is mounted with hidepid: other users' processes are hidden");
+    return { name: 'poll', caveats };
+  }
+
+  async start(handlers: SourceHandlers): Promise<void> {
+    const snapshots = loadAddon().scanProcesses() as SnapshotEvent[];
+    for (const snap of snapshots) this.known.set(snap.pid, snap);
+    handlers.onBatch(snapshots);
+    this.timer = setInterval(() => {
+      const events = this.poll();
+      if (events.length > 0) handlers.onBatch(events);
+    }, this.intervalMs);
+  }
+
+  private poll(): ForktopEvent[] {
+    this.polls++;
+    const events: ForktopEvent[] = [];
+    const seen = new Set<number>();
+    let names: string[];
+    try {
+      names = fs.readdirSync('/proc');
+    } catch {
+      return events;
+    }
+    const addon = loadAddon();
+    for (const name of names) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      seen.add(pid);
+      if (this.known.has(pid)) continue;
+      const snap = addon.readProcess(pid) as SnapshotEvent | null;
+      if (!snap) continue; // gone already
+      this.known.set(pid, snap);
+      const start = snap.start_ts ?? snap.ts;
+      const fork: ForkEvent = { type: 'fork', time: snap.start ?? snap.time, ts: start, pid, ppid: snap.ppid, inferred: true };
+      events.push(fork);
+      // A child still running its parent's program only forked; otherwise it exec'd.
+      const parent = this.known.get(snap.ppid);
+      const sameProgram = parent && JSON.stringify(parent.argv) === JSON.stringify(snap.argv) && parent.exe === snap.exe;
+      if (!sameProgram) {
+        const exec: ExecEvent = {
+          type: 'exec', time: snap.time, ts: Math.max(start, snap.ts - 1), pid, ppid: snap.ppid, argv: snap.argv,
+          argv_source: snap.argv_source, comm: snap.comm, exe: snap.exe, cwd: snap.cwd, uid: snap.uid, cgroup: snap.cgroup,
+          start_ts: snap.start_ts, start: snap.start, ret: 0, inferred: true,
+        };
+        events.push(exec);
+      }
+    }
+    const now = Number(process.hrtime.bigint());
+    for (const [pid, snap] of this.known) {
+      if (seen.has(pid)) continue;
+      this.known.delete(pid);
+      const exit: ExitEvent = {
+        type: 'exit', time: wallTime(), ts: now, pid, ppid: snap.ppid, code: null, signal: null, core: false, inferred: true,
+        duration_ms: snap.start_ts === null ? null : (now - snap.start_ts) / 1e6,
+      };
+      events.push(exit);
+    }
+    events.sort((a, b) => a.ts - b.ts);
+    return events;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  stats(): Record<string, number> {
+    return { polls: this.polls, known: this.known.size };
+  }
+
+  now(): [number, string] {
+    return [Number(process.hrtime.bigint()), wallTime()];
+  }
+}
