@@ -24,6 +24,9 @@ const cli = meow(
     --replay FILE|-        Show a recording (or a --json stream on stdin) instead of this machine
     --speed N|max          Replay speed: 1 = as recorded (default), 2 = twice as fast, max
     --source NAME          Event source: ${SOURCE_NAMES.join(', ')} (default auto)
+    --filter TEXT          Live view: start filtered by argv/comm (text, or /regex/)
+    --user NAME|UID        Live view: start with only this user's processes
+    --pid PID              Live view: start following this process and what it spawns
     --receive-buffer BYTES Kernel receive buffer for the proc connector (default 64 MiB)
     --version              Print the version
     --help                 This text
@@ -45,6 +48,9 @@ const cli = meow(
       speed: { type: 'string', default: '1' },
       source: { type: 'string', default: 'auto' },
       receiveBuffer: { type: 'string' },
+      filter: { type: 'string' },
+      user: { type: 'string' },
+      pid: { type: 'string' },
     },
   },
 );
@@ -71,7 +77,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'filter', 'user', 'pid', 'help', 'version']);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
     fail(`--${given('replay') && !flags.replay ? 'replay' : 'record'} wants a file (or - for stdin)`);
   }
   const speed = parseSpeed(flags.speed);
+  const initial = parseInitialFilter(flags.filter, flags.user, flags.pid);
   const receiveBufferBytes = parseBytes(flags.receiveBuffer);
   const replay = flags.replay;
   const sourceName = flags.source;
@@ -124,8 +131,27 @@ async function main(): Promise<void> {
       fail((error as Error).message);
     }
   }
-  if (!flags.json) return runLiveView(start, recorder, replay === '-');
+  if (!flags.json) return runLiveView(start, recorder, replay === '-', initial);
+  if (flags.filter !== undefined || flags.user !== undefined || flags.pid !== undefined) {
+    fail('--filter, --user and --pid shape the live view; with --json, filter the stream with jq or grep');
+  }
   return runJson(start, recorder, replay !== undefined);
+}
+
+function parseInitialFilter(filter: string | undefined, user: string | undefined, pid: string | undefined) {
+  if (filter !== undefined) {
+    const regex = /^\/(.*)\/([a-z]*)$/s.exec(filter);
+    if (regex) {
+      try {
+        new RegExp(regex[1], regex[2]);
+      } catch (error) {
+        fail(`--filter ${filter}: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (user !== undefined && !user.trim()) fail('--user wants a user name or a uid');
+  if (pid !== undefined && !/^[1-9]\d*$/.test(pid)) fail(`--pid wants a process id, not "${pid}"`);
+  return { text: filter, user, pid: pid === undefined ? undefined : Number(pid) };
 }
 
 /** Starts the chosen source with these handlers; says which and why. */
@@ -188,7 +214,12 @@ function forgetCiEnvironment(): void {
   }
 }
 
-async function runLiveView(start: Starter, recorder: Recorder | undefined, stdinIsData: boolean): Promise<void> {
+async function runLiveView(
+  start: Starter,
+  recorder: Recorder | undefined,
+  stdinIsData: boolean,
+  initial: { text?: string; user?: string; pid?: number },
+): Promise<void> {
   forgetCiEnvironment();
   // Loaded only here: --json never pays for React and Ink.
   const { keyboard, startLiveView } = await import('./ui/live-view.js');
@@ -222,7 +253,7 @@ async function runLiveView(start: Starter, recorder: Recorder | undefined, stdin
     warnNow = false;
     const header = headerFor(chosen);
     recorder?.begin(header);
-    view = startLiveView(header.source, keys, header.host, header.caveats[0]);
+    view = startLiveView(header.source, keys, header.host, header.caveats[0], initial);
     for (const events of pending) view.feed.push(events);
     setInterval(() => {
       const now = chosen!.source.now();

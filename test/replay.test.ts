@@ -114,6 +114,9 @@ describe('replay', () => {
   it.each([
     [['--replay', 'x', '--source', 'netlink'], /do not go together/],
     [['--speed', 'fast'], /--speed wants a positive number or max/],
+    [['--pid', 'x'], /--pid wants a process id, not "x"/],
+    [['--filter', '/(/'], /--filter \/\(\/: Invalid regular expression/],
+    [['--json', '--user', 'root'], /shape the live view/],
     [['--speed', '0'], /--speed wants a positive number or max/],
     [['--record'], /--record wants a file/],
     [['--record', '/nonexistent-dir/r.ndjson', '--json'], /cannot record to \/nonexistent-dir\/r\.ndjson: ENOENT/],

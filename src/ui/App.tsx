@@ -43,13 +43,20 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: Map<number, string> }) {
+/** Filters the view starts with (--filter, --user, --pid). */
+export interface InitialFilter {
+  text?: string;
+  user?: string;
+  pid?: number;
+}
+
+export function App({ feed, theme, users, initial = {} }: { feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter }) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<View>('execs');
   const [inspecting, setInspecting] = useState<number[]>([]); // node ids, a stack
-  const [filterText, setFilterText] = useState('');
-  const [userText, setUserText] = useState('');
+  const [filterText, setFilterText] = useState(initial.text ?? '');
+  const [userText, setUserText] = useState(initial.user ?? '');
   const [editingField, setEditingFieldState] = useState<'filter' | 'user' | null>(null);
   // Keys can arrive faster than React re-renders ("/" then the text, over ssh): the input
   // handler reads the mode from a ref, which changes at once.
@@ -77,6 +84,16 @@ export function App({ feed, theme, users }: { feed: Feed; theme: Theme; users: M
   const [treeSelectedId, setTreeSelectedId] = useState<number | null>(null); // tree: the selected process
   useFeedVersion(feed, paused !== null);
   const model = feed.model;
+  // --pid: follow that process's subtree as soon as the process is known.
+  const [pidPending, setPidPending] = useState(initial.pid);
+  useEffect(() => {
+    if (pidPending === undefined) return;
+    const node = model.byPid.get(pidPending);
+    if (node) {
+      setSubtreeOf(node.id);
+      setPidPending(undefined);
+    }
+  });
 
   const height = Math.max(3, rows - 6); // header, tabs, column header, alert, footer
   // A user name or a number; a name nobody has matches nothing (uid -1).

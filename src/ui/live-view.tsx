@@ -4,7 +4,7 @@ import { render } from 'ink';
 import fs from 'node:fs';
 import os from 'node:os';
 import tty from 'node:tty';
-import { App } from './App.js';
+import { App, type InitialFilter } from './App.js';
 import { Feed } from './feed.js';
 import { themeFor } from './theme.js';
 import { loadUserNames } from './users.js';
@@ -36,6 +36,7 @@ export function startLiveView(
   stdin: NodeJS.ReadStream = process.stdin,
   host = os.hostname(),
   caveat?: string,
+  initial: InitialFilter = {},
 ): LiveView {
   const feed = new Feed(host, sourceName, undefined, sourceName === 'poll' ? caveat : undefined);
   let restored = false;
@@ -47,7 +48,7 @@ export function startLiveView(
   // Even a hard exit puts the terminal back.
   process.on('exit', restore);
   process.stdout.write(ENTER);
-  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} />, {
+  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} />, {
     stdin,
     exitOnCtrlC: true,
     maxFps: 30,

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/ui/App.js';
+import { App, type InitialFilter } from '../../src/ui/App.js';
 import { Feed } from '../../src/ui/feed.js';
 import { Model } from '../../src/model/model.js';
 import { themeFor } from '../../src/ui/theme.js';
@@ -19,8 +19,8 @@ async function press(stdin: { write: (data: string) => void }, key: string): Pro
 let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
 
-function show(feed: Feed) {
-  const view = render(<App feed={feed} theme={theme} users={users} />);
+function show(feed: Feed, initial?: InitialFilter) {
+  const view = render(<App feed={feed} theme={theme} users={users} initial={initial} />);
   unmount = view.unmount;
   return view;
 }
@@ -121,6 +121,27 @@ describe('live view', () => {
     expect(lastFrame()).toContain('user alice');
     expect(lastFrame()).toContain('job-29');
     expect(lastFrame()).not.toContain('/usr/sbin/cron');
+  });
+
+  it('starts with the filters given on the command line (--filter, --user, --pid)', async () => {
+    const feed = stormFeed();
+    const s = new Script();
+    s.ts = feed.model.now + 1e6;
+    s.fork(400, 1).exec(400, ['/usr/sbin/cron'], { uid: 0 }).fork(401, 400).exec(401, ['/bin/backup-job-7'], { uid: 0 });
+    feed.push(s.events);
+    const byText = show(feed, { text: 'job-7' });
+    await frame();
+    expect(byText.lastFrame()).toContain('filter /job-7');
+    expect(byText.lastFrame()).toContain('backup-job-7');
+    expect(byText.lastFrame()).toContain('/bin/true job-7');
+    byText.unmount();
+    const byUserAndPid = show(feed, { user: 'root', pid: 400 });
+    await frame();
+    await frame();
+    expect(byUserAndPid.lastFrame()).toContain('subtree of 400');
+    expect(byUserAndPid.lastFrame()).toContain('/bin/backup-job-7');
+    expect(byUserAndPid.lastFrame()).toContain('/usr/sbin/cron');
+    expect(byUserAndPid.lastFrame()).not.toContain('job-29');
   });
 
   it('a bad /regex/ says so in the filter line and keeps the list', async () => {
