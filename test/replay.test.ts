@@ -128,6 +128,21 @@ describe('replay', () => {
 });
 
 describeAsRoot('record then replay (real kernel)', () => {
+  it('kill -9 loses at most the last second of a recording, and it still replays', async () => {
+    const recording = path.join(dir, 'killed.ndjson');
+    const cli = await startCli(['--json', '--record', recording]);
+    const tag = `kill9-${process.pid}`;
+    await run('bash', ['-c', `sleep 0.2; true ${tag}`]);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // more than the 1 s flush
+    process.kill(cli.pid, 'SIGKILL');
+    await cli.stop();
+    const text = fs.readFileSync(recording, 'utf8');
+    expect(text).toContain(tag);
+    const replay = await runCli(['--replay', recording, '--json', '--speed', 'max']);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toContain(tag);
+  });
+
   it('--record during a bounded storm, then --replay --speed max prints the same exec events', async () => {
     const recording = path.join(dir, 'storm.ndjson');
     const cli = await startCli(['--json', '--record', recording]);
