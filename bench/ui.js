@@ -61,9 +61,8 @@ function percentile(values, p) {
 
 export async function benchUi({ execs = 10_000, batch = 300 } = {}) {
   // As the CLI does before loading the live view: Ink must not think it runs in CI.
-  for (const name of Object.keys(process.env)) {
-    if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) delete process.env[name];
-  }
+  const { forgetCiEnvironment } = await import('../dist/ui/ci-environment.js');
+  forgetCiEnvironment();
   const React = (await import('react')).default;
   const { render } = await import('ink');
   const { App } = await import('../dist/ui/App.js');

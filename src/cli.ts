@@ -9,6 +9,7 @@ import { makeHeader, Recorder, type RecordingHeader } from './output/recording.j
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError, type SourceHandlers } from './sources/source.js';
+import { forgetCiEnvironment } from './ui/ci-environment.js';
 import type { LiveView } from './ui/live-view.js';
 
 const USAGE_ERROR = 2;
@@ -204,14 +205,6 @@ async function runJson(start: Starter, recorder: Recorder | undefined, replaying
     const now = chosen!.source.now();
     if (now) writer.write(model.advance(...now));
   }, 500).unref();
-}
-
-/** Ink renders only a final frame when it thinks it runs in CI (it reads the environment
- *  once, when loaded). The live view is interactive by definition: it runs on a terminal. */
-function forgetCiEnvironment(): void {
-  for (const name of Object.keys(process.env)) {
-    if (name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_')) delete process.env[name];
-  }
 }
 
 async function runLiveView(

@@ -3,6 +3,7 @@
 // before Linux 6.6; any user since.
 import type { ForktopEvent, ResyncEvent, SnapshotEvent } from '../model/events.js';
 import { loadAddon, type NativeNetlinkSource } from './addon.js';
+import { monotonicNs, wallTime } from './clock.js';
 import { StartTimes } from './start-times.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 
@@ -113,6 +114,6 @@ export class NetlinkSource implements EventSource {
   }
 
   now(): [number, string] {
-    return [Number(process.hrtime.bigint()), new Date().toISOString().replace('Z', '000Z')];
+    return [monotonicNs(), wallTime()];
   }
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { ExecEvent, ExitEvent, ForkEvent, ForktopEvent, SnapshotEvent } from '../model/events.js';
 import { loadAddon } from './addon.js';
+import { monotonicNs, wallTime } from './clock.js';
 import type { EventSource, SourceHandlers } from './source.js';
 
 export interface PollOptions {
@@ -20,10 +21,6 @@ export function procHidesOthers(mounts = '/proc/mounts'): boolean {
   } catch {
     return false;
   }
-}
-
-function wallTime(): string {
-  return new Date().toISOString().replace('Z', '000Z');
 }
 
 export class PollSource implements EventSource {
@@ -89,7 +86,7 @@ export class PollSource implements EventSource {
         events.push(exec);
       }
     }
-    const now = Number(process.hrtime.bigint());
+    const now = monotonicNs();
     for (const [pid, snap] of this.known) {
       if (seen.has(pid)) continue;
       this.known.delete(pid);
@@ -113,6 +110,6 @@ export class PollSource implements EventSource {
   }
 
   now(): [number, string] {
-    return [Number(process.hrtime.bigint()), wallTime()];
+    return [monotonicNs(), wallTime()];
   }
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { ForktopEvent } from '../model/events.js';
 import { isRecordingHeader, SCHEMA_VERSION } from '../output/recording.js';
+import { wallTime } from './clock.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 
 export const EVENT_TYPES = new Set([
@@ -171,7 +172,7 @@ export class ReplaySource implements EventSource {
     if (this.options.speed === 'max' || this.firstTs === null) return null;
     const elapsedNs = (performance.now() - this.wallStart) * 1e6 * this.options.speed;
     const ts = this.firstTs + elapsedNs;
-    return [ts, new Date().toISOString().replace('Z', '000Z')];
+    return [ts, wallTime()];
   }
 
   async stop(): Promise<void> {
