@@ -8,7 +8,12 @@
         "native/event_js.cc",
         "native/hangup_watch.cc",
         "native/proc_info.cc",
-        "native/netlink_reader.cc"
+        "native/netlink_reader.cc",
+        "native/btf.cc",
+        "native/tracefs.cc",
+        "native/bpf_syscall.cc",
+        "native/exec_programs.cc",
+        "native/ebpf_exec_reader.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],

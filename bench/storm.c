@@ -8,12 +8,18 @@
  *       parent formatted before fork, as C daemons do: execl("/bin/true", "true", tag).
  *     stack: the child formats its argv on its own stack after fork.
  *
+ *   storm fexecve PREFIX
+ *     One child that runs /bin/true through fexecve() (execveat on an open fd, no path),
+ *     argv ["true", "PREFIX"]. Prints its pid.
+ *
  *   storm tree DEPTH
  *     A fork burst: every process forks two children and exits at once, DEPTH generations
  *     deep (2^(DEPTH+1)-1 processes). They are reparented to this process (a subreaper),
  *     which reaps them all. No exec. Prints "PID PARENT" per process, the parent at fork.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +103,22 @@ static int tree_storm(int depth) {
   return 0;
 }
 
+static int fexecve_once(const char* tag) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
+    char* args[] = {"true", (char*)tag, NULL};
+    char* env[] = {NULL};
+    if (fd >= 0) fexecve(fd, args, env);
+    _exit(127);
+  }
+  printf("%d\n", pid);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   alarm(600);
   if (argc >= 5 && strcmp(argv[1], "exec") == 0) {
@@ -108,6 +130,7 @@ int main(int argc, char** argv) {
     }
     return exec_storm(n, par, argv[4], argc > 5 && strcmp(argv[5], "stack") == 0);
   }
+  if (argc == 3 && strcmp(argv[1], "fexecve") == 0) return fexecve_once(argv[2]);
   if (argc == 3 && strcmp(argv[1], "tree") == 0) {
     int depth = atoi(argv[2]);
     if (depth < 0 || depth > 12) {
@@ -116,6 +139,6 @@ int main(int argc, char** argv) {
     }
     return tree_storm(depth);
   }
-  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm tree DEPTH\n");
+  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm fexecve PREFIX | storm tree DEPTH\n");
   return 2;
 }

@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "batch_channel.h"
+#include "bpf_syscall.h"
+#include "ebpf_exec_reader.h"
 #include "event_js.h"
 #include "hangup_watch.h"
 #include "netlink_reader.h"
@@ -47,6 +49,9 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
         options.snapshot = o.Get("snapshot").As<Napi::Boolean>().Value();
       if (o.Has("realtime") && o.Get("realtime").IsBoolean())
         options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
+      if (o.Get("gatherMs").IsNumber()) options.gatherMs = o.Get("gatherMs").As<Napi::Number>().Int32Value();
+      if (o.Has("readExecInfo") && o.Get("readExecInfo").IsBoolean())
+        options.readExecInfo = o.Get("readExecInfo").As<Napi::Boolean>().Value();
       if (o.Has("maxPendingEvents") && o.Get("maxPendingEvents").IsNumber())
         maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
     }
@@ -94,6 +99,100 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
   size_t maxPending_ = kMaxPendingEvents;  // events waiting for JS before drops are counted
 };
 
+class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "EbpfExecSource",
+                       {InstanceMethod("start", &EbpfExecSource::Start),
+                        InstanceMethod("stop", &EbpfExecSource::Stop),
+                        InstanceMethod("stats", &EbpfExecSource::Stats),
+                        InstanceMethod("describe", &EbpfExecSource::Describe)});
+  }
+
+  // new EbpfExecSource({ ringBytes?, useBtf?, debug?, btfPath? }): loads and attaches the
+  // programs, or throws with .code (and the verifier's last word in the message).
+  explicit EbpfExecSource(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EbpfExecSource>(info) {
+    EbpfOptions options;
+    if (info.Length() > 0 && info[0].IsObject()) {
+      Napi::Object o = info[0].As<Napi::Object>();
+      if (o.Get("ringBytes").IsNumber()) options.ringBytes = o.Get("ringBytes").As<Napi::Number>().Uint32Value();
+      if (o.Get("useBtf").IsBoolean()) options.useBtf = o.Get("useBtf").As<Napi::Boolean>().Value();
+      if (o.Get("debug").IsBoolean()) options.debug = o.Get("debug").As<Napi::Boolean>().Value();
+      if (o.Get("btfPath").IsString()) options.btfPath = o.Get("btfPath").As<Napi::String>().Utf8Value();
+      if (o.Get("maxPendingEvents").IsNumber())
+        maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
+    }
+    options.debugLog = &verifierLog_;
+    try {
+      reader_ = std::make_unique<EbpfExecReader>(options);
+    } catch (const SysError& e) {
+      Napi::Error err = toJsError(info.Env(), e);
+      err.Set("verifierLog", verifierLog_);
+      throw err;
+    } catch (const std::exception& e) {
+      Napi::Error err = Napi::Error::New(info.Env(), e.what());
+      err.Set("code", "EINVAL");
+      throw err;
+    }
+  }
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    if (!reader_ || started_) throw Napi::Error::New(info.Env(), "EbpfExecSource: already started");
+    started_ = true;
+    reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
+                                                  info[1].As<Napi::Function>(), maxPending_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (reader_ && started_) reader_->stop();
+    if (reader_ && !started_) reader_.reset();  // never started: release the programs now
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    if (!reader_) return o;
+    const EbpfStats& s = reader_->stats();
+    o.Set("records", double(s.records));
+    o.Set("failedExecs", double(s.failedExecs));
+    o.Set("drops", double(s.drops));
+    o.Set("truncated", double(s.truncated));
+    return o;
+  }
+
+  // { mode: "exec" | "entry", fallbackReason, verifierLog }
+  Napi::Value Describe(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    if (!reader_) return o;
+    o.Set("mode", reader_->mode());
+    o.Set("fallbackReason", reader_->fallbackReason());
+    o.Set("verifierLog", verifierLog_);
+    return o;
+  }
+
+  std::string verifierLog_;  // before reader_: the reader writes to it while loading
+  std::unique_ptr<EbpfExecReader> reader_;
+  bool started_ = false;
+  size_t maxPending_ = kMaxPendingEvents;
+};
+
+// bpfObjects(): [{ kind: "prog" | "map", id, name }] for every BPF object in the kernel.
+Napi::Value BpfObjects(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<BpfObject> objects = listBpfObjects();
+  Napi::Array out = Napi::Array::New(env, objects.size());
+  for (uint32_t i = 0; i < objects.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("kind", objects[i].kind);
+    o.Set("id", objects[i].id);
+    o.Set("name", objects[i].name);
+    out.Set(i, o);
+  }
+  return out;
+}
+
 // scanProcesses(): one snapshot event per process in /proc now.
 Napi::Value ScanProcesses(const Napi::CallbackInfo& info) {
   StartClock clock;
@@ -120,6 +219,8 @@ Napi::Value ReadProcess(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NetlinkSource", NetlinkSource::Define(env));
+  exports.Set("EbpfExecSource", EbpfExecSource::Define(env));
+  exports.Set("bpfObjects", Napi::Function::New(env, BpfObjects));
   exports.Set("scanProcesses", Napi::Function::New(env, ScanProcesses));
   exports.Set("readProcess", Napi::Function::New(env, ReadProcess));
   exports.Set("HangupWatch", HangupWatch::Define(env));

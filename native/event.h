@@ -17,7 +17,7 @@ enum class EventType : uint8_t {
 // the process can be gone (or a zombie) by the time we look.
 struct ProcInfo {
   std::optional<std::vector<std::string>> argv;  // raw bytes of each argument
-  const char* argvSource = nullptr;              // "proc", "comm" or nullptr
+  const char* argvSource = nullptr;              // "kernel", "proc", "comm" or nullptr
   std::optional<std::string> comm;
   std::optional<std::string> exe;
   std::optional<std::string> cwd;
@@ -45,7 +45,11 @@ struct Event {
   std::string comm;
   // lost
   uint64_t count = 0;
-  const char* lostSource = nullptr;  // "kernel" (ENOBUFS / seq gap) or "queue" (JS fell behind)
+  const char* lostSource = nullptr;  // "kernel" (ENOBUFS / seq gap), "ebpf" (ring
+                                     // buffer full) or "queue" (JS fell behind)
+  // exec: 0 or -errno; truncated when argv was cut at the cap or only partly readable
+  int32_t ret = 0;
+  bool truncated = false;
   // exec and snapshot
   ProcInfo info;
 };

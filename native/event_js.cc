@@ -106,7 +106,8 @@ Napi::Object eventToJs(Napi::Env env, const Event& ev, int64_t wallOffsetNs) {
     case EventType::Exec:
       o.Set("ppid", optionalNumber(env, ev.info.ppid));
       setProcInfo(env, o, ev.info, wallOffsetNs);
-      o.Set("ret", 0);
+      o.Set("ret", ev.ret);
+      if (ev.truncated) o.Set("truncated", true);
       break;
     case EventType::Snapshot:
       o.Set("ppid", ev.ppid);

@@ -22,9 +22,6 @@ constexpr int kAckTimeoutMs = 2000;
 constexpr int kIdleWakeMs = 500;  // how often an idle reader looks at the clock
 }  // namespace
 
-SysError::SysError(const std::string& call, int e)
-    : std::runtime_error(call + ": " + strerror(e)), err(e) {}
-
 NetlinkReader::NetlinkReader(const NetlinkOptions& options)
     : options_(options), listenNonce_(uint32_t(getpid()) << 8) {
   sock_ = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
@@ -123,8 +120,10 @@ void NetlinkReader::run() {
   while (!failed_ && !stopping_) {
     int due = channel_->delayUntilDueMs();
     int waitMs = !subscribed_ ? 100 : due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
-    receive(waitMs);
+    int received = receive(waitMs);
     flushWithGaps();
+    if (received > 0 && options_.gatherMs > 0 && subscribed_ && !stopping_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.gatherMs));
     if (!subscribed_ && !failed_ && std::chrono::steady_clock::now() - startedAt >
                                         std::chrono::milliseconds(kAckTimeoutMs)) {
       channel_->fail("ETIMEDOUT",
@@ -275,7 +274,7 @@ void NetlinkReader::decode(const proc_event& pe, uint32_t seq) {
     case proc_event::PROC_EVENT_EXEC:
       ev.type = EventType::Exec;
       ev.pid = d.exec.process_tgid;
-      ev.info = readProcInfo(ev.pid, clock_);
+      if (options_.readExecInfo) ev.info = readProcInfo(ev.pid, clock_);
       break;
     case proc_event::PROC_EVENT_EXIT:
       if (d.exit.process_pid != d.exit.process_tgid) {

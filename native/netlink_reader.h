@@ -16,21 +16,20 @@
 
 #include "batch_channel.h"
 #include "proc_info.h"
+#include "sys_error.h"
 
 struct proc_event;
 
 namespace forktop {
 
-// A failed syscall: which call, and errno, so JS can tell EPERM from the rest.
-struct SysError : std::runtime_error {
-  SysError(const std::string& call, int err);
-  int err;
-};
-
 struct NetlinkOptions {
   int receiveBufferBytes = 64 * 1024 * 1024;
   bool snapshot = true;  // emit one snapshot event per existing process first
   bool realtime = true;  // run the reader thread SCHED_FIFO when allowed
+  bool readExecInfo = true;  // read argv & co from /proc at each exec (off: the eBPF source has it)
+  // After a wakeup, let events gather this long before reading again (0: read at once).
+  // Only worth it when nothing has to be read from /proc before the process is gone.
+  int gatherMs = 0;
 };
 
 struct NetlinkStats {

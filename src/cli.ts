@@ -29,6 +29,7 @@ const cli = meow(
     --user NAME|UID        Live view: start with only this user's processes
     --pid PID              Live view: start following this process and what it spawns
     --receive-buffer BYTES Kernel receive buffer for the proc connector (default 64 MiB)
+    --debug-bpf            Print the BPF verifier's log for forktop's programs to stderr
     --version              Print the version
     --help                 This text
 
@@ -49,6 +50,7 @@ const cli = meow(
       speed: { type: 'string', default: '1' },
       source: { type: 'string', default: 'auto' },
       receiveBuffer: { type: 'string' },
+      debugBpf: { type: 'boolean', default: false },
       filter: { type: 'string' },
       user: { type: 'string' },
       pid: { type: 'string' },
@@ -78,7 +80,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'filter', 'user', 'pid', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'filter', 'user', 'pid', 'help', 'version']);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -119,7 +121,10 @@ async function main(): Promise<void> {
   const replay = flags.replay;
   const sourceName = flags.source;
   const start: Starter = async (handlers) => {
-    if (replay === undefined) return startSource(sourceName, handlers, { receiveBufferBytes });
+    if (replay === undefined) {
+      const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
+      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog } });
+    }
     const source = new ReplaySource({ path: replay, speed, onWarning: warn });
     await source.start(handlers);
     return { source, reason: `replay: ${replay === '-' ? 'stdin' : replay} at ${speed === 'max' ? 'full' : `${speed}×`} speed` };

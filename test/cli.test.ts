@@ -44,11 +44,32 @@ describeAsRoot('forktop --json (real kernel)', () => {
     expect(result.stderr).toBe('');
     const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
     // First the header: which source, and why.
-    expect(events[0]).toMatchObject({ type: 'header', schema: 1, source: 'netlink', reason: expect.stringMatching(/^netlink: /) });
+    // As root, auto picks eBPF: argv copied by the kernel.
+    expect(events[0]).toMatchObject({ type: 'header', schema: 1, source: 'ebpf', reason: expect.stringMatching(/^ebpf: /) });
     expect(events[1].type).toBe('snapshot');
+    const execs = events.filter((ev) => ev.type === 'exec' && ev.argv?.[2]?.includes(tag) && ev.ret === 0);
+    expect(execs).toHaveLength(1); // reported by both kernel streams, printed once
+    expect(execs[0]).toMatchObject({ argv: ['bash', '-c', `sleep 0.3; true ${tag}`], argv_source: 'kernel', exe: '/usr/bin/bash' });
+    expect(execs[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('--debug-bpf prints the verifier log of each program', async () => {
+    const result = await runCli(['--json', '--debug-bpf'], { signalAfterMs: 1200, stopWith: 'SIGINT' });
+    expect(result.code).toBe(0);
+    for (const program of ['forktop_enter', 'forktop_exit', 'forktop_exec']) expect(result.stderr).toContain(`; ${program}\n`);
+    expect(result.stderr).toMatch(/processed \d+ insns/);
+  });
+
+  it('--source netlink reads argv from /proc', async () => {
+    const tag = uniqueTag('cli-netlink');
+    const pending = runCli(['--json', '--source', 'netlink'], { signalAfterMs: 1500, stopWith: 'SIGINT' });
+    setTimeout(() => void runCommand('bash', ['-c', `sleep 0.3; true ${tag}`]), 700);
+    const result = await pending;
+    expect(result.code).toBe(0);
+    const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(events[0]).toMatchObject({ type: 'header', source: 'netlink', reason: 'netlink: the kernel proc connector; chosen with --source netlink' });
     const exec = events.find((ev) => ev.type === 'exec' && ev.argv?.[2]?.includes(tag));
     expect(exec).toMatchObject({ argv: ['bash', '-c', `sleep 0.3; true ${tag}`], argv_source: 'proc' });
-    expect(exec.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
   it.each(['SIGINT', 'SIGHUP'] as const)('exits 0 on %s', async (signal) => {
@@ -78,7 +99,11 @@ describeAsRoot('forktop --json (real kernel)', () => {
     if (kernelAllowsUnprivilegedProcConnector()) {
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('');
-      expect(JSON.parse(result.stdout.split('\n')[0])).toMatchObject({ type: 'header', source: 'netlink' });
+      expect(JSON.parse(result.stdout.split('\n')[0])).toMatchObject({
+        type: 'header',
+        source: 'netlink',
+        reason: expect.stringContaining('eBPF is not available (eBPF needs root'),
+      });
       expect(JSON.parse(result.stdout.split('\n')[1]).type).toBe('snapshot');
     } else {
       expect(result.code).toBe(2);

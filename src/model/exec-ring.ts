@@ -17,7 +17,8 @@ export function firstTs(group: FoldGroup): number {
 }
 
 export function foldKey(entry: ExecEntry): string {
-  return entry.argv ? entry.argv.join('\0') : `\0${entry.comm ?? '?'}`;
+  const line = entry.argv ? entry.argv.join('\0') : `\0${entry.comm ?? '?'}`;
+  return entry.ret === 0 ? line : `${line}\0E${entry.ret}`; // failures fold apart from successes
 }
 
 export class ExecRing {

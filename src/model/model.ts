@@ -13,7 +13,7 @@ import type {
   SnapshotEvent,
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
-import { NO_CHILDREN, NO_LOG, programOf, type LifeEntry, type ProcessNode } from './process-node.js';
+import { NO_CHILDREN, NO_LOG, programOf, type LifeEntry, type ProcessNode, type ExecEntry } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -46,6 +46,9 @@ export interface Totals {
   lost: number;
   events: number;
 }
+
+/** What execvp() and shells skip past while searching PATH: ENOENT, EACCES, ENOTDIR. */
+const PATH_SEARCH_ERRORS = new Set([2, 13, 20]);
 
 export class Model {
   readonly config: ModelConfig;
@@ -276,14 +279,30 @@ export class Model {
       comm: node.comm,
       exe: ev.exe,
       ret: ev.ret,
+      truncated: ev.truncated === true,
       exitCode: null,
       exitSignal: null,
       durationMs: null,
     });
     if (ev.ret === 0) {
       node.lastExec = entry;
+      if (node.failedTries) this.settleTries(node, entry);
       if (node.exit) this.fillExit(node); // the exit overtook this exec
+    } else {
+      (node.failedTries ??= []).push(entry);
+      if (node.failedTries.length > 64) node.failedTries.shift();
     }
+  }
+
+  /** Failed tries of the same command line before this exec were a PATH search, not news. */
+  private settleTries(node: ProcessNode, success: ExecEntry): void {
+    const argv = success.argv?.join('\0');
+    for (const tried of node.failedTries!) {
+      if (argv !== undefined && tried.argv?.join('\0') === argv && PATH_SEARCH_ERRORS.has(-tried.ret)) {
+        tried.pathSearch = true;
+      }
+    }
+    node.failedTries = null;
   }
 
   private exitProcess(ev: ExitEvent): void {
@@ -387,6 +406,7 @@ export class Model {
       generation: 0,
       expired: false,
       resyncSeen: 0,
+      failedTries: null,
     };
     this.nodes.set(node.id, node);
     this.byPid.set(pid, node);

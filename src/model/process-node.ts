@@ -73,6 +73,9 @@ export interface ProcessNode {
   expired: boolean;
   /** Last resync (fresh /proc scan) that saw it. */
   resyncSeen: number;
+  /** Failed execs since its last successful one: a shell or execvp searching PATH fails
+   *  once per directory before the exec that works. */
+  failedTries: ExecEntry[] | null;
 }
 
 export interface ExecEntry {
@@ -91,6 +94,10 @@ export interface ExecEntry {
   comm: string | null;
   exe: string | null;
   ret: number;
+  /** argv was cut at the source's cap (or only partly readable). */
+  truncated: boolean;
+  /** A failed try of a PATH search: the same process then ran the same command line. */
+  pathSearch?: boolean;
   /** Filled in when the process exits. */
   exitCode: number | null;
   exitSignal: number | null;

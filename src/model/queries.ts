@@ -73,7 +73,7 @@ export function recentExecs(model: Model, matcher: Matcher | null, limit: number
   const out: ExecEntry[] = [];
   let skipped = 0;
   model.execs.forEachNewest((e) => {
-    if (matcher && !matcher.entry(e)) return true;
+    if (e.pathSearch || (matcher && !matcher.entry(e))) return true;
     if (skipped++ < offset) return true;
     out.push(e);
     return out.length < limit;
@@ -93,7 +93,7 @@ export function foldedExecs(model: Model, matcher: Matcher | null, limit: number
   const shown = new Set<FoldGroup>();
   let skipped = 0;
   model.execs.forEachNewest((e) => {
-    if (matcher && !matcher.entry(e)) return true;
+    if (e.pathSearch || (matcher && !matcher.entry(e))) return true;
     const group = model.execs.group(e)!;
     if (shown.has(group)) return true;
     shown.add(group);

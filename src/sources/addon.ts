@@ -7,6 +7,16 @@ export interface NativeNetlinkOptions {
   receiveBufferBytes?: number;
   snapshot?: boolean;
   realtime?: boolean;
+  readExecInfo?: boolean;
+  gatherMs?: number;
+  maxPendingEvents?: number;
+}
+
+export interface NativeEbpfOptions {
+  ringBytes?: number;
+  useBtf?: boolean;
+  debug?: boolean;
+  btfPath?: string;
   maxPendingEvents?: number;
 }
 
@@ -23,6 +33,20 @@ export interface NativeNetlinkSource {
   stats(): Record<string, number>;
 }
 
+export interface NativeEbpfExecSource {
+  start(onMessage: NativeMessageHandler, onDone: () => void): void;
+  /** Detaches, drains and frees every program and map. */
+  stop(): void;
+  stats(): Record<string, number>;
+  describe(): { mode: 'exec' | 'entry'; fallbackReason: string; verifierLog: string };
+}
+
+export interface BpfObject {
+  kind: 'prog' | 'map';
+  id: number;
+  name: string;
+}
+
 export interface NativeHangupWatch {
   stop(): void;
 }
@@ -30,6 +54,9 @@ export interface NativeHangupWatch {
 export interface Addon {
   HangupWatch: new (fd: number, onHangup: () => void) => NativeHangupWatch;
   NetlinkSource: new (options: NativeNetlinkOptions) => NativeNetlinkSource;
+  EbpfExecSource: new (options: NativeEbpfOptions) => NativeEbpfExecSource;
+  /** Every BPF program and map in the kernel now (forktop's are named forktop_*). */
+  bpfObjects(): BpfObject[];
   scanProcesses(): unknown[];
   readProcess(pid: number): unknown | null;
 }

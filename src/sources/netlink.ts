@@ -16,6 +16,10 @@ export interface NetlinkOptions {
   realtime?: boolean;
   /** Events waiting for JS before new ones are dropped and counted (default 1,048,576). */
   maxPendingEvents?: number;
+  /** Read argv & co from /proc at each exec (default true; the eBPF source turns it off). */
+  readExecInfo?: boolean;
+  /** After a wakeup, let events gather this many ms before reading again (default 0). */
+  gatherMs?: number;
 }
 
 export const NOT_PRIVILEGED =
@@ -53,6 +57,8 @@ export class NetlinkSource implements EventSource {
         snapshot: this.options.snapshot ?? true,
         realtime: this.options.realtime ?? true,
         maxPendingEvents: this.options.maxPendingEvents,
+        readExecInfo: this.options.readExecInfo ?? true,
+        gatherMs: this.options.gatherMs ?? 0,
       });
     } catch (error) {
       return Promise.reject(unavailable((error as { code?: string }).code, (error as Error).message));

@@ -1,11 +1,12 @@
 // Picks the event source and says why, in one line: `auto` takes the best this machine
-// allows (the proc connector, else the /proc poller); an explicit source that can't run
-// here fails with its one-line reason.
+// allows (eBPF with the proc connector, else the proc connector alone, else the /proc
+// poller); an explicit source that can't run here fails with its one-line reason.
+import { EbpfSource, type EbpfOptions } from './ebpf.js';
 import { NetlinkSource, type NetlinkOptions } from './netlink.js';
 import { PollSource } from './poll.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 
-export const SOURCE_NAMES = ['auto', 'netlink', 'poll'] as const;
+export const SOURCE_NAMES = ['auto', 'ebpf', 'netlink', 'poll'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 export function isSourceName(name: string): name is SourceName {
@@ -18,21 +19,41 @@ export interface Chosen {
   reason: string;
 }
 
+export interface SourceOptions {
+  netlink?: NetlinkOptions;
+  ebpf?: Omit<EbpfOptions, 'netlink'>;
+}
+
+const EBPF_REASON = 'ebpf: argv copied in the kernel at each exec, forks and exits from the proc connector';
+
 /** Starts the named source (auto: the best that starts here). Throws SourceUnavailableError. */
-export async function startSource(name: SourceName, handlers: SourceHandlers, netlink: NetlinkOptions): Promise<Chosen> {
-  if (name === 'poll') {
-    const poll = new PollSource();
-    await poll.start(handlers);
-    return { source: poll, reason: 'poll: chosen with --source poll' };
+export async function startSource(name: SourceName, handlers: SourceHandlers, options: SourceOptions = {}): Promise<Chosen> {
+  if (name === 'poll') return startPoll(handlers, 'poll: chosen with --source poll');
+  let ebpfWhyNot: string | undefined;
+  if (name === 'ebpf' || name === 'auto') {
+    const source = new EbpfSource({ ...options.ebpf, netlink: options.netlink });
+    try {
+      await source.start(handlers);
+      const entry = source.describe().caveats.length > 1 ? ' (no BTF: argv read at execve() entry)' : '';
+      return { source, reason: EBPF_REASON + entry };
+    } catch (error) {
+      if (name === 'ebpf' || !(error instanceof SourceUnavailableError)) throw error;
+      ebpfWhyNot = error.message;
+    }
   }
-  const source = new NetlinkSource(netlink);
+  const source = new NetlinkSource(options.netlink);
   try {
     await source.start(handlers);
-    return { source, reason: 'netlink: the kernel proc connector (an eBPF source is not built yet)' };
+    const why = name === 'netlink' ? 'chosen with --source netlink' : `eBPF is not available (${ebpfWhyNot})`;
+    return { source, reason: `netlink: the kernel proc connector; ${why}` };
   } catch (error) {
     if (name === 'netlink' || !(error instanceof SourceUnavailableError)) throw error;
-    const poll = new PollSource();
-    await poll.start(handlers);
-    return { source: poll, reason: `poll: the proc connector is not available (${error.message.replace(/^forktop /, '')})` };
+    return startPoll(handlers, `poll: the proc connector is not available (${error.message.replace(/^forktop /, '')})`);
   }
+}
+
+async function startPoll(handlers: SourceHandlers, reason: string): Promise<Chosen> {
+  const poll = new PollSource();
+  await poll.start(handlers);
+  return { source: poll, reason };
 }

@@ -1,5 +1,13 @@
 // Turning model values into the short strings the screen shows.
+import { constants } from 'node:os';
 import type { ExecEntry } from '../model/process-node.js';
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** 2 → "ENOENT" */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `E${errno}`;
+}
 
 /** Control characters and bytes that were not UTF-8 (kept as U+DC80..U+DCFF) as escapes. */
 export function printable(text: string): string {

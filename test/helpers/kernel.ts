@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe } from 'vitest';
 import type { ForktopEvent } from '../../src/model/events.js';
 import { NetlinkSource, type NetlinkOptions } from '../../src/sources/netlink.js';
+import type { EventSource } from '../../src/sources/source.js';
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -26,14 +27,15 @@ export function uniqueTag(prefix: string): string {
 export class Capture {
   readonly events: ForktopEvent[] = [];
   private waiters: Array<() => void> = [];
-  readonly source: NetlinkSource;
+  private constructor(readonly source: EventSource) {}
 
-  private constructor(options: NetlinkOptions) {
-    this.source = new NetlinkSource(options);
+  /** The proc connector alone. */
+  static start(options: NetlinkOptions = {}): Promise<Capture> {
+    return Capture.startWith(new NetlinkSource(options));
   }
 
-  static async start(options: NetlinkOptions = {}): Promise<Capture> {
-    const capture = new Capture(options);
+  static async startWith(source: EventSource): Promise<Capture> {
+    const capture = new Capture(source);
     await capture.source.start({
       onBatch: (events) => {
         capture.events.push(...events);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import {
-  compileFilter, foldedExecs, recentExecs, topSpawners, treeRows, headerStats,
+  compileFilter, foldedExecs, lifetime, recentExecs, topSpawners, treeRows, headerStats,
 } from '../../src/model/queries.js';
 import { Script } from '../helpers/script.js';
 
@@ -82,5 +82,33 @@ describe('model queries', () => {
     const header = headerStats(m);
     expect(header.live).toBe(3 + 5);
     expect(header.forksPerSec).toBeGreaterThan(30);
+  });
+});
+
+describe('failed execs', () => {
+  it('hides the failed tries of a PATH search once the same command line runs, but keeps them in the lifetime', () => {
+    const s = new Script().fork(20, 1);
+    for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin']) {
+      s.after(0.01).exec(20, ['bash', '-c', 'x'], { exe: `${dir}/bash`, ret: -2 });
+    }
+    s.after(0.01).exec(20, ['bash', '-c', 'x'], { exe: '/usr/bin/bash' });
+    // A real failure stays: another pid, and nothing succeeded after it.
+    s.fork(21, 1).after(0.01).exec(21, ['/opt/missing'], { ret: -2 });
+    const m = new Model();
+    m.apply(s.events);
+    expect(recentExecs(m, null, 10).map((e) => [e.pid, e.ret])).toEqual([[21, -2], [20, 0]]);
+    expect(foldedExecs(m, null, 10).map((r) => [r.entry.pid, r.count])).toEqual([[21, 1], [20, 1]]);
+    expect(recentExecs(m, compileFilter(m, { failedOnly: true }), 10).map((e) => e.pid)).toEqual([21]);
+    const tries = lifetime(m.byPid.get(20)!).filter((e) => e.kind === 'exec' && e.ret !== 0);
+    expect(tries).toHaveLength(3);
+  });
+
+  it('keeps a failure that is not a PATH search (another command line, or another errno)', () => {
+    const s = new Script().fork(30, 1);
+    s.after(0.01).exec(30, ['./build.sh'], { ret: -8 }); // ENOEXEC: no shebang
+    s.after(0.01).exec(30, ['sh', './build.sh']);
+    const m = new Model();
+    m.apply(s.events);
+    expect(recentExecs(m, null, 10).map((e) => e.ret)).toEqual([0, -8]);
   });
 });

@@ -36,6 +36,7 @@ export function ExecsView({ rows, selected, theme, users }: {
             <Text color={failed(e) ? theme.error : undefined}>{cell(exitText(e), 5, true)}</Text> {cell(duration(e.durationMs), 6, true)}{'  '}
             {fold}
             <Text dimColor={guessed && theme.dim}>{commandLine(e.argv, e.comm)}{guessed ? ' (argv not read)' : ''}</Text>
+            {e.truncated ? <Text color={theme.error}> …(cut)</Text> : null}
           </Text>
         );
       })}

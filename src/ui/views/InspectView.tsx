@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { ProcessNode } from '../../model/process-node.js';
 import { chain, children, lifetime, type ChainLink } from '../../model/queries.js';
-import { clock, commandLine, duration } from '../format.js';
+import { clock, commandLine, duration, errnoName } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** The selectable entries of the card: ancestors, then children. */
@@ -69,7 +69,7 @@ export function InspectView({ model, node, selected, theme, users, height }: {
         <Text key={i} wrap="wrap">
           {clock(isoOf(model, e.ts))}  {e.kind.padEnd(11)}
           {e.kind === 'fork' ? `from pid ${e.ppid}` : ''}
-          {e.kind === 'exec' ? `${e.ret !== 0 ? `failed (${e.ret}) ` : ''}${commandLine(e.argv, null)}` : ''}
+          {e.kind === 'exec' ? (e.ret !== 0 ? `failed ${errnoName(-e.ret)} ${e.exe ?? ''}: ` : '') + commandLine(e.argv, null) : ''}
           {e.kind === 'exit' ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : ''}
           {e.kind === 'comm' ? e.comm : ''}
           {e.kind === 'uid' ? `ruid ${e.ruid} euid ${e.euid}` : ''}

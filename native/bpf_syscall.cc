@@ -1,0 +1,152 @@
+#include "bpf_syscall.h"
+
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sys_error.h"
+
+namespace forktop {
+
+namespace {
+
+long bpf(int cmd, bpf_attr* attr) { return syscall(__NR_bpf, cmd, attr, sizeof *attr); }
+
+void copyName(char (&dst)[BPF_OBJ_NAME_LEN], const char* name) {
+  strncpy(dst, name, BPF_OBJ_NAME_LEN - 1);
+}
+
+// The verifier's verdict is usually its last non-empty line.
+std::string lastLine(const std::string& log) {
+  size_t end = log.find_last_not_of("\n ");
+  if (end == std::string::npos) return "";
+  size_t start = log.find_last_of('\n', end);
+  return log.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+}  // namespace
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    reset();
+    fd_ = std::exchange(o.fd_, -1);
+  }
+  return *this;
+}
+
+Fd::~Fd() { reset(); }
+
+void Fd::reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+Fd createMap(bpf_map_type type, const char* name, uint32_t keySize, uint32_t valueSize, uint32_t maxEntries) {
+  bpf_attr attr{};
+  attr.map_type = type;
+  attr.key_size = keySize;
+  attr.value_size = valueSize;
+  attr.max_entries = maxEntries;
+  copyName(attr.map_name, name);
+  long fd = bpf(BPF_MAP_CREATE, &attr);
+  if (fd < 0) throw SysError(std::string("bpf(BPF_MAP_CREATE ") + name + ")", errno);
+  return Fd(int(fd));
+}
+
+Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, std::string* log) {
+  std::vector<char> buffer;
+  auto load = [&](uint32_t logLevel) {
+    bpf_attr attr{};
+    attr.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+    attr.insns = reinterpret_cast<uint64_t>(code.data());
+    attr.insn_cnt = uint32_t(code.size());
+    attr.license = reinterpret_cast<uint64_t>("GPL");  // the probe_read helpers are GPL-only
+    copyName(attr.prog_name, name);
+    if (logLevel) {
+      buffer.assign(16 << 20, '\0');
+      attr.log_level = logLevel;
+      attr.log_buf = reinterpret_cast<uint64_t>(buffer.data());
+      attr.log_size = uint32_t(buffer.size());
+    }
+    return bpf(BPF_PROG_LOAD, &attr);
+  };
+  long fd = load(log ? 1 : 0);
+  int err = errno;
+  if (fd < 0 && !log) {
+    fd = load(1);  // again, to say why
+    err = errno;
+  }
+  std::string text = buffer.empty() ? "" : std::string(buffer.data());
+  if (log) *log = text;
+  if (fd < 0) {
+    std::string why = lastLine(text);
+    throw SysError(std::string("the verifier refused ") + name, err,
+                   why.empty() ? std::string(strerror(err)) : why);
+  }
+  return Fd(int(fd));
+}
+
+Fd attachTracepoint(int tracepointId, int programFd) {
+  perf_event_attr attr{};
+  attr.type = PERF_TYPE_TRACEPOINT;
+  attr.size = sizeof attr;
+  attr.config = uint64_t(tracepointId);
+  attr.sample_period = 1;
+  attr.wakeup_events = 1;
+  // One event on CPU 0 is enough: a tracepoint's BPF programs run on every CPU.
+  long fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) throw SysError("perf_event_open(tracepoint)", errno);
+  Fd event{int(fd)};
+  if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, programFd) != 0) throw SysError("PERF_EVENT_IOC_SET_BPF", errno);
+  if (ioctl(event.get(), PERF_EVENT_IOC_ENABLE, 0) != 0) throw SysError("PERF_EVENT_IOC_ENABLE", errno);
+  return event;
+}
+
+bool lookupMap(int mapFd, const void* key, void* value) {
+  bpf_attr attr{};
+  attr.map_fd = uint32_t(mapFd);
+  attr.key = reinterpret_cast<uint64_t>(key);
+  attr.value = reinterpret_cast<uint64_t>(value);
+  return bpf(BPF_MAP_LOOKUP_ELEM, &attr) == 0;
+}
+
+std::vector<BpfObject> listBpfObjects() {
+  std::vector<BpfObject> out;
+  struct Kind {
+    const char* name;
+    int nextCmd, fdCmd;
+  };
+  for (Kind k : {Kind{"prog", BPF_PROG_GET_NEXT_ID, BPF_PROG_GET_FD_BY_ID},
+                 Kind{"map", BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID}}) {
+    uint32_t id = 0;
+    for (;;) {
+      bpf_attr next{};
+      next.start_id = id;
+      if (bpf(k.nextCmd, &next) != 0) break;
+      id = next.next_id;
+      bpf_attr get{};
+      if (k.fdCmd == BPF_PROG_GET_FD_BY_ID) get.prog_id = id; else get.map_id = id;
+      long fd = bpf(k.fdCmd, &get);
+      if (fd < 0) continue;  // gone meanwhile
+      Fd owned{int(fd)};
+      union {
+        bpf_prog_info prog;
+        bpf_map_info map;
+      } info{};
+      bpf_attr query{};
+      query.info.bpf_fd = uint32_t(fd);
+      query.info.info_len = k.fdCmd == BPF_PROG_GET_FD_BY_ID ? sizeof info.prog : sizeof info.map;
+      query.info.info = reinterpret_cast<uint64_t>(&info);
+      if (bpf(BPF_OBJ_GET_INFO_BY_FD, &query) != 0) continue;
+      const char* name = k.fdCmd == BPF_PROG_GET_FD_BY_ID ? info.prog.name : info.map.name;
+      out.push_back({k.name, id, std::string(name, strnlen(name, BPF_OBJ_NAME_LEN))});
+    }
+  }
+  return out;
+}
+
+}  // namespace forktop

@@ -1,0 +1,48 @@
+// Thin wrappers over the bpf() and perf_event_open() system calls, with file descriptors
+// that close themselves: closing the last fd is what releases a program or map, so no
+// exit path can leave one behind.
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace forktop {
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd_; }
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// Throw SysError.
+Fd createMap(bpf_map_type type, const char* name, uint32_t keySize, uint32_t valueSize, uint32_t maxEntries);
+// A tracepoint program. The verifier's log goes to *log when log is given (and into the
+// error when loading fails).
+Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, std::string* log);
+// Attaches the program to a tracepoint by its tracefs id; the returned fd holds it there.
+Fd attachTracepoint(int tracepointId, int programFd);
+bool lookupMap(int mapFd, const void* key, void* value);
+
+struct BpfObject {
+  const char* kind;  // "prog" or "map"
+  uint32_t id;
+  std::string name;
+};
+// Every BPF program and map loaded in the kernel now, by id and name.
+std::vector<BpfObject> listBpfObjects();
+
+}  // namespace forktop

@@ -1,0 +1,261 @@
+#include "ebpf_exec_reader.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include "btf.h"
+#include "exec_programs.h"
+#include "sys_error.h"
+#include "tracefs.h"
+
+namespace forktop {
+
+namespace {
+
+constexpr int kIdleWakeMs = 200;  // how often an idle reader looks for counted drops
+// After a wakeup, let records gather this long: the ring buffer holds seconds of a storm,
+// and a wakeup per exec would cost more CPU than the exec it reports.
+constexpr int kGatherMs = 5;
+
+KernelLayout readLayout(const std::string& btfPath) {
+  Btf btf(btfPath);
+  KernelLayout k;
+  k.taskMm = int32_t(btf.offsetOf("task_struct", "mm"));
+  k.taskCred = int32_t(btf.offsetOf("task_struct", "cred"));
+  k.taskRealParent = int32_t(btf.offsetOf("task_struct", "real_parent"));
+  k.taskTgid = int32_t(btf.offsetOf("task_struct", "tgid"));
+  k.taskStartTime = int32_t(btf.offsetOf("task_struct", "start_time"));
+  k.mmArgStart = int32_t(btf.offsetOf("mm_struct", "arg_start"));
+  k.mmArgEnd = int32_t(btf.offsetOf("mm_struct", "arg_end"));
+  k.credEuid = int32_t(btf.offsetOf("cred", "euid"));
+  return k;
+}
+
+}  // namespace
+
+EbpfExecReader::EbpfExecReader(const EbpfOptions& options) : options_(options) {
+  pageSize_ = size_t(sysconf(_SC_PAGESIZE));
+  load(options.useBtf, options.btfPath);
+}
+
+void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
+  KernelLayout layout{};
+  if (useBtf) {
+    try {
+      layout = readLayout(btfPath);
+    } catch (const std::runtime_error& e) {
+      useBtf = false;
+      fallbackReason_ = e.what();
+    }
+  } else {
+    fallbackReason_ = "BTF not used (option)";
+  }
+  mode_ = useBtf ? "exec" : "entry";
+
+  ring_ = createMap(BPF_MAP_TYPE_RINGBUF, "forktop_ring", 0, 0, options_.ringBytes);
+  scratch_ = createMap(BPF_MAP_TYPE_PERCPU_ARRAY, "forktop_scratch", 4, sizeof(ExecRecord), 1);
+  attempts_ = createMap(BPF_MAP_TYPE_LRU_HASH, "forktop_tries", 8, useBtf ? kAttemptBytes : sizeof(ExecRecord),
+                        useBtf ? 4096 : 256);
+  drops_ = createMap(BPF_MAP_TYPE_ARRAY, "forktop_drops", 4, 8, 1);
+  ExecMaps maps{ring_.get(), scratch_.get(), attempts_.get(), drops_.get()};
+
+  Tracefs tracefs;  // unmounted again (if we mounted it) when this scope ends
+  auto loadProgram = [&](const char* name, const std::vector<bpf_insn>& code) {
+    std::string log;
+    bool debug = options_.debug && options_.debugLog;
+    try {
+      programs_.push_back(loadTracepointProgram(name, code, debug ? &log : nullptr));
+    } catch (...) {
+      if (debug) *options_.debugLog += std::string("; ") + name + "\n" + log;
+      throw;
+    }
+    if (debug) *options_.debugLog += std::string("; ") + name + "\n" + log;
+    return programs_.back().get();
+  };
+  const char* enter = "syscalls/sys_enter_execve";
+  const char* enterAt = "syscalls/sys_enter_execveat";
+  const char* exitEv = "syscalls/sys_exit_execve";
+  const char* exitAt = "syscalls/sys_exit_execveat";
+  int enterProg = loadProgram("forktop_enter", enterProgram(tracefs.fieldOffset(enter, "filename"),
+                                                            tracefs.fieldOffset(enter, "argv"), !useBtf, maps));
+  int enterAtProg = loadProgram("forktop_enterat",
+                                enterProgram(tracefs.fieldOffset(enterAt, "filename"),
+                                             tracefs.fieldOffset(enterAt, "argv"), !useBtf, maps));
+  int16_t retOffset = tracefs.fieldOffset(exitEv, "ret");
+  if (tracefs.fieldOffset(exitAt, "ret") != retOffset) throw std::runtime_error("execve and execveat exits differ");
+  int exitProg = loadProgram("forktop_exit", exitProgram(retOffset, !useBtf, maps));
+  int execProg = -1;
+  if (useBtf) {
+    execProg = loadProgram("forktop_exec", execProgram(layout, tracefs.fieldOffset("sched/sched_process_exec", "filename"),
+                                                       maps));
+  }
+  // Exits before entries, and the exec program last: an entry is then always followed by
+  // a program that consumes it.
+  attachments_.push_back(attachTracepoint(tracefs.eventId(exitEv), exitProg));
+  attachments_.push_back(attachTracepoint(tracefs.eventId(exitAt), exitProg));
+  attachments_.push_back(attachTracepoint(tracefs.eventId(enter), enterProg));
+  attachments_.push_back(attachTracepoint(tracefs.eventId(enterAt), enterAtProg));
+  if (execProg >= 0) attachments_.push_back(attachTracepoint(tracefs.eventId("sched/sched_process_exec"), execProg));
+
+  consumerPage_ = mmap(nullptr, pageSize_, PROT_READ | PROT_WRITE, MAP_SHARED, ring_.get(), 0);
+  if (consumerPage_ == MAP_FAILED) {
+    consumerPage_ = nullptr;
+    throw SysError("mmap(ring buffer consumer)", errno);
+  }
+  // The data pages are mapped twice in a row, so a record that wraps reads contiguously.
+  producerArea_ = mmap(nullptr, pageSize_ + 2 * size_t(options_.ringBytes), PROT_READ, MAP_SHARED, ring_.get(),
+                       off_t(pageSize_));
+  if (producerArea_ == MAP_FAILED) {
+    producerArea_ = nullptr;
+    throw SysError("mmap(ring buffer data)", errno);
+  }
+  epoll_ = Fd(epoll_create1(EPOLL_CLOEXEC));
+  wake_ = Fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (epoll_.get() < 0 || wake_.get() < 0) throw SysError("epoll/eventfd", errno);
+  for (int fd : {ring_.get(), wake_.get()}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) throw SysError("epoll_ctl", errno);
+  }
+}
+
+EbpfExecReader::~EbpfExecReader() {
+  stop();
+  release();
+}
+
+void EbpfExecReader::release() {
+  attachments_.clear();
+  programs_.clear();
+  if (producerArea_) munmap(producerArea_, pageSize_ + 2 * size_t(options_.ringBytes));
+  if (consumerPage_) munmap(consumerPage_, pageSize_);
+  producerArea_ = consumerPage_ = nullptr;
+  for (Fd* fd : {&ring_, &scratch_, &attempts_, &drops_, &epoll_, &wake_}) fd->reset();
+}
+
+void EbpfExecReader::start(std::unique_ptr<BatchChannel> channel) {
+  channel_ = std::move(channel);
+  thread_ = std::thread([this] { run(); });
+}
+
+void EbpfExecReader::stop() {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  uint64_t one = 1;
+  if (write(wake_.get(), &one, sizeof one) < 0) {
+    // the idle wake-up ends the wait anyway
+  }
+  thread_.join();
+  release();
+}
+
+// Reader thread from here on.
+
+void EbpfExecReader::run() {
+  channel_->ready();
+  while (!stopping_) {
+    int due = channel_->delayUntilDueMs();
+    int waitMs = due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
+    epoll_event events[2];
+    int n = epoll_wait(epoll_.get(), events, 2, waitMs);
+    if (n < 0 && errno != EINTR) {
+      channel_->fail(strerrorname_np(errno), std::string("epoll_wait: ") + strerror(errno));
+      break;
+    }
+    uint64_t before = stats_.records;
+    consume();
+    checkDrops();
+    channel_->flush();
+    if (stats_.records != before && !stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(kGatherMs));
+  }
+  // Detach first, so nothing new arrives, then take what the buffer still holds.
+  attachments_.clear();
+  consume();
+  checkDrops();
+  channel_->flush();
+  channel_->release();
+}
+
+void EbpfExecReader::consume() {
+  auto* consumerPos = static_cast<uint64_t*>(consumerPage_);
+  auto* producerPos = static_cast<uint64_t*>(producerArea_);
+  auto* data = static_cast<char*>(producerArea_) + pageSize_;
+  uint64_t mask = options_.ringBytes - 1;
+  uint64_t cons = __atomic_load_n(consumerPos, __ATOMIC_ACQUIRE);
+  for (;;) {
+    uint64_t prod = __atomic_load_n(producerPos, __ATOMIC_ACQUIRE);
+    if (cons >= prod) break;
+    while (cons < prod) {
+      char* header = data + (cons & mask);
+      uint32_t len = __atomic_load_n(reinterpret_cast<uint32_t*>(header), __ATOMIC_ACQUIRE);
+      if (len & BPF_RINGBUF_BUSY_BIT) {
+        __atomic_store_n(consumerPos, cons, __ATOMIC_RELEASE);
+        return;  // still being written; the next wakeup takes it
+      }
+      uint32_t size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+      if (!(len & BPF_RINGBUF_DISCARD_BIT) && size >= kHeaderBytes)
+        decode(*reinterpret_cast<const ExecRecord*>(header + BPF_RINGBUF_HDR_SZ), size);
+      cons += (uint64_t(size) + BPF_RINGBUF_HDR_SZ + 7) & ~uint64_t(7);
+    }
+    __atomic_store_n(consumerPos, cons, __ATOMIC_RELEASE);
+  }
+}
+
+void EbpfExecReader::checkDrops() {
+  uint32_t key = 0;
+  uint64_t drops = 0;
+  if (!lookupMap(drops_.get(), &key, &drops) || drops <= dropsSeen_) return;
+  Event lost;
+  lost.type = EventType::Lost;
+  lost.ts = 0;  // filled by the channel's last timestamp below
+  lost.count = drops - dropsSeen_;
+  lost.lostSource = "ebpf";
+  stats_.drops += lost.count;
+  dropsSeen_ = drops;
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  lost.ts = uint64_t(now.tv_sec) * 1000000000ull + uint64_t(now.tv_nsec);
+  channel_->push(std::move(lost));
+}
+
+void EbpfExecReader::decode(const ExecRecord& r, uint32_t length) {
+  stats_.records++;
+  Event ev;
+  ev.type = EventType::Exec;
+  ev.ts = r.ts;
+  ev.pid = int32_t(r.pidTgid >> 32);
+  ev.ret = r.ret;
+  if (r.ret != 0) stats_.failedExecs++;
+  ProcInfo& info = ev.info;
+  uint32_t argsLen = std::min(r.argsLen, std::min(kArgsCap, length - kHeaderBytes));
+  if (!(r.flags & kArgvUnreadable)) {
+    std::vector<std::string> argv;
+    size_t start = 0;
+    for (size_t i = 0; i < argsLen; i++) {
+      if (r.args[i] != '\0') continue;
+      argv.emplace_back(r.args + start, i - start);
+      start = i + 1;
+    }
+    if (start < argsLen) argv.emplace_back(r.args + start, argsLen - start);  // cut at the cap
+    info.argv = std::move(argv);
+    info.argvSource = "kernel";
+  }
+  ev.truncated = (r.flags & (kTruncated | kArgvPartial)) != 0;
+  if (ev.truncated) stats_.truncated++;
+  info.comm = std::string(r.comm, strnlen(r.comm, sizeof r.comm));
+  if (r.filenameLen > 1) info.exe = std::string(r.filename, strnlen(r.filename, sizeof r.filename));
+  info.uid = (r.flags & kHasEuid) ? r.euid : uint32_t(r.uidGid);
+  if (r.flags & kHasPpid) info.ppid = r.ppid;
+  if (r.startNs) info.startNs = r.startNs;
+  channel_->push(std::move(ev));
+}
+
+}  // namespace forktop

@@ -1,0 +1,74 @@
+// The eBPF exec source: loads forktop's programs (exec_programs.cc) at the exec
+// tracepoints and reads their records from a BPF ring buffer on its own thread
+// (epoll + mmap), decoding each into an exec event for the BatchChannel.
+//
+// Threads: the constructor (load, attach) and stop() run on the JS thread; run() on the
+// reader thread. Every kernel object is an Fd member: however this object ends, closing
+// them detaches the programs and frees the maps.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batch_channel.h"
+#include "bpf_syscall.h"
+#include "exec_record.h"
+
+namespace forktop {
+
+struct EbpfOptions {
+  uint32_t ringBytes = 16 << 20;
+  bool useBtf = true;  // false: read argv at execve() entry, as without BTF (tests use it)
+  bool debug = false;  // keep the verifier's log, in *debugLog (also when loading fails)
+  std::string* debugLog = nullptr;
+  std::string btfPath = "/sys/kernel/btf/vmlinux";
+};
+
+struct EbpfStats {
+  std::atomic<uint64_t> records{0};
+  std::atomic<uint64_t> failedExecs{0};
+  std::atomic<uint64_t> drops{0};  // records the ring buffer had no room for
+  std::atomic<uint64_t> truncated{0};
+};
+
+class EbpfExecReader {
+ public:
+  explicit EbpfExecReader(const EbpfOptions& options);  // throws SysError / std::runtime_error
+  ~EbpfExecReader();
+
+  void start(std::unique_ptr<BatchChannel> channel);
+  void stop();  // detaches, drains what is left, joins, frees every kernel object
+  const EbpfStats& stats() const { return stats_; }
+  // How argv is read: "exec" (at the new program's start) or "entry" (no BTF), and why.
+  const std::string& mode() const { return mode_; }
+  const std::string& fallbackReason() const { return fallbackReason_; }
+
+ private:
+  void load(bool useBtf, const std::string& btfPath);
+  void run();
+  void release();
+  void consume();
+  void checkDrops();
+  void decode(const ExecRecord& r, uint32_t length);
+
+  EbpfOptions options_;
+  std::string mode_, fallbackReason_;
+  Fd ring_, scratch_, attempts_, drops_;
+  std::vector<Fd> programs_;
+  std::vector<Fd> attachments_;
+  Fd epoll_, wake_;
+  void* consumerPage_ = nullptr;
+  void* producerArea_ = nullptr;
+  size_t pageSize_ = 0;
+  uint64_t dropsSeen_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+  std::unique_ptr<BatchChannel> channel_;
+  EbpfStats stats_;
+};
+
+}  // namespace forktop

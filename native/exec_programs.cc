@@ -1,0 +1,296 @@
+#include "exec_programs.h"
+
+#include <cstddef>
+
+#include "bpf_asm.h"
+#include "exec_record.h"
+
+namespace forktop {
+
+namespace {
+
+#define FIELD(name) int16_t(offsetof(ExecRecord, name))
+
+// Register use throughout: r6 the tracepoint context (or the exit's return value), r7 the
+// record being filled, r8 a kernel or user pointer being walked, r9 the argument bytes.
+// Stack: fp-8 array keys, fp-16 the attempts key, fp-24..fp-48 values read from memory.
+
+void orFlags(BpfAsm& a, uint32_t bits) {
+  a.load(Size::U32, R1, R7, FIELD(flags));
+  a.orImm(R1, int32_t(bits));
+  a.store(Size::U32, R7, FIELD(flags), R1);
+}
+
+// r0 = &map[0] of an array map, or jump to `none`.
+void lookupFirst(BpfAsm& a, int mapFd, BpfAsm::Label none) {
+  a.store(Size::U32, R10, -8, 0);
+  a.loadMap(R1, mapFd);
+  a.mov(R2, R10);
+  a.add(R2, -8);
+  a.call(BPF_FUNC_map_lookup_elem);
+  a.jumpIf(Cond::Eq, R0, 0, none);
+}
+
+// Fills the record header at r7 from the current task: time, ids, comm; zeroes the rest.
+void fillHeader(BpfAsm& a) {
+  a.call(BPF_FUNC_ktime_get_ns);
+  a.store(Size::U64, R7, FIELD(ts), R0);
+  a.call(BPF_FUNC_get_current_pid_tgid);
+  a.store(Size::U64, R7, FIELD(pidTgid), R0);
+  a.call(BPF_FUNC_get_current_uid_gid);
+  a.store(Size::U64, R7, FIELD(uidGid), R0);
+  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid)}) a.store(Size::U64, R7, off, 0);
+  a.mov(R1, R7);
+  a.add(R1, FIELD(comm));
+  a.mov(R2, 16);
+  a.call(BPF_FUNC_get_current_comm);
+}
+
+// The filename execve() was given, read from user memory at r7->filenamePtr.
+void readUserFilename(BpfAsm& a) {
+  a.mov(R1, R7);
+  a.add(R1, FIELD(filename));
+  a.mov(R2, int32_t(kFilenameCap));
+  a.load(Size::U64, R3, R7, FIELD(filenamePtr));
+  a.call(BPF_FUNC_probe_read_user_str);
+  a.store(Size::U32, R7, FIELD(filenameLen), R0);
+}
+
+// *(size*)(fp+slot) = *(kernel pointer in `base` + offset); jumps to `fail` when unreadable.
+void readKernel(BpfAsm& a, int16_t slot, int size, Reg base, int32_t offset, BpfAsm::Label fail) {
+  a.mov(R1, R10);
+  a.add(R1, slot);
+  a.mov(R2, size);
+  a.mov(R3, base);
+  a.add(R3, offset);
+  a.call(BPF_FUNC_probe_read_kernel);
+  a.jumpIf(Cond::Ne, R0, 0, fail);
+}
+
+// Reads the argv array at r8 pointer by pointer into r7->args; r9 = bytes read. Used where
+// the strings may not be resident (the old program's memory), so it marks what it missed.
+void readArgvPointers(BpfAsm& a) {
+  BpfAsm::Label end = a.label(), truncated = a.label(), partial = a.label(), unreadable = a.label();
+  a.mov(R9, 0);
+  for (uint32_t i = 0; i <= kMaxArgPointers; i++) {
+    a.mov(R1, R10);
+    a.add(R1, -48);
+    a.mov(R2, 8);
+    a.mov(R3, R8);
+    a.add(R3, int32_t(8 * i));
+    a.call(BPF_FUNC_probe_read_user);
+    a.jumpIf(Cond::Ne, R0, 0, i == 0 ? unreadable : partial);
+    a.load(Size::U64, R3, R10, -48);
+    a.jumpIf(Cond::Eq, R3, 0, end);
+    if (i == kMaxArgPointers) {
+      a.jump(truncated);  // more arguments than we read
+      break;
+    }
+    a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap - kArgReadCap), truncated);
+    a.mov(R1, R7);
+    a.add(R1, FIELD(args));
+    a.add(R1, R9);
+    a.mov(R2, int32_t(kArgReadCap));
+    a.call(BPF_FUNC_probe_read_user_str);
+    a.jumpIf(Cond::SLe, R0, 0, i == 0 ? unreadable : partial);
+    a.jumpIf(Cond::SGt, R0, int32_t(kArgReadCap), partial);
+    BpfAsm::Label whole = a.label();
+    a.jumpIf(Cond::SLt, R0, int32_t(kArgReadCap), whole);
+    orFlags(a, kTruncated);  // this argument filled its cap: it may be cut
+    a.bind(whole);
+    a.add(R9, R0);
+  }
+  a.bind(truncated);
+  orFlags(a, kTruncated);
+  a.jump(end);
+  a.bind(partial);
+  orFlags(a, kArgvPartial);
+  a.jump(end);
+  a.bind(unreadable);
+  orFlags(a, kArgvUnreadable);
+  a.mov(R9, 0);
+  a.bind(end);
+  a.store(Size::U32, R7, FIELD(argsLen), R9);
+}
+
+// Sends the record at r7 with r9 argument bytes; a full ring buffer is counted, not silent.
+void output(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
+  a.loadMap(R1, maps.ring);
+  a.mov(R2, R7);
+  a.mov(R3, R9);
+  a.add(R3, int32_t(kHeaderBytes));
+  a.mov(R4, 0);
+  a.call(BPF_FUNC_ringbuf_output);
+  a.jumpIf(Cond::Eq, R0, 0, done);
+  lookupFirst(a, maps.drops, done);
+  a.mov(R1, 1);
+  a.atomicAdd64(R0, 0, R1);
+}
+
+void exitZero(BpfAsm& a, BpfAsm::Label out) {
+  a.bind(out);
+  a.mov(R0, 0);
+  a.exit();
+}
+
+}  // namespace
+
+std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffset, const ExecMaps& maps) {
+  BpfAsm a;
+  BpfAsm::Label out = a.label(), sent = a.label();
+  a.mov(R6, R1);
+  lookupFirst(a, maps.scratch, out);
+  a.mov(R7, R0);
+  fillHeader(a);
+  a.store(Size::U32, R7, FIELD(flags), 0);
+  a.store(Size::U32, R7, FIELD(filenameLen), 0);
+
+  // The filename sits in the tracepoint record: __data_loc is (length << 16 | offset).
+  a.load(Size::U32, R3, R6, filenameLocOffset);
+  a.andImm(R3, 0xffff);
+  a.add(R3, R6);
+  a.mov(R1, R7);
+  a.add(R1, FIELD(filename));
+  a.mov(R2, int32_t(kFilenameCap));
+  a.call(BPF_FUNC_probe_read_kernel_str);
+  a.store(Size::U32, R7, FIELD(filenameLen), R0);
+
+  a.call(BPF_FUNC_get_current_task);
+  a.mov(R8, R0);
+
+  // Effective uid (current->cred->euid), parent (current->real_parent->tgid), start time.
+  BpfAsm::Label noEuid = a.label(), noPpid = a.label(), noStart = a.label();
+  readKernel(a, -24, 8, R8, k.taskCred, noEuid);
+  a.load(Size::U64, R6, R10, -24);
+  readKernel(a, -32, 4, R6, k.credEuid, noEuid);
+  a.load(Size::U32, R1, R10, -32);
+  a.store(Size::U32, R7, FIELD(euid), R1);
+  orFlags(a, kHasEuid);
+  a.bind(noEuid);
+  readKernel(a, -24, 8, R8, k.taskRealParent, noPpid);
+  a.load(Size::U64, R6, R10, -24);
+  readKernel(a, -32, 4, R6, k.taskTgid, noPpid);
+  a.load(Size::U32, R1, R10, -32);
+  a.store(Size::U32, R7, FIELD(ppid), R1);
+  orFlags(a, kHasPpid);
+  a.bind(noPpid);
+  readKernel(a, -24, 8, R8, k.taskStartTime, noStart);
+  a.load(Size::U64, R1, R10, -24);
+  a.store(Size::U64, R7, FIELD(startNs), R1);
+  a.bind(noStart);
+
+  // argv: current->mm->arg_start .. arg_end, on the new stack, one read.
+  BpfAsm::Label unreadable = a.label(), fits = a.label(), read = a.label();
+  readKernel(a, -24, 8, R8, k.taskMm, unreadable);
+  a.load(Size::U64, R6, R10, -24);
+  a.jumpIf(Cond::Eq, R6, 0, unreadable);  // a kernel thread has no mm
+  readKernel(a, -32, 8, R6, k.mmArgStart, unreadable);
+  readKernel(a, -40, 8, R6, k.mmArgEnd, unreadable);
+  a.load(Size::U64, R9, R10, -40);
+  a.load(Size::U64, R1, R10, -32);
+  a.sub(R9, R1);
+  a.jumpIf(Cond::SLe, R9, 0, unreadable);
+  a.jumpIf(Cond::SLe, R9, int32_t(kArgsCap), fits);
+  a.mov(R9, int32_t(kArgsCap));
+  orFlags(a, kTruncated);
+  a.bind(fits);
+  a.mov(R1, R7);
+  a.add(R1, FIELD(args));
+  a.mov(R2, R9);
+  a.load(Size::U64, R3, R10, -32);
+  a.call(BPF_FUNC_probe_read_user);
+  a.jumpIf(Cond::Eq, R0, 0, read);
+  a.bind(unreadable);
+  orFlags(a, kArgvUnreadable);
+  a.mov(R9, 0);
+  a.bind(read);
+  a.store(Size::U32, R7, FIELD(argsLen), R9);
+  output(a, maps, sent);
+  a.bind(sent);
+  exitZero(a, out);
+  return a.finish();
+}
+
+std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, const ExecMaps& maps) {
+  BpfAsm a;
+  BpfAsm::Label out = a.label();
+  a.mov(R6, R1);
+  lookupFirst(a, maps.scratch, out);
+  a.mov(R7, R0);
+  fillHeader(a);
+  a.store(Size::U32, R7, FIELD(flags), 0);
+  a.load(Size::U64, R1, R6, filenameOffset);
+  a.store(Size::U64, R7, FIELD(filenamePtr), R1);
+  a.load(Size::U64, R8, R6, argvOffset);
+  a.store(Size::U64, R7, FIELD(argvPtr), R8);
+  if (readArgv) {
+    orFlags(a, kReadAtEnter);
+    readUserFilename(a);
+    readArgvPointers(a);
+  }
+  a.load(Size::U64, R1, R7, FIELD(pidTgid));
+  a.store(Size::U64, R10, -16, R1);
+  a.loadMap(R1, maps.attempts);
+  a.mov(R2, R10);
+  a.add(R2, -16);
+  a.mov(R3, R7);
+  a.mov(R4, BPF_ANY);
+  a.call(BPF_FUNC_map_update_elem);
+  exitZero(a, out);
+  return a.finish();
+}
+
+std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const ExecMaps& maps) {
+  BpfAsm a;
+  BpfAsm::Label out = a.label(), forget = a.label();
+  a.load(Size::U64, R6, R1, retOffset);
+  a.call(BPF_FUNC_get_current_pid_tgid);
+  a.store(Size::U64, R10, -16, R0);
+  a.loadMap(R1, maps.attempts);
+  a.mov(R2, R10);
+  a.add(R2, -16);
+  a.call(BPF_FUNC_map_lookup_elem);
+  a.jumpIf(Cond::Eq, R0, 0, out);
+  if (argvReadAtEnter) {
+    // The attempt holds the whole record: add the result and send it.
+    a.mov(R7, R0);
+    a.store(Size::U32, R7, FIELD(ret), R6);
+    BpfAsm::Label failed = a.label(), send = a.label();
+    a.jumpIf(Cond::SLt, R6, 0, failed);
+    a.mov(R1, R7);  // the new program's name
+    a.add(R1, FIELD(comm));
+    a.mov(R2, 16);
+    a.call(BPF_FUNC_get_current_comm);
+    a.jump(send);
+    a.bind(failed);
+    readUserFilename(a);  // execve() has read it by now, so it is resident
+    a.bind(send);
+    a.load(Size::U32, R9, R7, FIELD(argsLen));
+    a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap), forget);
+    output(a, maps, forget);
+  } else {
+    // Success was reported by execProgram; a failure is reported here, read at exit.
+    a.jumpIf(Cond::SGe, R6, 0, forget);
+    a.mov(R8, R0);
+    lookupFirst(a, maps.scratch, forget);
+    a.mov(R7, R0);
+    a.load(Size::U64, R1, R8, FIELD(filenamePtr));
+    a.store(Size::U64, R7, FIELD(filenamePtr), R1);
+    a.load(Size::U64, R8, R8, FIELD(argvPtr));
+    fillHeader(a);
+    a.store(Size::U32, R7, FIELD(flags), 0);
+    a.store(Size::U32, R7, FIELD(ret), R6);
+    readUserFilename(a);
+    readArgvPointers(a);
+    output(a, maps, forget);
+  }
+  a.bind(forget);
+  a.loadMap(R1, maps.attempts);
+  a.mov(R2, R10);
+  a.add(R2, -16);
+  a.call(BPF_FUNC_map_delete_elem);
+  exitZero(a, out);
+  return a.finish();
+}
+
+}  // namespace forktop

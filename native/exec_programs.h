@@ -1,0 +1,35 @@
+// forktop's BPF programs, assembled at load time (see bpf_asm.h):
+//  - execProgram, at sched:sched_process_exec: the exec succeeded and the new program's
+//    argv sits on its fresh stack between mm->arg_start and mm->arg_end, resident because
+//    the kernel just wrote it; one bounded read takes every argument.
+//  - enterProgram, at sys_enter_execve(at): remembers the attempt (and, without BTF, reads
+//    argv pointer by pointer from the old program, the best it can do).
+//  - exitProgram, at sys_exit_execve(at): reports a failed exec once, with its errno (and,
+//    without BTF, reports successful ones too).
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace forktop {
+
+// Byte offsets of kernel struct fields, from BTF.
+struct KernelLayout {
+  int32_t taskMm, taskCred, taskRealParent, taskTgid, taskStartTime;
+  int32_t mmArgStart, mmArgEnd, credEuid;
+};
+
+struct ExecMaps {
+  int ring;      // BPF_MAP_TYPE_RINGBUF: records to user space
+  int scratch;   // per-CPU array, one ExecRecord: too big for the 512-byte BPF stack
+  int attempts;  // LRU hash, pid_tgid -> the attempt, from sys_enter to sys_exit
+  int drops;     // array, one u64: records the ring buffer had no room for
+};
+
+std::vector<bpf_insn> execProgram(const KernelLayout& kernel, int16_t filenameLocOffset, const ExecMaps& maps);
+std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, const ExecMaps& maps);
+std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const ExecMaps& maps);
+
+}  // namespace forktop

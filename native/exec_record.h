@@ -1,0 +1,49 @@
+// What forktop's BPF programs write to the ring buffer for each exec, successful or failed:
+// a fixed header and then the argument strings, NUL-separated, as the kernel copied them.
+// The programs (exec_programs.cc) and the reader (ebpf_exec_reader.cc) share this layout.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace forktop {
+
+constexpr uint32_t kArgsCap = 16384;     // argument bytes kept per exec; more is truncated
+constexpr uint32_t kArgReadCap = 4096;   // per argument, when argv is read pointer by pointer
+constexpr uint32_t kMaxArgPointers = 64; // arguments read pointer by pointer
+constexpr uint32_t kFilenameCap = 256;
+
+enum ExecRecordFlags : uint32_t {
+  kTruncated = 1,           // argv went past the cap: the last argument may be cut
+  kArgvUnreadable = 2,      // not one argument could be read
+  kArgvPartial = 4,         // some arguments could be read, then one could not
+  kReadAtEnter = 8,         // read at execve() entry, from the old program (no BTF)
+  kHasEuid = 16,
+  kHasPpid = 32,
+};
+
+struct ExecRecord {
+  uint64_t ts;           // bpf_ktime_get_ns: CLOCK_MONOTONIC, as the proc connector stamps
+  uint64_t pidTgid;      // tgid << 32 | tid
+  uint64_t uidGid;       // real gid << 32 | real uid
+  uint64_t startNs;      // task start, CLOCK_MONOTONIC (0: unknown)
+  uint64_t filenamePtr;  // execve's arguments, kept from entry to exit
+  uint64_t argvPtr;
+  int32_t ret;           // 0, or -errno
+  uint32_t flags;        // ExecRecordFlags
+  uint32_t argsLen;
+  int32_t filenameLen;   // with its NUL; <= 0: unreadable
+  uint32_t euid;
+  int32_t ppid;
+  char comm[16];
+  char filename[kFilenameCap];
+  char args[kArgsCap];
+};
+
+// What sys_enter keeps for sys_exit when argv is read at exit: the header up to here.
+constexpr uint32_t kAttemptBytes = offsetof(ExecRecord, ret);
+constexpr uint32_t kHeaderBytes = offsetof(ExecRecord, args);
+static_assert(kHeaderBytes % 8 == 0, "args must start 8-aligned");
+static_assert(sizeof(ExecRecord) <= 32768, "per-CPU map values are at most 32 KiB");
+
+}  // namespace forktop

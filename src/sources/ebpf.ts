@@ -1,0 +1,114 @@
+// The eBPF source: forktop's own BPF programs copy every exec's argv inside the kernel
+// (native/ebpf_exec_reader.cc), the proc connector supplies forks, exits and id changes,
+// and ExecMerger makes one stream of the two. Needs root (CAP_BPF + CAP_PERFMON).
+import type { ForktopEvent } from '../model/events.js';
+import { loadAddon, type NativeEbpfExecSource } from './addon.js';
+import { monotonicNs, wallTime } from './clock.js';
+import { ExecMerger } from './exec-merge.js';
+import { NetlinkSource, type NetlinkOptions } from './netlink.js';
+import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
+
+export interface EbpfOptions {
+  /** Ring buffer bytes (a power of two, at least a page; default 16 MiB). */
+  ringBytes?: number;
+  /** false: read argv at execve() entry, as on a kernel without BTF (tests use it). */
+  useBtf?: boolean;
+  /** Called with the verifier's log for every program, loaded or refused (--debug-bpf). */
+  onVerifierLog?: (log: string) => void;
+  netlink?: NetlinkOptions;
+}
+
+export const EBPF_NOT_PRIVILEGED = 'eBPF needs root (CAP_BPF and CAP_PERFMON)';
+
+function unavailable(error: { code?: string; message: string }): SourceUnavailableError {
+  const why = error.code === 'EPERM' || error.code === 'EACCES' ? EBPF_NOT_PRIVILEGED : error.message;
+  return new SourceUnavailableError(why, 'ebpf', error.code);
+}
+
+export class EbpfSource implements EventSource {
+  private native?: NativeEbpfExecSource;
+  private netlink?: NetlinkSource;
+  private merger?: ExecMerger;
+  private kernelDone?: Promise<void>;
+  private flushTimer?: NodeJS.Timeout;
+  private mode = 'exec';
+
+  constructor(private readonly options: EbpfOptions = {}) {}
+
+  describe() {
+    const caveats = ['exe is the path as given to execve(), which may be relative'];
+    if (this.mode === 'entry') {
+      caveats.unshift('no kernel BTF: argv is read at execve() entry, and arguments not yet in memory are marked');
+    }
+    return { name: 'ebpf', caveats };
+  }
+
+  async start(handlers: SourceHandlers): Promise<void> {
+    const { EbpfExecSource: Native } = loadAddon();
+    const debug = this.options.onVerifierLog !== undefined;
+    try {
+      this.native = new Native({ ringBytes: this.options.ringBytes, useBtf: this.options.useBtf ?? true, debug });
+    } catch (error) {
+      const e = error as { code?: string; message: string; verifierLog?: string };
+      if (debug && e.verifierLog) this.options.onVerifierLog!(e.verifierLog);
+      throw unavailable(e);
+    }
+    const described = this.native.describe();
+    this.mode = described.mode;
+    if (debug) this.options.onVerifierLog!(described.verifierLog);
+
+    const merger = (this.merger = new ExecMerger((events) => handlers.onBatch(events)));
+    this.kernelDone = new Promise((finished) => {
+      this.native!.start((kind, payload, message) => {
+        if (kind === 'batch') merger.fromKernel(payload as ForktopEvent[], monotonicNs());
+        else if (kind === 'error') handlers.onError(new Error(`eBPF ring buffer: ${message}`));
+      }, finished);
+    });
+    // Nothing is read from /proc at an exec here, so the proc connector's reader needs no
+    // real-time priority and can let events gather between reads (far fewer wakeups).
+    this.netlink = new NetlinkSource({ realtime: false, gatherMs: 5, ...this.options.netlink, readExecInfo: false });
+    try {
+      await this.netlink.start({
+        onBatch: (events) => merger.fromProcConnector(events, monotonicNs()),
+        onError: handlers.onError,
+      });
+    } catch (error) {
+      await this.stopKernel();
+      throw error;
+    }
+    this.flushTimer = setInterval(() => merger.flush(monotonicNs()), 10);
+    this.flushTimer.unref();
+  }
+
+  private async stopKernel(): Promise<void> {
+    if (!this.native) return;
+    this.native.stop();
+    await this.kernelDone;
+    this.lastKernelStats = this.native.stats();
+    this.native = undefined;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.netlink?.stop();
+    await this.stopKernel();
+    this.merger?.flush(monotonicNs(), true);
+  }
+
+  stats(): Record<string, number> {
+    const kernel = this.native?.stats() ?? this.lastKernelStats;
+    return { ...this.netlink?.stats(), ...prefixed('ebpf', kernel), ...prefixed('merge', this.merger?.stats ?? {}) };
+  }
+
+  private lastKernelStats: Record<string, number> = {};
+
+  now(): [number, string] {
+    return [monotonicNs(), wallTime()];
+  }
+}
+
+function prefixed(prefix: string, stats: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats)) out[`${prefix}${k[0].toUpperCase()}${k.slice(1)}`] = v as number;
+  return out;
+}

@@ -1,0 +1,141 @@
+// Merges the two kernel streams of the eBPF source into one: the proc connector's forks,
+// exits and ids, and eBPF's execs (argv copied by the kernel, failed execs too). Both
+// report each successful exec; it must appear once, with eBPF's argv. And both arrive in
+// batches a few ms apart, so events are held briefly and released in timestamp order.
+//
+// Pure: the caller passes the monotonic clock in, so tests drive it event by event.
+import type { ExecEvent, ForktopEvent } from '../model/events.js';
+
+export interface ExecMergeOptions {
+  /** How long every event is held so the other stream's events of that time can join. */
+  holdNs?: number;
+  /** Two reports of one exec are at most this far apart (same pid). */
+  matchNs?: number;
+  /** The longest a proc-connector exec waits for its eBPF twin before it goes out alone. */
+  waitNs?: number;
+}
+
+export interface ExecMergeStats {
+  /** Successful execs both streams reported, sent once. */
+  matched: number;
+  /** Execs only the proc connector saw (eBPF lost them): sent without argv. */
+  withoutArgv: number;
+  /** Execs only eBPF saw (the proc connector lost them, or they failed). */
+  kernelOnly: number;
+}
+
+interface Waiting {
+  ev: ExecEvent;
+  arrivedNs: number;
+}
+
+export class ExecMerger {
+  private readonly holdNs: number;
+  private readonly matchNs: number;
+  private readonly waitNs: number;
+  private pending: ForktopEvent[] = [];
+  /** Proc-connector execs not matched yet, by pid. */
+  private readonly waiting = new Map<number, Waiting[]>();
+  /** eBPF execs not matched yet, by pid: their twin may still come. */
+  private readonly unmatchedKernel = new Map<number, ExecEvent[]>();
+  private readonly dropped = new Set<ForktopEvent>();
+  private kernelWatermark = 0;
+  readonly stats: ExecMergeStats = { matched: 0, withoutArgv: 0, kernelOnly: 0 };
+
+  constructor(
+    private readonly emit: (events: ForktopEvent[]) => void,
+    options: ExecMergeOptions = {},
+  ) {
+    this.holdNs = options.holdNs ?? 30e6;
+    this.matchNs = options.matchNs ?? 50e6;
+    this.waitNs = options.waitNs ?? 500e6;
+  }
+
+  /** Events from the proc connector (its execs carry no argv). */
+  fromProcConnector(events: readonly ForktopEvent[], nowNs: number): void {
+    for (const ev of events) {
+      if (ev.type === 'exec' && ev.ret === 0) {
+        const twin = this.take(this.unmatchedKernel, ev.pid, ev.ts);
+        if (twin) {
+          this.stats.matched++;
+          continue;
+        }
+        list(this.waiting, ev.pid).push({ ev, arrivedNs: nowNs });
+      }
+      this.pending.push(ev);
+    }
+    this.flush(nowNs);
+  }
+
+  /** Exec events from eBPF (and its `lost` counts). */
+  fromKernel(events: readonly ForktopEvent[], nowNs: number): void {
+    for (const ev of events) {
+      this.pending.push(ev);
+      if (ev.type !== 'exec') continue;
+      if (ev.ts > this.kernelWatermark) this.kernelWatermark = ev.ts;
+      if (ev.ret !== 0) continue; // the proc connector never reports a failed exec
+      const waits = this.waiting.get(ev.pid);
+      const i = waits ? waits.findIndex((w) => Math.abs(w.ev.ts - ev.ts) <= this.matchNs) : -1;
+      if (i >= 0) {
+        this.dropped.add(waits![i].ev);
+        waits!.splice(i, 1);
+        if (waits!.length === 0) this.waiting.delete(ev.pid);
+        this.stats.matched++;
+      } else {
+        list(this.unmatchedKernel, ev.pid).push(ev);
+      }
+    }
+    this.flush(nowNs);
+  }
+
+  /** Sends what has been held long enough, in timestamp order; `all` sends everything. */
+  flush(nowNs: number, all = false): void {
+    for (const [pid, waits] of this.waiting) {
+      const still = waits.filter(
+        (w) => !all && this.kernelWatermark < w.ev.ts + this.matchNs && nowNs - w.arrivedNs < this.waitNs,
+      );
+      this.stats.withoutArgv += waits.length - still.length;
+      if (still.length) this.waiting.set(pid, still);
+      else this.waiting.delete(pid);
+    }
+    const horizon = all ? Infinity : nowNs - this.holdNs;
+    const ready: ForktopEvent[] = [];
+    const held: ForktopEvent[] = [];
+    for (const ev of this.pending) {
+      if (this.dropped.delete(ev)) continue;
+      const waitingForTwin = ev.type === 'exec' && this.waiting.get(ev.pid)?.some((w) => w.ev === ev);
+      if (ev.ts <= horizon && !waitingForTwin) ready.push(ev);
+      else held.push(ev);
+    }
+    this.pending = held;
+    this.forgetOldKernelExecs(all ? Infinity : nowNs - this.waitNs);
+    if (ready.length === 0) return;
+    ready.sort((a, b) => a.ts - b.ts); // stable: equal times keep their order
+    this.emit(ready);
+  }
+
+  private forgetOldKernelExecs(before: number): void {
+    for (const [pid, execs] of this.unmatchedKernel) {
+      const keep = execs.filter((ev) => ev.ts >= before);
+      this.stats.kernelOnly += execs.length - keep.length;
+      if (keep.length) this.unmatchedKernel.set(pid, keep);
+      else this.unmatchedKernel.delete(pid);
+    }
+  }
+
+  private take(map: Map<number, ExecEvent[]>, pid: number, ts: number): ExecEvent | undefined {
+    const evs = map.get(pid);
+    if (!evs) return undefined;
+    const i = evs.findIndex((ev) => Math.abs(ev.ts - ts) <= this.matchNs);
+    if (i < 0) return undefined;
+    const [ev] = evs.splice(i, 1);
+    if (evs.length === 0) map.delete(pid);
+    return ev;
+  }
+}
+
+function list<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let l = map.get(key);
+  if (!l) map.set(key, (l = []));
+  return l;
+}

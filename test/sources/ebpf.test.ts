@@ -1,0 +1,142 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { afterEach, expect, it } from 'vitest';
+import type { ExecEvent, ForktopEvent, LostEvent } from '../../src/model/events.js';
+import { loadAddon } from '../../src/sources/addon.js';
+import { EbpfSource } from '../../src/sources/ebpf.js';
+import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
+
+const isExec = (ev: ForktopEvent): ev is ExecEvent => ev.type === 'exec';
+
+function forktopBpfObjects(): string[] {
+  return loadAddon()
+    .bpfObjects()
+    .filter((o) => o.name.startsWith('forktop_'))
+    .map((o) => `${o.kind} ${o.name}`);
+}
+
+/** Runs the storm tool; returns the pids it made. */
+function storm(args: string[]): number[] {
+  const out = execFileSync(stormBinary(), args, { encoding: 'utf8', timeout: 120_000 });
+  return out.trim().split('\n').map((line) => Number(line.split(' ')[0]));
+}
+
+async function settle(capture: Capture): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await capture.stop();
+}
+
+describeAsRoot('eBPF exec source (real kernel)', () => {
+  let capture: Capture | undefined;
+  afterEach(async () => {
+    await capture?.stop();
+    capture = undefined;
+  });
+
+  it('2,000 short-lived execs, 8 in parallel, argv string literals of the forking program: every one exact, once', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('lit');
+    const pids = storm(['exec', '2000', '8', tag, 'literal']);
+    await settle(capture);
+    const byPid = new Map<number, ExecEvent[]>();
+    for (const ev of capture.events.filter(isExec)) {
+      if (!byPid.has(ev.pid)) byPid.set(ev.pid, []);
+      byPid.get(ev.pid)!.push(ev);
+    }
+    pids.forEach((pid, i) => {
+      const execs = byPid.get(pid) ?? [];
+      expect(execs, `pid ${pid}`).toHaveLength(1);
+      expect(execs[0]).toMatchObject({ argv: ['true', `${tag}-${i}`], argv_source: 'kernel', exe: '/bin/true', ret: 0 });
+    });
+    expect(capture.events.filter((ev) => ev.type === 'lost')).toEqual([]);
+  });
+
+  it('reports an exec of a missing file once, with -ENOENT and the argv it was given', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const path = `/nonexistent/${uniqueTag('missing')}`;
+    const child = spawn(path, ['arg1'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.on('error', resolve));
+    await settle(capture);
+    const failed = capture.events.filter(isExec).filter((ev) => ev.exe === path);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ ret: -2, argv: [path, 'arg1'], argv_source: 'kernel' });
+  });
+
+  it('marks a command line past the cap as truncated, keeping what fits exactly', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('long');
+    const args = [tag, ...Array.from({ length: 40 }, (_, i) => `${i}`.padEnd(1000, 'x'))];
+    await run('/bin/true', args);
+    await settle(capture);
+    const exec = capture.events.filter(isExec).find((ev) => ev.argv?.[1] === tag)!;
+    expect(exec.truncated).toBe(true);
+    const bytes = exec.argv!.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+    expect(bytes).toBeGreaterThanOrEqual(16_383);
+    expect(bytes).toBeLessThanOrEqual(16_385);
+    const whole = exec.argv!.length - 1; // the last one is cut
+    expect(exec.argv!.slice(0, whole)).toEqual(['/bin/true', ...args].slice(0, whole));
+    expect(args[whole - 1].startsWith(exec.argv![whole])).toBe(true);
+  });
+
+  it('keeps non-UTF-8 and empty arguments byte-exact', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('bytes');
+    await run('bash', ['-c', `/bin/true ${tag} $'\\xff\\xfe' '' 'a b'`]);
+    await settle(capture);
+    const exec = capture.events.filter(isExec).find((ev) => ev.argv?.[0] === '/bin/true' && ev.argv[1] === tag);
+    expect(exec?.argv).toEqual(['/bin/true', tag, '\udcff\udcfe', '', 'a b']);
+  });
+
+  it('sees fexecve (execveat on a file descriptor)', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('fexecve');
+    const [pid] = storm(['fexecve', tag]);
+    await settle(capture);
+    const execs = capture.events.filter(isExec).filter((ev) => ev.pid === pid);
+    expect(execs).toHaveLength(1);
+    expect(execs[0]).toMatchObject({ argv: ['true', tag], ret: 0, argv_source: 'kernel' });
+    expect(execs[0].exe).toMatch(/^\/dev\/fd\/\d+$/);
+  });
+
+  it('without BTF, reads argv at execve() entry and says so', async () => {
+    const source = new EbpfSource({ useBtf: false, netlink: { snapshot: false } });
+    capture = await Capture.startWith(source);
+    expect(source.describe().caveats[0]).toMatch(/no kernel BTF/);
+    const tag = uniqueTag('entry');
+    await run('bash', ['-c', `/bin/echo ${tag} 'a b' ''; exit 0`]);
+    await settle(capture);
+    const exec = capture.events.filter(isExec).find((ev) => ev.argv?.[1] === tag);
+    expect(exec).toMatchObject({ argv: ['/bin/echo', tag, 'a b', ''], argv_source: 'kernel', comm: 'echo', ret: 0 });
+  });
+
+  it('counts what a full ring buffer could not take as lost, never silently', async () => {
+    // One page of ring buffer, a few records: a storm overruns it.
+    capture = await Capture.startWith(new EbpfSource({ ringBytes: 4096, netlink: { snapshot: false } }));
+    const tag = uniqueTag('overrun');
+    const pids = new Set(storm(['exec', '500', '8', tag, 'literal']));
+    await settle(capture);
+    const seen = capture.events.filter(isExec).filter((ev) => pids.has(ev.pid) && ev.argv_source === 'kernel').length;
+    const lost = capture.events
+      .filter((ev): ev is LostEvent => ev.type === 'lost' && ev.source === 'ebpf')
+      .reduce((n, ev) => n + ev.count, 0);
+    expect(seen).toBeLessThan(500);
+    expect(lost).toBeGreaterThan(0);
+    expect(seen + lost).toBeGreaterThanOrEqual(500); // every record was sent or counted
+    // The proc connector still saw every exec: those eBPF lost go out without argv.
+    const execPids = new Set(capture.events.filter(isExec).map((ev) => ev.pid));
+    expect([...pids].filter((pid) => !execPids.has(pid))).toEqual([]);
+  });
+
+  it('leaves no BPF program or map behind after stop', async () => {
+    const source = new EbpfSource({ netlink: { snapshot: false } });
+    capture = await Capture.startWith(source);
+    expect(forktopBpfObjects()).toEqual(
+      expect.arrayContaining(['prog forktop_exec', 'prog forktop_enter', 'prog forktop_exit', 'map forktop_ring']),
+    );
+    await capture.stop();
+    capture = undefined;
+    // The kernel frees maps shortly after their last reference goes.
+    const deadline = Date.now() + 3000;
+    while (forktopBpfObjects().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(forktopBpfObjects()).toEqual([]);
+  });
+});
