@@ -30,7 +30,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startObserver(observer, label) {
   const [command, args] = observer.command();
-  const stdoutPath = path.join(outDir, `${label}.${observer.name.split(' ')[0]}.out`);
+  const stdoutPath = path.join(outDir, `${label}.${observer.name.replace(/[^a-z0-9.]+/gi, '-').replace(/-+$/, '')}.out`);
   const stderrPath = stdoutPath.replace(/\.out$/, '.err');
   const child = spawn(command, args, {
     stdio: ['ignore', fs.openSync(stdoutPath, 'w'), fs.openSync(stderrPath, 'w')],

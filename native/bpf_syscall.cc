@@ -1,6 +1,8 @@
 #include "bpf_syscall.h"
 
 #include <linux/perf_event.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,12 +22,23 @@ void copyName(char (&dst)[BPF_OBJ_NAME_LEN], const char* name) {
   strncpy(dst, name, BPF_OBJ_NAME_LEN - 1);
 }
 
-// The verifier's verdict is usually its last non-empty line.
-std::string lastLine(const std::string& log) {
-  size_t end = log.find_last_not_of("\n ");
-  if (end == std::string::npos) return "";
-  size_t start = log.find_last_of('\n', end);
-  return log.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+// The verifier's verdict: its last line before the statistics it always ends with.
+std::string verdict(const std::string& log) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    if (end > start) lines.push_back(log.substr(start, end - start));
+    start = end + 1;
+  }
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    if (it->rfind("processed ", 0) == 0 || it->rfind("verification time", 0) == 0 ||
+        it->rfind("stack depth", 0) == 0)
+      continue;
+    return *it;
+  }
+  return "";
 }
 
 }  // namespace
@@ -72,7 +85,18 @@ Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, st
       attr.log_buf = reinterpret_cast<uint64_t>(buffer.data());
       attr.log_size = uint32_t(buffer.size());
     }
-    return bpf(BPF_PROG_LOAD, &attr);
+    // The verifier gives up with EAGAIN when a signal arrives meanwhile (a profiler's
+    // SIGPROF every millisecond, say), which is no verdict: signals wait until it is done.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    long fd;
+    for (int attempt = 0; (fd = bpf(BPF_PROG_LOAD, &attr)) < 0 && errno == EAGAIN && attempt < 5; attempt++) {
+    }
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    errno = err;
+    return fd;
   };
   long fd = load(log ? 1 : 0);
   int err = errno;
@@ -83,7 +107,7 @@ Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, st
   std::string text = buffer.empty() ? "" : std::string(buffer.data());
   if (log) *log = text;
   if (fd < 0) {
-    std::string why = lastLine(text);
+    std::string why = verdict(text);
     throw SysError(std::string("the verifier refused ") + name, err,
                    why.empty() ? std::string(strerror(err)) : why);
   }

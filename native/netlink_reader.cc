@@ -219,6 +219,12 @@ void NetlinkReader::handleDatagram(char* data, size_t length) {
       if (!subscribed_ && cn->ack == listenNonce_ + 1) acknowledged(pe.event_data.ack.err);
       continue;
     }
+    if (!subscribed_) {
+      // Before our acknowledgement (or in a namespace where none comes): the scan that
+      // follows the ack covers it, and a failed subscription must emit nothing.
+      trackSequence(pe.cpu, cn->seq);
+      continue;
+    }
     decode(pe, cn->seq);
   }
 }

@@ -21,10 +21,10 @@ function sumLost(text) {
   return lost;
 }
 
-export const observers = [
-  {
-    name: 'forktop',
-    command: () => [process.execPath, [forktopCli, '--json']],
+function forktopObserver(name, source) {
+  return {
+    name,
+    command: () => [process.execPath, [forktopCli, '--json', '--source', source]],
     ready: /"type":"snapshot"/,
     parse(stdout) {
       const execs = new Map();
@@ -33,13 +33,18 @@ export const observers = [
       for (const line of stdout.split('\n')) {
         if (!line) continue;
         const ev = JSON.parse(line);
-        if (ev.type === 'exec') execs.set(ev.pid, ev.argv === null ? null : ev.argv.join(' '));
+        if (ev.type === 'exec' && ev.ret === 0) execs.set(ev.pid, ev.argv === null ? null : ev.argv.join(' '));
         else if (ev.type === 'fork') forks.set(ev.pid, ev.ppid);
         else if (ev.type === 'lost') lost += ev.count;
       }
       return { execs, forks, lost: String(lost) };
     },
-  },
+  };
+}
+
+export const observers = [
+  forktopObserver('forktop (ebpf+netlink)', 'ebpf'),
+  forktopObserver('forktop (netlink only)', 'netlink'),
   {
     name: 'forkstat',
     available: () => which('forkstat'),
