@@ -12,6 +12,13 @@
  *     One child that runs /bin/true through fexecve() (execveat on an open fd, no path),
  *     argv ["true", "PREFIX"]. Prints its pid.
  *
+ *   storm bomb DEPTH TAG [DELAY_MS]
+ *     A bounded fork bomb for the stop tests: every member waits DELAY_MS (default 2), then
+ *     forks two children (DEPTH
+ *     generations, 2^(DEPTH+1)-1 processes, no exec, so all of them carry TAG in their
+ *     argv), then members at odd depths exit at once (their children are reparented) and
+ *     the rest wait. Each member dies by alarm after 30 s in any case. Prints the root's pid.
+ *
  *   storm tree DEPTH
  *     A fork burst: every process forks two children and exits at once, DEPTH generations
  *     deep (2^(DEPTH+1)-1 processes). They are reparented to this process (a subreaper),
@@ -103,6 +110,36 @@ static int tree_storm(int depth) {
   return 0;
 }
 
+static useconds_t bomb_delay_us = 2000;
+
+__attribute__((noreturn)) static void bomb_member(int depth) {
+  alarm(30); /* the safety net: no member outlives a test */
+  for (int i = 0; depth > 0 && i < 2; i++) {
+    usleep(bomb_delay_us);
+    pid_t pid = fork();
+    if (pid == 0) {
+      bomb_member(depth - 1);
+      _exit(0);
+    }
+  }
+  if (depth % 2 == 1) _exit(0);
+  for (;;) pause();
+}
+
+static int bomb(int depth) {
+  printf("%d\n", getpid());
+  fflush(stdout);
+  alarm(30);
+  for (int i = 0; i < 2; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      bomb_member(depth - 1);
+      _exit(0);
+    }
+  }
+  for (;;) pause(); /* the root stays, so it can be named by pid */
+}
+
 static int fexecve_once(const char* tag) {
   fflush(stdout);
   pid_t pid = fork();
@@ -130,6 +167,15 @@ int main(int argc, char** argv) {
     }
     return exec_storm(n, par, argv[4], argc > 5 && strcmp(argv[5], "stack") == 0);
   }
+  if ((argc == 4 || argc == 5) && strcmp(argv[1], "bomb") == 0) {
+    int depth = atoi(argv[2]);
+    if (argc == 5) bomb_delay_us = (useconds_t)(atoi(argv[4]) < 0 ? 0 : atoi(argv[4]) > 5000 ? 5000 : atoi(argv[4])) * 1000;
+    if (depth < 1 || depth > 11) {
+      fprintf(stderr, "storm: 1 <= DEPTH <= 11\n");
+      return 2;
+    }
+    return bomb(depth);
+  }
   if (argc == 3 && strcmp(argv[1], "fexecve") == 0) return fexecve_once(argv[2]);
   if (argc == 3 && strcmp(argv[1], "tree") == 0) {
     int depth = atoi(argv[2]);
@@ -139,6 +185,6 @@ int main(int argc, char** argv) {
     }
     return tree_storm(depth);
   }
-  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm fexecve PREFIX | storm tree DEPTH\n");
+  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm fexecve PREFIX | storm bomb DEPTH TAG [DELAY_MS] | storm tree DEPTH\n");
   return 2;
 }

@@ -13,6 +13,7 @@
 #include "event_js.h"
 #include "hangup_watch.h"
 #include "netlink_reader.h"
+#include "pidfd_signal.h"
 #include "proc_info.h"
 
 namespace forktop {
@@ -193,6 +194,68 @@ Napi::Value BpfObjects(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Runs signalProcesses on the libuv pool: a stop pass over thousands of processes must not
+// hold up the screen.
+class SignalWorker : public Napi::AsyncWorker {
+ public:
+  SignalWorker(Napi::Env env, std::vector<SignalTarget> targets, int signal)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), targets_(std::move(targets)),
+        signal_(signal) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { results_ = signalProcesses(targets_, signal_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Array out = Napi::Array::New(env, results_.size());
+    for (uint32_t i = 0; i < results_.size(); i++) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("result", signalResultName(results_[i].result));
+      o.Set("startNs", double(results_[i].startNs));
+      out.Set(i, o);
+    }
+    deferred_.Resolve(out);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<SignalTarget> targets_;
+  int signal_;
+  std::vector<SignalOutcome> results_;
+};
+
+// signalProcesses([{ pid, startNs?, ppid? }], signal):
+//   Promise<{ result: "sent"|"gone"|"other"|"denied"|"failed", startNs }[]>
+Napi::Value SignalProcesses(const Napi::CallbackInfo& info) {
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<SignalTarget> targets;
+  targets.reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Object o = list.Get(i).As<Napi::Object>();
+    SignalTarget t{o.Get("pid").As<Napi::Number>().Int32Value(), std::nullopt, std::nullopt};
+    if (o.Get("startNs").IsNumber()) t.startNs = uint64_t(o.Get("startNs").As<Napi::Number>().DoubleValue());
+    if (o.Get("ppid").IsNumber()) t.ppid = o.Get("ppid").As<Napi::Number>().Int32Value();
+    targets.push_back(t);
+  }
+  auto* worker = new SignalWorker(info.Env(), std::move(targets), info[1].As<Napi::Number>().Int32Value());
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+// readStat(pid): { state, ppid, pgrp, session, startNs } or null when the process is gone.
+Napi::Value ReadStat(const Napi::CallbackInfo& info) {
+  StartClock clock;
+  auto stat = readStat(info[0].As<Napi::Number>().Int32Value(), clock);
+  if (!stat) return info.Env().Null();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("state", std::string(1, stat->state));
+  o.Set("ppid", stat->ppid);
+  o.Set("pgrp", stat->pgrp);
+  o.Set("session", stat->session);
+  o.Set("startNs", double(stat->startNs));
+  return o;
+}
+
 // scanProcesses(): one snapshot event per process in /proc now.
 Napi::Value ScanProcesses(const Napi::CallbackInfo& info) {
   StartClock clock;
@@ -221,6 +284,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NetlinkSource", NetlinkSource::Define(env));
   exports.Set("EbpfExecSource", EbpfExecSource::Define(env));
   exports.Set("bpfObjects", Napi::Function::New(env, BpfObjects));
+  exports.Set("signalProcesses", Napi::Function::New(env, SignalProcesses));
+  exports.Set("readStat", Napi::Function::New(env, ReadStat));
   exports.Set("scanProcesses", Napi::Function::New(env, ScanProcesses));
   exports.Set("readProcess", Napi::Function::New(env, ReadProcess));
   exports.Set("HangupWatch", HangupWatch::Define(env));

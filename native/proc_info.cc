@@ -110,6 +110,27 @@ uint64_t StartClock::ticksToMonotonicNs(uint64_t ticks) const {
   return ns > 0 ? uint64_t(ns) : 0;
 }
 
+std::optional<StatInfo> readStat(pid_t pid, const StartClock& clock) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  auto stat = readFile(path, 4096);
+  if (!stat) return std::nullopt;
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  StatInfo info;
+  const char* p = stat->c_str() + close + 1;
+  for (int field = 3; *p && field <= 22; field++) {
+    while (*p == ' ') p++;
+    if (field == 3) info.state = *p;
+    if (field == 4) info.ppid = int32_t(strtol(p, nullptr, 10));
+    if (field == 5) info.pgrp = int32_t(strtol(p, nullptr, 10));
+    if (field == 6) info.session = int32_t(strtol(p, nullptr, 10));
+    if (field == 22) info.startNs = clock.ticksToMonotonicNs(strtoull(p, nullptr, 10));
+    while (*p && *p != ' ') p++;
+  }
+  return info;
+}
+
 ProcInfo readProcInfo(pid_t pid, const StartClock& clock) {
   ProcInfo info;
   char path[64];

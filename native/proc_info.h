@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <vector>
 
 #include "event.h"
@@ -20,6 +21,16 @@ class StartClock {
   uint64_t nsPerTick_;
   int64_t bootMinusMonoNs_;
 };
+
+// The fields of /proc/PID/stat that say which process this is and what it is doing.
+struct StatInfo {
+  char state = '?';      // R, S, D, Z, T...
+  int32_t ppid = 0;      // current parent
+  int32_t pgrp = 0;      // process group: forks stay in their parent's
+  int32_t session = 0;   // session id: a terminal's shell leads its session
+  uint64_t startNs = 0;  // CLOCK_MONOTONIC
+};
+std::optional<StatInfo> readStat(pid_t pid, const StartClock& clock);
 
 // argv first (it vanishes first), then the rest. Fields that can't be read stay empty.
 ProcInfo readProcInfo(pid_t pid, const StartClock& clock);

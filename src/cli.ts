@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // forktop's command line: flags, then wiring a source to an output.
+import os from 'node:os';
 import meow from 'meow';
 import { exitCleanlyOn } from './lifecycle.js';
 import type { ForktopEvent } from './model/events.js';
@@ -9,6 +10,8 @@ import { makeHeader, Recorder, type RecordingHeader } from './output/recording.j
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError, type SourceHandlers } from './sources/source.js';
+import { stopControlFor } from './stop/control.js';
+import { runStopLineage } from './stop/headless.js';
 import { forgetCiEnvironment } from './ui/ci-environment.js';
 import type { LiveView } from './ui/live-view.js';
 
@@ -30,6 +33,9 @@ const cli = meow(
     --pid PID              Live view: start following this process and what it spawns
     --receive-buffer BYTES Kernel receive buffer for the proc connector (default 64 MiB)
     --debug-bpf            Print the BPF verifier's log for forktop's programs to stderr
+    --stop-lineage PID     Stop PID and everything it spawns (SIGSTOP all until no new ones,
+                           then SIGKILL), print a JSON summary; needs --yes
+    --yes                  Confirm --stop-lineage
     --version              Print the version
     --help                 This text
 
@@ -51,6 +57,8 @@ const cli = meow(
       source: { type: 'string', default: 'auto' },
       receiveBuffer: { type: 'string' },
       debugBpf: { type: 'boolean', default: false },
+      stopLineage: { type: 'string' },
+      yes: { type: 'boolean', default: false },
       filter: { type: 'string' },
       user: { type: 'string' },
       pid: { type: 'string' },
@@ -80,7 +88,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'filter', 'user', 'pid', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'help', 'version']);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -137,6 +145,14 @@ async function main(): Promise<void> {
       fail((error as Error).message);
     }
   }
+  if (given('stop-lineage')) {
+    if (replay !== undefined || flags.json || given('record')) fail('--stop-lineage runs on its own: no --replay, --json or --record');
+    if (!/^[1-9]\d*$/.test(flags.stopLineage ?? '')) fail(`--stop-lineage wants a process id, not "${flags.stopLineage ?? ''}"`);
+    if (!flags.yes) fail(`--stop-lineage signals every process ${flags.stopLineage} spawned: add --yes to confirm`);
+    raisePriority();
+    return runStopLineage(Number(flags.stopLineage), start, fail);
+  }
+  raisePriority();
   if (!flags.json) return runLiveView(start, recorder, replay === '-', initial);
   if (flags.filter !== undefined || flags.user !== undefined || flags.pid !== undefined) {
     fail('--filter, --user and --pid shape the live view; with --json, filter the stream with jq or grep');
@@ -158,6 +174,19 @@ function parseInitialFilter(filter: string | undefined, user: string | undefined
   if (user !== undefined && !user.trim()) fail('--user wants a user name or a uid');
   if (pid !== undefined && !/^[1-9]\d*$/.test(pid)) fail(`--pid wants a process id, not "${pid}"`);
   return { text: filter, user, pid: pid === undefined ? undefined : Number(pid) };
+}
+
+/**
+ * As root, run ahead of what we watch: a fork bomb on two cores is when the screen and the
+ * keys matter most. Threads started later (the readers) inherit it.
+ */
+function raisePriority(): void {
+  if (process.getuid?.() !== 0) return;
+  try {
+    os.setPriority(-15);
+  } catch {
+    // not allowed here (a container): run at the usual priority
+  }
 }
 
 /** Starts the chosen source with these handlers; says which and why. */
@@ -251,7 +280,9 @@ async function runLiveView(
     warnNow = false;
     const header = headerFor(chosen);
     recorder?.begin(header);
-    view = startLiveView(header.source, keys, header.host, header.caveats[0], initial);
+    // Stopping a lineage signals real processes: only from a live source, never a replay.
+    const stopControl = chosen.source.describe().host === undefined && !(chosen.source instanceof ReplaySource) ? stopControlFor : undefined;
+    view = startLiveView(header.source, keys, header.host, header.caveats[0], initial, stopControl);
     for (const events of pending) view.feed.push(events);
     setInterval(() => {
       const now = chosen!.source.now();

@@ -6,29 +6,12 @@ import fs from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { CLI } from './helpers/cli.js';
 import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
+import { hasTmux, tmux, TmuxSession } from './helpers/tmux.js';
 
 const session = `forktop-e2e-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', session);
+const terminal = new TmuxSession(session);
+const waitForScreen = terminal.waitFor.bind(terminal);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitForScreen(match: RegExp | ((text: string) => boolean), timeoutMs = 5000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = screen();
-    if (typeof match === 'function' ? match(text) : match.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`screen never matched ${match}:\n${text}`);
-    await sleep(100);
-  }
-}
-
-let hasTmux = true;
-try {
-  execFileSync('tmux', ['-V']);
-} catch {
-  hasTmux = false;
-  console.warn('skipped the live view end-to-end test: tmux is not installed');
-}
 
 describeAsRoot('live view in a real terminal', () => {
   afterAll(() => {

@@ -47,6 +47,30 @@ export interface BpfObject {
   name: string;
 }
 
+export interface SignalTarget {
+  pid: number;
+  /** CLOCK_MONOTONIC ns; the process must have started then (within a few clock ticks). */
+  startNs?: number;
+  /** The parent it must have now. */
+  ppid?: number;
+}
+
+export type SignalResult = 'sent' | 'gone' | 'other' | 'denied' | 'failed';
+
+export interface SignalOutcome {
+  result: SignalResult;
+  /** Start time of the process that got the signal (CLOCK_MONOTONIC ns; 0 if none did). */
+  startNs: number;
+}
+
+export interface ProcStat {
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  startNs: number;
+}
+
 export interface NativeHangupWatch {
   stop(): void;
 }
@@ -58,6 +82,9 @@ export interface Addon {
   /** Every BPF program and map in the kernel now (forktop's are named forktop_*). */
   bpfObjects(): BpfObject[];
   scanProcesses(): unknown[];
+  /** Signals each process through a pidfd, after checking it is still the one meant. */
+  signalProcesses(targets: SignalTarget[], signal: number): Promise<SignalOutcome[]>;
+  readStat(pid: number): ProcStat | null;
   readProcess(pid: number): unknown | null;
 }
 

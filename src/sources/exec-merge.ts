@@ -98,7 +98,17 @@ export class ExecMerger {
       if (still.length) this.waiting.set(pid, still);
       else this.waiting.delete(pid);
     }
-    const horizon = all ? Infinity : nowNs - this.holdNs;
+    let horizon = all ? Infinity : nowNs - this.holdNs;
+    // A /proc scan (snapshot events, then its resync) goes out whole: half a scan would
+    // show a tree with half its processes.
+    let scanEnd = -Infinity;
+    let scanReady = false;
+    for (const ev of this.pending) {
+      if (ev.type !== 'snapshot' && ev.type !== 'resync') continue;
+      if (ev.ts > scanEnd) scanEnd = ev.ts;
+      if (ev.ts <= horizon) scanReady = true;
+    }
+    if (scanReady && scanEnd > horizon) horizon = scanEnd;
     const ready: ForktopEvent[] = [];
     const held: ForktopEvent[] = [];
     for (const ev of this.pending) {

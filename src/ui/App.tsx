@@ -6,11 +6,15 @@ import type { ExecEntry } from '../model/process-node.js';
 import {
   compileFilter, foldedExecs, recentExecs, topLineages, topSpawners, treeRowIndex, treeRows, type Matcher,
 } from '../model/queries.js';
+import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
+import { StopDialog } from './components/StopDialog.js';
+import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
 import type { Feed } from './feed.js';
 import { BINDINGS, commandFor, footerFor, type Command } from './keymap.js';
 import type { Theme } from './theme.js';
+import { useStop } from './use-stop.js';
 import { ExecsView, type ExecRow } from './views/ExecsView.js';
 import { InspectView, inspectTargets } from './views/InspectView.js';
 import { SpawnersView } from './views/SpawnersView.js';
@@ -50,8 +54,11 @@ export interface InitialFilter {
   pid?: number;
 }
 
-export function App({ feed, theme, users, initial = {} }: { feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter }) {
+export function App({
+  feed, theme, users, initial = {}, stopControl,
+}: { feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl }) {
   const { exit } = useApp();
+  const stop = useStop(stopControl);
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<View>('execs');
   const [inspecting, setInspecting] = useState<number[]>([]); // node ids, a stack
@@ -282,7 +289,19 @@ export function App({ feed, theme, users, initial = {} }: { feed: Feed; theme: T
         }
         break;
       }
+      case 'stop': {
+        // The alert's lineage while Enter would go to it; otherwise the selected process.
+        if (enterGoesToAlert) {
+          const node = model.byPid.get(alert.root);
+          if (node) stop.ask(node.id, true);
+        } else {
+          const id = inspected?.id ?? selectedNodeId();
+          if (id !== undefined) stop.ask(id, false);
+        }
+        break;
+      }
       case 'back':
+        stop.dismiss();
         if (inspecting.length > 0) {
           setInspecting((stack) => stack.slice(0, -1));
           setCursor(0);
@@ -310,6 +329,10 @@ export function App({ feed, theme, users, initial = {} }: { feed: Feed; theme: T
   };
 
   useInput((input, key) => {
+    if (stop.isOpen()) {
+      stop.answer(input === 'y' || input === 'Y');
+      return;
+    }
     if (editing.current) {
       if (key.escape) {
         setField(() => '');
@@ -350,7 +373,7 @@ export function App({ feed, theme, users, initial = {} }: { feed: Feed; theme: T
 
   const footerCommands: Command[] = inspected
     ? ['up', 'down', 'inspect', 'parent', 'back', 'quit']
-    : ['help', 'filter', 'user', 'pause', 'inspect', 'subtree', 'failedOnly', ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
+    : ['help', 'filter', 'user', 'pause', 'inspect', 'subtree', 'failedOnly', ...(stop.available ? (['stop'] as Command[]) : []), ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
@@ -370,7 +393,9 @@ export function App({ feed, theme, users, initial = {} }: { feed: Feed; theme: T
         {feed.sourceNote ? <Text color={theme.warning}>  {feed.sourceNote}</Text> : null}
       </Text>
       <Box flexDirection="column" flexGrow={1}>
-        {help ? (
+        {stop.state.dialog ? (
+          <StopDialog dialog={stop.state.dialog} theme={theme} users={users} />
+        ) : help ? (
           <Box flexDirection="column">
             {BINDINGS.map((b) => (
               <Text key={b.command}>{b.label.padEnd(8)} {b.help}</Text>
@@ -386,7 +411,8 @@ export function App({ feed, theme, users, initial = {} }: { feed: Feed; theme: T
           <SpawnersView rows={spawners} lineages={lineages} selected={cursor} />
         )}
       </Box>
-      {alert ? <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert ? 'enter' : 'a'} /> : null}
+      <StopStatus state={stop.state} theme={theme} />
+      {alert ? <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined} /> : null}
       <Text dimColor wrap="truncate-end">{footerFor(footerCommands)}</Text>
     </Box>
   );

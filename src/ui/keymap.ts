@@ -5,7 +5,7 @@ export type Command =
   | 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
   | 'view.execs' | 'view.tree' | 'view.spawners' | 'view.next'
   | 'filter' | 'user' | 'pause' | 'inspect' | 'parent' | 'back' | 'fold'
-  | 'collapse' | 'expand' | 'failedOnly' | 'subtree' | 'help' | 'quit' | 'alert';
+  | 'collapse' | 'expand' | 'failedOnly' | 'subtree' | 'help' | 'quit' | 'alert' | 'stop';
 
 interface Binding {
   command: Command;
@@ -37,6 +37,7 @@ export const BINDINGS: Binding[] = [
   { command: 'failedOnly', keys: ['x'], label: 'x', help: 'failed exits only' },
   { command: 'subtree', keys: ['s'], label: 's', help: 'follow the selected subtree' },
   { command: 'alert', keys: ['a'], label: 'a', help: 'inspect the alert\'s root' },
+  { command: 'stop', keys: ['K'], label: 'K', help: 'stop a lineage (the alert\'s, or the selected process\'s): SIGSTOP all, then SIGKILL, after you confirm' },
   { command: 'help', keys: ['?'], label: '?', help: 'help' },
   { command: 'quit', keys: ['q'], label: 'q', help: 'quit' },
 ];

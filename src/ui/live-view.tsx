@@ -4,6 +4,8 @@ import { render } from 'ink';
 import fs from 'node:fs';
 import os from 'node:os';
 import tty from 'node:tty';
+import type { Model } from '../model/model.js';
+import type { StopControl } from '../stop/control.js';
 import { App, type InitialFilter } from './App.js';
 import { Feed } from './feed.js';
 import { themeFor } from './theme.js';
@@ -37,8 +39,10 @@ export function startLiveView(
   host = os.hostname(),
   caveat?: string,
   initial: InitialFilter = {},
+  makeStopControl?: (model: Model) => StopControl,
 ): LiveView {
   const feed = new Feed(host, sourceName, undefined, sourceName === 'poll' ? caveat : undefined);
+  const stopControl = makeStopControl?.(feed.model);
   let restored = false;
   const restore = () => {
     if (restored) return;
@@ -48,7 +52,7 @@ export function startLiveView(
   // Even a hard exit puts the terminal back.
   process.on('exit', restore);
   process.stdout.write(ENTER);
-  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} />, {
+  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} />, {
     stdin,
     exitOnCtrlC: true,
     maxFps: 30,

@@ -85,3 +85,19 @@ describe('ExecMerger: one stream from the proc connector and eBPF', () => {
     expect(summary()).toEqual(['fork:10', 'exec:10:null']);
   });
 });
+
+describe('ExecMerger and /proc scans', () => {
+  it('releases a scan whole, even when it took longer than the hold time', () => {
+    const out: ForktopEvent[] = [];
+    const m = new ExecMerger((events) => out.push(...events), { holdNs: 30 * MS });
+    const snap = (pid: number, ts: number): ForktopEvent => ({
+      type: 'snapshot', time: '', ts, pid, ppid: 1, argv: null, argv_source: null, comm: null, exe: null, cwd: null,
+      uid: null, cgroup: null, start_ts: null, start: null,
+    });
+    m.fromProcConnector([snap(1, 100 * MS), snap(2, 150 * MS), snap(3, 200 * MS), fork(9, 210 * MS)], 101 * MS);
+    m.flush(129 * MS);
+    expect(out).toEqual([]);
+    m.flush(131 * MS); // the first snapshot is ready: the whole scan goes, not the fork after it
+    expect(out.map((ev) => (ev as { pid: number }).pid)).toEqual([1, 2, 3]);
+  });
+});

@@ -1,0 +1,48 @@
+// The K key's state: a confirmation to answer, then the running stop's progress and its
+// result. The stop itself runs in src/stop; this only holds what the screen shows.
+import { useRef, useState } from 'react';
+import type { StopControl } from '../stop/control.js';
+import type { StopPlan, StopProgress, StopRefusal, StopReport } from '../stop/stopper.js';
+
+export interface StopState {
+  /** Waiting for y (a plan) or for any key (a refusal). */
+  dialog: StopPlan | StopRefusal | null;
+  progress: StopProgress | null;
+  report: StopReport | null;
+  error: string | null;
+}
+
+export function useStop(control: StopControl | undefined) {
+  const [state, setState] = useState<StopState>({ dialog: null, progress: null, report: null, error: null });
+  // Keys can come faster than renders: whether a dialog is open is read from a ref.
+  const open = useRef(false);
+  const running = useRef(false);
+  const set = (next: Partial<StopState>) => {
+    if ('dialog' in next) open.current = next.dialog != null;
+    setState((s) => ({ ...s, ...next }));
+  };
+  return {
+    state,
+    available: control !== undefined,
+    isOpen: () => open.current,
+    ask(nodeId: number, descend: boolean) {
+      if (!control || running.current) return;
+      set({ dialog: control.plan(nodeId, descend), report: null, error: null, progress: null });
+    },
+    /** y on a plan starts it; any key closes a refusal or cancels. */
+    answer(yes: boolean) {
+      const dialog = state.dialog;
+      set({ dialog: null });
+      if (!yes || !control || !dialog || 'refused' in dialog) return;
+      running.current = true;
+      control
+        .run(dialog, (progress) => set({ progress }))
+        .then((report) => set({ report, progress: null }))
+        .catch((error: Error) => set({ error: error.message, progress: null }))
+        .finally(() => (running.current = false));
+    },
+    dismiss() {
+      if (!running.current) set({ report: null, error: null });
+    },
+  };
+}
