@@ -14,7 +14,8 @@
         "native/bpf_syscall.cc",
         "native/exec_programs.cc",
         "native/ebpf_exec_reader.cc",
-        "native/pidfd_signal.cc"
+        "native/pidfd_signal.cc",
+        "native/terminal.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],

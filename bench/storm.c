@@ -12,12 +12,13 @@
  *     One child that runs /bin/true through fexecve() (execveat on an open fd, no path),
  *     argv ["true", "PREFIX"]. Prints its pid.
  *
- *   storm bomb DEPTH TAG [DELAY_MS]
+ *   storm bomb DEPTH TAG [DELAY_MS [spin]]
  *     A bounded fork bomb for the stop tests: every member waits DELAY_MS (default 2), then
  *     forks two children (DEPTH
  *     generations, 2^(DEPTH+1)-1 processes, no exec, so all of them carry TAG in their
  *     argv), then members at odd depths exit at once (their children are reparented) and
- *     the rest wait. Each member dies by alarm after 30 s in any case. Prints the root's pid.
+ *     the rest wait (or, with "spin", burn CPU: a bomb that saturates the machine). Each
+ *     member dies by alarm after 30 s in any case. Prints the root's pid.
  *
  *   storm tree DEPTH
  *     A fork burst: every process forks two children and exits at once, DEPTH generations
@@ -111,6 +112,14 @@ static int tree_storm(int depth) {
 }
 
 static useconds_t bomb_delay_us = 2000;
+static int bomb_spin = 0;
+
+__attribute__((noreturn)) static void bomb_wait(void) {
+  if (bomb_spin)
+    for (volatile unsigned long i = 0;; i++) {
+    }
+  for (;;) pause();
+}
 
 __attribute__((noreturn)) static void bomb_member(int depth) {
   alarm(30); /* the safety net: no member outlives a test */
@@ -123,7 +132,7 @@ __attribute__((noreturn)) static void bomb_member(int depth) {
     }
   }
   if (depth % 2 == 1) _exit(0);
-  for (;;) pause();
+  bomb_wait();
 }
 
 static int bomb(int depth) {
@@ -137,7 +146,7 @@ static int bomb(int depth) {
       _exit(0);
     }
   }
-  for (;;) pause(); /* the root stays, so it can be named by pid */
+  bomb_wait(); /* the root stays, so it can be named by pid */
 }
 
 static int fexecve_once(const char* tag) {
@@ -167,7 +176,8 @@ int main(int argc, char** argv) {
     }
     return exec_storm(n, par, argv[4], argc > 5 && strcmp(argv[5], "stack") == 0);
   }
-  if ((argc == 4 || argc == 5) && strcmp(argv[1], "bomb") == 0) {
+  if (argc >= 4 && argc <= 6 && strcmp(argv[1], "bomb") == 0) {
+    bomb_spin = argc == 6 && strcmp(argv[5], "spin") == 0;
     int depth = atoi(argv[2]);
     if (argc == 5) bomb_delay_us = (useconds_t)(atoi(argv[4]) < 0 ? 0 : atoi(argv[4]) > 5000 ? 5000 : atoi(argv[4])) * 1000;
     if (depth < 1 || depth > 11) {
@@ -185,6 +195,6 @@ int main(int argc, char** argv) {
     }
     return tree_storm(depth);
   }
-  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm fexecve PREFIX | storm bomb DEPTH TAG [DELAY_MS] | storm tree DEPTH\n");
+  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm fexecve PREFIX | storm bomb DEPTH TAG [DELAY_MS [spin]] | storm tree DEPTH\n");
   return 2;
 }

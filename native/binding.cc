@@ -14,6 +14,7 @@
 #include "hangup_watch.h"
 #include "netlink_reader.h"
 #include "pidfd_signal.h"
+#include "terminal.h"
 #include "proc_info.h"
 
 namespace forktop {
@@ -286,6 +287,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfObjects", Napi::Function::New(env, BpfObjects));
   exports.Set("signalProcesses", Napi::Function::New(env, SignalProcesses));
   exports.Set("readStat", Napi::Function::New(env, ReadStat));
+  exports.Set("detachStdio", Napi::Function::New(env, DetachStdio));
   exports.Set("scanProcesses", Napi::Function::New(env, ScanProcesses));
   exports.Set("readProcess", Napi::Function::New(env, ReadProcess));
   exports.Set("HangupWatch", HangupWatch::Define(env));

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // forktop's command line: flags, then wiring a source to an output.
+import fs from 'node:fs';
 import os from 'node:os';
 import meow from 'meow';
 import { exitCleanlyOn } from './lifecycle.js';
@@ -16,6 +17,8 @@ import { forgetCiEnvironment } from './ui/ci-environment.js';
 import type { LiveView } from './ui/live-view.js';
 
 const USAGE_ERROR = 2;
+/** The nice value forktop runs at as root: ahead of a bomb's members, which run at 0. */
+const PRIORITY = -20;
 
 const cli = meow(
   `
@@ -182,10 +185,14 @@ function parseInitialFilter(filter: string | undefined, user: string | undefined
  */
 function raisePriority(): void {
   if (process.getuid?.() !== 0) return;
-  try {
-    os.setPriority(-15);
-  } catch {
-    // not allowed here (a container): run at the usual priority
+  // Every thread of ours: setpriority() on Linux sets one thread, and libuv's pool (which
+  // sends the stop signals) may have started before this.
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      os.setPriority(Number(tid), PRIORITY);
+    } catch {
+      // not allowed here (a container): run at the usual priority
+    }
   }
 }
 

@@ -80,3 +80,24 @@ describeAsRoot('live view in a real terminal', () => {
     }
   });
 });
+
+describeAsRoot('live view when its terminal goes away', () => {
+  it.skipIf(!hasTmux)('closing the terminal (tmux window killed) ends forktop with status 0, not a crash', async () => {
+    const name = `${session}-gone`;
+    const status = `/tmp/${name}.status`;
+    fs.rmSync(status, { force: true });
+    const closing = new TmuxSession(name);
+    // The wrapper outlives the hangup (it ignores SIGHUP; forktop handles its own) to tell
+    // how forktop ended: 139 would be the SIGSEGV Node 20 gets restoring a vanished tty.
+    closing.start(`bash -c 'trap "" HUP; ${process.execPath} ${CLI}; echo $? > ${status}'`, 100, 30);
+    try {
+      await closing.waitFor(/LIVE/);
+    } finally {
+      closing.kill();
+    }
+    const deadline = Date.now() + 5000;
+    while (!fs.existsSync(status) && Date.now() < deadline) await sleep(100);
+    expect(fs.readFileSync(status, 'utf8').trim()).toBe('0');
+    fs.rmSync(status, { force: true });
+  });
+});

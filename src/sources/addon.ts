@@ -85,6 +85,8 @@ export interface Addon {
   /** Signals each process through a pidfd, after checking it is still the one meant. */
   signalProcesses(targets: SignalTarget[], signal: number): Promise<SignalOutcome[]>;
   readStat(pid: number): ProcStat | null;
+  /** Points fds 0-2 at /dev/null: the terminal is gone, and Node must not restore it. */
+  detachStdio(): void;
   readProcess(pid: number): unknown | null;
 }
 

@@ -4,6 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { ExecEvent, ForktopEvent, LostEvent } from '../../src/model/events.js';
 import { loadAddon, type BpfObject } from '../../src/sources/addon.js';
 import { EbpfSource } from '../../src/sources/ebpf.js';
+import { CLI, runCommand } from '../helpers/cli.js';
 import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: ForktopEvent): ev is ExecEvent => ev.type === 'exec';
@@ -155,5 +156,24 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     const deadline = Date.now() + 3000;
     while (remaining().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(remaining()).toEqual([]);
+  });
+});
+
+describeAsRoot('eBPF source and tracefs', () => {
+  it('mounts tracefs when it is missing, and unmounts it once the programs are attached', async () => {
+    // In a mount namespace of its own, so nothing else on the machine loses tracefs.
+    const script = `
+      umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null
+      if mountpoint -q /sys/kernel/tracing; then echo "could not unmount"; exit 0; fi
+      out=$(mktemp)
+      "${process.execPath}" "${CLI}" --json --source ebpf > "$out" 2>&1 &
+      for i in $(seq 1 100); do grep -q '"type":"snapshot"' "$out" && break; sleep 0.1; done
+      mountpoint -q /sys/kernel/tracing && echo "tracefs: mounted" || echo "tracefs: not mounted"
+      kill -INT $!; wait $!
+      head -1 "$out"; rm -f "$out"`;
+    const result = await runCommand('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { timeoutMs: 20_000 });
+    const [verdict, header] = result.stdout.trim().split('\n');
+    expect(verdict).toBe('tracefs: not mounted');
+    expect(JSON.parse(header)).toMatchObject({ type: 'header', source: 'ebpf' });
   });
 });
