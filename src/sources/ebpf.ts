@@ -76,7 +76,8 @@ export class EbpfSource implements EventSource {
       await this.stopKernel();
       throw error;
     }
-    this.flushTimer = setInterval(() => merger.flush(monotonicNs()), 10);
+    // Batches come at most every 100 ms (native/batch_channel.cc): flushing as often is enough.
+    this.flushTimer = setInterval(() => merger.flush(monotonicNs()), 100);
     this.flushTimer.unref();
   }
 

@@ -109,12 +109,16 @@ export class ExecMerger {
       if (ev.ts <= horizon) scanReady = true;
     }
     if (scanReady && scanEnd > horizon) horizon = scanEnd;
+    // Nothing goes out past an exec still waiting for its argv: what the process did next
+    // (forked, say) must not reach the model before the exec that changed its program.
+    for (const waits of this.waiting.values()) {
+      for (const w of waits) if (w.ev.ts <= horizon) horizon = w.ev.ts - 1;
+    }
     const ready: ForktopEvent[] = [];
     const held: ForktopEvent[] = [];
     for (const ev of this.pending) {
       if (this.dropped.delete(ev)) continue;
-      const waitingForTwin = ev.type === 'exec' && this.waiting.get(ev.pid)?.some((w) => w.ev === ev);
-      if (ev.ts <= horizon && !waitingForTwin) ready.push(ev);
+      if (ev.ts <= horizon) ready.push(ev);
       else held.push(ev);
     }
     this.pending = held;

@@ -101,3 +101,16 @@ describe('ExecMerger and /proc scans', () => {
     expect(out.map((ev) => (ev as { pid: number }).pid)).toEqual([1, 2, 3]);
   });
 });
+
+describe('ExecMerger keeps a process\'s events in order', () => {
+  it('holds what came after an exec that waits for its argv (a fork by the new program stays after it)', () => {
+    const { m, summary } = merger();
+    // The proc connector's batch: node's child 10 execs storm, then storm forks 11.
+    m.fromProcConnector([fork(10, 100 * MS), exec(10, 101 * MS, null), fork(11, 102 * MS)], 103 * MS);
+    m.flush(140 * MS); // past the hold time, but the exec still waits for eBPF
+    expect(summary()).toEqual(['fork:10']);
+    m.fromKernel([exec(10, 101 * MS - 1000, ['storm'])], 150 * MS);
+    m.flush(200 * MS);
+    expect(summary()).toEqual(['fork:10', 'exec:10:storm', 'fork:11']);
+  });
+});
