@@ -14,8 +14,10 @@ export interface Clan {
   root: ProcessNode;
   live: number;
   maxGeneration: number;
-  /** Forks within the clan, 100 ms buckets over 1 s; made at the clan's first fork. */
+  /** Forks within the clan, 100 ms buckets over 1 s; made at the clan's second fork (most
+   *  clans fork once: a shell running one command), the first one's time kept till then. */
   forks: RateCounter | null;
+  firstForkTs: number;
   forksTotal: number;
 }
 
@@ -48,7 +50,7 @@ export class AlertDetector {
   private clanOf(node: ProcessNode): Clan | undefined {
     let clan = this.clans.get(node.clanId);
     if (!clan && node.clanId === node.id && !node.exit) {
-      clan = { id: node.id, root: node, live: 1, maxGeneration: 0, forks: null, forksTotal: 0 };
+      clan = { id: node.id, root: node, live: 1, maxGeneration: 0, forks: null, firstForkTs: 0, forksTotal: 0 };
       this.clans.set(node.id, clan);
     }
     return clan;
@@ -73,9 +75,17 @@ export class AlertDetector {
     const t = this.thresholds;
     if (clan) {
       clan.forksTotal++;
-      clan.forks ??= ONE_SECOND();
-      clan.forks.add(ts);
+      if (clan.forks) {
+        clan.forks.add(ts);
+      } else if (clan.forksTotal === 1) {
+        clan.firstForkTs = ts;
+      } else {
+        clan.forks = ONE_SECOND();
+        clan.forks.add(clan.firstForkTs);
+        clan.forks.add(ts);
+      }
       if (
+        clan.forks &&
         clan.live >= t.bombLive &&
         clan.maxGeneration >= t.bombGenerations &&
         clan.forks.sum(ts) >= t.bombRate &&

@@ -38,7 +38,7 @@ export class ExecRing {
     return this.nextSeq;
   }
 
-  push(entry: Omit<ExecEntry, 'seq' | 'key'>): ExecEntry {
+  push(entry: ExecEntry): ExecEntry {
     const seq = this.nextSeq++;
     const slot = seq % this.capacity;
     const evicted = this.entries[slot];

@@ -13,7 +13,7 @@ import type {
   SnapshotEvent,
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
-import { NO_CHILDREN, NO_LOG, programOf, type LifeEntry, type ProcessNode, type ExecEntry } from './process-node.js';
+import { NO_CHILDREN, NO_LOG, newExecEntry, newProcessNode, programOf, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -45,6 +45,16 @@ export interface Totals {
   exits: number;
   lost: number;
   events: number;
+}
+
+class Exit implements ExitInfo {
+  constructor(
+    readonly ts: number,
+    readonly code: number | null,
+    readonly signal: number | null,
+    readonly core: boolean,
+    readonly unseen: boolean,
+  ) {}
 }
 
 /** What execvp() and shells skip past while searching PATH: ENOENT, EACCES, ENOTDIR. */
@@ -267,23 +277,7 @@ export class Model {
       const prev = node.lastExec;
       this.log(node, { kind: 'exec', ts: prev.ts, argv: prev.argv, argvSource: prev.argvSource, exe: prev.exe, ret: 0 });
     }
-    const entry = this.execs.push({
-      nodeId: node.id,
-      pid: ev.pid,
-      ppid: node.ppid ?? ev.ppid,
-      ts: ev.ts,
-      time: ev.time,
-      uid: node.uid,
-      argv: ev.argv,
-      argvSource: ev.argv_source,
-      comm: node.comm,
-      exe: ev.exe,
-      ret: ev.ret,
-      truncated: ev.truncated === true,
-      exitCode: null,
-      exitSignal: null,
-      durationMs: null,
-    });
+    const entry = this.execs.push(newExecEntry(node, ev));
     if (ev.ret === 0) {
       node.lastExec = entry;
       if (node.failedTries) this.settleTries(node, entry);
@@ -312,13 +306,13 @@ export class Model {
     let node = this.byPid.get(ev.pid);
     if (node?.exit?.unseen) {
       // A rescan found it gone before its exit event got here: now we know how it ended.
-      node.exit = { ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core, unseen: false };
+      node.exit = new Exit(ev.ts, ev.code, ev.signal, ev.core, false);
       this.fillExit(node);
       return;
     }
     if (!node || node.exit) node = this.createLate(ev.pid, ev.ts, ev.ppid);
     node.currentPpid = ev.ppid;
-    node.exit = { ts: ev.ts, code: ev.code, signal: ev.signal, core: ev.core, unseen: false };
+    node.exit = new Exit(ev.ts, ev.code, ev.signal, ev.core, false);
     this.ended(node);
   }
 
@@ -376,38 +370,7 @@ export class Model {
   }
 
   private create(pid: number, origin: ProcessNode['origin'], ts: number): ProcessNode {
-    const node: ProcessNode = {
-      id: this.nextId++,
-      pid,
-      ppid: null,
-      parentId: null,
-      currentPpid: null,
-      childIds: NO_CHILDREN,
-      startTs: null,
-      forkTs: null,
-      origin,
-      argv: null,
-      argvSource: null,
-      comm: null,
-      exe: null,
-      cwd: null,
-      cgroup: null,
-      uid: null,
-      execs: 0,
-      log: NO_LOG,
-      firstSeenTs: ts,
-      logDropped: 0,
-      exit: null,
-      lastExec: null,
-      spawns: null,
-      firstSpawnTs: null,
-      spawnsTotal: 0,
-      clanId: 0,
-      generation: 0,
-      expired: false,
-      resyncSeen: 0,
-      failedTries: null,
-    };
+    const node = newProcessNode(this.nextId++, pid, origin, ts);
     this.nodes.set(node.id, node);
     this.byPid.set(pid, node);
     this.live++;
@@ -454,7 +417,7 @@ export class Model {
   }
 
   private exitUnseen(node: ProcessNode, ts: number): void {
-    node.exit = { ts, code: 0, signal: 0, core: false, unseen: true };
+    node.exit = new Exit(ts, 0, 0, false, true);
     this.ended(node);
   }
 

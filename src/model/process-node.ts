@@ -107,6 +107,82 @@ export interface ExecEntry {
 export const NO_LOG: LifeEntry[] = [];
 export const NO_CHILDREN: ReadonlySet<number> = new Set<number>();
 
+// Nodes and exec entries are made by constructors, not object literals: V8 builds a
+// literal of this many fields through a slow runtime call, and a storm makes one of each
+// per process (the model bench: most of fork()'s time went there).
+
+class Node implements ProcessNode {
+  ppid: number | null = null;
+  parentId: number | null = null;
+  currentPpid: number | null = null;
+  childIds: ReadonlySet<number> = NO_CHILDREN;
+  startTs: number | null = null;
+  forkTs: number | null = null;
+  argv: string[] | null = null;
+  argvSource: ArgvSource = null;
+  comm: string | null = null;
+  exe: string | null = null;
+  cwd: string | null = null;
+  cgroup: string | null = null;
+  uid: number | null = null;
+  execs = 0;
+  log: LifeEntry[] = NO_LOG;
+  logDropped = 0;
+  exit: ExitInfo | null = null;
+  lastExec: ExecEntry | null = null;
+  spawns: RateCounter | null = null;
+  firstSpawnTs: number | null = null;
+  spawnsTotal = 0;
+  clanId = 0;
+  generation = 0;
+  expired = false;
+  resyncSeen = 0;
+  failedTries: ExecEntry[] | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly pid: number,
+    public origin: ProcessNode['origin'],
+    public firstSeenTs: number,
+  ) {}
+}
+
+export function newProcessNode(id: number, pid: number, origin: ProcessNode['origin'], ts: number): ProcessNode {
+  return new Node(id, pid, origin, ts);
+}
+
+class Entry implements ExecEntry {
+  seq = 0;
+  key = '';
+  pathSearch = false;
+  exitCode: number | null = null;
+  exitSignal: number | null = null;
+  durationMs: number | null = null;
+
+  constructor(
+    readonly nodeId: number,
+    readonly pid: number,
+    readonly ppid: number | null,
+    readonly ts: number,
+    readonly time: string,
+    readonly uid: number | null,
+    readonly argv: string[] | null,
+    readonly argvSource: ArgvSource,
+    readonly comm: string | null,
+    readonly exe: string | null,
+    readonly ret: number,
+    readonly truncated: boolean,
+  ) {}
+}
+
+/** An exec-ring entry; the ring sets seq and key, the exit fills in the rest. */
+export function newExecEntry(
+  node: Pick<ProcessNode, 'id' | 'ppid' | 'uid' | 'comm'>,
+  ev: { pid: number; ppid: number | null; ts: number; time: string; argv: string[] | null; argv_source: ArgvSource; exe: string | null; ret: number; truncated?: boolean },
+): ExecEntry {
+  return new Entry(node.id, ev.pid, node.ppid ?? ev.ppid, ev.ts, ev.time, node.uid, ev.argv, ev.argv_source, node.comm, ev.exe, ev.ret, ev.truncated === true);
+}
+
 export function programOf(node: ProcessNode): string {
   return node.exe ?? node.argv?.[0] ?? node.comm ?? '?';
 }
