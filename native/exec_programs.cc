@@ -67,6 +67,18 @@ void readKernel(BpfAsm& a, int16_t slot, int size, Reg base, int32_t offset, Bpf
   a.jumpIf(Cond::Ne, R0, 0, fail);
 }
 
+// r7->field = (u32) current->pointer->member, and the flag, when both reads work (r8: current).
+void readThroughPointer(BpfAsm& a, int32_t pointer, int32_t member, int16_t field, uint32_t flag) {
+  BpfAsm::Label skip = a.label();
+  readKernel(a, -24, 8, R8, pointer, skip);
+  a.load(Size::U64, R6, R10, -24);
+  readKernel(a, -32, 4, R6, member, skip);
+  a.load(Size::U32, R1, R10, -32);
+  a.store(Size::U32, R7, field, R1);
+  orFlags(a, flag);
+  a.bind(skip);
+}
+
 // Reads the argv array at r8 pointer by pointer into r7->args; r9 = bytes read. Used where
 // the strings may not be resident (the old program's memory), so it marks what it missed.
 void readArgvPointers(BpfAsm& a) {
@@ -159,21 +171,9 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.mov(R8, R0);
 
   // Effective uid (current->cred->euid), parent (current->real_parent->tgid), start time.
-  BpfAsm::Label noEuid = a.label(), noPpid = a.label(), noStart = a.label();
-  readKernel(a, -24, 8, R8, k.taskCred, noEuid);
-  a.load(Size::U64, R6, R10, -24);
-  readKernel(a, -32, 4, R6, k.credEuid, noEuid);
-  a.load(Size::U32, R1, R10, -32);
-  a.store(Size::U32, R7, FIELD(euid), R1);
-  orFlags(a, kHasEuid);
-  a.bind(noEuid);
-  readKernel(a, -24, 8, R8, k.taskRealParent, noPpid);
-  a.load(Size::U64, R6, R10, -24);
-  readKernel(a, -32, 4, R6, k.taskTgid, noPpid);
-  a.load(Size::U32, R1, R10, -32);
-  a.store(Size::U32, R7, FIELD(ppid), R1);
-  orFlags(a, kHasPpid);
-  a.bind(noPpid);
+  readThroughPointer(a, k.taskCred, k.credEuid, FIELD(euid), kHasEuid);
+  readThroughPointer(a, k.taskRealParent, k.taskTgid, FIELD(ppid), kHasPpid);
+  BpfAsm::Label noStart = a.label();
   readKernel(a, -24, 8, R8, k.taskStartTime, noStart);
   a.load(Size::U64, R1, R10, -24);
   a.store(Size::U64, R7, FIELD(startNs), R1);
