@@ -48,6 +48,7 @@ const cli = meow(
     $ sudo forktop --record storm.ndjson
     $ forktop --replay storm.ndjson --speed 4
     $ ssh web-1 sudo forktop --json | forktop --replay -
+    $ sudo forktop --stop-lineage 4242 --yes
 `,
   {
     importMeta: import.meta,

@@ -46,7 +46,9 @@ export class ExecMerger {
     private readonly emit: (events: ForktopEvent[]) => void,
     options: ExecMergeOptions = {},
   ) {
-    this.holdNs = options.holdNs ?? 30e6;
+    // Longer than the time between two batches of one source (100 ms, batch_channel.cc):
+    // the other source's events of that time have then arrived too.
+    this.holdNs = options.holdNs ?? 150e6;
     this.matchNs = options.matchNs ?? 50e6;
     this.waitNs = options.waitNs ?? 500e6;
   }

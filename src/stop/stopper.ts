@@ -1,6 +1,6 @@
 // Stops a lineage that replaces itself faster than anyone can type `kill`: SIGSTOP every
-// live member, again and again, until a pass finds no new one (a stopped process cannot
-// fork, so the set closes), then SIGKILL them all. Members come from the model (spawning
+// live member, again and again, until passes find no new one for a while (a stopped
+// process cannot fork, so the set closes), then SIGKILL them all. Members come from the model (spawning
 // lineage, so reparented ones too, and new ones as their fork events arrive) and from
 // /proc (the children of stopped members, before their fork events are even decoded).
 // Signals go through pidfds, checked against the start time: never to a reused pid.
@@ -111,10 +111,12 @@ const SIGSTOP = constants.signals.SIGSTOP;
 const SIGKILL = constants.signals.SIGKILL;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Passes that find nothing new before the set counts as closed, and the wait between them:
- *  long enough for fork events already in flight to reach the model. */
-const QUIET_PASSES = 3;
-const QUIET_WAIT_MS = 40;
+/** The set counts as closed when passes have found nothing new for this long: longer than
+ *  a fork event takes to reach the model (batches every 100 ms, then up to 150 ms in the
+ *  eBPF source's merge), so a member whose parent exited before it could be stopped, and
+ *  whom /proc no longer shows under any stopped member, still arrives in time. */
+const SETTLE_MS = 500;
+const PASS_EVERY_MS = 40;
 const GIVE_UP_MS = 20_000;
 
 export async function stopLineage(
@@ -129,10 +131,10 @@ export async function stopLineage(
   const toScan: number[] = []; // stopped, children not looked at yet
   let denied = 0;
   let passes = 0;
-  let quiet = 0;
+  let lastNew = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
 
-  while (quiet < QUIET_PASSES && elapsed() < GIVE_UP_MS) {
+  while (performance.now() - lastNew < SETTLE_MS && elapsed() < GIVE_UP_MS) {
     passes++;
     const fresh = new Map<number, SignalTarget>();
     for (const node of lineage(model, plan.rootIds).live) {
@@ -160,9 +162,9 @@ export async function stopLineage(
         denied++;
       }
     });
-    quiet = newlyStopped === 0 && toScan.length === 0 ? quiet + 1 : 0;
+    if (newlyStopped > 0 || toScan.length > 0) lastNew = performance.now();
     onProgress({ phase: 'stopping', stopped: stopped.size, killed: 0, passes, ms: elapsed() });
-    await sleep(quiet > 0 ? QUIET_WAIT_MS : 5);
+    await sleep(newlyStopped > 0 ? 5 : PASS_EVERY_MS);
   }
 
   onProgress({ phase: 'killing', stopped: stopped.size, killed: 0, passes, ms: elapsed() });

@@ -35,8 +35,9 @@ export function ExecsView({ rows, selected, theme, users }: {
             {cell(clock(e.time), 12)} {cell(String(e.pid), 7, true)} {cell(String(e.ppid ?? '?'), 7, true)} {cell(user, 8)}{' '}
             <Text color={failed(e) ? theme.error : undefined}>{cell(exitText(e), 5, true)}</Text> {cell(duration(e.durationMs), 6, true)}{'  '}
             {fold}
+            {/* Before the command line: a long one is cut by the screen's edge too. */}
+            {e.truncated ? <Text color={theme.error}>[argv cut at 16 KiB] </Text> : null}
             <Text dimColor={guessed && theme.dim}>{commandLine(e.argv, e.comm)}{guessed ? ' (argv not read)' : ''}</Text>
-            {e.truncated ? <Text color={theme.error}> …(cut)</Text> : null}
           </Text>
         );
       })}
