@@ -17,8 +17,7 @@
  *     forks two children (DEPTH
  *     generations, 2^(DEPTH+1)-1 processes, no exec, so all of them carry TAG in their
  *     argv), then members at odd depths exit at once (their children are reparented) and
- *     the rest wait (or, with "spin", burn CPU: a bomb that saturates the machine; then the
- *     root is a subreaper and the orphans are reparented to it, not to init). Each
+ *     the rest wait (or, with "spin", burn CPU: a bomb that saturates the machine). Each
  *     member dies by alarm after 30 s in any case. Prints the root's pid.
  *
  *   storm tree DEPTH
@@ -137,9 +136,6 @@ __attribute__((noreturn)) static void bomb_member(int depth) {
 }
 
 static int bomb(int depth) {
-  /* Spinning orphans are not init's to keep (this VM's init ends them): with spin, the
-     root is their reaper. */
-  if (bomb_spin) prctl(PR_SET_CHILD_SUBREAPER, 1);
   printf("%d\n", getpid());
   fflush(stdout);
   alarm(30);
