@@ -273,6 +273,7 @@ async function runLiveView(
   try {
     // Subscribe before the screen switches, so a permission error prints as one plain line.
     const pending: ForktopEvent[][] = [];
+    let ended = false;
     chosen = await start({
       onBatch: (events) => {
         recorder?.write(events);
@@ -284,6 +285,11 @@ async function runLiveView(
         process.stderr.write(`forktop: ${error.message}\n`);
         void exit(1);
       },
+      // A replay that finished stays on screen to be read: the header says ENDED.
+      onEnd: () => {
+        if (view) view.feed.end();
+        else ended = true;
+      },
     });
     warnNow = false;
     const header = headerFor(chosen);
@@ -292,6 +298,7 @@ async function runLiveView(
     const stopControl = chosen.source.describe().host === undefined && !(chosen.source instanceof ReplaySource) ? stopControlFor : undefined;
     view = startLiveView(header.source, keys, header.host, header.caveats[0], initial, stopControl);
     for (const events of pending) view.feed.push(events);
+    if (ended) view.feed.end();
     setInterval(() => {
       const now = chosen!.source.now();
       if (now) view!.feed.advance(...now);

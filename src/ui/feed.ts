@@ -6,6 +6,8 @@ import type { AlertEvent, ForktopEvent } from '../model/events.js';
 export class Feed {
   readonly model: Model;
   version = 0;
+  /** A finite source (a replay) delivered its last event: the screen no longer moves. */
+  ended = false;
 
   constructor(
     readonly host: string,
@@ -19,6 +21,11 @@ export class Feed {
 
   push(events: readonly ForktopEvent[]): void {
     this.model.apply(events);
+    this.version++;
+  }
+
+  end(): void {
+    this.ended = true;
     this.version++;
   }
 

@@ -55,6 +55,16 @@ describe('live view', () => {
     expect(lastFrame()).toContain('q:quit');
   });
 
+  it('a replay says REPLAY, and ENDED once its last event is in (not LIVE)', async () => {
+    const feed = new Feed('web-1', 'replay netlink');
+    const { lastFrame } = show(feed);
+    expect(lastFrame()).toContain('REPLAY');
+    expect(lastFrame()).not.toContain('LIVE');
+    feed.end();
+    await frame();
+    expect(lastFrame()).toContain('ENDED');
+  });
+
   it('a storm: newest exec first, user names, exit codes and signals, durations', () => {
     const { lastFrame } = show(stormFeed());
     const lines = lastFrame()!.split('\n');

@@ -25,7 +25,15 @@ export function Header({ feed, theme, paused, newSincePause }: { feed: Feed; the
       {/* Never cut: lost events and whether the screen is live must always show. */}
       <Box flexShrink={0} marginLeft={2}>
         <Text color={s.lost > 0 ? theme.error : undefined} bold={s.lost > 0}>lost {s.lost}  </Text>
-        {paused ? <Text color={theme.warning} bold>PAUSED +{newSincePause}</Text> : <Text color={theme.accent}>LIVE</Text>}
+        {paused ? (
+          <Text color={theme.warning} bold>PAUSED +{newSincePause}</Text>
+        ) : feed.ended ? (
+          <Text color={theme.warning}>ENDED</Text>
+        ) : feed.sourceName.startsWith('replay') ? (
+          <Text color={theme.accent}>REPLAY</Text>
+        ) : (
+          <Text color={theme.accent}>LIVE</Text>
+        )}
       </Box>
     </Box>
   );
