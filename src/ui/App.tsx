@@ -1,10 +1,10 @@
 // The live view: header, one of three views or an inspect card, alert bar, footer.
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ExecEntry } from '../model/process-node.js';
 import {
-  compileFilter, foldedExecs, recentExecs, topLineages, topSpawners, treeRowIndex, treeRows, type Matcher,
+  foldedExecs, recentExecs, topLineages, topSpawners, treeRowIndex, treeRows, type Matcher,
 } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
@@ -14,6 +14,7 @@ import { Header } from './components/Header.js';
 import type { Feed } from './feed.js';
 import { BINDINGS, commandFor, footerFor, type Command } from './keymap.js';
 import type { Theme } from './theme.js';
+import { useFilters, type InitialFilter } from './use-filters.js';
 import { useStop } from './use-stop.js';
 import { ExecsView, type ExecRow } from './views/ExecsView.js';
 import { InspectView, inspectTargets } from './views/InspectView.js';
@@ -47,12 +48,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-/** Filters the view starts with (--filter, --user, --pid). */
-export interface InitialFilter {
-  text?: string;
-  user?: string;
-  pid?: number;
-}
+export type { InitialFilter } from './use-filters.js';
 
 export function App({
   feed, theme, users, initial = {}, stopControl,
@@ -62,22 +58,6 @@ export function App({
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<View>('execs');
   const [inspecting, setInspecting] = useState<number[]>([]); // node ids, a stack
-  const [filterText, setFilterText] = useState(initial.text ?? '');
-  const [userText, setUserText] = useState(initial.user ?? '');
-  const [editingField, setEditingFieldState] = useState<'filter' | 'user' | null>(null);
-  // Keys can arrive faster than React re-renders ("/" then the text, over ssh): the input
-  // handler reads the mode from a ref, which changes at once.
-  const editing = useRef<'filter' | 'user' | null>(null);
-  const setEditing = (field: 'filter' | 'user' | null) => {
-    editing.current = field;
-    setEditingFieldState(field);
-  };
-  const setEditingFilter = (on: boolean) => setEditing(on ? 'filter' : null);
-  const editingFilter = editingField === 'filter';
-  const setField = (update: (text: string) => string) =>
-    editing.current === 'user' ? setUserText(update) : setFilterText(update);
-  const [failedOnly, setFailedOnly] = useState(false);
-  const [subtreeOf, setSubtreeOf] = useState<number | undefined>();
   const [fold, setFold] = useState(false);
   const [paused, setPaused] = useState<{ seq: number; events: number } | null>(null);
   const [help, setHelp] = useState(false);
@@ -91,35 +71,14 @@ export function App({
   const [treeSelectedId, setTreeSelectedId] = useState<number | null>(null); // tree: the selected process
   useFeedVersion(feed, paused !== null);
   const model = feed.model;
-  // --pid: follow that process's subtree as soon as the process is known.
-  const [pidPending, setPidPending] = useState(initial.pid);
-  useEffect(() => {
-    if (pidPending === undefined) return;
-    const node = model.byPid.get(pidPending);
-    if (node) {
-      setSubtreeOf(node.id);
-      setPidPending(undefined);
-    }
-  });
+  const {
+    filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
+    failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, uid, matcher, filterError,
+  } = useFilters(model, users, initial);
+  const setEditingFilter = (on: boolean) => setEditing(on ? 'filter' : null);
+  const editingFilter = editingField === 'filter';
 
   const height = Math.max(3, rows - 6); // header, tabs, column header, alert, footer
-  // A user name or a number; a name nobody has matches nothing (uid -1).
-  const uid = useMemo(() => {
-    const text = userText.trim();
-    if (!text) return undefined;
-    if (/^\d+$/.test(text)) return Number(text);
-    for (const [id, name] of users) if (name === text) return id;
-    return -1;
-  }, [userText, users]);
-  const { matcher, filterError } = useMemo(() => {
-    try {
-      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid });
-      return { matcher: m as Matcher, filterError: '' };
-    } catch (error) {
-      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid }), filterError: (error as Error).message };
-    }
-  }, [model, filterText, failedOnly, subtreeOf, uid]);
-
   // Paused: the exec list stops at what was there; the model goes on underneath.
   const execMatcher: Matcher = paused
     ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node }
