@@ -197,6 +197,14 @@ function raisePriority(): void {
   }
 }
 
+/** What the live view must say about its source: what the poller can't see, or why a
+ *  better source is not running (the header of --json says the same). */
+function screenNote(header: RecordingHeader): string | undefined {
+  if (header.source === 'poll') return header.caveats[0];
+  const why = /eBPF is not available \((.*)\)$/.exec(header.reason ?? '');
+  return why ? `no eBPF: ${why[1]}; argv read from /proc` : undefined;
+}
+
 /** Starts the chosen source with these handlers; says which and why. */
 type Starter = (handlers: SourceHandlers) => Promise<Chosen>;
 
@@ -296,7 +304,7 @@ async function runLiveView(
     recorder?.begin(header);
     // Stopping a lineage signals real processes: only from a live source, never a replay.
     const stopControl = chosen.source.describe().host === undefined && !(chosen.source instanceof ReplaySource) ? stopControlFor : undefined;
-    view = startLiveView(header.source, keys, header.host, header.caveats[0], initial, stopControl);
+    view = startLiveView(header.source, keys, header.host, screenNote(header), initial, stopControl);
     for (const events of pending) view.feed.push(events);
     if (ended) view.feed.end();
     setInterval(() => {

@@ -41,7 +41,7 @@ export function startLiveView(
   initial: InitialFilter = {},
   makeStopControl?: (model: Model) => StopControl,
 ): LiveView {
-  const feed = new Feed(host, sourceName, undefined, sourceName === 'poll' ? caveat : undefined);
+  const feed = new Feed(host, sourceName, undefined, caveat);
   const stopControl = makeStopControl?.(feed.model);
   let restored = false;
   const restore = () => {
