@@ -1,15 +1,9 @@
-import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { NOT_PRIVILEGED } from '../src/sources/netlink.js';
 import { CLI, runCli, runCommand } from './helpers/cli.js';
-import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
+import { describeAsRoot, kernelAllowsUnprivilegedProcConnector, uniqueTag } from './helpers/kernel.js';
 
 /** Linux 6.6 lets any user listen to the proc connector; before, it needs CAP_NET_ADMIN. */
-function kernelAllowsUnprivilegedProcConnector(): boolean {
-  const [major, minor] = os.release().split('.').map(Number);
-  return major > 6 || (major === 6 && minor >= 6);
-}
-
 describe('forktop flags', () => {
   it.each([
     [['--bogus'], /unknown flag --bogus/],

@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { CLI } from './helpers/cli.js';
-import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
+import { describeAsRoot, kernelAllowsUnprivilegedProcConnector, uniqueTag } from './helpers/kernel.js';
 import { hasTmux, tmux, TmuxSession } from './helpers/tmux.js';
 
 const session = `forktop-e2e-${process.pid}`;
@@ -77,6 +77,20 @@ describeAsRoot('live view in a real terminal', () => {
       );
     } finally {
       tmux('kill-session', '-t', name);
+    }
+  });
+});
+
+describeAsRoot('live view without eBPF', () => {
+  it.skipIf(!hasTmux || !kernelAllowsUnprivilegedProcConnector())('as nobody, says on screen why eBPF is not running', async () => {
+    const unprivileged = new TmuxSession(`${session}-nobody`);
+    unprivileged.start(`setpriv --reuid=nobody --regid=nogroup --clear-groups ${process.execPath} ${CLI}; sleep 30`, 140, 20);
+    try {
+      const shown = await unprivileged.waitFor(/LIVE/);
+      expect(shown).toMatch(/forktop \S+\s+netlink/);
+      expect(shown).toContain('no eBPF: eBPF needs root (CAP_BPF and CAP_PERFMON); argv read from /proc');
+    } finally {
+      unprivileged.kill();
     }
   });
 });

@@ -2,6 +2,7 @@
 // elsewhere they are skipped with a message that says why.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'vitest';
 import type { ForktopEvent } from '../../src/model/events.js';
@@ -16,6 +17,12 @@ export function describeAsRoot(name: string, body: () => void): void {
     console.warn(`skipped "${name}": needs root (the kernel sources); CI runs these as root`);
   }
   describe.skipIf(!isRoot)(name, body);
+}
+
+/** Since Linux 6.6 any user may listen to the proc connector. */
+export function kernelAllowsUnprivilegedProcConnector(): boolean {
+  const [major, minor] = os.release().split('.').map(Number);
+  return major > 6 || (major === 6 && minor >= 6);
 }
 
 /** A unique tag to find our own processes among the machine's. */
