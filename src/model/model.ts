@@ -13,7 +13,7 @@ import type {
   SnapshotEvent,
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
-import { NO_CHILDREN, NO_LOG, newExecEntry, newProcessNode, programOf, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
+import { addChild, childCount, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -22,15 +22,6 @@ import { Retention } from './retention.js';
 const LATE_FORK_SLACK_NS = 1e9;
 /** /proc start times tick at 10 ms: closer than this is the same process. */
 const START_TIME_SLACK_NS = 50e6;
-
-function addChild(parent: ProcessNode, id: number): void {
-  if (parent.childIds === NO_CHILDREN) parent.childIds = new Set([id]);
-  else (parent.childIds as Set<number>).add(id);
-}
-
-function removeChild(parent: ProcessNode, id: number): void {
-  if (parent.childIds !== NO_CHILDREN) (parent.childIds as Set<number>).delete(id);
-}
 
 export interface LossMark {
   ts: number;
@@ -467,7 +458,7 @@ export class Model {
     const parent = node.parentId === null ? undefined : this.nodes.get(node.parentId);
     if (parent) {
       removeChild(parent, node.id);
-      if (parent.expired && parent.childIds.size === 0) this.remove(parent);
+      if (parent.expired && childCount(parent) === 0) this.remove(parent);
     }
   }
 }

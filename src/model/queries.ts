@@ -2,7 +2,7 @@
 // match, the visible slice of the tree, the top spawners, one process's card and chain.
 import type { Model } from './model.js';
 import { firstTs, type FoldGroup } from './exec-ring.js';
-import type { ExecEntry, LifeEntry, ProcessNode } from './process-node.js';
+import { childCount, type ExecEntry, type LifeEntry, type ProcessNode } from './process-node.js';
 
 export interface Filter {
   /** Substring of argv/comm, or /regex/ (with optional flags after the last slash). */
@@ -162,7 +162,7 @@ export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: n
   const visit = (node: ProcessNode, depth: number): boolean => {
     const isCollapsed = collapsed.has(node.id);
     if (index++ >= offset) {
-      out.push({ node, depth, hasChildren: node.childIds.size > 0, collapsed: isCollapsed });
+      out.push({ node, depth, hasChildren: childCount(node) > 0, collapsed: isCollapsed });
       if (out.length >= limit) return false;
     }
     if (isCollapsed) return true;

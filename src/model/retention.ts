@@ -4,7 +4,7 @@
 // it. Those retained ancestors are capped too, oldest dropped first, so memory is bounded
 // under an endless storm: nodes <= live + maxTombstones + maxRetainedAncestors.
 import type { ModelConfig } from './config.js';
-import type { ProcessNode } from './process-node.js';
+import { childCount, type ProcessNode } from './process-node.js';
 
 class Fifo<T> {
   private items: T[] = [];
@@ -61,7 +61,7 @@ export class Retention {
     ) {
       const node = this.tombstones.shift();
       if (!this.isKept(node)) continue;
-      if (node.childIds.size === 0) {
+      if (childCount(node) === 0) {
         this.remove(node);
       } else {
         node.expired = true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
-import { chain } from '../../src/model/queries.js';
+import { chain, children } from '../../src/model/queries.js';
 import { Script } from '../helpers/script.js';
 
 describe('model: tombstones and bounded memory', () => {
@@ -69,5 +69,21 @@ describe('model: tombstones and bounded memory', () => {
     expect(m.execs.groupCount).toBeLessThanOrEqual(7);
     expect(m.totals.events).toBeGreaterThanOrEqual(1_000_000);
     expect(m.live).toBe(1);
+  });
+});
+
+describe('model: children lists', () => {
+  it('keeps children in birth order as they come and go, past the point a list becomes a set', () => {
+    const m = new Model({ maxTombstones: 0 });
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    for (let pid = 100; pid < 130; pid++) s.after(1).fork(pid, 10);
+    for (const pid of [101, 105, 120, 129]) s.after(1).exit(pid);
+    m.apply(s.events);
+    const expected = Array.from({ length: 30 }, (_, i) => 100 + i).filter((pid) => ![101, 105, 120, 129].includes(pid));
+    expect(children(m, m.byPid.get(10)!.id).map((n) => n.pid)).toEqual(expected);
+    // And a few, still a list.
+    const few = new Model({ maxTombstones: 0 });
+    few.apply(new Script().snapshot(1, 0, ['/sbin/init']).fork(20, 1).fork(21, 1).fork(22, 1).after(1).exit(21).events);
+    expect(children(few, few.byPid.get(1)!.id).map((n) => n.pid)).toEqual([20, 22]);
   });
 });
