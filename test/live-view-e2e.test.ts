@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describeAsRoot('live view in a real terminal', () => {
   afterAll(() => {
     try {
-      tmux('kill-session', '-t', session);
+      tmux(session, 'kill-server');
     } catch {
       // already gone
     }
@@ -26,6 +26,7 @@ describeAsRoot('live view in a real terminal', () => {
   it.skipIf(!hasTmux)('shows a new process, filters to it, inspects its lineage, and quits cleanly', async () => {
     const tag = uniqueTag('e2e');
     tmux(
+      session,
       'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
       `stty -a > /tmp/${session}.before; ${process.execPath} ${CLI}; echo "EXIT=$?"; stty -a > /tmp/${session}.after; sleep 30`,
     );
@@ -35,20 +36,20 @@ describeAsRoot('live view in a real terminal', () => {
 
     // A /regex/ that our own `tmux send-keys` command lines (which carry the tag) don't match.
     const filter = `/^bash .*${tag}/`;
-    tmux('send-keys', '-t', session, '/');
-    tmux('send-keys', '-t', session, '-l', filter);
-    tmux('send-keys', '-t', session, 'Enter');
+    tmux(session, 'send-keys', '-t', session, '/');
+    tmux(session, 'send-keys', '-t', session, '-l', filter);
+    tmux(session, 'send-keys', '-t', session, 'Enter');
     const filtered = await waitForScreen(
       (text) => text.includes(`filter /${filter}`) && text.includes(`bash -c 'sleep 3; true ${tag}'`),
     );
     const rows = filtered.split('\n').filter((l) => l.includes(tag) && !l.includes('filter'));
     expect(rows).toHaveLength(1);
 
-    tmux('send-keys', '-t', session, 'Enter');
+    tmux(session, 'send-keys', '-t', session, 'Enter');
     const card = await waitForScreen(new RegExp(`pid ${child.pid}`));
     expect(card).toMatch(new RegExp(`lineage \\S+\\(1\\) › [\\s\\S]* › bash\\(${child.pid}\\)`));
 
-    tmux('send-keys', '-t', session, 'q');
+    tmux(session, 'send-keys', '-t', session, 'q');
     await waitForScreen(/EXIT=0/);
     expect(execFileSync('cat', [`/tmp/${session}.after`], { encoding: 'utf8' })).toBe(
       execFileSync('cat', [`/tmp/${session}.before`], { encoding: 'utf8' }),
@@ -60,23 +61,24 @@ describeAsRoot('live view in a real terminal', () => {
     const name = `${session}-${signal}`;
     const pidFile = `/tmp/${name}.pid`;
     tmux(
+      name,
       'new-session', '-d', '-s', name, '-x', '100', '-y', '30',
       `stty -a > /tmp/${name}.before; bash -c 'echo $$ > ${pidFile}; exec ${process.execPath} ${CLI}'; echo "EXIT=$?"; stty -a > /tmp/${name}.after; sleep 30`,
     );
     try {
-      const shown = () => tmux('capture-pane', '-p', '-t', name);
+      const shown = () => tmux(name, 'capture-pane', '-p', '-t', name);
       const deadline = Date.now() + 5000;
       while (!shown().includes('LIVE') && Date.now() < deadline) await sleep(100);
-      expect(tmux('display', '-p', '-t', name, '#{alternate_on}').trim()).toBe('1');
+      expect(tmux(name, 'display', '-p', '-t', name, '#{alternate_on}').trim()).toBe('1');
       process.kill(Number(execFileSync('cat', [pidFile], { encoding: 'utf8' })), `SIG${signal}`);
       while (!shown().includes('EXIT=') && Date.now() < deadline + 5000) await sleep(100);
       expect(shown()).toContain('EXIT=0');
-      expect(tmux('display', '-p', '-t', name, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+      expect(tmux(name, 'display', '-p', '-t', name, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
       expect(execFileSync('cat', [`/tmp/${name}.after`], { encoding: 'utf8' })).toBe(
         execFileSync('cat', [`/tmp/${name}.before`], { encoding: 'utf8' }),
       );
     } finally {
-      tmux('kill-session', '-t', name);
+      tmux(name, 'kill-server');
     }
   });
 });

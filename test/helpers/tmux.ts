@@ -2,7 +2,10 @@
 // by capture-pane.
 import { execFileSync } from 'node:child_process';
 
-export const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+/** tmux on a server of the session's own (-L): when a test kills its last session the
+ *  server exits, and a new session started on that server meanwhile fails ("server exited
+ *  unexpectedly"). */
+export const tmux = (server: string, ...args: string[]) => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export let hasTmux = true;
@@ -17,15 +20,15 @@ export class TmuxSession {
   constructor(readonly name: string) {}
 
   start(command: string, columns = 120, rows = 40): void {
-    tmux('new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), command);
+    tmux(this.name, 'new-session', '-d', '-s', this.name, '-x', String(columns), '-y', String(rows), command);
   }
 
   screen(): string {
-    return tmux('capture-pane', '-p', '-t', this.name);
+    return tmux(this.name, 'capture-pane', '-p', '-t', this.name);
   }
 
   keys(...keys: string[]): void {
-    tmux('send-keys', '-t', this.name, ...keys);
+    tmux(this.name, 'send-keys', '-t', this.name, ...keys);
   }
 
   async waitFor(match: RegExp | ((text: string) => boolean), timeoutMs = 5000): Promise<string> {
@@ -40,7 +43,7 @@ export class TmuxSession {
 
   kill(): void {
     try {
-      tmux('kill-session', '-t', this.name);
+      tmux(this.name, 'kill-server');
     } catch {
       // already gone
     }
