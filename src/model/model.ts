@@ -317,9 +317,7 @@ export class Model {
       if (node && !node.exit) this.exitUnseen(node, ev.ts);
       node = this.create(ev.pid, 'snapshot', ev.ts);
       node.startTs = ev.start_ts;
-      node.argv = ev.argv;
-      node.exe = ev.exe;
-      node.comm = ev.comm;
+      this.takeScannedFacts(node, ev); // before the clan: it compares programs
       const parent = this.byPid.get(ev.ppid);
       this.adopt(node, parent, ev.ppid);
       // Already running the same program as its parent: part of the parent's clan.
@@ -331,7 +329,15 @@ export class Model {
         this.waitingForParent.set(ev.ppid, waiting);
       }
       this.adoptWaiting(node);
+    } else {
+      this.takeScannedFacts(node, ev);
     }
+    node.currentPpid = ev.ppid;
+    node.resyncSeen = ev.resync ?? 0;
+  }
+
+  /** What /proc said about a process replaces what the model had. */
+  private takeScannedFacts(node: ProcessNode, ev: SnapshotEvent): void {
     node.argv = ev.argv;
     node.argvSource = ev.argv_source;
     node.comm = ev.comm;
@@ -339,8 +345,6 @@ export class Model {
     node.cwd = ev.cwd;
     node.cgroup = ev.cgroup;
     node.uid = ev.uid;
-    node.currentPpid = ev.ppid;
-    node.resyncSeen = ev.resync ?? 0;
   }
 
   /**
