@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "clock.h"
 #include "event_js.h"
 
 namespace forktop {
@@ -13,12 +14,6 @@ namespace {
 // so a tenth of a second of batching is not seen.
 constexpr int64_t kMinIntervalNs = 100 * 1000 * 1000;
 constexpr size_t kEagerBatch = 4096;
-
-int64_t nowNs() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return int64_t(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
 }  // namespace
 
 BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
@@ -48,7 +43,7 @@ void BatchChannel::flush() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (inFlight_ || (pending_.empty() && dropped_ == 0)) return;
-    int64_t now = nowNs();
+    int64_t now = monotonicNs();
     if (now - lastCallNs_ < kMinIntervalNs && pending_.size() < kEagerBatch) return;
     inFlight_ = true;
     lastCallNs_ = now;
@@ -60,7 +55,7 @@ int BatchChannel::delayUntilDueMs() {
   std::lock_guard<std::mutex> lock(mu_);
   if (pending_.empty() && dropped_ == 0) return -1;
   if (inFlight_) return 5;  // JS is busy with the last batch: look again shortly
-  int64_t left = kMinIntervalNs - (nowNs() - lastCallNs_);
+  int64_t left = kMinIntervalNs - (monotonicNs() - lastCallNs_);
   return left <= 0 ? 0 : int(left / 1000000) + 1;
 }
 

@@ -9,6 +9,7 @@
 
 #include "batch_channel.h"
 #include "bpf_syscall.h"
+#include "clock.h"
 #include "ebpf_exec_reader.h"
 #include "event_js.h"
 #include "hangup_watch.h"
@@ -273,9 +274,7 @@ Napi::Value ReadProcess(const Napi::CallbackInfo& info) {
   ev.info = readProcInfo(pid, clock);
   if (!ev.info.startNs) return info.Env().Null();
   ev.ppid = ev.info.ppid.value_or(0);
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  ev.ts = uint64_t(now.tv_sec) * 1000000000ull + uint64_t(now.tv_nsec);
+  ev.ts = uint64_t(monotonicNs());
   return eventsToJs(info.Env(), std::vector<Event>{std::move(ev)}, wallClockOffsetNs()).Get(0u);
 }
 

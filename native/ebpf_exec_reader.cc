@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "btf.h"
+#include "clock.h"
 #include "exec_programs.h"
 #include "sys_error.h"
 #include "tracefs.h"
@@ -215,14 +216,11 @@ void EbpfExecReader::checkDrops() {
   if (!lookupMap(drops_.get(), &key, &drops) || drops <= dropsSeen_) return;
   Event lost;
   lost.type = EventType::Lost;
-  lost.ts = 0;  // filled by the channel's last timestamp below
+  lost.ts = uint64_t(monotonicNs());  // counted now: the program keeps no time per drop
   lost.count = drops - dropsSeen_;
   lost.lostSource = "ebpf";
   stats_.drops += lost.count;
   dropsSeen_ = drops;
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  lost.ts = uint64_t(now.tv_sec) * 1000000000ull + uint64_t(now.tv_nsec);
   channel_->push(std::move(lost));
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "clock.h"
+
 namespace forktop {
 
 namespace {
@@ -173,13 +175,7 @@ Napi::Value bytesToJs(Napi::Env env, const std::string& bytes) {
   return Napi::String::New(env, out);  // as a Value: Set() would re-encode a String as UTF-8
 }
 
-int64_t wallClockOffsetNs() {
-  timespec real{}, mono{};
-  clock_gettime(CLOCK_REALTIME, &real);
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  return (int64_t(real.tv_sec) - int64_t(mono.tv_sec)) * 1000000000 +
-         (int64_t(real.tv_nsec) - int64_t(mono.tv_nsec));
-}
+int64_t wallClockOffsetNs() { return clockNs(CLOCK_REALTIME) - monotonicNs(); }
 
 Napi::Array eventsToJs(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs) {
   Napi::Array arr = Napi::Array::New(env, events.size());

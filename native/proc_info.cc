@@ -8,17 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "clock.h"
+
 namespace forktop {
 
 namespace {
 
 constexpr size_t kMaxCmdline = 256 * 1024;
-
-int64_t clockNs(clockid_t id) {
-  timespec t{};
-  clock_gettime(id, &t);
-  return int64_t(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
 
 // Reads up to max bytes; nullopt when the file can't be opened or read.
 std::optional<std::string> readFile(const char* path, size_t max) {
@@ -171,7 +167,7 @@ std::vector<Event> scanProcesses(const StartClock& clock) {
     ev.info = readProcInfo(pid_t(pid), clock);
     if (!ev.info.startNs) continue;  // gone between readdir and read
     ev.ppid = ev.info.ppid.value_or(0);
-    ev.ts = uint64_t(clockNs(CLOCK_MONOTONIC));
+    ev.ts = uint64_t(monotonicNs());
     events.push_back(std::move(ev));
   }
   closedir(dir);
