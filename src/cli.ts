@@ -197,14 +197,6 @@ function raisePriority(): void {
   }
 }
 
-/** What the live view must say about its source: what the poller can't see, or why a
- *  better source is not running (the header of --json says the same). */
-function screenNote(header: RecordingHeader): string | undefined {
-  if (header.source === 'poll') return header.caveats[0];
-  const why = /eBPF is not available \((.*)\)$/.exec(header.reason ?? '');
-  return why ? `no eBPF: ${why[1]}; argv read from /proc` : undefined;
-}
-
 /** Starts the chosen source with these handlers; says which and why. */
 type Starter = (handlers: SourceHandlers) => Promise<Chosen>;
 
@@ -303,8 +295,8 @@ async function runLiveView(
     const header = headerFor(chosen);
     recorder?.begin(header);
     // Stopping a lineage signals real processes: only from a live source, never a replay.
-    const stopControl = chosen.source.describe().host === undefined && !(chosen.source instanceof ReplaySource) ? stopControlFor : undefined;
-    view = startLiveView(header.source, keys, header.host, screenNote(header), initial, stopControl);
+    const stopControl = chosen.source instanceof ReplaySource ? undefined : stopControlFor;
+    view = startLiveView(header.source, keys, header.host, chosen.note, initial, stopControl);
     for (const events of pending) view.feed.push(events);
     if (ended) view.feed.end();
     setInterval(() => {

@@ -31,13 +31,18 @@ export class EbpfSource implements EventSource {
   private merger?: ExecMerger;
   private kernelDone?: Promise<void>;
   private flushTimer?: NodeJS.Timeout;
-  private mode = 'exec';
+  private mode: 'exec' | 'entry' = 'exec';
 
   constructor(private readonly options: EbpfOptions = {}) {}
 
+  /** Without kernel BTF, argv is read at execve() entry (and may be incomplete). */
+  get readsArgvAtEntry(): boolean {
+    return this.mode === 'entry';
+  }
+
   describe() {
     const caveats = ['exe is the path as given to execve(), which may be relative'];
-    if (this.mode === 'entry') {
+    if (this.readsArgvAtEntry) {
       caveats.unshift('no kernel BTF: argv is read at execve() entry, and arguments not yet in memory are marked');
     }
     return { name: 'ebpf', caveats };

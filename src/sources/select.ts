@@ -17,6 +17,9 @@ export interface Chosen {
   source: EventSource;
   /** One line: what was picked, and why not something better. */
   reason: string;
+  /** What the live view must say about it: what it can't see, or why a better one is not
+   *  running. */
+  note?: string;
 }
 
 export interface SourceOptions {
@@ -34,8 +37,8 @@ export async function startSource(name: SourceName, handlers: SourceHandlers, op
     const source = new EbpfSource({ ...options.ebpf, netlink: options.netlink });
     try {
       await source.start(handlers);
-      const entry = source.describe().caveats.length > 1 ? ' (no BTF: argv read at execve() entry)' : '';
-      return { source, reason: EBPF_REASON + entry };
+      const entry = source.readsArgvAtEntry ? ' (no BTF: argv read at execve() entry)' : '';
+      return { source, reason: EBPF_REASON + entry, note: source.readsArgvAtEntry ? source.describe().caveats[0] : undefined };
     } catch (error) {
       if (name === 'ebpf' || !(error instanceof SourceUnavailableError)) throw error;
       ebpfWhyNot = error.message;
@@ -44,8 +47,12 @@ export async function startSource(name: SourceName, handlers: SourceHandlers, op
   const source = new NetlinkSource(options.netlink);
   try {
     await source.start(handlers);
-    const why = name === 'netlink' ? 'chosen with --source netlink' : `eBPF is not available (${ebpfWhyNot})`;
-    return { source, reason: `netlink: the kernel proc connector; ${why}` };
+    if (name === 'netlink') return { source, reason: 'netlink: the kernel proc connector; chosen with --source netlink' };
+    return {
+      source,
+      reason: `netlink: the kernel proc connector; eBPF is not available (${ebpfWhyNot})`,
+      note: `no eBPF: ${ebpfWhyNot}; argv read from /proc`,
+    };
   } catch (error) {
     if (name === 'netlink' || !(error instanceof SourceUnavailableError)) throw error;
     return startPoll(handlers, `poll: the proc connector is not available (${error.message.replace(/^forktop /, '')})`);
@@ -55,5 +62,5 @@ export async function startSource(name: SourceName, handlers: SourceHandlers, op
 async function startPoll(handlers: SourceHandlers, reason: string): Promise<Chosen> {
   const poll = new PollSource();
   await poll.start(handlers);
-  return { source: poll, reason };
+  return { source: poll, reason, note: poll.describe().caveats[0] };
 }

@@ -37,11 +37,11 @@ export function startLiveView(
   sourceName: string,
   stdin: NodeJS.ReadStream = process.stdin,
   host = os.hostname(),
-  caveat?: string,
+  note?: string,
   initial: InitialFilter = {},
   makeStopControl?: (model: Model) => StopControl,
 ): LiveView {
-  const feed = new Feed(host, sourceName, undefined, caveat);
+  const feed = new Feed(host, sourceName, undefined, note);
   const stopControl = makeStopControl?.(feed.model);
   let restored = false;
   const restore = () => {
