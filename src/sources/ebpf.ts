@@ -32,6 +32,8 @@ export class EbpfSource implements EventSource {
   private kernelDone?: Promise<void>;
   private flushTimer?: NodeJS.Timeout;
   private mode: 'exec' | 'entry' = 'exec';
+  /** The native source's counters as it stopped: stats() is read after stop() too. */
+  private lastKernelStats: Record<string, number> = {};
 
   constructor(private readonly options: EbpfOptions = {}) {}
 
@@ -105,8 +107,6 @@ export class EbpfSource implements EventSource {
     const kernel = this.native?.stats() ?? this.lastKernelStats;
     return { ...this.netlink?.stats(), ...prefixed('ebpf', kernel), ...prefixed('merge', this.merger?.stats ?? {}) };
   }
-
-  private lastKernelStats: Record<string, number> = {};
 
   now(): [number, string] {
     return [monotonicNs(), wallTime()];

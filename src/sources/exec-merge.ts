@@ -57,7 +57,7 @@ export class ExecMerger {
   fromProcConnector(events: readonly ForktopEvent[], nowNs: number): void {
     for (const ev of events) {
       if (ev.type === 'exec' && ev.ret === 0) {
-        const twin = this.take(this.unmatchedKernel, ev.pid, ev.ts);
+        const twin = this.take(this.unmatchedKernel, ev.pid, ev.ts, (k) => k.ts);
         if (twin) {
           this.stats.matched++;
           continue;
@@ -76,12 +76,9 @@ export class ExecMerger {
       if (ev.type !== 'exec') continue;
       if (ev.ts > this.kernelWatermark) this.kernelWatermark = ev.ts;
       if (ev.ret !== 0) continue; // the proc connector never reports a failed exec
-      const waits = this.waiting.get(ev.pid);
-      const i = waits ? waits.findIndex((w) => Math.abs(w.ev.ts - ev.ts) <= this.matchNs) : -1;
-      if (i >= 0) {
-        this.dropped.add(waits![i].ev);
-        waits!.splice(i, 1);
-        if (waits!.length === 0) this.waiting.delete(ev.pid);
+      const twin = this.take(this.waiting, ev.pid, ev.ts, (w) => w.ev.ts);
+      if (twin) {
+        this.dropped.add(twin.ev);
         this.stats.matched++;
       } else {
         list(this.unmatchedKernel, ev.pid).push(ev);
@@ -132,6 +129,7 @@ export class ExecMerger {
 
   private forgetOldKernelExecs(before: number): void {
     for (const [pid, execs] of this.unmatchedKernel) {
+      if (execs[0].ts >= before) continue; // the common case: nothing old enough yet
       const keep = execs.filter((ev) => ev.ts >= before);
       this.stats.kernelOnly += execs.length - keep.length;
       if (keep.length) this.unmatchedKernel.set(pid, keep);
@@ -139,14 +137,15 @@ export class ExecMerger {
     }
   }
 
-  private take(map: Map<number, ExecEvent[]>, pid: number, ts: number): ExecEvent | undefined {
-    const evs = map.get(pid);
-    if (!evs) return undefined;
-    const i = evs.findIndex((ev) => Math.abs(ev.ts - ts) <= this.matchNs);
+  /** Removes and returns the report of this pid's exec at about this time, if there is one. */
+  private take<T>(map: Map<number, T[]>, pid: number, ts: number, tsOf: (item: T) => number): T | undefined {
+    const items = map.get(pid);
+    if (!items) return undefined;
+    const i = items.findIndex((item) => Math.abs(tsOf(item) - ts) <= this.matchNs);
     if (i < 0) return undefined;
-    const [ev] = evs.splice(i, 1);
-    if (evs.length === 0) map.delete(pid);
-    return ev;
+    const [item] = items.splice(i, 1);
+    if (items.length === 0) map.delete(pid);
+    return item;
   }
 }
 
