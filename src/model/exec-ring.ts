@@ -25,6 +25,11 @@ export class ExecRing {
   private readonly entries: (ExecEntry | undefined)[];
   private nextSeq = 0;
   private readonly groups = new Map<string, FoldGroup>();
+  /** Entries before this seq are in `groups`. The fold index is brought up to date when
+   *  it is asked (at frame rate), not per push: joining every argv into a key was an
+   *  eighth of the model's time in a storm, and a storm overwrites most entries before
+   *  anyone looks. Entries overwritten before that cost nothing. */
+  private indexed = 0;
 
   constructor(readonly capacity: number) {
     this.entries = new Array(capacity);
@@ -42,30 +47,20 @@ export class ExecRing {
     const seq = this.nextSeq++;
     const slot = seq % this.capacity;
     const evicted = this.entries[slot];
-    if (evicted) this.forget(evicted);
-    const full = entry as ExecEntry;
-    full.seq = seq;
-    this.entries[slot] = full;
-    const key = foldKey(full);
-    full.key = key;
-    const group = this.groups.get(key);
-    if (group) {
-      group.count++;
-      group.lastTs = Math.max(group.lastTs, full.ts);
-      group.latest = full;
-      group.times.push(full.ts);
-    } else {
-      this.groups.set(key, { key, count: 1, lastTs: full.ts, latest: full, times: [full.ts], head: 0 });
-    }
-    return full;
+    if (evicted && evicted.seq < this.indexed) this.forget(evicted);
+    entry.seq = seq;
+    this.entries[slot] = entry;
+    return entry;
   }
 
   /** The fold group (identical command lines still in the ring) of an entry. */
   group(entry: ExecEntry): FoldGroup | undefined {
+    this.index();
     return this.groups.get(entry.key);
   }
 
   get groupCount(): number {
+    this.index();
     return this.groups.size;
   }
 
@@ -74,6 +69,30 @@ export class ExecRing {
     for (let seq = this.nextSeq - 1; seq >= this.nextSeq - this.size; seq--) {
       if (!visit(this.entries[seq % this.capacity]!)) return;
     }
+  }
+
+  /** Adds the entries pushed since the last call (and still held) to their groups. */
+  private index(): void {
+    const oldest = this.nextSeq - this.size;
+    if (this.indexed < oldest) {
+      // Every indexed entry was overwritten (and forgotten) since: start from the oldest held.
+      this.indexed = oldest;
+    }
+    for (let seq = this.indexed; seq < this.nextSeq; seq++) {
+      const entry = this.entries[seq % this.capacity]!;
+      const key = foldKey(entry);
+      entry.key = key;
+      const group = this.groups.get(key);
+      if (group) {
+        group.count++;
+        group.lastTs = Math.max(group.lastTs, entry.ts);
+        group.latest = entry;
+        group.times.push(entry.ts);
+      } else {
+        this.groups.set(key, { key, count: 1, lastTs: entry.ts, latest: entry, times: [entry.ts], head: 0 });
+      }
+    }
+    this.indexed = this.nextSeq;
   }
 
   private forget(entry: ExecEntry): void {

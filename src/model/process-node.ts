@@ -83,7 +83,7 @@ export interface ProcessNode {
 export interface ExecEntry {
   /** Increasing, unique: the ring's order. */
   seq: number;
-  /** Identical command lines share it (for folding). */
+  /** Identical command lines share it (for folding); set when the ring indexes it. */
   key: string;
   nodeId: number;
   pid: number;

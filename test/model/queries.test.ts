@@ -56,6 +56,30 @@ describe('model queries', () => {
     expect(rows[1].spanMs).toBeCloseTo(311 * 16, 0);
   });
 
+  it('fold counts cover exactly the execs still in the ring, however often they are asked for', () => {
+    const s = new Script();
+    const argvs = [['/bin/date'], ['/bin/true'], ['/bin/date'], ['/bin/date'], ['/bin/ls'], ['/bin/true'], ['/bin/date']];
+    for (let i = 0; i < 40; i++) s.after(1).fork(100 + i, 1).exec(100 + i, argvs[i % argvs.length]);
+    const counts = (m: Model) => foldedExecs(m, null, 10).map((r) => [r.entry.argv![0], r.count, r.entry.pid]);
+    const askedOnce = new Model({ execRingSize: 7 });
+    askedOnce.apply(s.events);
+    const askedEachTime = new Model({ execRingSize: 7 });
+    for (const ev of s.events) {
+      askedEachTime.apply([ev]);
+      counts(askedEachTime);
+    }
+    const askedMidway = new Model({ execRingSize: 7 });
+    askedMidway.apply(s.events.slice(0, 31));
+    counts(askedMidway);
+    askedMidway.apply(s.events.slice(31));
+    // The last 7 execs, pids 133..139: true date date true date date ls.
+    const expected = [['/bin/ls', 1, 139], ['/bin/date', 4, 138], ['/bin/true', 2, 136]];
+    expect(counts(askedOnce)).toEqual(expected);
+    expect(counts(askedEachTime)).toEqual(expected);
+    expect(counts(askedMidway)).toEqual(expected);
+    expect(askedEachTime.execs.groupCount).toBe(3);
+  });
+
   it('tree rows: depth first by spawning parent, collapsible, only the requested slice', () => {
     const { m } = world();
     const rows = treeRows(m, new Set(), 0, 100);
