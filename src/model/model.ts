@@ -13,6 +13,7 @@ import type {
   SnapshotEvent,
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
+import { IdTable } from './id-table.js';
 import { addChild, childCount, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
@@ -54,9 +55,9 @@ const PATH_SEARCH_ERRORS = new Set([2, 13, 20]);
 export class Model {
   readonly config: ModelConfig;
   /** Every process kept, by id. */
-  readonly nodes = new Map<number, ProcessNode>();
+  readonly nodes = new IdTable<ProcessNode>();
   /** The newest process with each pid. */
-  readonly byPid = new Map<number, ProcessNode>();
+  readonly byPid = new IdTable<ProcessNode>();
   /** Processes whose spawner is not in the model: the tree's roots. */
   readonly roots = new Set<number>();
   /** Processes that forked within the last 10 s: the spawner ranking's candidates. */
