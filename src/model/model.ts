@@ -299,6 +299,7 @@ export class Model {
     if (node?.exit?.unseen) {
       // A rescan found it gone before its exit event got here: now we know how it ended.
       node.exit = new Exit(ev.ts, ev.code, ev.signal, ev.core, false);
+      this.retention.exitChanged();
       this.fillExit(node);
       return;
     }
@@ -453,17 +454,17 @@ export class Model {
   private remove(node: ProcessNode): void {
     this.nodes.delete(node.id);
     if (this.byPid.get(node.pid) === node) this.byPid.delete(node.pid);
-    this.roots.delete(node.id);
-    this.spawners.delete(node);
+    if (node.spawns) this.spawners.delete(node);
     if (node.expired) this.retention.forgetExpired();
-    for (const id of node.childIds) {
-      const child = this.nodes.get(id);
-      if (child) this.roots.add(id); // its spawner is gone from the model; child.ppid still says who
-    }
+    // Its children's spawner is gone from the model: they are roots now (child.ppid still
+    // says who). Most removed processes have no children left.
+    if (childCount(node) > 0) for (const id of node.childIds) if (this.nodes.has(id)) this.roots.add(id);
     const parent = node.parentId === null ? undefined : this.nodes.get(node.parentId);
     if (parent) {
       removeChild(parent, node.id);
       if (parent.expired && childCount(parent) === 0) this.remove(parent);
+    } else {
+      this.roots.delete(node.id); // a root is a process whose spawner is not in the model
     }
   }
 }

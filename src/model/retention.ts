@@ -38,6 +38,9 @@ export class Retention {
   private readonly expired = new Fifo<ProcessNode>();
   /** Expired nodes still in the model (the FIFO may also hold ones removed since). */
   expiredCount = 0;
+  /** Before this time the oldest tombstone is not too old: prune() runs per event, and
+   *  reading the oldest node (cold in the cache) each time was a tenth of a storm's cost. */
+  private nextExpiry = -Infinity;
 
   constructor(
     private readonly config: ModelConfig,
@@ -51,10 +54,17 @@ export class Retention {
 
   onExit(node: ProcessNode): void {
     this.tombstones.push(node);
+    if (this.tombstones.length === 1) this.nextExpiry = node.exit!.ts + this.config.tombstoneAgeNs;
+  }
+
+  /** A tombstone's exit time changed (its exit event came after a rescan found it gone). */
+  exitChanged(): void {
+    this.nextExpiry = -Infinity;
   }
 
   prune(now: number): void {
     const { maxTombstones, tombstoneAgeNs, maxRetainedAncestors } = this.config;
+    if (now < this.nextExpiry && this.tombstones.length <= maxTombstones && this.expiredCount <= maxRetainedAncestors) return;
     while (
       this.tombstones.length > 0 &&
       (this.tombstones.length > maxTombstones || this.tombstones.peek().exit!.ts < now - tombstoneAgeNs)
@@ -69,6 +79,7 @@ export class Retention {
         this.expired.push(node);
       }
     }
+    this.nextExpiry = this.tombstones.length > 0 ? this.tombstones.peek().exit!.ts + tombstoneAgeNs : Infinity;
     while (this.expiredCount > maxRetainedAncestors && this.expired.length > 0) {
       const node = this.expired.shift();
       if (this.isKept(node)) this.remove(node);
