@@ -10,6 +10,7 @@ import type { ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 
 export interface Clan {
+  /** Serial: a root that execs and forks again starts a new clan. */
   id: number;
   root: ProcessNode;
   live: number;
@@ -25,13 +26,18 @@ interface ActiveAlert {
   kind: 'fork-bomb' | 'fork-storm';
   key: number; // clan id or node id
   root: ProcessNode;
+  clan: Clan | null;
 }
 
 const ONE_SECOND = () => new RateCounter(1e8, 10);
 
 export class AlertDetector {
+  /** Clans that forked more than once, by id: the lineage ranking's candidates. A clan
+   *  that forked once (a shell running a pipeline) can't rank, and a storm makes many:
+   *  members reach their clan through node.clan, not through this map. */
   readonly clans = new Map<number, Clan>();
   readonly active: ActiveAlert[] = [];
+  private nextClanId = 1;
   private lastCheckBucket = -1;
 
   constructor(
@@ -43,17 +49,16 @@ export class AlertDetector {
   /** The clan's record is made only when it first forks: most clans (a process that
    *  exec'd and never forks) are just their root, and a storm makes many. */
   startClan(node: ProcessNode): void {
-    node.clanId = node.id;
+    node.clan = null;
     node.generation = 0;
   }
 
-  private clanOf(node: ProcessNode): Clan | undefined {
-    let clan = this.clans.get(node.clanId);
-    if (!clan && node.clanId === node.id && !node.exit) {
-      clan = { id: node.id, root: node, live: 1, maxGeneration: 0, forks: null, firstForkTs: 0, forksTotal: 0 };
-      this.clans.set(node.id, clan);
-    }
-    return clan;
+  /** The node's clan, made when a live root first needs it; null once it has no live member. */
+  private clanOf(node: ProcessNode): Clan | null {
+    const clan = node.clan;
+    if (clan) return clan.live > 0 || this.isActive('fork-bomb', clan.id) ? clan : null;
+    if (node.generation !== 0 || node.exit) return null;
+    return (node.clan = { id: this.nextClanId++, root: node, live: 1, maxGeneration: 0, forks: null, firstForkTs: 0, forksTotal: 0 });
   }
 
   /** A new child (or a snapshot of one running the same program) joins its parent's clan. */
@@ -63,7 +68,7 @@ export class AlertDetector {
       this.startClan(child);
       return;
     }
-    child.clanId = clan.id;
+    child.clan = clan;
     child.generation = parent.generation + 1;
     if (!child.exit) clan.live++;
     if (child.generation > clan.maxGeneration) clan.maxGeneration = child.generation;
@@ -83,6 +88,7 @@ export class AlertDetector {
         clan.forks = ONE_SECOND();
         clan.forks.add(clan.firstForkTs);
         clan.forks.add(ts);
+        this.clans.set(clan.id, clan);
       }
       if (
         clan.forks &&
@@ -91,7 +97,7 @@ export class AlertDetector {
         clan.forks.sum(ts) >= t.bombRate &&
         !this.isActive('fork-bomb', clan.id)
       ) {
-        this.raise({ kind: 'fork-bomb', key: clan.id, root: clan.root }, ts, time, out);
+        this.raise({ kind: 'fork-bomb', key: clan.id, root: clan.root, clan }, ts, time, out);
       }
     }
     if (
@@ -101,7 +107,7 @@ export class AlertDetector {
       !(clan && this.isActive('fork-bomb', clan.id)) &&
       parent.spawns.sum(ts, 10) >= t.stormRate // the last second of 100 ms buckets
     ) {
-      this.raise({ kind: 'fork-storm', key: parent.id, root: parent }, ts, time, out);
+      this.raise({ kind: 'fork-storm', key: parent.id, root: parent, clan: null }, ts, time, out);
     }
   }
 
@@ -117,8 +123,9 @@ export class AlertDetector {
 
   /** Clears alerts whose rate fell; looked at once per 100 ms of event time. */
   check(now: number, time: string, out: AlertEvent[]): void {
+    if (this.active.length === 0) return;
     const bucket = Math.floor(now / 1e8);
-    if (bucket === this.lastCheckBucket || this.active.length === 0) return;
+    if (bucket === this.lastCheckBucket) return;
     this.lastCheckBucket = bucket;
     const t = this.thresholds;
     for (let i = this.active.length - 1; i >= 0; i--) {
@@ -127,7 +134,7 @@ export class AlertDetector {
       if (this.rateOf(alert, now) < threshold * t.clearFraction) {
         this.active.splice(i, 1);
         out.push(this.event(alert, 'cleared', now, time));
-        if (alert.kind === 'fork-bomb') this.dropIfEmpty(alert.key);
+        if (alert.clan) this.dropIfEmpty(alert.clan);
       }
     }
   }
@@ -142,20 +149,19 @@ export class AlertDetector {
   }
 
   private leave(node: ProcessNode): void {
-    const clan = this.clans.get(node.clanId);
-    if (!clan) return;
+    const clan = node.clan;
+    if (!clan || clan.live <= 0) return;
     clan.live--;
-    this.dropIfEmpty(clan.id);
+    this.dropIfEmpty(clan);
   }
 
-  private dropIfEmpty(clanId: number): void {
-    const clan = this.clans.get(clanId);
+  private dropIfEmpty(clan: Clan): void {
     // A clan with no live member can't fork again; keep it only while its alert is up.
-    if (clan && clan.live <= 0 && !this.isActive('fork-bomb', clanId)) this.clans.delete(clanId);
+    if (clan.live <= 0 && clan.forks && !this.isActive('fork-bomb', clan.id)) this.clans.delete(clan.id);
   }
 
   private rateOf(alert: ActiveAlert, now: number): number {
-    if (alert.kind === 'fork-bomb') return this.clans.get(alert.key)?.forks?.sum(now) ?? 0;
+    if (alert.clan) return alert.clan.forks?.sum(now) ?? 0;
     return alert.root.spawns?.sum(now, 10) ?? 0;
   }
 
@@ -165,7 +171,7 @@ export class AlertDetector {
   }
 
   private event(alert: ActiveAlert, state: 'raised' | 'cleared', ts: number, time: string): AlertEvent {
-    const clan = alert.kind === 'fork-bomb' ? this.clans.get(alert.key) : undefined;
+    const clan = alert.clan;
     const live = clan ? clan.live : this.liveChildren(alert.root);
     return {
       type: 'alert',

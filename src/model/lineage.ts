@@ -71,7 +71,7 @@ export function stopRoots(
       if (!descend) continue;
       for (const id of candidate.childIds) {
         const child = model.node(id);
-        if (child && child.clanId === candidate.clanId) next.push(child);
+        if (child && child.clan !== null && child.clan === candidate.clan) next.push(child);
       }
     }
     level = next;

@@ -1,6 +1,7 @@
 // One process as the model knows it. Keyed by a serial id, not the pid: a pid is reused,
 // and the old process keeps its history under its own id.
 import type { ArgvSource } from './events.js';
+import type { Clan } from './alert-detector.js';
 import type { RateCounter } from './rate-counter.js';
 
 export type LifeEntry =
@@ -69,7 +70,7 @@ export interface ProcessNode {
   firstSpawnTs: number | null;
   spawnsTotal: number;
   /** Same-program lineage ("clan") for fork-bomb detection: its root and our generation in it. */
-  clanId: number;
+  clan: Clan | null;
   generation: number;
   /** Past its tombstone limits, kept only for its descendants. */
   expired: boolean;
@@ -160,7 +161,7 @@ class Node implements ProcessNode {
   spawns: RateCounter | null = null;
   firstSpawnTs: number | null = null;
   spawnsTotal = 0;
-  clanId = 0;
+  clan: Clan | null = null;
   generation = 0;
   expired = false;
   resyncSeen = 0;

@@ -21,7 +21,7 @@ describe('model: fork bombs and fork storms', () => {
     expect(raised[0].live).toBeGreaterThanOrEqual(20);
     expect(raised[0].rate).toBeGreaterThanOrEqual(50);
     // Members were reparented as their parents exited; the spawning lineage still holds them.
-    expect(m.alerts.isActive('fork-bomb', m.byPid.get(999)!.clanId)).toBe(true);
+    expect(m.alerts.isActive('fork-bomb', m.byPid.get(999)!.clan!.id)).toBe(true);
     // It clears once the bomb stops forking.
     const quiet = new Script();
     quiet.ts = s.ts;
