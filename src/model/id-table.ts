@@ -67,20 +67,27 @@ export class IdTable<V> {
     return true;
   }
 
-  /** Keys in the order their pages were made, ascending within a page. */
+  /** Keys in ascending order (for serial ids: the order they were made). */
   *keys(): IterableIterator<number> {
-    for (const [index, page] of this.pages) {
-      for (let slot = 0; slot < PAGE_SIZE; slot++) if (page.slots[slot] !== undefined) yield (index << PAGE_BITS) | slot;
+    for (const index of this.pageIndexes()) {
+      const slots = this.pages.get(index)!.slots;
+      for (let slot = 0; slot < PAGE_SIZE; slot++) if (slots[slot] !== undefined) yield (index << PAGE_BITS) | slot;
     }
   }
 
+  /** Values in the order of their keys. */
   *values(): IterableIterator<V> {
-    for (const page of this.pages.values()) {
+    for (const index of this.pageIndexes()) {
+      const slots = this.pages.get(index)!.slots;
       for (let slot = 0; slot < PAGE_SIZE; slot++) {
-        const value = page.slots[slot];
+        const value = slots[slot];
         if (value !== undefined) yield value;
       }
     }
+  }
+
+  private pageIndexes(): number[] {
+    return [...this.pages.keys()].sort((a, b) => a - b);
   }
 
   private page(index: number): Page<V> | undefined {
@@ -91,5 +98,31 @@ export class IdTable<V> {
       this.lastPage = page;
     }
     return page;
+  }
+}
+
+/** A set of such integers, iterated in ascending order. */
+export class IdSet implements Iterable<number> {
+  private readonly table = new IdTable<true>();
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  has(id: number): boolean {
+    return this.table.has(id);
+  }
+
+  add(id: number): this {
+    this.table.set(id, true);
+    return this;
+  }
+
+  delete(id: number): boolean {
+    return this.table.delete(id);
+  }
+
+  [Symbol.iterator](): IterableIterator<number> {
+    return this.table.keys();
   }
 }

@@ -2,6 +2,7 @@
 // and the old process keeps its history under its own id.
 import type { ArgvSource } from './events.js';
 import type { Clan } from './alert-detector.js';
+import { IdSet } from './id-table.js';
 import type { RateCounter } from './rate-counter.js';
 
 export type LifeEntry =
@@ -36,10 +37,11 @@ export interface ProcessNode {
   parentId: number | null;
   /** The parent now (after reparenting to init or a subreaper), when an event said so. */
   currentPpid: number | null;
-  /** Spawned children still kept in the model, in the order they were born. Shared
-   *  NO_CHILDREN until the first child (most processes have none), an array while they are
-   *  few (a Set per forking process was a fifth of the model's time in a storm), a Set past
-   *  that. Count them with childCount(). */
+  /** Spawned children still kept in the model, in the order they were born (by id).
+   *  Shared NO_CHILDREN until the first child (most processes have none), an array while
+   *  they are few (a Set per forking process was a fifth of the model's time in a storm),
+   *  an IdSet past that (a Set hashes serial ids all over memory). Count them with
+   *  childCount(). */
   childIds: ChildIds;
   /** When it started (fork ts, or /proc's start time), CLOCK_MONOTONIC ns. */
   startTs: number | null;
@@ -108,31 +110,42 @@ export interface ExecEntry {
 }
 
 export const NO_LOG: LifeEntry[] = [];
-export type ChildIds = readonly number[] | ReadonlySet<number>;
+export type ChildIds = readonly number[] | IdSet;
 export const NO_CHILDREN: ChildIds = Object.freeze([]) as readonly number[];
 const FEW_CHILDREN = 16;
 
 export function childCount(node: Pick<ProcessNode, 'childIds'>): number {
   const ids = node.childIds;
-  return Array.isArray(ids) ? ids.length : (ids as ReadonlySet<number>).size;
+  return Array.isArray(ids) ? ids.length : (ids as IdSet).size;
 }
 
 export function addChild(parent: ProcessNode, id: number): void {
   const ids = parent.childIds;
-  if (ids === NO_CHILDREN) parent.childIds = [id];
-  else if (!Array.isArray(ids)) (ids as Set<number>).add(id);
-  else if (ids.length < FEW_CHILDREN) (ids as number[]).push(id);
-  else parent.childIds = new Set([...ids, id]);
+  if (ids === NO_CHILDREN) {
+    parent.childIds = [id];
+  } else if (!Array.isArray(ids)) {
+    (ids as IdSet).add(id);
+  } else if (ids.length < FEW_CHILDREN && id > ids[ids.length - 1]) {
+    (ids as number[]).push(id); // born after the others: the usual case
+  } else {
+    const set = new IdSet();
+    for (const old of ids) set.add(old);
+    parent.childIds = set.add(id);
+  }
 }
 
 export function removeChild(parent: ProcessNode, id: number): void {
   const ids = parent.childIds;
   if (!Array.isArray(ids)) {
-    (ids as Set<number>).delete(id);
+    (ids as IdSet).delete(id);
     return;
   }
-  const at = ids.indexOf(id);
-  if (at >= 0) (ids as number[]).splice(at, 1);
+  const list = ids as number[];
+  const at = list.indexOf(id);
+  if (at < 0) return;
+  // splice() would allocate the array of what it removed
+  for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i];
+  list.length--;
 }
 
 // Nodes and exec entries are made by constructors, not object literals: V8 builds a
