@@ -60,7 +60,8 @@ export class Model {
   readonly byPid = new IdTable<ProcessNode>();
   /** Processes whose spawner is not in the model: the tree's roots. */
   readonly roots = new Set<number>();
-  /** Processes that forked within the last 10 s: the spawner ranking's candidates. */
+  /** Processes that forked within the last 10 s (three times or more in their life): the
+   *  spawner ranking's candidates. */
   readonly spawners = new Set<ProcessNode>();
   readonly execs: ExecRing;
   readonly lossMarks: LossMark[] = [];
@@ -230,9 +231,12 @@ export class Model {
         parent.spawns.add(ev.ts);
       } else if (parent.firstSpawnTs === null) {
         parent.firstSpawnTs = ev.ts;
+      } else if (parent.secondSpawnTs === null) {
+        parent.secondSpawnTs = ev.ts;
       } else {
         parent.spawns = new RateCounter(1e8, 100);
         parent.spawns.add(parent.firstSpawnTs);
+        parent.spawns.add(parent.secondSpawnTs);
         parent.spawns.add(ev.ts);
         this.spawners.add(parent);
       }

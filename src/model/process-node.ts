@@ -66,10 +66,12 @@ export interface ProcessNode {
   exit: ExitInfo | null;
   /** The exec-ring entry of its latest exec, to fill in exit code and duration. */
   lastExec: ExecEntry | null;
-  /** Forks by this process (100 ms buckets over 10 s), from its second fork on: most
-   *  processes fork once or never, and a counter each would cost a storm dearly. */
+  /** Forks by this process (100 ms buckets over 10 s), from its third fork on: most
+   *  processes fork once or never and a fork bomb's members twice, and a counter each
+   *  would cost a storm dearly. The first two forks' times wait here till then. */
   spawns: RateCounter | null;
   firstSpawnTs: number | null;
+  secondSpawnTs: number | null;
   spawnsTotal: number;
   /** Same-program lineage ("clan") for fork-bomb detection: its root and our generation in it. */
   clan: Clan | null;
@@ -126,7 +128,10 @@ export function addChild(parent: ProcessNode, id: number): void {
   } else if (!Array.isArray(ids)) {
     (ids as IdSet).add(id);
   } else if (ids.length < FEW_CHILDREN && id > ids[ids.length - 1]) {
-    (ids as number[]).push(id); // born after the others: the usual case
+    // Born after the others: the usual case. A second child gets an array of two: push()
+    // would grow it to 17 slots, and most parents (a bomb's members) stop at two.
+    if (ids.length === 1) parent.childIds = [ids[0], id];
+    else (ids as number[]).push(id);
   } else {
     const set = new IdSet();
     for (const old of ids) set.add(old);
@@ -173,6 +178,7 @@ class Node implements ProcessNode {
   lastExec: ExecEntry | null = null;
   spawns: RateCounter | null = null;
   firstSpawnTs: number | null = null;
+  secondSpawnTs: number | null = null;
   spawnsTotal = 0;
   clan: Clan | null = null;
   generation = 0;
