@@ -94,8 +94,8 @@ export class AlertDetector {
         clan.forks &&
         clan.live >= t.bombLive &&
         clan.maxGeneration >= t.bombGenerations &&
-        clan.forks.sum(ts) >= t.bombRate &&
-        !this.isActive('fork-bomb', clan.id)
+        !this.isActive('fork-bomb', clan.id) && // before the sum: a bomb's every fork comes here
+        clan.forks.sum(ts) >= t.bombRate
       ) {
         this.raise({ kind: 'fork-bomb', key: clan.id, root: clan.root, clan }, ts, time, out);
       }
@@ -145,7 +145,8 @@ export class AlertDetector {
   }
 
   isActive(kind: ActiveAlert['kind'], key: number): boolean {
-    return this.active.some((a) => a.kind === kind && a.key === key);
+    for (const a of this.active) if (a.kind === kind && a.key === key) return true;
+    return false;
   }
 
   private leave(node: ProcessNode): void {
