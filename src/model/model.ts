@@ -13,7 +13,7 @@ import type {
   SnapshotEvent,
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
-import { IdTable } from './id-table.js';
+import { IdSet, IdTable } from './id-table.js';
 import { addChild, childCount, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
@@ -59,7 +59,7 @@ export class Model {
   /** The newest process with each pid. */
   readonly byPid = new IdTable<ProcessNode>();
   /** Processes whose spawner is not in the model: the tree's roots. */
-  readonly roots = new Set<number>();
+  readonly roots = new IdSet();
   /** Processes that forked within the last 10 s (three times or more in their life): the
    *  spawner ranking's candidates. */
   readonly spawners = new Set<ProcessNode>();
