@@ -14,7 +14,7 @@ import type {
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
 import { IdSet, IdTable } from './id-table.js';
-import { addChild, childCount, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
+import { addChild, childCount, Facts, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -158,13 +158,13 @@ export class Model {
         break;
       case 'comm': {
         const node = this.known(ev);
-        node.comm = ev.comm;
+        node.facts = node.facts.withComm(ev.comm);
         this.log(node, { kind: 'comm', ts: ev.ts, comm: ev.comm });
         break;
       }
       case 'uid': {
         const node = this.known(ev);
-        node.uid = ev.euid;
+        node.facts = node.facts.withUid(ev.euid);
         this.log(node, { kind: 'uid', ts: ev.ts, ruid: ev.ruid, euid: ev.euid });
         break;
       }
@@ -208,14 +208,7 @@ export class Model {
       if (child && !child.exit) this.exitUnseen(child, ev.ts); // pid reused: we missed its exit
       child = this.create(ev.pid, 'fork', ev.ts);
       if (parent) {
-        // fork copies the program and its facts
-        child.argv = parent.argv;
-        child.argvSource = parent.argvSource;
-        child.comm = parent.comm;
-        child.exe = parent.exe;
-        child.cwd = parent.cwd;
-        child.cgroup = parent.cgroup;
-        child.uid = parent.uid;
+        child.facts = parent.facts; // fork copies the program and its facts
         this.adopt(child, parent, ev.ppid);
         this.alerts.join(parent, child);
       } else {
@@ -253,16 +246,18 @@ export class Model {
       this.totals.execs++;
       this.execRate.add(ev.ts);
       this.recentExecs.add(ev.ts);
-      node.argv = ev.argv;
-      node.argvSource = ev.argv_source;
-      node.comm = ev.comm ?? ev.argv?.[0]?.split('/').pop()?.slice(0, 15) ?? null;
-      node.exe = ev.exe;
-      if (ev.cwd !== null) node.cwd = ev.cwd;
-      if (ev.cgroup !== null) node.cgroup = ev.cgroup;
-      if (ev.uid !== null) node.uid = ev.uid;
+      const had = node.facts;
+      node.facts = new Facts(
+        ev.argv,
+        ev.argv_source,
+        ev.comm ?? ev.argv?.[0]?.split('/').pop()?.slice(0, 15) ?? null,
+        ev.exe,
+        ev.cwd ?? had.cwd,
+        ev.cgroup ?? had.cgroup,
+        ev.uid ?? had.uid,
+      );
       if (node.startTs === null && ev.start_ts !== null) node.startTs = ev.start_ts;
       if (ev.ppid !== null) node.currentPpid = ev.ppid;
-      node.execs++;
       if (!node.exit) this.alerts.onExec(node);
     }
     // The latest successful exec is node.lastExec (lifetime() shows it); only earlier ones
@@ -344,13 +339,7 @@ export class Model {
 
   /** What /proc said about a process replaces what the model had. */
   private takeScannedFacts(node: ProcessNode, ev: SnapshotEvent): void {
-    node.argv = ev.argv;
-    node.argvSource = ev.argv_source;
-    node.comm = ev.comm;
-    node.exe = ev.exe;
-    node.cwd = ev.cwd;
-    node.cgroup = ev.cgroup;
-    node.uid = ev.uid;
+    node.facts = new Facts(ev.argv, ev.argv_source, ev.comm, ev.exe, ev.cwd, ev.cgroup, ev.uid);
   }
 
   /**

@@ -48,14 +48,15 @@ export interface ProcessNode {
   forkTs: number | null;
   /** Known from a snapshot, or first seen by an exec/exit without its fork. */
   origin: 'fork' | 'snapshot' | 'late';
-  argv: string[] | null;
-  argvSource: ArgvSource;
-  comm: string | null;
-  exe: string | null;
-  cwd: string | null;
-  cgroup: string | null;
-  uid: number | null;
-  execs: number;
+  /** What it runs and as whom; argv, comm and the rest below read from here. */
+  facts: Facts;
+  readonly argv: string[] | null;
+  readonly argvSource: ArgvSource;
+  readonly comm: string | null;
+  readonly exe: string | null;
+  readonly cwd: string | null;
+  readonly cgroup: string | null;
+  readonly uid: number | null;
   /** Execs and changes between fork and exit, in time order. The fork and the exit are not
    *  stored here (they are forkTs/ppid and exit): lifetime() in queries.ts joins them.
    *  Shared NO_LOG until the first entry. */
@@ -153,6 +154,34 @@ export function removeChild(parent: ProcessNode, id: number): void {
   list.length--;
 }
 
+/**
+ * What a process runs and as whom. fork() copies them, so a child shares its parent's
+ * (a fork bomb's members all share one); an exec or a /proc scan replaces them whole, and
+ * a comm or uid change makes a changed copy. Seven fields copied per fork were an eighth
+ * of a node's size and of a bomb's fork() time.
+ */
+export class Facts {
+  constructor(
+    readonly argv: string[] | null,
+    readonly argvSource: ArgvSource,
+    readonly comm: string | null,
+    readonly exe: string | null,
+    readonly cwd: string | null,
+    readonly cgroup: string | null,
+    readonly uid: number | null,
+  ) {}
+
+  withComm(comm: string): Facts {
+    return new Facts(this.argv, this.argvSource, comm, this.exe, this.cwd, this.cgroup, this.uid);
+  }
+
+  withUid(uid: number): Facts {
+    return new Facts(this.argv, this.argvSource, this.comm, this.exe, this.cwd, this.cgroup, uid);
+  }
+}
+
+export const NO_FACTS = new Facts(null, null, null, null, null, null, null);
+
 // Nodes and exec entries are made by constructors, not object literals: V8 builds a
 // literal of this many fields through a slow runtime call, and a storm makes one of each
 // per process (the model bench: most of fork()'s time went there).
@@ -164,14 +193,7 @@ class Node implements ProcessNode {
   childIds: ChildIds = NO_CHILDREN;
   startTs: number | null = null;
   forkTs: number | null = null;
-  argv: string[] | null = null;
-  argvSource: ArgvSource = null;
-  comm: string | null = null;
-  exe: string | null = null;
-  cwd: string | null = null;
-  cgroup: string | null = null;
-  uid: number | null = null;
-  execs = 0;
+  facts = NO_FACTS;
   log: LifeEntry[] = NO_LOG;
   logDropped = 0;
   exit: ExitInfo | null = null;
@@ -192,6 +214,28 @@ class Node implements ProcessNode {
     public origin: ProcessNode['origin'],
     public firstSeenTs: number,
   ) {}
+
+  get argv(): string[] | null {
+    return this.facts.argv;
+  }
+  get argvSource(): ArgvSource {
+    return this.facts.argvSource;
+  }
+  get comm(): string | null {
+    return this.facts.comm;
+  }
+  get exe(): string | null {
+    return this.facts.exe;
+  }
+  get cwd(): string | null {
+    return this.facts.cwd;
+  }
+  get cgroup(): string | null {
+    return this.facts.cgroup;
+  }
+  get uid(): number | null {
+    return this.facts.uid;
+  }
 }
 
 export function newProcessNode(id: number, pid: number, origin: ProcessNode['origin'], ts: number): ProcessNode {
