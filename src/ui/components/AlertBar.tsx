@@ -3,10 +3,15 @@ import type { AlertEvent } from '../../model/events.js';
 import type { Theme } from '../theme.js';
 
 export function AlertBar({ alert, theme, inspectKey, stopKey }: { alert: AlertEvent; theme: Theme; inspectKey: string; stopKey?: string }) {
-  const what = alert.kind === 'fork-bomb' ? 'FORK BOMB' : 'FORK STORM';
+  const bomb = alert.kind === 'fork-bomb';
+  const what = bomb ? 'FORK BOMB' : 'FORK STORM';
+  // A storm is one process spawning: its shape is its live children, not generations.
+  const shape = bomb
+    ? `${alert.live} live  ${alert.generations} generation${alert.generations === 1 ? '' : 's'}`
+    : `${alert.live} live children`;
   return (
-    <Text color={alert.kind === 'fork-bomb' ? theme.error : theme.warning} bold inverse wrap="truncate-end">
-      {` ! ${what}  ${alert.comm ?? '?'} (pid ${alert.root})  ${Math.round(alert.rate)} forks/s  ${alert.live} live  ${alert.generations} generations    ${inspectKey}: inspect${stopKey && alert.kind === 'fork-bomb' ? `  ${stopKey}: stop it` : ''} `}
+    <Text color={bomb ? theme.error : theme.warning} bold inverse wrap="truncate-end">
+      {` ! ${what}  ${alert.comm ?? '?'} (pid ${alert.root})  ${Math.round(alert.rate)} forks/s  ${shape}    ${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''} `}
     </Text>
   );
 }
