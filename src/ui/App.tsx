@@ -2,10 +2,7 @@
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { ExecEntry } from '../model/process-node.js';
-import {
-  foldedExecs, recentExecs, topLineages, topSpawners, treeRowIndex, treeRows, type Matcher,
-} from '../model/queries.js';
+import { topLineages, type Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
 import { StopDialog } from './components/StopDialog.js';
@@ -14,9 +11,12 @@ import { Header } from './components/Header.js';
 import type { Feed } from './feed.js';
 import { BINDINGS, commandFor, footerFor, type Command } from './keymap.js';
 import type { Theme } from './theme.js';
+import { execSource, foldedSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
+import { useInspect } from './use-inspect.js';
+import { useListSelection } from './use-list-selection.js';
 import { useStop } from './use-stop.js';
-import { ExecsView, type ExecRow } from './views/ExecsView.js';
+import { ExecsView } from './views/ExecsView.js';
 import { InspectView, inspectTargets } from './views/InspectView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';
@@ -55,20 +55,16 @@ export function App({
 }: { feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl }) {
   const { exit } = useApp();
   const stop = useStop(stopControl);
+  const inspect = useInspect();
+  const selection = useListSelection();
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<View>('execs');
-  const [inspecting, setInspecting] = useState<number[]>([]); // node ids, a stack
   const [fold, setFold] = useState(false);
   const [paused, setPaused] = useState<{ seq: number; events: number } | null>(null);
   const [help, setHelp] = useState(false);
-  const [cursor, setCursor] = useState(0); // row index in the current list
-  const [offset, setOffset] = useState(0);
-  const [followSeq, setFollowSeq] = useState<number | null>(null); // execs: the selected entry
   const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
-  const pendingMove = useRef<{ cursor: number; offset: number } | null>(null);
   const moves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
-  const [treeSelectedId, setTreeSelectedId] = useState<number | null>(null); // tree: the selected process
   useFeedVersion(feed, paused !== null);
   const model = feed.model;
   const {
@@ -84,57 +80,19 @@ export function App({
     ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node }
     : matcher;
 
-  // The selected exec stays selected while newer rows push in above it.
-  let execOffset = offset;
-  let execCursor = cursor;
-  if (view === 'execs' && followSeq !== null) {
-    let index = 0;
-    let found = -1;
-    model.execs.forEachNewest((e) => {
-      if (!execMatcher.entry(e)) return true;
-      if (e.seq === followSeq) {
-        found = index;
-        return false;
-      }
-      index++;
-      return true;
-    });
-    if (found >= 0) {
-      if (found < execOffset) execOffset = found;
-      if (found >= execOffset + height) execOffset = found - height + 1;
-      execCursor = found - execOffset;
-    }
-  }
-
-  const execRows: ExecRow[] =
-    view !== 'execs' ? [] : fold
-      ? foldedExecs(model, execMatcher, height, offset).map((r) => ({ entry: r.entry, count: r.count, spanMs: r.spanMs }))
-      : recentExecs(model, execMatcher, height, execOffset).map((entry) => ({ entry }));
-  // In the tree too, the selection stays on its process while rows appear above it.
-  let treeOffset = offset;
-  let treeCursor = cursor;
-  if (view === 'tree' && treeSelectedId !== null) {
-    const found = treeRowIndex(model, collapsed, treeSelectedId);
-    if (found >= 0) {
-      if (found < treeOffset) treeOffset = found;
-      if (found >= treeOffset + height) treeOffset = found - height + 1;
-      treeCursor = found - treeOffset;
-    }
-  }
-  const tree = view === 'tree' ? treeRows(model, collapsed, treeOffset, height) : [];
+  // Only the list on screen is read from the model.
   const lineages = view === 'spawners' ? topLineages(model, 3) : [];
-  const spawnerHeight = Math.max(3, height - (lineages.length > 0 ? lineages.length + 2 : 0));
-  const spawners = view === 'spawners' ? topSpawners(model, offset + spawnerHeight).slice(offset) : [];
-  const listLength = view === 'execs' ? execRows.length : view === 'tree' ? tree.length : spawners.length;
-  const current = view === 'execs' ? execCursor : view === 'tree' ? treeCursor : cursor;
-  const inspected = inspecting.length > 0 ? model.node(inspecting[inspecting.length - 1]) : undefined;
+  const listHeight = view === 'spawners' ? Math.max(3, height - (lineages.length > 0 ? lineages.length + 2 : 0)) : height;
+  const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
+  const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed), listHeight) : undefined;
+  const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
+  const list = execList ?? treeList ?? spawnerList!;
+  const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const targets = inspected ? inspectTargets(model, inspected) : [];
 
   const selectedNodeId = (): number | undefined => {
-    if (inspected) return targets[cursor]?.id;
-    if (view === 'execs') return execRows[execCursor]?.entry.nodeId;
-    if (view === 'tree') return tree[treeCursor]?.node.id;
-    return spawners[cursor]?.node.id;
+    if (inspected) return targets[inspect.cursor]?.id;
+    return execList?.selected?.entry.nodeId ?? treeList?.selected?.node.id ?? spawnerList?.selected?.node.id;
   };
 
   // Enter goes to a new alert's root until the user moves: the red bar is the newest thing
@@ -144,49 +102,19 @@ export function App({
   if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current };
   const enterGoesToAlert = !!alert && !inspected && alertMark.current?.moves === moves.current;
 
-  // Keys that arrive between two frames (key repeat over ssh) each move from where the
-  // previous one left the selection, not from what was last drawn.
-  pendingMove.current = null;
   const move = (delta: number) => {
     if (inspected) {
-      setCursor((c) => Math.max(0, Math.min(targets.length - 1, c + delta)));
+      inspect.move(delta, targets.length);
       return;
     }
     moves.current++;
-    const from = pendingMove.current ?? { cursor: current, offset: view === 'execs' ? execOffset : view === 'tree' ? treeOffset : offset };
-    let next = from.cursor + delta;
-    let nextOffset = from.offset;
-    if (next < 0) {
-      nextOffset = Math.max(0, nextOffset + next);
-      next = 0;
-    } else if (next >= height) {
-      nextOffset += next - height + 1;
-      next = height - 1;
-    } else if (next >= listLength) {
-      next = Math.max(0, listLength - 1);
-    }
-    setOffset(nextOffset);
-    setCursor(next);
-    pendingMove.current = { cursor: next, offset: nextOffset };
-    if (view === 'tree') {
-      const rowsThere = treeRows(model, collapsed, nextOffset, height);
-      setTreeSelectedId(rowsThere[Math.min(next, rowsThere.length - 1)]?.node.id ?? null);
-    }
-    if (view === 'execs' && !fold) {
-      const rowsThere = recentExecs(model, execMatcher, height, nextOffset);
-      const entry: ExecEntry | undefined = rowsThere[Math.min(next, rowsThere.length - 1)];
-      // Back at the top: follow the newest again.
-      setFollowSeq(nextOffset === 0 && next === 0 ? null : entry?.seq ?? null);
-    }
+    list.move(delta);
   };
 
   const switchView = (next: View) => {
     setView(next);
-    setCursor(0);
-    setOffset(0);
-    setFollowSeq(null);
-    setTreeSelectedId(null);
-    setInspecting([]);
+    selection.reset();
+    inspect.close();
   };
 
   const run = (command: Command) => {
@@ -197,25 +125,23 @@ export function App({
       case 'down': move(1); break;
       case 'pageUp': move(-height); break;
       case 'pageDown': move(height); break;
-      case 'home': setCursor(0); setOffset(0); setFollowSeq(null); break;
-      case 'end': move(model.execs.size); break;
+      case 'home': selection.reset(); break;
+      case 'end': move(Number.MAX_SAFE_INTEGER); break;
       case 'view.execs': switchView('execs'); break;
       case 'view.tree': switchView('tree'); break;
       case 'view.spawners': switchView('spawners'); break;
       case 'view.next': switchView(VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]); break;
       case 'filter': setEditingFilter(true); break;
       case 'user': setUserText(''); setEditing('user'); break;
-      case 'fold': setFold((f) => !f); setCursor(0); setOffset(0); setFollowSeq(null); break;
-      case 'failedOnly': setFailedOnly((f) => !f); setCursor(0); setOffset(0); break;
+      case 'fold': setFold((f) => !f); selection.reset(); break;
+      case 'failedOnly': setFailedOnly((f) => !f); selection.reset(); break;
       case 'pause':
         setPaused((p) => (p ? null : { seq: model.execs.total - 1, events: model.totals.events }));
         break;
       case 'subtree': {
         const id = selectedNodeId();
         setSubtreeOf((s) => (s !== undefined ? undefined : id));
-        setCursor(0);
-        setOffset(0);
-        setFollowSeq(null);
+        selection.reset();
         break;
       }
       case 'inspect': {
@@ -224,28 +150,21 @@ export function App({
           break;
         }
         const id = selectedNodeId();
-        if (id !== undefined) {
-          setInspecting((stack) => [...stack, id]);
-          setCursor(0);
-        }
+        if (id !== undefined) inspect.open(id);
         break;
       }
       case 'alert': {
         const node = alert && model.byPid.get(alert.root);
         if (node) {
           moves.current++; // seen: Enter means the selected row again
-          setInspecting((stack) => [...stack, node.id]);
-          setCursor(0);
+          inspect.open(node.id);
         }
         break;
       }
       case 'parent': {
         const id = inspected?.id ?? selectedNodeId();
         const node = id === undefined ? undefined : model.node(id);
-        if (node?.parentId != null && model.node(node.parentId)) {
-          setInspecting((stack) => [...stack, node.parentId!]);
-          setCursor(0);
-        }
+        if (node?.parentId != null && model.node(node.parentId)) inspect.open(node.parentId);
         break;
       }
       case 'stop': {
@@ -261,9 +180,8 @@ export function App({
       }
       case 'back':
         stop.dismiss();
-        if (inspecting.length > 0) {
-          setInspecting((stack) => stack.slice(0, -1));
-          setCursor(0);
+        if (inspected) {
+          inspect.back();
         } else if (filterText || userText || subtreeOf !== undefined || failedOnly) {
           setFilterText('');
           setUserText('');
@@ -273,8 +191,8 @@ export function App({
         break;
       case 'collapse':
       case 'expand': {
-        const row = tree[treeCursor];
-        if (view === 'tree' && row) {
+        const row = treeList?.selected;
+        if (row) {
           setCollapsed((set) => {
             const next = new Set(set);
             if (command === 'collapse') next.add(row.node.id);
@@ -306,9 +224,7 @@ export function App({
         setField((t) => t + (end >= 0 ? input.slice(0, end) : input));
         if (end >= 0) setEditing(null);
       }
-      setCursor(0);
-      setOffset(0);
-      setFollowSeq(null);
+      selection.reset();
       return;
     }
     if (input.length > 1 && input.startsWith('/')) {
@@ -361,13 +277,13 @@ export function App({
             ))}
           </Box>
         ) : inspected ? (
-          <InspectView model={model} node={inspected} selected={cursor} theme={theme} users={users} height={height} />
-        ) : view === 'execs' ? (
-          <ExecsView rows={execRows} selected={execCursor} theme={theme} users={users} />
-        ) : view === 'tree' ? (
-          <TreeView rows={tree} selected={treeCursor} theme={theme} now={model.now} />
+          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} />
+        ) : execList ? (
+          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} />
+        ) : treeList ? (
+          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} />
         ) : (
-          <SpawnersView rows={spawners} lineages={lineages} selected={cursor} />
+          <SpawnersView rows={spawnerList!.rows} lineages={lineages} selected={spawnerList!.cursor} />
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />

@@ -128,6 +128,21 @@ describe('live view', () => {
     expect(lastFrame()).toContain('TIME');
   });
 
+  it('G goes to the oldest exec with a full screen above it, g back to the newest', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    await press(stdin, 'G');
+    const lines = lastFrame()!.split('\n');
+    const listed = lines.filter((l) => /\/bin\/true job-\d+/.test(l));
+    expect(listed[listed.length - 1]).toContain('job-0');
+    expect(listed.length).toBeGreaterThan(10); // the screen is full, not one row at its top
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('pid 100  /bin/true job-0');
+    await press(stdin, '\u001b');
+    await press(stdin, 'g');
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('pid 200  /usr/bin/sleep 100');
+  });
+
   it('u filters by user name', async () => {
     const feed = stormFeed();
     const s = new Script();

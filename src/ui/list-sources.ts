@@ -1,0 +1,92 @@
+// What each list view shows, in the shape the selection needs: a slice of rows, how many
+// there are, and what keeps a row selected while the list moves under it.
+import type { Model } from '../model/model.js';
+import {
+  foldedExecs, recentExecs, topSpawners, treeRowIndex, treeRows, type Matcher, type SpawnerRow, type TreeRow,
+} from '../model/queries.js';
+import type { ExecRow } from './views/ExecsView.js';
+
+export interface ListSource<Row> {
+  /** Rows [offset, offset + limit). */
+  rows(offset: number, limit: number): Row[];
+  /** All rows: asked on a key press (End, Page Down), not per frame. */
+  length(): number;
+  /** What stays selected while rows come and go: an exec's seq, a process's id; null
+   *  when the list has nothing that lasts (a ranking). */
+  anchorOf(row: Row): number | null;
+  /** Where the anchored row is now, or -1. */
+  indexOf(anchor: number): number;
+  /** Selecting the top row means "follow the newest" (a stream), not "this one". */
+  topFollowsNewest: boolean;
+  /** The process a row is about: what Enter inspects, K stops and s follows. */
+  nodeIdOf(row: Row): number | undefined;
+}
+
+/** The exec stream, newest first. */
+export function execSource(model: Model, matcher: Matcher): ListSource<ExecRow> {
+  const visible = (e: { pathSearch?: boolean }, ok: boolean) => ok && !e.pathSearch;
+  return {
+    rows: (offset, limit) => recentExecs(model, matcher, limit, offset).map((entry) => ({ entry })),
+    length: () => {
+      let n = 0;
+      model.execs.forEachNewest((e) => {
+        if (visible(e, matcher.entry(e))) n++;
+        return true;
+      });
+      return n;
+    },
+    anchorOf: (row) => row.entry.seq,
+    indexOf: (seq) => {
+      let index = 0;
+      let found = -1;
+      model.execs.forEachNewest((e) => {
+        if (!visible(e, matcher.entry(e))) return true;
+        if (e.seq === seq) {
+          found = index;
+          return false;
+        }
+        index++;
+        return true;
+      });
+      return found;
+    },
+    topFollowsNewest: true,
+    nodeIdOf: (row) => row.entry.nodeId,
+  };
+}
+
+/** Identical command lines folded into their newest run; rows regroup as execs arrive. */
+export function foldedSource(model: Model, matcher: Matcher): ListSource<ExecRow> {
+  return {
+    rows: (offset, limit) => foldedExecs(model, matcher, limit, offset).map((r) => ({ entry: r.entry, count: r.count, spanMs: r.spanMs })),
+    length: () => foldedExecs(model, matcher, model.execs.size).length,
+    anchorOf: () => null,
+    indexOf: () => -1,
+    topFollowsNewest: true,
+    nodeIdOf: (row) => row.entry.nodeId,
+  };
+}
+
+/** The process tree by spawning parent. */
+export function treeSource(model: Model, collapsed: ReadonlySet<number>): ListSource<TreeRow> {
+  return {
+    rows: (offset, limit) => treeRows(model, collapsed, offset, limit),
+    length: () => treeRows(model, collapsed, 0, Number.MAX_SAFE_INTEGER).length,
+    anchorOf: (row) => row.node.id,
+    indexOf: (id) => treeRowIndex(model, collapsed, id),
+    topFollowsNewest: false,
+    nodeIdOf: (row) => row.node.id,
+  };
+}
+
+/** Processes ranked by fork rate: the ranking reorders itself, so nothing is anchored. */
+export function spawnerSource(model: Model): ListSource<SpawnerRow> {
+  return {
+    rows: (offset, limit) => topSpawners(model, offset + limit).slice(offset),
+    length: () => topSpawners(model, Number.MAX_SAFE_INTEGER).length,
+    anchorOf: () => null,
+    indexOf: () => -1,
+    topFollowsNewest: false,
+    nodeIdOf: (row) => row.node.id,
+  };
+}
