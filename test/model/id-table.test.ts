@@ -32,6 +32,16 @@ describe('IdTable', () => {
     expect(table.get(0)).toBeUndefined();
   });
 
+  it('serial ids past 2^32 do not collide with small ones', () => {
+    const table = new IdTable<string>();
+    table.set(5, 'small').set(2 ** 32 + 5, 'large').set(2 ** 40 + 300, 'larger');
+    expect([table.get(5), table.get(2 ** 32 + 5), table.get(2 ** 40 + 300)]).toEqual(['small', 'large', 'larger']);
+    expect([...table.keys()]).toEqual([5, 2 ** 32 + 5, 2 ** 40 + 300]);
+    table.delete(2 ** 32 + 5);
+    expect(table.get(5)).toBe('small');
+    expect(table.size).toBe(2);
+  });
+
   it('keys 0 and the largest pid, and a page emptied then filled again', () => {
     const table = new IdTable<number>();
     table.set(0, 10).set(4_194_303, 20).set(255, 30).set(256, 40);
