@@ -5,6 +5,10 @@ export class RateCounter {
   private readonly counts: number[];
   /** Index (ts / bucketNs) of the newest bucket. */
   private head = -1;
+  /** Where the newest bucket starts (ns) and its slot: most events land in it, and the
+   *  model counts each event in five or six counters. */
+  private headStart = -Infinity;
+  private headSlot = 0;
 
   constructor(
     readonly bucketNs: number,
@@ -14,6 +18,10 @@ export class RateCounter {
   }
 
   add(ts: number, n = 1): void {
+    if (ts >= this.headStart && ts - this.headStart < this.bucketNs) {
+      this.counts[this.headSlot] += n;
+      return;
+    }
     const index = Math.floor(ts / this.bucketNs);
     this.advance(index);
     const age = this.head - index;
@@ -60,5 +68,7 @@ export class RateCounter {
       this.counts[((i % this.buckets) + this.buckets) % this.buckets] = 0;
     }
     this.head = index;
+    this.headStart = index * this.bucketNs;
+    this.headSlot = ((index % this.buckets) + this.buckets) % this.buckets;
   }
 }
