@@ -3,6 +3,8 @@
 #include <time.h>
 
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "clock.h"
 
@@ -53,6 +55,50 @@ const char* typeName(EventType t) {
   return "unknown";
 }
 
+// Property names made once per batch, not per property: napi_set_named_property makes
+// (and V8 looks up) a new name string on every call, a fifth of forktop's CPU in a storm.
+#define FORKTOP_EVENT_KEYS(X)                                                                \
+  X(argv) X(argv_source) X(cgroup) X(code) X(comm) X(core) X(count) X(cwd) X(egid) X(euid) \
+  X(exe) X(pid) X(ppid) X(ret) X(rgid) X(ruid) X(signal) X(source) X(start) X(start_ts)    \
+  X(time) X(tracer) X(truncated) X(ts) X(type) X(uid)
+
+struct Keys {
+#define FORKTOP_DECLARE_KEY(name) Napi::Value name;
+  FORKTOP_EVENT_KEYS(FORKTOP_DECLARE_KEY)
+#undef FORKTOP_DECLARE_KEY
+
+  explicit Keys(Napi::Env env) {
+#define FORKTOP_MAKE_KEY(name) name = Napi::String::New(env, #name);
+    FORKTOP_EVENT_KEYS(FORKTOP_MAKE_KEY)
+#undef FORKTOP_MAKE_KEY
+  }
+};
+
+// String values from a small fixed set (event types, argv sources, loss sources), also
+// made once per batch. They are string literals, so the pointer is the identity.
+class Constants {
+ public:
+  explicit Constants(Napi::Env env) : env_(env) {}
+  Napi::Value get(const char* literal) {
+    for (auto& [ptr, value] : made_) {
+      if (ptr == literal) return value;
+    }
+    made_.emplace_back(literal, Napi::String::New(env_, literal));
+    return made_.back().second;
+  }
+
+ private:
+  Napi::Env env_;
+  std::vector<std::pair<const char*, Napi::Value>> made_;
+};
+
+struct Batch {
+  Napi::Env env;
+  Keys keys;
+  Constants constants;
+  int64_t wallOffsetNs;
+};
+
 template <typename T>
 Napi::Value optionalNumber(Napi::Env env, const std::optional<T>& v) {
   return v ? Napi::Value(Napi::Number::New(env, double(*v))) : env.Null();
@@ -75,72 +121,75 @@ std::string isoTime(uint64_t monotonicNs, int64_t wallOffsetNs) {
   return buf;
 }
 
-void setProcInfo(Napi::Env env, Napi::Object o, const ProcInfo& info, int64_t wallOffsetNs) {
+void setProcInfo(Batch& b, Napi::Object o, const ProcInfo& info) {
+  Napi::Env env = b.env;
+  const Keys& k = b.keys;
   if (info.argv) {
     Napi::Array argv = Napi::Array::New(env, info.argv->size());
     for (uint32_t i = 0; i < info.argv->size(); i++) argv.Set(i, bytesToJs(env, (*info.argv)[i]));
-    o.Set("argv", argv);
+    o.Set(k.argv, argv);
   } else {
-    o.Set("argv", env.Null());
+    o.Set(k.argv, env.Null());
   }
-  o.Set("argv_source", info.argvSource ? Napi::Value(Napi::String::New(env, info.argvSource))
-                                       : env.Null());
-  o.Set("comm", optionalString(env, info.comm));
-  o.Set("exe", optionalString(env, info.exe));
-  o.Set("cwd", optionalString(env, info.cwd));
-  o.Set("uid", optionalNumber(env, info.uid));
-  o.Set("cgroup", optionalString(env, info.cgroup));
-  o.Set("start_ts", optionalNumber(env, info.startNs));
-  o.Set("start", info.startNs ? Napi::Value(Napi::String::New(env, isoTime(*info.startNs, wallOffsetNs)))
+  o.Set(k.argv_source, info.argvSource ? b.constants.get(info.argvSource) : env.Null());
+  o.Set(k.comm, optionalString(env, info.comm));
+  o.Set(k.exe, optionalString(env, info.exe));
+  o.Set(k.cwd, optionalString(env, info.cwd));
+  o.Set(k.uid, optionalNumber(env, info.uid));
+  o.Set(k.cgroup, optionalString(env, info.cgroup));
+  o.Set(k.start_ts, optionalNumber(env, info.startNs));
+  o.Set(k.start, info.startNs ? Napi::Value(Napi::String::New(env, isoTime(*info.startNs, b.wallOffsetNs)))
                               : env.Null());
 }
 
-Napi::Object eventToJs(Napi::Env env, const Event& ev, int64_t wallOffsetNs) {
+Napi::Object eventToJs(Batch& b, const Event& ev) {
+  Napi::Env env = b.env;
+  const Keys& k = b.keys;
   Napi::Object o = Napi::Object::New(env);
-  o.Set("type", typeName(ev.type));
-  o.Set("time", isoTime(ev.ts, wallOffsetNs));
-  o.Set("ts", Napi::Number::New(env, double(ev.ts)));
-  if (ev.type != EventType::Lost) o.Set("pid", ev.pid);
+  o.Set(k.type, b.constants.get(typeName(ev.type)));
+  o.Set(k.time, Napi::String::New(env, isoTime(ev.ts, b.wallOffsetNs)));
+  o.Set(k.ts, Napi::Number::New(env, double(ev.ts)));
+  if (ev.type != EventType::Lost) o.Set(k.pid, ev.pid);
   switch (ev.type) {
     case EventType::Fork:
-      o.Set("ppid", ev.ppid);
+      o.Set(k.ppid, ev.ppid);
       break;
     case EventType::Exec:
-      o.Set("ppid", optionalNumber(env, ev.info.ppid));
-      setProcInfo(env, o, ev.info, wallOffsetNs);
-      o.Set("ret", ev.ret);
-      if (ev.truncated) o.Set("truncated", true);
+      o.Set(k.ppid, optionalNumber(env, ev.info.ppid));
+      setProcInfo(b, o, ev.info);
+      o.Set(k.ret, ev.ret);
+      if (ev.truncated) o.Set(k.truncated, true);
       break;
     case EventType::Snapshot:
-      o.Set("ppid", ev.ppid);
-      setProcInfo(env, o, ev.info, wallOffsetNs);
+      o.Set(k.ppid, ev.ppid);
+      setProcInfo(b, o, ev.info);
       break;
     case EventType::Exit:
-      o.Set("ppid", ev.ppid);
-      o.Set("code", ev.code);
-      o.Set("signal", ev.signal);
-      o.Set("core", ev.core);
+      o.Set(k.ppid, ev.ppid);
+      o.Set(k.code, ev.code);
+      o.Set(k.signal, ev.signal);
+      o.Set(k.core, ev.core);
       break;
     case EventType::Comm:
-      o.Set("comm", bytesToJs(env, ev.comm));
+      o.Set(k.comm, bytesToJs(env, ev.comm));
       break;
     case EventType::Uid:
-      o.Set("ruid", ev.rid);
-      o.Set("euid", ev.eid);
+      o.Set(k.ruid, ev.rid);
+      o.Set(k.euid, ev.eid);
       break;
     case EventType::Gid:
-      o.Set("rgid", ev.rid);
-      o.Set("egid", ev.eid);
+      o.Set(k.rgid, ev.rid);
+      o.Set(k.egid, ev.eid);
       break;
     case EventType::Ptrace:
-      o.Set("tracer", ev.tracer);
+      o.Set(k.tracer, ev.tracer);
       break;
     case EventType::Coredump:
-      o.Set("ppid", ev.ppid);
+      o.Set(k.ppid, ev.ppid);
       break;
     case EventType::Lost:
-      o.Set("count", Napi::Number::New(env, double(ev.count)));
-      o.Set("source", ev.lostSource ? ev.lostSource : "kernel");
+      o.Set(k.count, Napi::Number::New(env, double(ev.count)));
+      o.Set(k.source, b.constants.get(ev.lostSource ? ev.lostSource : "kernel"));
       break;
     case EventType::Sid:
       break;
@@ -178,8 +227,9 @@ Napi::Value bytesToJs(Napi::Env env, const std::string& bytes) {
 int64_t wallClockOffsetNs() { return clockNs(CLOCK_REALTIME) - monotonicNs(); }
 
 Napi::Array eventsToJs(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs) {
+  Batch batch{env, Keys(env), Constants(env), wallOffsetNs};
   Napi::Array arr = Napi::Array::New(env, events.size());
-  for (uint32_t i = 0; i < events.size(); i++) arr.Set(i, eventToJs(env, events[i], wallOffsetNs));
+  for (uint32_t i = 0; i < events.size(); i++) arr.Set(i, eventToJs(batch, events[i]));
   return arr;
 }
 
