@@ -113,7 +113,7 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
   }
   if (batch.empty()) return;
   Napi::HandleScope scope(env);
-  onMessage.Call({Napi::String::New(env, "batch"), eventsToJs(env, batch, wallOffsetNs_)});
+  onMessage.Call({Napi::String::New(env, "batch"), packEvents(env, batch, wallOffsetNs_)});
 }
 
 }  // namespace forktop

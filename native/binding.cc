@@ -258,13 +258,13 @@ Napi::Value ReadStat(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// scanProcesses(): one snapshot event per process in /proc now.
+// scanProcesses(): one snapshot event per process in /proc now (packed).
 Napi::Value ScanProcesses(const Napi::CallbackInfo& info) {
   StartClock clock;
-  return eventsToJs(info.Env(), scanProcesses(clock), wallClockOffsetNs());
+  return packEvents(info.Env(), scanProcesses(clock), wallClockOffsetNs());
 }
 
-// readProcess(pid): one snapshot event for that process now, or null when it is gone.
+// readProcess(pid): one snapshot event for that process now (packed), or null when it is gone.
 Napi::Value ReadProcess(const Napi::CallbackInfo& info) {
   StartClock clock;
   pid_t pid = info[0].As<Napi::Number>().Int32Value();
@@ -275,7 +275,7 @@ Napi::Value ReadProcess(const Napi::CallbackInfo& info) {
   if (!ev.info.startNs) return info.Env().Null();
   ev.ppid = ev.info.ppid.value_or(0);
   ev.ts = uint64_t(monotonicNs());
-  return eventsToJs(info.Env(), std::vector<Event>{std::move(ev)}, wallClockOffsetNs()).Get(0u);
+  return packEvents(info.Env(), std::vector<Event>{std::move(ev)}, wallClockOffsetNs());
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 #include <time.h>
 
 #include <cstdio>
-#include <utility>
-#include <vector>
+#include <cstring>
+#include <limits>
 
 #include "clock.h"
 
@@ -38,74 +38,35 @@ size_t utf8SequenceLength(const unsigned char* s, size_t i, size_t n, char32_t* 
   return len;
 }
 
-const char* typeName(EventType t) {
+// Codes shared with src/sources/decode.ts, which builds the event objects.
+double typeCode(EventType t) {
   switch (t) {
-    case EventType::Fork: return "fork";
-    case EventType::Exec: return "exec";
-    case EventType::Exit: return "exit";
-    case EventType::Comm: return "comm";
-    case EventType::Uid: return "uid";
-    case EventType::Gid: return "gid";
-    case EventType::Sid: return "sid";
-    case EventType::Ptrace: return "ptrace";
-    case EventType::Coredump: return "coredump";
-    case EventType::Lost: return "lost";
-    case EventType::Snapshot: return "snapshot";
+    case EventType::Fork: return 0;
+    case EventType::Exec: return 1;
+    case EventType::Exit: return 2;
+    case EventType::Comm: return 3;
+    case EventType::Uid: return 4;
+    case EventType::Gid: return 5;
+    case EventType::Sid: return 6;
+    case EventType::Ptrace: return 7;
+    case EventType::Coredump: return 8;
+    case EventType::Lost: return 9;
+    case EventType::Snapshot: return 10;
   }
-  return "unknown";
+  return -1;
 }
 
-// Property names made once per batch, not per property: napi_set_named_property makes
-// (and V8 looks up) a new name string on every call, a fifth of forktop's CPU in a storm.
-#define FORKTOP_EVENT_KEYS(X)                                                                \
-  X(argv) X(argv_source) X(cgroup) X(code) X(comm) X(core) X(count) X(cwd) X(egid) X(euid) \
-  X(exe) X(pid) X(ppid) X(ret) X(rgid) X(ruid) X(signal) X(source) X(start) X(start_ts)    \
-  X(time) X(tracer) X(truncated) X(ts) X(type) X(uid)
-
-struct Keys {
-#define FORKTOP_DECLARE_KEY(name) Napi::Value name;
-  FORKTOP_EVENT_KEYS(FORKTOP_DECLARE_KEY)
-#undef FORKTOP_DECLARE_KEY
-
-  explicit Keys(Napi::Env env) {
-#define FORKTOP_MAKE_KEY(name) name = Napi::String::New(env, #name);
-    FORKTOP_EVENT_KEYS(FORKTOP_MAKE_KEY)
-#undef FORKTOP_MAKE_KEY
-  }
-};
-
-// String values from a small fixed set (event types, argv sources, loss sources), also
-// made once per batch. They are string literals, so the pointer is the identity.
-class Constants {
- public:
-  explicit Constants(Napi::Env env) : env_(env) {}
-  Napi::Value get(const char* literal) {
-    for (auto& [ptr, value] : made_) {
-      if (ptr == literal) return value;
-    }
-    made_.emplace_back(literal, Napi::String::New(env_, literal));
-    return made_.back().second;
-  }
-
- private:
-  Napi::Env env_;
-  std::vector<std::pair<const char*, Napi::Value>> made_;
-};
-
-struct Batch {
-  Napi::Env env;
-  Keys keys;
-  Constants constants;
-  int64_t wallOffsetNs;
-};
-
-template <typename T>
-Napi::Value optionalNumber(Napi::Env env, const std::optional<T>& v) {
-  return v ? Napi::Value(Napi::Number::New(env, double(*v))) : env.Null();
+double argvSourceCode(const char* source) {
+  if (!source) return 0;
+  if (std::strcmp(source, "kernel") == 0) return 1;
+  if (std::strcmp(source, "proc") == 0) return 2;
+  return 3;  // "comm"
 }
 
-Napi::Value optionalString(Napi::Env env, const std::optional<std::string>& v) {
-  return v ? Napi::Value(bytesToJs(env, *v)) : env.Null();
+double lostSourceCode(const char* source) {
+  if (!source || std::strcmp(source, "kernel") == 0) return 0;
+  if (std::strcmp(source, "ebpf") == 0) return 1;
+  return 2;  // "queue"
 }
 
 // "2026-11-23T15:22:57.101234Z"
@@ -121,87 +82,11 @@ std::string isoTime(uint64_t monotonicNs, int64_t wallOffsetNs) {
   return buf;
 }
 
-void setProcInfo(Batch& b, Napi::Object o, const ProcInfo& info) {
-  Napi::Env env = b.env;
-  const Keys& k = b.keys;
-  if (info.argv) {
-    Napi::Array argv = Napi::Array::New(env, info.argv->size());
-    for (uint32_t i = 0; i < info.argv->size(); i++) argv.Set(i, bytesToJs(env, (*info.argv)[i]));
-    o.Set(k.argv, argv);
-  } else {
-    o.Set(k.argv, env.Null());
-  }
-  o.Set(k.argv_source, info.argvSource ? b.constants.get(info.argvSource) : env.Null());
-  o.Set(k.comm, optionalString(env, info.comm));
-  o.Set(k.exe, optionalString(env, info.exe));
-  o.Set(k.cwd, optionalString(env, info.cwd));
-  o.Set(k.uid, optionalNumber(env, info.uid));
-  o.Set(k.cgroup, optionalString(env, info.cgroup));
-  o.Set(k.start_ts, optionalNumber(env, info.startNs));
-  o.Set(k.start, info.startNs ? Napi::Value(Napi::String::New(env, isoTime(*info.startNs, b.wallOffsetNs)))
-                              : env.Null());
-}
-
-Napi::Object eventToJs(Batch& b, const Event& ev) {
-  Napi::Env env = b.env;
-  const Keys& k = b.keys;
-  Napi::Object o = Napi::Object::New(env);
-  o.Set(k.type, b.constants.get(typeName(ev.type)));
-  o.Set(k.time, Napi::String::New(env, isoTime(ev.ts, b.wallOffsetNs)));
-  o.Set(k.ts, Napi::Number::New(env, double(ev.ts)));
-  if (ev.type != EventType::Lost) o.Set(k.pid, ev.pid);
-  switch (ev.type) {
-    case EventType::Fork:
-      o.Set(k.ppid, ev.ppid);
-      break;
-    case EventType::Exec:
-      o.Set(k.ppid, optionalNumber(env, ev.info.ppid));
-      setProcInfo(b, o, ev.info);
-      o.Set(k.ret, ev.ret);
-      if (ev.truncated) o.Set(k.truncated, true);
-      break;
-    case EventType::Snapshot:
-      o.Set(k.ppid, ev.ppid);
-      setProcInfo(b, o, ev.info);
-      break;
-    case EventType::Exit:
-      o.Set(k.ppid, ev.ppid);
-      o.Set(k.code, ev.code);
-      o.Set(k.signal, ev.signal);
-      o.Set(k.core, ev.core);
-      break;
-    case EventType::Comm:
-      o.Set(k.comm, bytesToJs(env, ev.comm));
-      break;
-    case EventType::Uid:
-      o.Set(k.ruid, ev.rid);
-      o.Set(k.euid, ev.eid);
-      break;
-    case EventType::Gid:
-      o.Set(k.rgid, ev.rid);
-      o.Set(k.egid, ev.eid);
-      break;
-    case EventType::Ptrace:
-      o.Set(k.tracer, ev.tracer);
-      break;
-    case EventType::Coredump:
-      o.Set(k.ppid, ev.ppid);
-      break;
-    case EventType::Lost:
-      o.Set(k.count, Napi::Number::New(env, double(ev.count)));
-      o.Set(k.source, b.constants.get(ev.lostSource ? ev.lostSource : "kernel"));
-      break;
-    case EventType::Sid:
-      break;
-  }
-  return o;
-}
-
-}  // namespace
-
-Napi::Value bytesToJs(Napi::Env env, const std::string& bytes) {
-  std::u16string out;
-  out.reserve(bytes.size());
+// Appends bytes as UTF-16 without losing any: valid UTF-8 is decoded, and each byte that
+// is not is kept as a lone surrogate U+DC00+byte (Python's "surrogateescape").
+// JSON.stringify writes those as "\udcXX", so argv with non-UTF-8 bytes survives --json
+// and --replay exactly.
+void appendBytes(std::u16string& out, const std::string& bytes) {
   const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t n = bytes.size();
   for (size_t i = 0; i < n;) {
@@ -221,16 +106,112 @@ Napi::Value bytesToJs(Napi::Env env, const std::string& bytes) {
     }
     i += len;
   }
-  return Napi::String::New(env, out);  // as a Value: Set() would re-encode a String as UTF-8
 }
+
+// The batch's strings, NUL-separated (no argv, comm or path holds a NUL), in the order
+// decode.ts reads them.
+class Text {
+ public:
+  void add(const std::string& bytes) {
+    separate();
+    appendBytes(out_, bytes);
+  }
+  void addAscii(const std::string& ascii) {
+    separate();
+    out_.append(ascii.begin(), ascii.end());
+  }
+  const std::u16string& str() const { return out_; }
+
+ private:
+  void separate() {
+    if (count_++ > 0) out_.push_back(u'\0');
+  }
+  std::u16string out_;
+  size_t count_ = 0;
+};
+
+constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
+
+template <typename T>
+double orNull(const std::optional<T>& v) {
+  return v ? double(*v) : kNull;
+}
+
+// exec and snapshot: slots 4..10 and their strings.
+void packProcInfo(double* slot, Text& text, const ProcInfo& info, int64_t wallOffsetNs) {
+  slot[6] = orNull(info.uid);
+  slot[7] = orNull(info.startNs);
+  slot[8] = info.argv ? double(info.argv->size()) : -1;
+  slot[9] = argvSourceCode(info.argvSource);
+  int present = 0;
+  if (info.comm) present |= 1, text.add(*info.comm);
+  if (info.exe) present |= 2, text.add(*info.exe);
+  if (info.cwd) present |= 4, text.add(*info.cwd);
+  if (info.cgroup) present |= 8, text.add(*info.cgroup);
+  slot[10] = present;
+  if (info.startNs) text.addAscii(isoTime(*info.startNs, wallOffsetNs));
+  if (info.argv) {
+    for (const auto& arg : *info.argv) text.add(arg);
+  }
+}
+
+void packEvent(double* slot, Text& text, const Event& ev, int64_t wallOffsetNs) {
+  for (size_t i = 0; i < kEventSlots; i++) slot[i] = 0;
+  slot[0] = typeCode(ev.type);
+  slot[1] = double(ev.ts);
+  slot[2] = ev.pid;
+  slot[3] = ev.ppid;
+  text.addAscii(isoTime(ev.ts, wallOffsetNs));
+  switch (ev.type) {
+    case EventType::Exec:
+      slot[3] = orNull(ev.info.ppid);
+      slot[4] = ev.ret;
+      slot[5] = ev.truncated ? 1 : 0;
+      packProcInfo(slot, text, ev.info, wallOffsetNs);
+      break;
+    case EventType::Snapshot:
+      packProcInfo(slot, text, ev.info, wallOffsetNs);
+      break;
+    case EventType::Exit:
+      slot[4] = ev.code;
+      slot[5] = ev.signal;
+      slot[6] = ev.core ? 1 : 0;
+      break;
+    case EventType::Comm:
+      text.add(ev.comm);
+      break;
+    case EventType::Uid:
+    case EventType::Gid:
+      slot[4] = ev.rid;
+      slot[5] = ev.eid;
+      break;
+    case EventType::Ptrace:
+      slot[4] = ev.tracer;
+      break;
+    case EventType::Lost:
+      slot[4] = double(ev.count);
+      slot[5] = lostSourceCode(ev.lostSource);
+      break;
+    case EventType::Fork:
+    case EventType::Coredump:
+    case EventType::Sid:
+      break;
+  }
+}
+
+}  // namespace
 
 int64_t wallClockOffsetNs() { return clockNs(CLOCK_REALTIME) - monotonicNs(); }
 
-Napi::Array eventsToJs(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs) {
-  Batch batch{env, Keys(env), Constants(env), wallOffsetNs};
-  Napi::Array arr = Napi::Array::New(env, events.size());
-  for (uint32_t i = 0; i < events.size(); i++) arr.Set(i, eventToJs(batch, events[i]));
-  return arr;
+Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs) {
+  auto numbers = Napi::Float64Array::New(env, events.size() * kEventSlots);
+  Text text;
+  for (size_t i = 0; i < events.size(); i++) packEvent(numbers.Data() + i * kEventSlots, text, events[i], wallOffsetNs);
+  Napi::Array packed = Napi::Array::New(env, 2);
+  packed.Set(0u, numbers);
+  // As a Value: Set() with a Napi::String re-encodes it as UTF-8, losing lone surrogates.
+  packed.Set(1u, Napi::Value(Napi::String::New(env, text.str())));
+  return packed;
 }
 
 }  // namespace forktop

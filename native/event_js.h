@@ -1,4 +1,6 @@
-// Turning decoded events into plain JS objects (JS thread only).
+// Handing decoded events to JS in one piece (JS thread only): numbers in a Float64Array,
+// strings in one NUL-separated string. src/sources/decode.ts builds the event objects:
+// one N-API call per property was a fifth of forktop's CPU in a storm.
 #pragma once
 
 #include <napi.h>
@@ -10,14 +12,14 @@
 
 namespace forktop {
 
-// Bytes to a JS string without losing any: valid UTF-8 is decoded, and each byte that is
-// not is kept as a lone surrogate U+DC00+byte (Python's "surrogateescape"). JSON.stringify
-// writes those as "\udcXX", so argv with non-UTF-8 bytes survives --json and --replay exactly.
-Napi::Value bytesToJs(Napi::Env env, const std::string& bytes);
-
 // Kernel timestamps are CLOCK_MONOTONIC ns; wallOffsetNs (CLOCK_REALTIME - CLOCK_MONOTONIC,
 // taken once when a source starts) maps them to the ISO-8601 `time` field, with µs.
 int64_t wallClockOffsetNs();
-Napi::Array eventsToJs(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs);
+
+// Numbers per event in the Float64Array (decode.ts reads the same layout).
+constexpr size_t kEventSlots = 12;
+
+// [Float64Array, string]: the packed batch. Strings keep every byte (see appendBytes).
+Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs);
 
 }  // namespace forktop

@@ -2,6 +2,8 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import type { SnapshotEvent } from '../model/events.js';
+import { decodeEvents, type PackedEvents } from './decode.js';
 
 export interface NativeNetlinkOptions {
   receiveBufferBytes?: number;
@@ -20,10 +22,11 @@ export interface NativeEbpfOptions {
   maxPendingEvents?: number;
 }
 
-/** What a native reader says: ("batch", events), ("ready"), or ("error", code, message). */
+/** What a native reader says: ("batch", packed events: decodeEvents() reads them),
+ *  ("ready"), or ("error", code, message). */
 export type NativeMessageHandler = (
   kind: 'batch' | 'ready' | 'error',
-  payload?: unknown[] | string,
+  payload?: PackedEvents | string,
   message?: string,
 ) => void;
 
@@ -81,13 +84,13 @@ export interface Addon {
   EbpfExecSource: new (options: NativeEbpfOptions) => NativeEbpfExecSource;
   /** Every BPF program and map in the kernel now (forktop's are named forktop_*). */
   bpfObjects(): BpfObject[];
-  scanProcesses(): unknown[];
+  scanProcesses(): PackedEvents;
   /** Signals each process through a pidfd, after checking it is still the one meant. */
   signalProcesses(targets: SignalTarget[], signal: number): Promise<SignalOutcome[]>;
   readStat(pid: number): ProcStat | null;
   /** Points fds 0-2 at /dev/null: the terminal is gone, and Node must not restore it. */
   detachStdio(): void;
-  readProcess(pid: number): unknown | null;
+  readProcess(pid: number): PackedEvents | null;
 }
 
 let addon: Addon | undefined;
@@ -98,4 +101,15 @@ export function loadAddon(): Addon {
   const require = createRequire(import.meta.url);
   addon = require(path.join(root, 'build', 'Release', 'forktop.node')) as Addon;
   return addon;
+}
+
+/** One snapshot event per process in /proc now. */
+export function scanProcesses(): SnapshotEvent[] {
+  return decodeEvents(loadAddon().scanProcesses()) as SnapshotEvent[];
+}
+
+/** A snapshot event for one process now, or null when it is gone. */
+export function readProcess(pid: number): SnapshotEvent | null {
+  const packed = loadAddon().readProcess(pid);
+  return packed === null ? null : (decodeEvents(packed)[0] as SnapshotEvent);
 }

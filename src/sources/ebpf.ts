@@ -3,6 +3,7 @@
 // and ExecMerger makes one stream of the two. Needs root (CAP_BPF + CAP_PERFMON).
 import type { ForktopEvent } from '../model/events.js';
 import { loadAddon, type NativeEbpfExecSource } from './addon.js';
+import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';
 import { ExecMerger } from './exec-merge.js';
 import { NetlinkSource, type NetlinkOptions } from './netlink.js';
@@ -67,7 +68,7 @@ export class EbpfSource implements EventSource {
     const merger = (this.merger = new ExecMerger((events) => handlers.onBatch(events)));
     this.kernelDone = new Promise((finished) => {
       this.native!.start((kind, payload, message) => {
-        if (kind === 'batch') merger.fromKernel(payload as ForktopEvent[], monotonicNs());
+        if (kind === 'batch') merger.fromKernel(decodeEvents(payload as PackedEvents), monotonicNs());
         else if (kind === 'error') handlers.onError(new Error(`eBPF ring buffer: ${message}`));
       }, finished);
     });

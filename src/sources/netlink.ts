@@ -2,7 +2,8 @@
 // moment the exec is decoded (in native/netlink_reader.cc). Needs root or CAP_NET_ADMIN
 // before Linux 6.6; any user since.
 import type { ForktopEvent, ResyncEvent, SnapshotEvent } from '../model/events.js';
-import { loadAddon, type NativeNetlinkSource } from './addon.js';
+import { loadAddon, scanProcesses, type NativeNetlinkSource } from './addon.js';
+import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';
 import { StartTimes } from './start-times.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
@@ -68,7 +69,7 @@ export class NetlinkSource implements EventSource {
       this.done = new Promise((finished) => {
         this.native!.start((kind, payload, message) => {
           if (kind === 'batch') {
-            const events = payload as ForktopEvent[];
+            const events = decodeEvents(payload as PackedEvents);
             this.startTimes.annotate(events);
             handlers.onBatch(events);
             if (events.some((ev) => ev.type === 'lost' && ev.source === 'kernel')) this.scheduleResync(handlers);
@@ -97,7 +98,7 @@ export class NetlinkSource implements EventSource {
       this.resyncTimer = undefined;
       this.lastResyncAt = Date.now();
       const id = ++this.resyncs;
-      const snapshots = loadAddon().scanProcesses() as SnapshotEvent[];
+      const snapshots = scanProcesses();
       if (snapshots.length === 0) return;
       for (const snap of snapshots) snap.resync = id;
       const last = snapshots[snapshots.length - 1];

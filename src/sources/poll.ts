@@ -3,7 +3,7 @@
 // the interval, nor when exactly an exec happened, nor how a process ended.
 import fs from 'node:fs';
 import type { ExecEvent, ExitEvent, ForkEvent, ForktopEvent, SnapshotEvent } from '../model/events.js';
-import { loadAddon } from './addon.js';
+import { readProcess, scanProcesses } from './addon.js';
 import { monotonicNs, wallTime } from './clock.js';
 import type { EventSource, SourceHandlers } from './source.js';
 
@@ -43,7 +43,7 @@ export class PollSource implements EventSource {
   }
 
   async start(handlers: SourceHandlers): Promise<void> {
-    const snapshots = loadAddon().scanProcesses() as SnapshotEvent[];
+    const snapshots = scanProcesses();
     for (const snap of snapshots) this.known.set(snap.pid, snap);
     handlers.onBatch(snapshots);
     this.timer = setInterval(() => {
@@ -62,13 +62,12 @@ export class PollSource implements EventSource {
     } catch {
       return events;
     }
-    const addon = loadAddon();
     for (const name of names) {
       const pid = Number(name);
       if (!Number.isInteger(pid) || pid <= 0) continue;
       seen.add(pid);
       if (this.known.has(pid)) continue;
-      const snap = addon.readProcess(pid) as SnapshotEvent | null;
+      const snap = readProcess(pid);
       if (!snap) continue; // gone already
       this.known.set(pid, snap);
       const start = snap.start_ts ?? snap.ts;
