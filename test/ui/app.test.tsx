@@ -143,6 +143,22 @@ describe('live view', () => {
     expect(lastFrame()).toContain('pid 200  /usr/bin/sleep 100');
   });
 
+  it('the card says how many children were pruned, and what of a long life it could not keep or show', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    for (let i = 0; i < 40; i++) s.after(1).fork(100 + i, 10).exec(100 + i, ['/bin/true', `n${i}`]).exit(100 + i);
+    for (let i = 0; i < 70; i++) s.after(1).push({ type: 'comm', pid: 10, comm: `name-${i}` });
+    const feed = new Feed('web-1', 'netlink', new Model({ maxTombstones: 10, maxLogEntries: 64 }));
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed, { pid: 10 });
+    await press(stdin, '2');
+    await press(stdin, 'j'); // init, then bash
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('pid 10  /bin/bash');
+    expect(lastFrame()).toMatch(/children \(10 kept of 40 spawned\)/);
+    expect(lastFrame()).toContain('… 6 later changes not kept (at most 64 per process)');
+    expect(lastFrame()).toMatch(/… \d+ earlier entries above/);
+  });
+
   it('u filters by user name', async () => {
     const feed = stormFeed();
     const s = new Script();

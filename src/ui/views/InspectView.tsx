@@ -40,7 +40,7 @@ export function InspectView({ model, node, selected, theme, users, height }: {
     ? node.exit.unseen ? 'exit unseen' : node.exit.code === null && !node.exit.signal ? 'gone (how it ended was not seen)' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
     : 'running';
   const entries = lifetime(node);
-  const budget = Math.max(3, height - 10 - Math.min(kids.length, 8));
+  const budget = Math.max(3, height - 12 - Math.min(kids.length, 8));
   return (
     <Box flexDirection="column">
       <Text bold wrap="wrap">
@@ -65,6 +65,8 @@ export function InspectView({ model, node, selected, theme, users, height }: {
           );
         })}
       </Text>
+      {entries.length > budget ? <Text dimColor>… {entries.length - budget} earlier entries above (a taller terminal shows them)</Text> : null}
+      {node.logDropped > 0 ? <Text color={theme.warning}>… {node.logDropped} later changes not kept (at most {model.config.maxLogEntries} per process)</Text> : null}
       {entries.slice(-budget).map((e, i) => (
         <Text key={i} wrap="wrap">
           {clock(isoOf(model, e.ts))}  {e.kind.padEnd(11)}
@@ -77,7 +79,9 @@ export function InspectView({ model, node, selected, theme, users, height }: {
           {e.kind === 'ptrace' ? `tracer ${e.tracer}` : ''}
         </Text>
       ))}
-      <Text bold>children ({kids.length})</Text>
+      <Text bold>
+        children ({kids.length}{node.spawnsTotal > kids.length ? ` kept of ${node.spawnsTotal.toLocaleString('en-US')} spawned` : ''})
+      </Text>
       {kids.slice(0, 8).map((k, i) => (
         <Text key={k.id} inverse={ancestors.length + i === selected} dimColor={!!k.exit && theme.dim} wrap="truncate-end">
           {'  '}
