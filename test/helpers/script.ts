@@ -1,6 +1,9 @@
 // Builds event sequences for model tests: a clock that only moves when told to.
 import type { ExecEvent, ForktopEvent, SnapshotEvent } from '../../src/model/events.js';
 
+/** An event without its time: Omit over each member of the union, not the union. */
+type Unstamped = ForktopEvent extends infer E ? (E extends ForktopEvent ? Omit<E, 'time' | 'ts'> : never) : never;
+
 const BASE_TS = 1_000_000_000_000; // 1000 s after boot
 const BASE_WALL = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -54,7 +57,7 @@ export class Script {
   }
 
   /** Any event, stamped now. */
-  push(ev: Omit<ForktopEvent, 'time' | 'ts'>): this {
+  push(ev: Unstamped): this {
     this.events.push({ ...ev, time: this.time, ts: this.ts } as ForktopEvent);
     return this;
   }
