@@ -118,7 +118,7 @@ describeAsRoot('stopping a bomb from the live view', () => {
     terminal.keys('K');
     const dialog = await terminal.waitFor(/Stop this lineage\?/);
     expect(dialog).toContain(`pid ${root}`);
-    expect(dialog).toMatch(/live\s+[\d,]+ members, \d+ generations, user root/);
+    expect(dialog).toMatch(/live\s+[\d,]+ members, \d+ generations below it, user root/);
     terminal.keys('y');
     const done = await terminal.waitFor(/■ lineage of pid \d+: stopped [\d,]+, killed [\d,]+ in [\d.]+ s, none left/, 15_000);
     expect(done).toContain(`lineage of pid ${root}`);

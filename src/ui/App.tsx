@@ -2,7 +2,7 @@
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import { topLineages, type Matcher } from '../model/queries.js';
+import type { Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
 import { StopDialog } from './components/StopDialog.js';
@@ -80,9 +80,9 @@ export function App({
     ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node }
     : matcher;
 
-  // Only the list on screen is read from the model.
-  const lineages = view === 'spawners' ? topLineages(model, 3) : [];
-  const listHeight = view === 'spawners' ? Math.max(3, height - (lineages.length > 0 ? lineages.length + 2 : 0)) : height;
+  // Only the list on screen is read from the model. The spawners view spends two lines on
+  // the headers of its two sections.
+  const listHeight = view === 'spawners' ? Math.max(3, height - 2) : height;
   const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
   const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed), listHeight) : undefined;
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
@@ -92,7 +92,8 @@ export function App({
 
   const selectedNodeId = (): number | undefined => {
     if (inspected) return targets[inspect.cursor]?.id;
-    return execList?.selected?.entry.nodeId ?? treeList?.selected?.node.id ?? spawnerList?.selected?.node.id;
+    const row = spawnerList?.selected;
+    return execList?.selected?.entry.nodeId ?? treeList?.selected?.node.id ?? (row && (row.lineage?.root.id ?? row.spawner?.node.id));
   };
 
   // Enter goes to a new alert's root until the user moves: the red bar is the newest thing
@@ -174,7 +175,8 @@ export function App({
           if (node) stop.ask(node.id, true);
         } else {
           const id = inspected?.id ?? selectedNodeId();
-          if (id !== undefined) stop.ask(id, false);
+          // A lineage row is a bomb seen after its alert cleared: stop it as from the alert.
+          if (id !== undefined) stop.ask(id, !inspected && !!spawnerList?.selected?.lineage);
         }
         break;
       }
@@ -283,7 +285,7 @@ export function App({
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} />
         ) : (
-          <SpawnersView rows={spawnerList!.rows} lineages={lineages} selected={spawnerList!.cursor} />
+          <SpawnersView rows={spawnerList!.rows} selected={spawnerList!.cursor} />
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />

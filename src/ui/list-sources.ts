@@ -2,7 +2,8 @@
 // there are, and what keeps a row selected while the list moves under it.
 import type { Model } from '../model/model.js';
 import {
-  foldedExecs, recentExecs, topSpawners, treeRowIndex, treeRows, type Matcher, type SpawnerRow, type TreeRow,
+  foldedExecs, recentExecs, topLineages, topSpawners, treeRowIndex, treeRows,
+  type LineageRow, type Matcher, type SpawnerRow, type TreeRow,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
 
@@ -79,14 +80,24 @@ export function treeSource(model: Model, collapsed: ReadonlySet<number>): ListSo
   };
 }
 
-/** Processes ranked by fork rate: the ranking reorders itself, so nothing is anchored. */
-export function spawnerSource(model: Model): ListSource<SpawnerRow> {
+/** The spawners view's rows: the busiest same-program lineages (a fork bomb's shape),
+ *  then processes by fork rate. */
+export type SpawnerListRow = { lineage: LineageRow; spawner?: undefined } | { spawner: SpawnerRow; lineage?: undefined };
+
+/** Lineages shown above the spawners, at most. */
+export const LINEAGE_ROWS = 3;
+
+/** Rankings reorder themselves, so nothing is anchored. A bomb whose fork rate fell (no
+ *  alert any more) is still here, with its live members, for Enter and K. */
+export function spawnerSource(model: Model): ListSource<SpawnerListRow> {
+  const lineages = topLineages(model, LINEAGE_ROWS).map((lineage) => ({ lineage }));
+  const spawners = (limit: number) => topSpawners(model, limit).map((spawner) => ({ spawner }));
   return {
-    rows: (offset, limit) => topSpawners(model, offset + limit).slice(offset),
-    length: () => topSpawners(model, Number.MAX_SAFE_INTEGER).length,
+    rows: (offset, limit) => [...lineages, ...spawners(Math.max(0, offset + limit - lineages.length))].slice(offset, offset + limit),
+    length: () => lineages.length + topSpawners(model, Number.MAX_SAFE_INTEGER).length,
     anchorOf: () => null,
     indexOf: () => -1,
     topFollowsNewest: false,
-    nodeIdOf: (row) => row.node.id,
+    nodeIdOf: (row) => (row.lineage ? row.lineage.root.id : row.spawner!.node.id),
   };
 }

@@ -80,6 +80,15 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/\n\s+999\s+\d+\s+\d+\s+8\s+\.\/bomb/);
   });
 
+  it('a lineage row is selectable: once the alert is seen, Enter on it inspects the bomb\'s root', async () => {
+    const { lastFrame, stdin } = show(bombFeed((s) => s.fork(50, 1).exec(50, ['/usr/bin/make']).fork(51, 50).fork(52, 50).fork(53, 50)));
+    await press(stdin, '3');
+    await press(stdin, 'j');
+    await press(stdin, 'k'); // moved: Enter is about the selected row now, not the alert
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('pid 999  ./bomb');
+  });
+
   it('a fork storm\'s bar counts its live children, not generations (it has one)', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/usr/bin/make']);
     for (let i = 0; i < 300; i++) s.after(1).fork(100 + i, 10).exec(100 + i, ['/usr/bin/cc', `f${i}.c`]).after(1).exit(100 + i);

@@ -24,7 +24,7 @@ export function StopDialog({ dialog, theme, users }: { dialog: StopPlan | StopRe
         </Text>
       ))}
       <Text>
-        live   {dialog.live.toLocaleString('en-US')} members, {dialog.generations} generations, user{dialog.uids.length === 1 ? '' : 's'} {who}
+        live   {dialog.live.toLocaleString('en-US')} member{dialog.live === 1 ? '' : 's'}, {dialog.generations} generation{dialog.generations === 1 ? '' : 's'} below it, user{dialog.uids.length === 1 ? '' : 's'} {who}
       </Text>
       <Text wrap="wrap">
         how    SIGSTOP every live member, again until a pass finds no new one (new members are caught as they are born), then SIGKILL them all. Never pid 1, forktop or its own session.
