@@ -287,14 +287,18 @@ export interface LineageRow {
   forksTotal: number;
 }
 
-/** Same-program lineages (a fork bomb's shape) ranked by their fork rate now. */
+/** Same-program lineages (a fork bomb's shape): those forking near a bomb's rate first,
+ *  then by live members. A bomb that stopped forking (its members wait, or hit the process
+ *  limit) still has hundreds alive and must not drop below a shell forking twice a second. */
 export function topLineages(model: Model, limit: number): LineageRow[] {
   const rows: LineageRow[] = [];
   for (const clan of model.alerts.clans.values()) {
     const rate1s = clan.forks?.sum(model.now) ?? 0;
-    if (rate1s === 0 && clan.maxGeneration < 2) continue;
+    if (clan.live < 2 && clan.maxGeneration < 2) continue; // a root whose children all exec'd
     rows.push({ root: clan.root, rate1s, live: clan.live, generations: clan.maxGeneration, forksTotal: clan.forksTotal });
   }
-  rows.sort((a, b) => b.rate1s - a.rate1s || b.live - a.live || a.root.pid - b.root.pid);
+  const { bombRate, clearFraction } = model.config.alerts;
+  const busy = (row: LineageRow) => (row.rate1s >= bombRate * clearFraction ? 1 : 0);
+  rows.sort((a, b) => busy(b) - busy(a) || b.live - a.live || b.rate1s - a.rate1s || a.root.pid - b.root.pid);
   return rows.slice(0, limit);
 }

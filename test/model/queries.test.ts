@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import {
-  compileFilter, foldedExecs, lifetime, recentExecs, topSpawners, treeRows, headerStats,
+  compileFilter, foldedExecs, lifetime, recentExecs, topLineages, topSpawners, treeRows, headerStats,
 } from '../../src/model/queries.js';
 import { Script } from '../helpers/script.js';
 
@@ -134,5 +134,39 @@ describe('failed execs', () => {
     const m = new Model();
     m.apply(s.events);
     expect(recentExecs(m, null, 10).map((e) => e.ret)).toEqual([0, -8]);
+  });
+});
+
+describe('lineage ranking', () => {
+  it('a bomb that stopped forking but has hundreds alive ranks above a shell forking now; a busy one above both', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    // A quiet bomb: 300 members over 3 generations, then no fork for 2 s.
+    s.fork(500, 1).exec(500, ['./quiet']);
+    let pid = 1000;
+    let level = [500];
+    for (let g = 0; g < 3; g++) {
+      const next: number[] = [];
+      for (const parent of level) for (let k = 0; k < 7 && pid < 1300; k++) { s.after(0.1).fork(pid, parent); next.push(pid++); }
+      level = next;
+    }
+    s.after(2000);
+    // A shell whose subshells fork subshells, twice a second.
+    s.fork(600, 1).exec(600, ['/bin/bash']).after(400).fork(601, 600).after(400).fork(602, 601);
+    const m = new Model();
+    m.apply(s.events);
+    expect(topLineages(m, 3).map((r) => r.root.pid)).toEqual([500, 600]);
+    // Now a small bomb forks fast: it goes first, whatever its size.
+    const busy = new Script();
+    busy.ts = s.ts;
+    busy.fork(700, 1).exec(700, ['./busy']);
+    let b = 2000;
+    let parents = [700];
+    for (let g = 0; g < 4; g++) {
+      const next: number[] = [];
+      for (const parent of parents) for (let k = 0; k < 2; k++) { busy.after(5).fork(b, parent); next.push(b++); }
+      parents = next;
+    }
+    m.apply(busy.events);
+    expect(topLineages(m, 3).map((r) => r.root.pid)).toEqual([700, 500, 600]);
   });
 });
