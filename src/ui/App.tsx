@@ -1,6 +1,6 @@
 // The live view: header, one of three views or an inspect card, alert bar, footer.
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
@@ -9,7 +9,7 @@ import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
 import type { Feed } from './feed.js';
-import { BINDINGS, commandFor, footerFor, type Command } from './keymap.js';
+import { BINDINGS, commandFor, footerFor, isPlain, keyForChar, type Command } from './keymap.js';
 import type { Theme } from './theme.js';
 import { execSource, foldedSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
@@ -92,8 +92,8 @@ export function App({
 
   const selectedNodeId = (): number | undefined => {
     if (inspected) return targets[inspect.cursor]?.id;
-    const row = spawnerList?.selected;
-    return execList?.selected?.entry.nodeId ?? treeList?.selected?.node.id ?? (row && (row.lineage?.root.id ?? row.spawner?.node.id));
+    const row = spawnerList?.selectedNow();
+    return execList?.selectedNow()?.entry.nodeId ?? treeList?.selectedNow()?.node.id ?? (row && (row.lineage?.root.id ?? row.spawner?.node.id));
   };
 
   // Enter goes to a new alert's root until the user moves: the red bar is the newest thing
@@ -101,7 +101,8 @@ export function App({
   const alert = feed.alerts[feed.alerts.length - 1];
   const alertKey = alert ? `${alert.kind}:${alert.root}` : '';
   if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current };
-  const enterGoesToAlert = !!alert && !inspected && alertMark.current?.moves === moves.current;
+  // A function: a move earlier in the same read of keys counts.
+  const enterGoesToAlert = () => !!alert && !inspected && alertMark.current?.moves === moves.current;
 
   const move = (delta: number) => {
     if (inspected) {
@@ -146,7 +147,7 @@ export function App({
         break;
       }
       case 'inspect': {
-        if (enterGoesToAlert) {
+        if (enterGoesToAlert()) {
           run('alert');
           break;
         }
@@ -170,13 +171,13 @@ export function App({
       }
       case 'stop': {
         // The alert's lineage while Enter would go to it; otherwise the selected process.
-        if (enterGoesToAlert) {
+        if (enterGoesToAlert()) {
           const node = model.byPid.get(alert.root);
           if (node) stop.ask(node.id, true);
         } else {
           const id = inspected?.id ?? selectedNodeId();
           // A lineage row is a bomb seen after its alert cleared: stop it as from the alert.
-          if (id !== undefined) stop.ask(id, !inspected && !!spawnerList?.selected?.lineage);
+          if (id !== undefined) stop.ask(id, !inspected && !!spawnerList?.selectedNow()?.lineage);
         }
         break;
       }
@@ -193,7 +194,7 @@ export function App({
         break;
       case 'collapse':
       case 'expand': {
-        const row = treeList?.selected;
+        const row = treeList?.selectedNow();
         if (row) {
           setCollapsed((set) => {
             const next = new Set(set);
@@ -207,9 +208,14 @@ export function App({
     }
   };
 
-  useInput((input, key) => {
+  const handleKey = (input: string, key: Key): void => {
+    // Keys typed faster than the link delivers them (key repeat over ssh, "jjj", "Ky")
+    // arrive in one read: each character is a key, read in the mode the one before left.
+    const several = input.length > 1 && isPlain(key);
+    if (input.length === 1 && isPlain(key)) key = keyForChar(input, key);
     if (stop.isOpen()) {
-      stop.answer(input === 'y' || input === 'Y');
+      stop.answer(input[0] === 'y' || input[0] === 'Y');
+      if (several) handleKey(input.slice(1), key);
       return;
     }
     if (editing.current) {
@@ -229,16 +235,22 @@ export function App({
       selection.reset();
       return;
     }
-    if (input.length > 1 && input.startsWith('/')) {
+    if (several && input.startsWith('/')) {
       // "/" and the text arrived in one read (a paste, or a fast typist over ssh).
       const end = input.search(/[\r\n]/);
       setFilterText(input.slice(1, end >= 0 ? end : undefined));
       setEditingFilter(end < 0);
       return;
     }
+    if (several) {
+      handleKey(input[0], key);
+      handleKey(input.slice(1), key);
+      return;
+    }
     const command = commandFor(input, key);
     if (command) run(command);
-  });
+  };
+  useInput(handleKey);
 
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (
@@ -289,7 +301,7 @@ export function App({
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />
-      {alert ? <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined} /> : null}
+      {alert ? <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined} /> : null}
       <Text dimColor wrap="truncate-end">{footerFor(footerCommands)}</Text>
     </Box>
   );

@@ -69,3 +69,18 @@ export function footerFor(commands: Command[]): string {
     .map((b) => `${b.label}:${b.help.split(' ')[0]}`)
     .join('  ');
 }
+
+/** No arrow, modifier or named key: text, one character or several read at once. */
+export function isPlain(key: Key): boolean {
+  return !(key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown ||
+    key.home || key.end || key.return || key.escape || key.backspace || key.delete || key.tab || key.ctrl || key.meta);
+}
+
+/** A character split off a read of several, as the key it stands for. */
+export function keyForChar(ch: string, key: Key): Key {
+  if (ch === '\r' || ch === '\n') return { ...key, return: true };
+  if (ch === '\t') return { ...key, tab: true };
+  if (ch === '\x7f' || ch === '\b') return { ...key, backspace: true };
+  if (ch === '\x1b') return { ...key, escape: true };
+  return key;
+}

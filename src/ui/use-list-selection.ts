@@ -9,6 +9,8 @@ export interface ResolvedList<Row> {
   /** The selected row's index in `rows`. */
   cursor: number;
   selected: Row | undefined;
+  /** The selected row after moves made since this render (keys read in one go). */
+  selectedNow(): Row | undefined;
   move(delta: number): void;
 }
 
@@ -40,7 +42,12 @@ export function useListSelection() {
         setAnchor(row === undefined ? null : source.anchorOf(row));
       }
     };
-    return { rows, cursor, selected: rows[cursor], move };
+    const selectedNow = () => {
+      if (!pending.current) return rows[cursor];
+      const there = source.rows(pending.current.offset, height);
+      return there[Math.min(pending.current.cursor, there.length - 1)];
+    };
+    return { rows, cursor, selected: rows[cursor], selectedNow, move };
   }
 
   /** Back to the top row, following nothing: a new view, filter or fold. */

@@ -168,6 +168,16 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/… \d+ earlier entries above/);
   });
 
+  it('keys that arrive in one read (key repeat over ssh) each count: "jjj" and Enter', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    await press(stdin, 'jjj\r');
+    expect(lastFrame()).toContain('pid 127  /bin/true job-27');
+    await press(stdin, '\u001b');
+    await press(stdin, 'uali'); // u, then the start of the name, in one read
+    await press(stdin, 'ce\r');
+    expect(lastFrame()).toMatch(/user alice(?!_)/);
+  });
+
   it('u filters by user name', async () => {
     const feed = stormFeed();
     const s = new Script();
