@@ -213,20 +213,23 @@ export interface SpawnerRow {
 /** Processes ranked by forks per second; ones idle for 10 s drop out of the candidates. */
 export function topSpawners(model: Model, limit: number): SpawnerRow[] {
   const now = model.now;
-  const rows: SpawnerRow[] = [];
+  const ranked: { node: ProcessNode; rate1s: number; rate10s: number }[] = [];
   for (const node of model.spawners) {
     const spawns = node.spawns!;
     if (spawns.idle(now)) {
       model.spawners.delete(node);
       continue;
     }
-    const tenths = spawns.history(now);
+    ranked.push({ node, rate1s: spawns.sum(now, 10), rate10s: spawns.sum(now) / 10 });
+  }
+  ranked.sort((a, b) => b.rate1s - a.rate1s || b.rate10s - a.rate10s || a.node.pid - b.node.pid);
+  // The history and the live children (a walk over them) only for the rows shown.
+  return ranked.slice(0, limit).map(({ node, rate1s, rate10s }) => {
+    const tenths = node.spawns!.history(now);
     const history: number[] = [];
     for (let i = 0; i < tenths.length; i += 10) history.push(tenths.slice(i, i + 10).reduce((a, b) => a + b, 0));
-    rows.push({ node, rate1s: spawns.sum(now, 10), rate10s: spawns.sum(now) / 10, liveChildren: model.liveChildren(node), history });
-  }
-  rows.sort((a, b) => b.rate1s - a.rate1s || b.rate10s - a.rate10s || a.node.pid - b.node.pid);
-  return rows.slice(0, limit);
+    return { node, rate1s, rate10s, liveChildren: model.liveChildren(node), history };
+  });
 }
 
 export interface HeaderStats {
