@@ -153,51 +153,86 @@ export interface TreeRow {
   depth: number;
   hasChildren: boolean;
   collapsed: boolean;
+  /** Shown only as the way to a process that matches the filter. */
+  context: boolean;
 }
 
-/** The tree by spawning parent, depth first, only the rows [offset, offset + limit). */
-export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: number, limit: number): TreeRow[] {
-  const out: TreeRow[] = [];
-  let index = 0;
-  const visit = (node: ProcessNode, depth: number): boolean => {
-    const isCollapsed = collapsed.has(node.id);
-    if (index++ >= offset) {
-      out.push({ node, depth, hasChildren: childCount(node) > 0, collapsed: isCollapsed });
-      if (out.length >= limit) return false;
+/**
+ * What a filtered tree shows: the processes that match and their ancestors, so each match
+ * keeps its place in the tree. One pass over the model, made once per frame and only
+ * while a filter is set.
+ */
+export interface TreeFilter {
+  shown: ReadonlySet<number>;
+  matched: ReadonlySet<number>;
+}
+
+export function treeFilter(model: Model, matcher: Matcher): TreeFilter {
+  const shown = new Set<number>();
+  const matched = new Set<number>();
+  for (const node of model.nodes.values()) {
+    if (!matcher.node(node)) continue;
+    matched.add(node.id);
+    for (let n: ProcessNode | undefined = node; n && !shown.has(n.id); n = n.parentId === null ? undefined : model.node(n.parentId)) {
+      shown.add(n.id);
     }
-    if (isCollapsed) return true;
+  }
+  return { shown, matched };
+}
+
+/** Depth first by spawning parent, roots by pid; `visit` returns false to stop. */
+function walkTree(
+  model: Model,
+  collapsed: ReadonlySet<number>,
+  filter: TreeFilter | null,
+  visit: (node: ProcessNode, depth: number) => boolean,
+): void {
+  const walk = (node: ProcessNode, depth: number): boolean => {
+    if (!visit(node, depth)) return false;
+    if (collapsed.has(node.id)) return true;
     for (const id of node.childIds) {
+      if (filter && !filter.shown.has(id)) continue;
       const child = model.node(id);
-      if (child && !visit(child, depth + 1)) return false;
+      if (child && !walk(child, depth + 1)) return false;
     }
     return true;
   };
-  const roots = [...model.roots].map((id) => model.node(id)!).filter(Boolean);
+  const roots: ProcessNode[] = [];
+  for (const id of model.roots) {
+    if (filter && !filter.shown.has(id)) continue;
+    const node = model.node(id);
+    if (node) roots.push(node);
+  }
   roots.sort((a, b) => a.pid - b.pid);
-  for (const root of roots) if (!visit(root, 0)) break;
+  for (const root of roots) if (!walk(root, 0)) break;
+}
+
+/** The tree by spawning parent, depth first, only the rows [offset, offset + limit). */
+export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: number, limit: number, filter: TreeFilter | null = null): TreeRow[] {
+  const out: TreeRow[] = [];
+  let index = 0;
+  walkTree(model, collapsed, filter, (node, depth) => {
+    if (index++ >= offset) {
+      const hasChildren = filter ? [...node.childIds].some((id) => filter.shown.has(id)) : childCount(node) > 0;
+      out.push({ node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id) });
+    }
+    return out.length < limit;
+  });
   return out;
 }
 
 /** The row index of a process in treeRows' order, or -1 when it is not shown. */
-export function treeRowIndex(model: Model, collapsed: ReadonlySet<number>, nodeId: number): number {
+export function treeRowIndex(model: Model, collapsed: ReadonlySet<number>, nodeId: number, filter: TreeFilter | null = null): number {
   let index = 0;
   let found = -1;
-  const visit = (node: ProcessNode): boolean => {
+  walkTree(model, collapsed, filter, (node) => {
     if (node.id === nodeId) {
       found = index;
       return false;
     }
     index++;
-    if (collapsed.has(node.id)) return true;
-    for (const id of node.childIds) {
-      const child = model.node(id);
-      if (child && !visit(child)) return false;
-    }
     return true;
-  };
-  const roots = [...model.roots].map((id) => model.node(id)!).filter(Boolean);
-  roots.sort((a, b) => a.pid - b.pid);
-  for (const root of roots) if (!visit(root)) break;
+  });
   return found;
 }
 

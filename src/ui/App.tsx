@@ -69,7 +69,7 @@ export function App({
   const model = feed.model;
   const {
     filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
-    failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, uid, matcher, filterError,
+    failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, state, setState, cycleState, uid, matcher, filterError, filtering,
   } = useFilters(model, users, initial);
   const setEditingFilter = (on: boolean) => setEditing(on ? 'filter' : null);
   const editingFilter = editingField === 'filter';
@@ -84,7 +84,7 @@ export function App({
   // the headers of its two sections.
   const listHeight = view === 'spawners' ? Math.max(3, height - 2) : height;
   const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
-  const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed), listHeight) : undefined;
+  const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null), listHeight) : undefined;
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
   const list = execList ?? treeList ?? spawnerList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
@@ -137,6 +137,7 @@ export function App({
       case 'user': setUserText(''); setEditing('user'); break;
       case 'fold': setFold((f) => !f); selection.reset(); break;
       case 'failedOnly': setFailedOnly((f) => !f); selection.reset(); break;
+      case 'state': cycleState(); selection.reset(); break;
       case 'pause':
         setPaused((p) => (p ? null : { seq: model.execs.total - 1, events: model.totals.events }));
         break;
@@ -185,11 +186,12 @@ export function App({
         stop.dismiss();
         if (inspected) {
           inspect.back();
-        } else if (filterText || userText || subtreeOf !== undefined || failedOnly) {
+        } else if (filterText || userText || subtreeOf !== undefined || failedOnly || state) {
           setFilterText('');
           setUserText('');
           setSubtreeOf(undefined);
           setFailedOnly(false);
+          setState(undefined);
         }
         break;
       case 'collapse':
@@ -262,7 +264,8 @@ export function App({
 
   const footerCommands: Command[] = inspected
     ? ['up', 'down', 'inspect', 'parent', 'back', 'quit']
-    : ['help', 'filter', 'user', 'pause', 'inspect', 'subtree', 'failedOnly', ...(stop.available ? (['stop'] as Command[]) : []), ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
+    // The rest (u, s, x, l, p, a) is on the help screen: the footer fits 100 columns.
+    : ['help', 'filter', 'pause', 'inspect', ...(stop.available ? (['stop'] as Command[]) : []), ...(view === 'execs' ? (['fold'] as Command[]) : []), ...(view === 'tree' ? (['collapse', 'expand'] as Command[]) : []), 'view.next', 'quit'];
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
@@ -278,6 +281,7 @@ export function App({
         ) : null}
         {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf)?.pid ?? '?'}</Text> : null}
         {failedOnly ? <Text color={theme.accent}>  failed only</Text> : null}
+        {state ? <Text color={theme.accent}>  {state} only</Text> : null}
         {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}
         {feed.sourceNote ? <Text color={theme.warning}>  {feed.sourceNote}</Text> : null}
       </Text>
@@ -295,7 +299,7 @@ export function App({
         ) : execList ? (
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} />
         ) : treeList ? (
-          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} />
+          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} filtered={filtering} />
         ) : (
           <SpawnersView rows={spawnerList!.rows} selected={spawnerList!.cursor} />
         )}

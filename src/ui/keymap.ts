@@ -5,7 +5,7 @@ export type Command =
   | 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
   | 'view.execs' | 'view.tree' | 'view.spawners' | 'view.next'
   | 'filter' | 'user' | 'pause' | 'inspect' | 'parent' | 'back' | 'fold'
-  | 'collapse' | 'expand' | 'failedOnly' | 'subtree' | 'help' | 'quit' | 'alert' | 'stop';
+  | 'collapse' | 'expand' | 'failedOnly' | 'state' | 'subtree' | 'help' | 'quit' | 'alert' | 'stop';
 
 interface Binding {
   command: Command;
@@ -35,6 +35,7 @@ export const BINDINGS: Binding[] = [
   { command: 'collapse', keys: ['left', '-'], label: '←', help: 'collapse' },
   { command: 'expand', keys: ['right', '+'], label: '→', help: 'expand' },
   { command: 'failedOnly', keys: ['x'], label: 'x', help: 'failed exits only' },
+  { command: 'state', keys: ['l'], label: 'l', help: 'live only / exited only / all' },
   { command: 'subtree', keys: ['s'], label: 's', help: 'follow the selected subtree' },
   { command: 'alert', keys: ['a'], label: 'a', help: 'inspect the alert\'s root' },
   { command: 'stop', keys: ['K'], label: 'K', help: 'stop a lineage (the alert\'s, or the selected process\'s): SIGSTOP all, then SIGKILL, after you confirm' },

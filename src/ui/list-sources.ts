@@ -2,7 +2,7 @@
 // there are, and what keeps a row selected while the list moves under it.
 import type { Model } from '../model/model.js';
 import {
-  foldedExecs, recentExecs, topLineages, topSpawners, treeRowIndex, treeRows,
+  foldedExecs, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows,
   type LineageRow, type Matcher, type SpawnerRow, type TreeRow,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
@@ -68,13 +68,14 @@ export function foldedSource(model: Model, matcher: Matcher): ListSource<ExecRow
   };
 }
 
-/** The process tree by spawning parent. */
-export function treeSource(model: Model, collapsed: ReadonlySet<number>): ListSource<TreeRow> {
+/** The process tree by spawning parent; filtered, the matches and the way to them. */
+export function treeSource(model: Model, collapsed: ReadonlySet<number>, matcher: Matcher | null): ListSource<TreeRow> {
+  const filter = matcher ? treeFilter(model, matcher) : null;
   return {
-    rows: (offset, limit) => treeRows(model, collapsed, offset, limit),
-    length: () => treeRows(model, collapsed, 0, Number.MAX_SAFE_INTEGER).length,
+    rows: (offset, limit) => treeRows(model, collapsed, offset, limit, filter),
+    length: () => treeRows(model, collapsed, 0, Number.MAX_SAFE_INTEGER, filter).length,
     anchorOf: (row) => row.node.id,
-    indexOf: (id) => treeRowIndex(model, collapsed, id),
+    indexOf: (id) => treeRowIndex(model, collapsed, id, filter),
     topFollowsNewest: false,
     nodeIdOf: (row) => row.node.id,
   };

@@ -28,6 +28,9 @@ export function useFilters(model: Model, users: Map<number, string>, initial: In
     editing.current === 'user' ? setUserText(update) : setFilterText(update);
   const [failedOnly, setFailedOnly] = useState(false);
   const [subtreeOf, setSubtreeOf] = useState<number | undefined>();
+  /** Only processes still running, or only those that exited; undefined: all. */
+  const [state, setState] = useState<'live' | 'exited' | undefined>();
+  const cycleState = () => setState((s) => (s === undefined ? 'live' : s === 'live' ? 'exited' : undefined));
 
   // --pid: follow that process's subtree as soon as the process is known.
   const [pidPending, setPidPending] = useState(initial.pid);
@@ -50,15 +53,18 @@ export function useFilters(model: Model, users: Map<number, string>, initial: In
   }, [userText, users]);
   const { matcher, filterError } = useMemo(() => {
     try {
-      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid });
+      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid, state });
       return { matcher: m as Matcher, filterError: '' };
     } catch (error) {
-      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid }), filterError: (error as Error).message };
+      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid, state }), filterError: (error as Error).message };
     }
-  }, [model, filterText, failedOnly, subtreeOf, uid]);
+  }, [model, filterText, failedOnly, subtreeOf, uid, state]);
+
+  /** Any filter set: the tree then shows only the matches and the way to them. */
+  const filtering = !!filterText || uid !== undefined || failedOnly || subtreeOf !== undefined || state !== undefined;
 
   return {
-    filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
-    failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, uid, matcher, filterError,
+    filtering, filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
+    failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, state, setState, cycleState, uid, matcher, filterError,
   };
 }

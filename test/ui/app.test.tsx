@@ -178,6 +178,28 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/user alice(?!_)/);
   });
 
+  it('a filter narrows the tree to the matches and the way to them; l cycles live / exited / all', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    await press(stdin, '2');
+    await press(stdin, '/job-1');
+    await press(stdin, '\r');
+    const rows = lastFrame()!.split('\n').filter((l) => /^\s+\d+\s/.test(l));
+    expect(rows.some((l) => l.includes('• /bin/true job-12'))).toBe(true);
+    const bash = rows.find((l) => l.includes('/bin/bash'));
+    expect(bash).toBeDefined(); // the way there, unmarked
+    expect(bash).not.toContain('•');
+    expect(rows.some((l) => l.includes('job-2') || l.includes('sleep'))).toBe(false);
+    await press(stdin, '\u001b'); // clears the filter
+    await press(stdin, 'l');
+    expect(lastFrame()).toContain('live only');
+    const live = lastFrame()!.split('\n').filter((l) => /^\s+\d+\s/.test(l) && l.includes('• '));
+    expect(live.map((l) => l.trim().split(/\s+/)[0]).sort()).toEqual(['1', '10']); // only init and bash still run
+    await press(stdin, 'l');
+    expect(lastFrame()).toContain('exited only');
+    expect(lastFrame()).toContain('• /bin/true job-0');
+    expect(lastFrame()).toMatch(/\n\s+10\s+\S+\s+▾\s+\/bin\/bash/); // bash runs: the way there, unmarked
+  });
+
   it('u filters by user name', async () => {
     const feed = stormFeed();
     const s = new Script();

@@ -3,10 +3,13 @@ import type { TreeRow } from '../../model/queries.js';
 import { commandLine, duration, lifetimeBar } from '../format.js';
 import type { Theme } from '../theme.js';
 
-export function TreeView({ rows, selected, theme, now }: { rows: TreeRow[]; selected: number; theme: Theme; now: number }) {
+export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeRow[]; selected: number; theme: Theme; now: number; filtered: boolean }) {
   return (
     <Box flexDirection="column">
-      <Text bold>{'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed)</Text>
+      <Text bold wrap="truncate-end">
+        {'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed{filtered ? '; • a match, the rest the way to it' : ''})
+      </Text>
+      {rows.length === 0 ? <Text dimColor={theme.dim}>no process matches</Text> : null}
       {rows.map((row, i) => {
         const n = row.node;
         const marker = row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
@@ -14,9 +17,10 @@ export function TreeView({ rows, selected, theme, now }: { rows: TreeRow[]; sele
         const life = n.startTs !== null ? duration(((n.exit?.ts ?? now) - n.startTs) / 1e6) : '';
         const guessed = n.argvSource === 'comm' || n.argv === null;
         return (
-          <Text key={n.id} inverse={i === selected} dimColor={ended && theme.dim} wrap="truncate-end">
+          <Text key={n.id} inverse={i === selected} dimColor={(ended || row.context) && theme.dim} wrap="truncate-end">
             {String(n.pid).padStart(7)}  {lifetimeBar(n.startTs, n.exit?.ts ?? null, now)}  {'  '.repeat(row.depth)}
             {marker}
+            {filtered ? (row.context ? '  ' : '• ') : ''}
             {commandLine(n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
             {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : ''}
