@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { observers } from './lib/observers.js';
 import { benchModel, printModel } from './model.js';
 import { benchUi, printUi } from './ui.js';
-import { buildStorm, cpuSeconds, ensureTracefs } from './lib/system.js';
+import { buildStorm, cpuSeconds, ensureTracefs, otherObservers } from './lib/system.js';
 
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
 const outDir = path.join(benchDir, 'out');
@@ -165,6 +165,10 @@ async function main() {
   }
   const sections = opts.only ? opts.only.split(',') : ['capture', 'model', 'ui'];
   console.log(`forktop benchmark, ${new Date().toISOString()}`);
+  const others = otherObservers();
+  if (others.length > 0) {
+    console.log(`WARNING: other process watchers are running (${others.join(', ')}): they handle every event of the storms and take CPU from everything measured here; stop them for figures worth comparing`);
+  }
   if (sections.includes('model')) printModel(benchModel());
   if (sections.includes('ui')) printUi(await benchUi());
   if (!sections.includes('capture')) return;

@@ -49,3 +49,24 @@ export function ensureTracefs() {
     return () => {};
   }
 }
+
+/**
+ * Other process watchers already running (a forgotten forktop, forkstat, execsnoop or
+ * bpftrace): each handles every event of the storms and competes for the CPUs, which
+ * slowed every figure here by a third in one session. Returns "pid name" strings.
+ */
+export function otherObservers() {
+  const names = new Set(['forktop', 'forkstat', 'execsnoop', 'bpftrace']);
+  const found = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (names.has(comm) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')) found.push(`${pid} ${comm}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
