@@ -221,6 +221,8 @@ export class Model {
     if (parent) {
       parent.spawnsTotal++;
       if (parent.spawns) {
+        // The ranking drops spawners idle for 10 s; one that forks again is back in it.
+        if (parent.spawns.idle(ev.ts)) this.spawners.add(parent);
         parent.spawns.add(ev.ts);
       } else if (parent.firstSpawnTs === null) {
         parent.firstSpawnTs = ev.ts;

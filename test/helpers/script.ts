@@ -17,7 +17,7 @@ export class Script {
     return this;
   }
 
-  private get time(): string {
+  get time(): string {
     const wallNs = BASE_WALL * 1e6 + (this.ts - BASE_TS);
     return new Date(Math.floor(wallNs / 1e6)).toISOString().replace('Z', `${String(Math.floor((wallNs % 1e6) / 1e3)).padStart(3, '0')}Z`);
   }

@@ -137,6 +137,23 @@ describe('failed execs', () => {
   });
 });
 
+describe('spawner ranking', () => {
+  it('a spawner idle long enough to leave the ranking is back in it when it forks again', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(5, 1, ['/bin/bash']);
+    for (let i = 0; i < 4; i++) s.after(10).fork(100 + i, 5).exec(100 + i, ['/bin/true']).exit(100 + i);
+    const m = new Model();
+    m.apply(s.events);
+    expect(topSpawners(m, 5).map((r) => r.node.pid)).toEqual([5]);
+    s.events.length = 0;
+    s.after(20_000);
+    m.advance(s.ts, s.time);
+    expect(topSpawners(m, 5)).toEqual([]); // idle: dropped from the candidates
+    for (let i = 0; i < 3; i++) s.after(10).fork(300 + i, 5).exec(300 + i, ['/bin/true']).exit(300 + i);
+    m.apply(s.events);
+    expect(topSpawners(m, 5).map((r) => r.node.pid)).toEqual([5]);
+  });
+});
+
 describe('lineage ranking', () => {
   it('a bomb that stopped forking but has hundreds alive ranks above a shell forking now; a busy one above both', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']);
