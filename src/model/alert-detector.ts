@@ -45,8 +45,8 @@ export class AlertDetector {
     private readonly liveChildren: (node: ProcessNode) => number,
   ) {}
 
-  /** A process with no known parent, or one that just exec'd: the root of its own clan. */
-  /** The clan's record is made only when it first forks: most clans (a process that
+  /** A process with no known parent, or one that just exec'd: the root of its own clan.
+   *  The clan's record is made only when it first forks: most clans (a process that
    *  exec'd and never forks) are just their root, and a storm makes many. */
   startClan(node: ProcessNode): void {
     node.clan = null;
