@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StopControl } from '../../src/stop/control.js';
 import { App, type InitialFilter } from '../../src/ui/App.js';
 import { Feed } from '../../src/ui/feed.js';
 import { Model } from '../../src/model/model.js';
@@ -78,6 +79,32 @@ describe('live view', () => {
     const { lastFrame, stdin } = show(bombFeed());
     await press(stdin, '3');
     expect(lastFrame()).toMatch(/\n\s+999\s+\d+\s+\d+\s+8\s+\.\/bomb/);
+  });
+
+  it('K on a lineage row plans to stop that lineage as from its alert; on a spawner row, that process alone', async () => {
+    const planned: [number, boolean][] = [];
+    // The stop itself (signals, real processes) is test/stop.test.ts; here, what K asks for.
+    const control: StopControl = {
+      plan: (nodeId, descend) => {
+        planned.push([nodeId, descend]);
+        return { refused: 'not in this test' };
+      },
+      run: () => Promise.reject(new Error('not in this test')),
+    };
+    const feed = bombFeed((s) => s.fork(50, 1).exec(50, ['/usr/bin/make']).fork(51, 50).fork(52, 50).fork(53, 50));
+    const view = render(<App feed={feed} theme={theme} users={users} stopControl={control} />);
+    unmount = view.unmount;
+    await press(view.stdin, '3');
+    await press(view.stdin, 'jk'); // moved: K is about the selected row, not the alert
+    await press(view.stdin, 'K');
+    await press(view.stdin, '\u001b'); // dismiss the refusal
+    await press(view.stdin, 'j'); // the second lineage: make and its three unexec'd children
+    await press(view.stdin, 'K');
+    await press(view.stdin, '\u001b');
+    await press(view.stdin, 'j'); // the spawners below the lineages: make again, as a process
+    await press(view.stdin, 'K');
+    const make = feed.model.byPid.get(50)!.id;
+    expect(planned).toEqual([[feed.model.byPid.get(999)!.id, true], [make, true], [make, false]]);
   });
 
   it('a lineage row is selectable: once the alert is seen, Enter on it inspects the bomb\'s root', async () => {
