@@ -155,6 +155,8 @@ export interface TreeRow {
   collapsed: boolean;
   /** Shown only as the way to a process that matches the filter. */
   context: boolean;
+  /** A root whose spawner is not in the model (pruned: a bomb's ancestors): its pid. */
+  spawnerGone: number | null;
 }
 
 /**
@@ -214,7 +216,8 @@ export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: n
   walkTree(model, collapsed, filter, (node, depth) => {
     if (index++ >= offset) {
       const hasChildren = filter ? [...node.childIds].some((id) => filter.shown.has(id)) : childCount(node) > 0;
-      out.push({ node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id) });
+      const spawnerGone = depth === 0 && node.ppid !== null && node.ppid > 0 ? node.ppid : null;
+      out.push({ node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id), spawnerGone });
     }
     return out.length < limit;
   });

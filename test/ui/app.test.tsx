@@ -227,6 +227,19 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/\n\s+10\s+\S+\s+▾\s+\/bin\/bash/); // bash runs: the way there, unmarked
   });
 
+  it('a subtree whose spawner was pruned stands at the top of the tree saying where it came from', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 6, () => next++);
+    const feed = new Feed('web-1', 'netlink', new Model({ maxTombstones: 5, maxRetainedAncestors: 5 }));
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    await press(stdin, '2');
+    const orphans = lastFrame()!.split('\n').filter((l) => l.includes('./bomb') && /← from pid \d+/.test(l));
+    expect(orphans.length).toBeGreaterThan(0);
+    expect(lastFrame()).not.toMatch(/\/sbin\/init.*← from pid/);
+  });
+
   it('u filters by user name', async () => {
     const feed = stormFeed();
     const s = new Script();

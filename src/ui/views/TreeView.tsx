@@ -23,6 +23,7 @@ export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeR
             {filtered ? (row.context ? '  ' : '• ') : ''}
             {commandLine(n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
+            {row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : ''}
             {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : ''}
           </Text>
         );
