@@ -9,7 +9,7 @@ import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
 import type { Feed } from './feed.js';
-import { BINDINGS, commandFor, footerFor, isPlain, keyForChar, type Command } from './keymap.js';
+import { BINDINGS, commandFor, CONTINUES_IN_READ, footerFor, isPlain, keyForChar, PLAIN_KEY, type Command } from './keymap.js';
 import type { Theme } from './theme.js';
 import { execSource, foldedSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
@@ -245,14 +245,25 @@ export function App({
       return;
     }
     if (several) {
-      handleKey(input[0], key);
-      handleKey(input.slice(1), key);
+      const first = input[0];
+      const command = commandFor(first, keyForChar(first, key));
+      handleKey(first, key);
+      if (command && !CONTINUES_IN_READ.has(command)) deferred.current += input.slice(1);
+      else handleKey(input.slice(1), key);
       return;
     }
     const command = commandFor(input, key);
     if (command) run(command);
   };
   useInput(handleKey);
+  // Keys read together with one that changed the screen: go on once it is drawn.
+  const deferred = useRef('');
+  useEffect(() => {
+    if (!deferred.current) return;
+    const rest = deferred.current;
+    deferred.current = '';
+    handleKey(rest, PLAIN_KEY);
+  });
 
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (

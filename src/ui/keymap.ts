@@ -85,3 +85,17 @@ export function keyForChar(ch: string, key: Key): Key {
   if (ch === '\x1b') return { ...key, escape: true };
   return key;
 }
+
+/** Commands after which the rest of the same read can go on at once: they move within the
+ *  list on screen or open a prompt (read through refs). After any other (a new view, a
+ *  fold, a card) the rest waits until that screen is drawn, so "2G" ends in the tree. */
+export const CONTINUES_IN_READ: ReadonlySet<Command> = new Set<Command>([
+  'up', 'down', 'pageUp', 'pageDown', 'end', 'stop', 'filter', 'user', 'quit',
+]);
+
+/** A Key with nothing pressed but text. */
+export const PLAIN_KEY: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
+  home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
+  backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
+};

@@ -240,6 +240,14 @@ describe('live view', () => {
     expect(lastFrame()).not.toMatch(/\/sbin\/init.*← from pid/);
   });
 
+  it('a key that changes the screen, read with others ("2G"): the rest acts on the new screen', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    await press(stdin, '2G');
+    expect(lastFrame()).toContain('TREE (by spawning parent');
+    expect(lastFrame()).toContain('/usr/bin/sleep 100'); // the last row of the tree
+    expect(lastFrame()).not.toContain('/sbin/init'); // scrolled past the top
+  });
+
   it('u filters by user name', async () => {
     const feed = stormFeed();
     const s = new Script();
