@@ -68,17 +68,48 @@ export function isDescendant(model: Model, nodeId: number, ancestorId: number): 
   return false;
 }
 
+/** An exec the lists show: it matches, and it is not a failed try of a PATH search. */
+function listed(e: ExecEntry, matcher: Matcher | null): boolean {
+  return !e.pathSearch && (!matcher || matcher.entry(e));
+}
+
 /** Newest first, skipping `offset` matches, at most `limit`. */
 export function recentExecs(model: Model, matcher: Matcher | null, limit: number, offset = 0): ExecEntry[] {
   const out: ExecEntry[] = [];
   let skipped = 0;
   model.execs.forEachNewest((e) => {
-    if (e.pathSearch || (matcher && !matcher.entry(e))) return true;
+    if (!listed(e, matcher)) return true;
     if (skipped++ < offset) return true;
     out.push(e);
     return out.length < limit;
   });
   return out;
+}
+
+/** How many execs recentExecs() can list. */
+export function execCount(model: Model, matcher: Matcher | null): number {
+  let n = 0;
+  model.execs.forEachNewest((e) => {
+    if (listed(e, matcher)) n++;
+    return true;
+  });
+  return n;
+}
+
+/** The row index of an exec (by seq) in recentExecs' order, or -1 when it is not listed. */
+export function execRowIndex(model: Model, matcher: Matcher | null, seq: number): number {
+  let index = 0;
+  let found = -1;
+  model.execs.forEachNewest((e) => {
+    if (!listed(e, matcher)) return true;
+    if (e.seq === seq) {
+      found = index;
+      return false;
+    }
+    index++;
+    return true;
+  });
+  return found;
 }
 
 export interface FoldedRow {
@@ -93,7 +124,7 @@ export function foldedExecs(model: Model, matcher: Matcher | null, limit: number
   const shown = new Set<FoldGroup>();
   let skipped = 0;
   model.execs.forEachNewest((e) => {
-    if (e.pathSearch || (matcher && !matcher.entry(e))) return true;
+    if (!listed(e, matcher)) return true;
     const group = model.execs.group(e)!;
     if (shown.has(group)) return true;
     shown.add(group);

@@ -2,7 +2,7 @@
 // there are, and what keeps a row selected while the list moves under it.
 import type { Model } from '../model/model.js';
 import {
-  foldedExecs, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows,
+  execCount, execRowIndex, foldedExecs, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows,
   type LineageRow, type Matcher, type SpawnerRow, type TreeRow,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
@@ -25,32 +25,11 @@ export interface ListSource<Row> {
 
 /** The exec stream, newest first. */
 export function execSource(model: Model, matcher: Matcher): ListSource<ExecRow> {
-  const visible = (e: { pathSearch?: boolean }, ok: boolean) => ok && !e.pathSearch;
   return {
     rows: (offset, limit) => recentExecs(model, matcher, limit, offset).map((entry) => ({ entry })),
-    length: () => {
-      let n = 0;
-      model.execs.forEachNewest((e) => {
-        if (visible(e, matcher.entry(e))) n++;
-        return true;
-      });
-      return n;
-    },
+    length: () => execCount(model, matcher),
     anchorOf: (row) => row.entry.seq,
-    indexOf: (seq) => {
-      let index = 0;
-      let found = -1;
-      model.execs.forEachNewest((e) => {
-        if (!visible(e, matcher.entry(e))) return true;
-        if (e.seq === seq) {
-          found = index;
-          return false;
-        }
-        index++;
-        return true;
-      });
-      return found;
-    },
+    indexOf: (seq) => execRowIndex(model, matcher, seq),
     topFollowsNewest: true,
     nodeIdOf: (row) => row.entry.nodeId,
   };
