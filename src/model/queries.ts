@@ -98,11 +98,15 @@ export function execCount(model: Model, matcher: Matcher | null): number {
 
 /** The row index of an exec (by seq) in recentExecs' order, or -1 when it is not listed. */
 export function execRowIndex(model: Model, matcher: Matcher | null, seq: number): number {
+  return positionOf<ExecEntry>((visit) => model.execs.forEachNewest((e) => !listed(e, matcher) || visit(e)), (e) => e.seq === seq);
+}
+
+/** Where the first item a walk visits that `is` picks stands among the items visited, or -1. */
+function positionOf<T>(walk: (visit: (item: T) => boolean) => void, is: (item: T) => boolean): number {
   let index = 0;
   let found = -1;
-  model.execs.forEachNewest((e) => {
-    if (!listed(e, matcher)) return true;
-    if (e.seq === seq) {
+  walk((item) => {
+    if (is(item)) {
       found = index;
       return false;
     }
@@ -257,17 +261,7 @@ export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: n
 
 /** The row index of a process in treeRows' order, or -1 when it is not shown. */
 export function treeRowIndex(model: Model, collapsed: ReadonlySet<number>, nodeId: number, filter: TreeFilter | null = null): number {
-  let index = 0;
-  let found = -1;
-  walkTree(model, collapsed, filter, (node) => {
-    if (node.id === nodeId) {
-      found = index;
-      return false;
-    }
-    index++;
-    return true;
-  });
-  return found;
+  return positionOf<ProcessNode>((visit) => walkTree(model, collapsed, filter, visit), (node) => node.id === nodeId);
 }
 
 export interface SpawnerRow {
