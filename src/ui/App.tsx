@@ -90,11 +90,7 @@ export function App({
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const targets = inspected ? inspectTargets(model, inspected) : [];
 
-  const selectedNodeId = (): number | undefined => {
-    if (inspected) return targets[inspect.cursor]?.id;
-    const row = spawnerList?.selectedNow();
-    return execList?.selectedNow()?.entry.nodeId ?? treeList?.selectedNow()?.node.id ?? (row && (row.lineage?.root.id ?? row.spawner?.node.id));
-  };
+  const selectedNodeId = (): number | undefined => (inspected ? targets[inspect.cursor]?.id : list.selectedNodeId());
 
   // Enter goes to a new alert's root until the user moves: the red bar is the newest thing
   // on the screen, and the person who sees it wants to look at the bomb.

@@ -11,6 +11,8 @@ export interface ResolvedList<Row> {
   selected: Row | undefined;
   /** The selected row after moves made since this render (keys read in one go). */
   selectedNow(): Row | undefined;
+  /** The process that row is about. */
+  selectedNodeId(): number | undefined;
   move(delta: number): void;
 }
 
@@ -47,7 +49,11 @@ export function useListSelection() {
       const there = source.rows(pending.current.offset, height);
       return there[Math.min(pending.current.cursor, there.length - 1)];
     };
-    return { rows, cursor, selected: rows[cursor], selectedNow, move };
+    const selectedNodeId = () => {
+      const row = selectedNow();
+      return row === undefined ? undefined : source.nodeIdOf(row);
+    };
+    return { rows, cursor, selected: rows[cursor], selectedNow, selectedNodeId, move };
   }
 
   /** Back to the top row, following nothing: a new view, filter or fold. */
