@@ -14,7 +14,7 @@ import type {
 } from './events.js';
 import { ExecRing } from './exec-ring.js';
 import { IdSet, IdTable } from './id-table.js';
-import { addChild, childCount, Facts, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
+import { addChild, childCount, Facts, isPathSearchMiss, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -49,8 +49,12 @@ class Exit implements ExitInfo {
   ) {}
 }
 
-/** What execvp() and shells skip past while searching PATH: ENOENT, EACCES, ENOTDIR. */
-const PATH_SEARCH_ERRORS = new Set([2, 13, 20]);
+function sameArgv(a: string[] | null, b: string[] | null): boolean {
+  if (a === b) return a !== null;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export class Model {
   readonly config: ModelConfig;
@@ -276,18 +280,19 @@ export class Model {
       if (node.failedTries) this.settleTries(node, entry);
       if (node.exit) this.fillExit(node); // the exit overtook this exec
     } else {
-      (node.failedTries ??= []).push(entry);
-      if (node.failedTries.length > 64) node.failedTries.shift();
+      const tries = (node.failedTries ??= []);
+      // A search still going (or that found nothing) shows as its latest miss only.
+      const prev = tries[tries.length - 1];
+      if (prev && isPathSearchMiss(prev.ret) && isPathSearchMiss(entry.ret) && sameArgv(prev.argv, entry.argv)) prev.pathSearch = true;
+      tries.push(entry);
+      if (tries.length > 64) tries.shift();
     }
   }
 
   /** Failed tries of the same command line before this exec were a PATH search, not news. */
   private settleTries(node: ProcessNode, success: ExecEntry): void {
-    const argv = success.argv?.join('\0');
     for (const tried of node.failedTries!) {
-      if (argv !== undefined && tried.argv?.join('\0') === argv && PATH_SEARCH_ERRORS.has(-tried.ret)) {
-        tried.pathSearch = true;
-      }
+      if (isPathSearchMiss(tried.ret) && sameArgv(tried.argv, success.argv)) tried.pathSearch = true;
     }
     node.failedTries = null;
   }

@@ -8,7 +8,12 @@ import type { RateCounter } from './rate-counter.js';
 export type LifeEntry =
   | { kind: 'fork'; ts: number; ppid: number }
   | { kind: 'snapshot'; ts: number }
-  | { kind: 'exec'; ts: number; argv: string[] | null; argvSource: ArgvSource; exe: string | null; ret: number }
+  | {
+      kind: 'exec'; ts: number; argv: string[] | null; argvSource: ArgvSource; exe: string | null; ret: number;
+      /** PATH-search misses of this command line folded into this entry (see lifetime()): the
+       *  ones before it when it succeeded, all of them (this the last) when none did. */
+      misses?: number;
+    }
   | { kind: 'comm'; ts: number; comm: string }
   | { kind: 'uid'; ts: number; ruid: number; euid: number }
   | { kind: 'gid'; ts: number; rgid: number; egid: number }
@@ -17,6 +22,14 @@ export type LifeEntry =
   | { kind: 'coredump'; ts: number }
   | { kind: 'exit'; ts: number; code: number | null; signal: number | null; core: boolean }
   | { kind: 'exit-unseen'; ts: number };
+
+/** What execvp() and shells skip past while searching PATH: ENOENT, EACCES, ENOTDIR. */
+const PATH_SEARCH_ERRORS = new Set([2, 13, 20]);
+
+/** A failed exec (ret < 0) that a PATH search steps past. */
+export function isPathSearchMiss(ret: number): boolean {
+  return PATH_SEARCH_ERRORS.has(-ret);
+}
 
 export interface ExitInfo {
   ts: number;

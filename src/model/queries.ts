@@ -2,7 +2,7 @@
 // match, the visible slice of the tree, the top spawners, one process's card and chain.
 import type { Model } from './model.js';
 import { firstTs, type FoldGroup } from './exec-ring.js';
-import { childCount, type ExecEntry, type LifeEntry, type ProcessNode } from './process-node.js';
+import { childCount, isPathSearchMiss, type ExecEntry, type LifeEntry, type ProcessNode } from './process-node.js';
 
 export interface Filter {
   /** Substring of argv/comm, or /regex/ (with optional flags after the last slash). */
@@ -341,7 +341,40 @@ export function lifetime(node: ProcessNode): LifeEntry[] {
   if (exit) {
     entries.push(exit.unseen ? { kind: 'exit-unseen', ts: exit.ts } : { kind: 'exit', ts: exit.ts, code: exit.code, signal: exit.signal, core: exit.core });
   }
-  return entries;
+  return foldPathSearches(entries);
+}
+
+/** execvp() tries each PATH directory in turn: a dozen "failed ENOENT" lines before the
+ *  exec that worked say one thing. A run of such misses with one command line becomes a
+ *  count on the exec that followed it, or one failed entry when nothing was found. */
+function foldPathSearches(entries: LifeEntry[]): LifeEntry[] {
+  const out: LifeEntry[] = [];
+  let i = 0;
+  while (i < entries.length) {
+    const first = entries[i];
+    if (first.kind !== 'exec' || !isPathSearchMiss(first.ret)) {
+      out.push(first);
+      i++;
+      continue;
+    }
+    const key = first.argv?.join('\0');
+    let end = i + 1;
+    while (end < entries.length) {
+      const e = entries[end];
+      if (e.kind !== 'exec' || !isPathSearchMiss(e.ret) || e.argv?.join('\0') !== key) break;
+      end++;
+    }
+    const misses = end - i;
+    const next = entries[end];
+    if (next?.kind === 'exec' && next.ret === 0 && key !== undefined && next.argv?.join('\0') === key) {
+      out.push({ ...next, misses });
+      i = end + 1;
+    } else {
+      out.push(misses > 1 ? { ...(entries[end - 1] as typeof first), misses } : first);
+      i = end;
+    }
+  }
+  return out;
 }
 
 export interface LineageRow {

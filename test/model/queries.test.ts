@@ -123,8 +123,24 @@ describe('failed execs', () => {
     expect(recentExecs(m, null, 10).map((e) => [e.pid, e.ret])).toEqual([[21, -2], [20, 0]]);
     expect(foldedExecs(m, null, 10).map((r) => [r.entry.pid, r.count])).toEqual([[21, 1], [20, 1]]);
     expect(recentExecs(m, compileFilter(m, { failedOnly: true }), 10).map((e) => e.pid)).toEqual([21]);
-    const tries = lifetime(m.byPid.get(20)!).filter((e) => e.kind === 'exec' && e.ret !== 0);
-    expect(tries).toHaveLength(3);
+    // The lifetime says it once: the exec that worked, after 3 misses.
+    const execs = lifetime(m.byPid.get(20)!).filter((e) => e.kind === 'exec');
+    expect(execs.map((e) => [e.ret, e.exe, e.misses])).toEqual([[0, '/usr/bin/bash', 3]]);
+    expect(lifetime(m.byPid.get(21)!).filter((e) => e.kind === 'exec').map((e) => [e.ret, e.misses])).toEqual([[-2, undefined]]);
+  });
+
+  it('a PATH search that found nothing is one failed entry with its count; other entries stay in order', () => {
+    const s = new Script().fork(40, 1).after(0.01).exec(40, ['/bin/sh', '-c', 'nosuch']);
+    for (const dir of ['/usr/local/bin', '/usr/bin', '/bin']) s.after(0.01).exec(40, ['nosuch'], { exe: `${dir}/nosuch`, ret: -2 });
+    s.after(0.01).exec(40, ['other'], { exe: '/bin/other', ret: -2 }).after(0.01).exit(40, 127);
+    const m = new Model();
+    m.apply(s.events);
+    // The list shows the search once, as its last miss, and the other command line's failure.
+    expect(recentExecs(m, null, 10).map((e) => [e.ret, e.exe])).toEqual([[-2, '/bin/other'], [-2, '/bin/nosuch'], [0, '/bin/sh']]);
+    const life = lifetime(m.byPid.get(40)!).map((e) => e.kind === 'exec' ? [e.kind, e.ret, e.exe, e.misses] : [e.kind]);
+    expect(life).toEqual([
+      ['fork'], ['exec', 0, '/bin/sh', undefined], ['exec', -2, '/bin/nosuch', 3], ['exec', -2, '/bin/other', undefined], ['exit'],
+    ]);
   });
 
   it('keeps a failure that is not a PATH search (another command line, or another errno)', () => {

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
-import type { ProcessNode } from '../../model/process-node.js';
+import type { LifeEntry, ProcessNode } from '../../model/process-node.js';
 import { chain, children, lifetime, type ChainLink } from '../../model/queries.js';
 import { clock, commandLine, duration, errnoName } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -15,6 +15,12 @@ function isoOf(model: Model, ts: number): string {
   // Event times are kept as ISO strings on events; a card maps ts through the model's clock.
   const wallOffsetMs = Date.parse(model.nowTime) - model.now / 1e6;
   return new Date(ts / 1e6 + wallOffsetMs).toISOString();
+}
+
+function execText(e: Extract<LifeEntry, { kind: 'exec' }>): string {
+  if (e.ret === 0) return commandLine(e.argv, null);
+  const tries = e.misses && e.misses > 1 ? ` ×${e.misses} on PATH, last` : '';
+  return `failed ${errnoName(-e.ret)}${tries} ${e.exe ?? ''}: ${commandLine(e.argv, null)}`;
 }
 
 function name(link: ChainLink): string {
@@ -71,7 +77,8 @@ export function InspectView({ model, node, selected, theme, users, height }: {
         <Text key={i} wrap="wrap">
           {clock(isoOf(model, e.ts))}  {e.kind.padEnd(11)}
           {e.kind === 'fork' ? `from pid ${e.ppid}` : ''}
-          {e.kind === 'exec' ? (e.ret !== 0 ? `failed ${errnoName(-e.ret)} ${e.exe ?? ''}: ` : '') + commandLine(e.argv, null) : ''}
+          {e.kind === 'exec' ? execText(e) : ''}
+          {e.kind === 'exec' && e.ret === 0 && e.misses ? <Text dimColor>  (found on PATH after {e.misses} {e.misses === 1 ? 'miss' : 'misses'})</Text> : null}
           {e.kind === 'exit' ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : ''}
           {e.kind === 'comm' ? e.comm : ''}
           {e.kind === 'uid' ? `ruid ${e.ruid} euid ${e.euid}` : ''}
