@@ -206,6 +206,36 @@ export function App({
     }
   };
 
+  /** Typing into the filter or user field. A read may hold text, a shell's line-editing
+   *  keys and the Enter that ends it (a paste, a fast link): each character counts, and
+   *  what follows the Enter is read as keys again. */
+  const editField = (input: string, key: Key): void => {
+    if (input.length > 1) {
+      const text = input.match(/^[^\x00-\x1f\x7f]+/)?.[0] ?? '';
+      if (text) setField((t) => t + text);
+      else editField(input[0], keyForChar(input[0], PLAIN_KEY));
+      const rest = input.slice(Math.max(text.length, 1));
+      if (rest) handleKey(rest, PLAIN_KEY);
+      return;
+    }
+    const ch = input.charCodeAt(0);
+    if (key.escape) {
+      setField(() => '');
+      setEditing(null);
+    } else if (key.return) {
+      setEditing(null);
+    } else if (key.backspace || key.delete) {
+      setField((t) => t.slice(0, -1));
+    } else if ((key.ctrl && input === 'u') || ch === 0x15) {
+      setField(() => ''); // as in a shell: the whole line
+    } else if ((key.ctrl && input === 'w') || ch === 0x17) {
+      setField((t) => t.replace(/\S*\s*$/, '')); // the last word
+    } else if (input && !key.ctrl && !key.meta && ch >= 0x20) {
+      setField((t) => t + input);
+    }
+    selection.reset();
+  };
+
   const handleKey = (input: string, key: Key): void => {
     // Keys typed faster than the link delivers them (key repeat over ssh, "jjj", "Ky")
     // arrive in one read: each character is a key, read in the mode the one before left.
@@ -217,27 +247,7 @@ export function App({
       return;
     }
     if (editing.current) {
-      if (key.escape) {
-        setField(() => '');
-        setEditing(null);
-      } else if (key.return) {
-        setEditing(null);
-      } else if (key.backspace || key.delete) {
-        setField((t) => t.slice(0, -1));
-      } else if (input && !key.ctrl && !key.meta) {
-        // A paste (or a fast ssh link) can bring the text and its Enter in one read.
-        const end = input.search(/[\r\n]/);
-        setField((t) => t + (end >= 0 ? input.slice(0, end) : input));
-        if (end >= 0) setEditing(null);
-      }
-      selection.reset();
-      return;
-    }
-    if (several && input.startsWith('/')) {
-      // "/" and the text arrived in one read (a paste, or a fast typist over ssh).
-      const end = input.search(/[\r\n]/);
-      setFilterText(input.slice(1, end >= 0 ? end : undefined));
-      setEditingFilter(end < 0);
+      editField(input, key);
       return;
     }
     if (several) {

@@ -164,6 +164,37 @@ describe('live view', () => {
     expect(lastFrame()).toContain('TIME');
   });
 
+  it('in the filter line, Ctrl-W deletes the last word and Ctrl-U the whole line, as in a shell', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    await press(stdin, '/');
+    for (const c of 'sleep job-17') await press(stdin, c);
+    await press(stdin, '\u0017'); // Ctrl-W
+    expect(lastFrame()).toContain('filter /sleep ');
+    expect(lastFrame()).not.toContain('job-17');
+    await press(stdin, '\u0015'); // Ctrl-U
+    for (const c of 'job-17') await press(stdin, c);
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('filter /job-17');
+    expect(lastFrame()).not.toContain('job-16');
+    // The same keys in one read (tmux send-keys, a paste, a fast link): none lands in the text.
+    await press(stdin, '/\u0015job-1x\u007f6\r');
+    expect(lastFrame()).toMatch(/filter \/job-16(?!_)/);
+    expect(lastFrame()).not.toContain('job-17');
+  });
+
+  it('the card folds a PATH search into the exec that found the program', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(50, 1);
+    for (const dir of ['/a', '/b', '/c']) s.after(0.01).exec(50, ['make', 'all'], { exe: `${dir}/make`, ret: -2 });
+    s.after(0.01).exec(50, ['make', 'all'], { exe: '/usr/bin/make' });
+    const feed = new Feed('web-1', 'ebpf');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('pid 50  make all');
+    expect(lastFrame()).toMatch(/exec +make all +\(found on PATH after 3 misses\)/);
+    expect(lastFrame()).not.toContain('ENOENT');
+  });
+
   it('G goes to the oldest exec with a full screen above it, g back to the newest', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, 'G');
