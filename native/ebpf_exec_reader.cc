@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "btf.h"
 #include "clock.h"
@@ -36,7 +38,38 @@ KernelLayout readLayout(const std::string& btfPath) {
   k.mmArgStart = int32_t(btf.offsetOf("mm_struct", "arg_start"));
   k.mmArgEnd = int32_t(btf.offsetOf("mm_struct", "arg_end"));
   k.credEuid = int32_t(btf.offsetOf("cred", "euid"));
+  k.taskFs = int32_t(btf.offsetOf("task_struct", "fs"));
+  k.fsPwd = int32_t(btf.offsetOf("fs_struct", "pwd"));
+  k.mmExeFile = int32_t(btf.offsetOf("mm_struct", "exe_file"));
+  k.fileFPath = int32_t(btf.offsetOf("file", "f_path"));
+  k.pathMnt = int32_t(btf.offsetOf("path", "mnt"));
+  k.pathDentry = int32_t(btf.offsetOf("path", "dentry"));
+  k.dentryParent = int32_t(btf.offsetOf("dentry", "d_parent"));
+  k.dentryName = int32_t(btf.offsetOf("dentry", "d_name"));
+  k.qstrName = int32_t(btf.offsetOf("qstr", "name"));
+  k.vfsmountMntRoot = int32_t(btf.offsetOf("vfsmount", "mnt_root"));
+  k.mountMnt = int32_t(btf.offsetOf("mount", "mnt"));
+  k.mountParent = int32_t(btf.offsetOf("mount", "mnt_parent"));
+  k.mountMountpoint = int32_t(btf.offsetOf("mount", "mnt_mountpoint"));
   return k;
+}
+
+// The names a BPF program walked from a dentry up to the root (leaf first, each ending in
+// NUL) in bytes [from, to) of `args`, as an absolute path; nothing when out of bounds.
+std::optional<std::string> pathFromNames(const char* args, uint32_t from, uint32_t to, uint32_t stored) {
+  if (from > to || to > stored) return std::nullopt;
+  std::vector<std::string_view> names;
+  for (uint32_t start = from, i = from; i < to; i++) {
+    if (args[i] != '\0') continue;
+    names.emplace_back(args + start, i - start);
+    start = i + 1;
+  }
+  std::string path;
+  for (auto name = names.rbegin(); name != names.rend(); ++name) {
+    path += '/';
+    path += *name;
+  }
+  return path.empty() ? "/" : path;
 }
 
 }  // namespace
@@ -250,6 +283,11 @@ void EbpfExecReader::decode(const ExecRecord& r, uint32_t length) {
   if (ev.truncated) stats_.truncated++;
   info.comm = std::string(r.comm, strnlen(r.comm, sizeof r.comm));
   if (r.filenameLen > 1) info.exe = std::string(r.filename, strnlen(r.filename, sizeof r.filename));
+  uint32_t stored = std::min(length - kHeaderBytes, kArgsCap + kPathsCap);
+  if (r.flags & kHasCwd) info.cwd = pathFromNames(r.args, r.argsLen, r.cwdEnd, stored);
+  if (r.flags & kHasExePath) {
+    if (auto exe = pathFromNames(r.args, r.cwdEnd, r.exeEnd, stored)) info.exe = std::move(exe);
+  }
   info.uid = (r.flags & kHasEuid) ? r.euid : uint32_t(r.uidGid);
   if (r.flags & kHasPpid) info.ppid = r.ppid;
   if (r.startNs) info.startNs = r.startNs;

@@ -1,6 +1,7 @@
 #include "exec_programs.h"
 
 #include <cstddef>
+#include <initializer_list>
 
 #include "bpf_asm.h"
 #include "exec_record.h"
@@ -39,7 +40,7 @@ void fillHeader(BpfAsm& a) {
   a.store(Size::U64, R7, FIELD(pidTgid), R0);
   a.call(BPF_FUNC_get_current_uid_gid);
   a.store(Size::U64, R7, FIELD(uidGid), R0);
-  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid)}) a.store(Size::U64, R7, off, 0);
+  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid), FIELD(cwdEnd)}) a.store(Size::U64, R7, off, 0);
   a.mov(R1, R7);
   a.add(R1, FIELD(comm));
   a.mov(R2, 16);
@@ -125,6 +126,83 @@ void readArgvPointers(BpfAsm& a) {
   a.store(Size::U32, R7, FIELD(argsLen), R9);
 }
 
+// r9 &= 0x7fff: a no-op on its value (it never passes kArgsCap + kPathsCap), but it gives
+// the verifier one range for r9 on every way here. Without it each step's two ways (a name
+// or a mount crossing) leave different ranges, so no state matches an earlier one and the
+// verifier walks 2^steps paths.
+void forgetRange(BpfAsm& a) {
+  static_assert(kArgsCap + kPathsCap <= 0x7fff, "the mask must keep every offset");
+  a.andImm(R9, 0x7fff);
+}
+
+// Appends the names of a path, its dentry in r6 and its mount (struct mount *) in r8, to
+// r7->args at r9: leaf first, each with its NUL, crossing mounts up to the root, as d_path()
+// does without its locks. Jumps to `whole` at the root; to `cut` when a read fails or the
+// steps or the room run out (the names written so far are then left unclaimed).
+void walkPath(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut) {
+  const int32_t lastStart = int32_t(kArgsCap + kPathsCap - kNameCap);
+  for (uint32_t i = 0; i < kMaxPathSteps; i++) {
+    BpfAsm::Label crossMount = a.label(), next = a.label();
+    forgetRange(a);
+    readKernel(a, -24, 8, R8, k.mountMnt + k.vfsmountMntRoot, cut);
+    readKernel(a, -32, 8, R6, k.dentryParent, cut);
+    a.load(Size::U64, R1, R10, -24);
+    a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of this mount
+    a.load(Size::U64, R1, R10, -32);
+    a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of its file system
+    readKernel(a, -40, 8, R6, k.dentryName + k.qstrName, cut);
+    a.jumpIf(Cond::Gt, R9, lastStart, cut);
+    a.mov(R1, R7);
+    a.add(R1, FIELD(args));
+    a.add(R1, R9);
+    a.mov(R2, int32_t(kNameCap));
+    a.load(Size::U64, R3, R10, -40);
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.jumpIf(Cond::SLe, R0, 0, cut);
+    a.jumpIf(Cond::SGt, R0, int32_t(kNameCap), cut);
+    a.add(R9, R0);
+    a.load(Size::U64, R6, R10, -32);
+    a.jump(next);
+    a.bind(crossMount);
+    readKernel(a, -40, 8, R8, k.mountParent, cut);
+    a.load(Size::U64, R1, R10, -40);
+    a.jumpIf(Cond::Eq, R1, R8, whole);  // the root mount is its own parent
+    readKernel(a, -48, 8, R8, k.mountMountpoint, cut);
+    a.load(Size::U64, R6, R10, -48);
+    a.load(Size::U64, R8, R10, -40);
+    a.bind(next);
+  }
+  a.jump(cut);
+}
+
+// Walks the struct path at (kernel pointer in r6) + offset into r7->args (see walkPath), sets
+// `flag` when it reached the root, and stores where its names end in r7->endField.
+void appendPath(BpfAsm& a, const KernelLayout& k, int32_t offset, uint32_t flag, int16_t endField) {
+  BpfAsm::Label whole = a.label(), cut = a.label();
+  readKernel(a, -32, 8, R6, offset + k.pathMnt, cut);
+  readKernel(a, -40, 8, R6, offset + k.pathDentry, cut);
+  a.load(Size::U64, R6, R10, -40);
+  a.load(Size::U64, R8, R10, -32);
+  a.add(R8, -k.mountMnt);  // the vfsmount sits inside its struct mount
+  walkPath(a, k, whole, cut);
+  a.bind(whole);
+  orFlags(a, flag);
+  a.bind(cut);
+  forgetRange(a);
+  a.store(Size::U32, R7, endField, R9);
+}
+
+// r6 = *(current task + first) [+ then *(r6 + second)], or jump to `none` on a failed read or NULL.
+void readTaskPointer(BpfAsm& a, std::initializer_list<int32_t> chain, BpfAsm::Label none) {
+  a.call(BPF_FUNC_get_current_task);
+  a.mov(R6, R0);
+  for (int32_t offset : chain) {
+    readKernel(a, -24, 8, R6, offset, none);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, none);
+  }
+}
+
 // Sends the record at r7 with r9 argument bytes; a full ring buffer is counted, not silent.
 void output(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
   a.loadMap(R1, maps.ring);
@@ -205,6 +283,21 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.mov(R9, 0);
   a.bind(read);
   a.store(Size::U32, R7, FIELD(argsLen), R9);
+
+  // The cwd (current->fs->pwd) and the program (current->mm->exe_file), as absolute paths:
+  // the filename above is only what execve() was given, and the cwd may have changed since
+  // the fork (a shell's `cd`).
+  BpfAsm::Label noFs = a.label(), noExe = a.label();
+  a.store(Size::U32, R7, FIELD(cwdEnd), R9);
+  readTaskPointer(a, {k.taskFs}, noFs);
+  appendPath(a, k, k.fsPwd, kHasCwd, FIELD(cwdEnd));
+  a.bind(noFs);
+  a.store(Size::U32, R7, FIELD(exeEnd), R9);
+  readTaskPointer(a, {k.taskMm, k.mmExeFile}, noExe);
+  appendPath(a, k, k.fileFPath, kHasExePath, FIELD(exeEnd));
+  a.bind(noExe);
+  forgetRange(a);
+  a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap), sent);  // never: for the verifier
   output(a, maps, sent);
   a.bind(sent);
   exitZero(a, out);

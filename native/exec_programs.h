@@ -19,6 +19,10 @@ namespace forktop {
 struct KernelLayout {
   int32_t taskMm, taskCred, taskRealParent, taskTgid, taskStartTime;
   int32_t mmArgStart, mmArgEnd, credEuid;
+  // Where a path's names are: task->fs->pwd, mm->exe_file->f_path, and the dentry and
+  // mount links walked from them to the root.
+  int32_t taskFs, fsPwd, mmExeFile, fileFPath, pathMnt, pathDentry;
+  int32_t dentryParent, dentryName, qstrName, vfsmountMntRoot, mountMnt, mountParent, mountMountpoint;
 };
 
 struct ExecMaps {

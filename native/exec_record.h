@@ -12,6 +12,9 @@ constexpr uint32_t kArgsCap = 16384;     // argument bytes kept per exec; more i
 constexpr uint32_t kArgReadCap = 4096;   // per argument, when argv is read pointer by pointer
 constexpr uint32_t kMaxArgPointers = 64; // arguments read pointer by pointer
 constexpr uint32_t kFilenameCap = 256;
+constexpr uint32_t kPathsCap = 8192;     // after argv: the cwd's and the exe's names, leaf first
+constexpr uint32_t kNameCap = 256;       // one path component (NAME_MAX) and its NUL
+constexpr uint32_t kMaxPathSteps = 48;   // names and mount crossings walked per path
 
 enum ExecRecordFlags : uint32_t {
   kTruncated = 1,           // argv went past the cap: the last argument may be cut
@@ -20,6 +23,8 @@ enum ExecRecordFlags : uint32_t {
   kReadAtEnter = 8,         // read at execve() entry, from the old program (no BTF)
   kHasEuid = 16,
   kHasPpid = 32,
+  kHasCwd = 64,             // the cwd's names are in args[argsLen, cwdEnd)
+  kHasExePath = 128,        // mm->exe_file's names are in args[cwdEnd, exeEnd)
 };
 
 struct ExecRecord {
@@ -35,9 +40,11 @@ struct ExecRecord {
   int32_t filenameLen;   // with its NUL; <= 0: unreadable
   uint32_t euid;
   int32_t ppid;
+  uint32_t cwdEnd;       // with kHasCwd / kHasExePath: where each path's names end in args
+  uint32_t exeEnd;
   char comm[16];
   char filename[kFilenameCap];
-  char args[kArgsCap];
+  char args[kArgsCap + kPathsCap];
 };
 
 // What sys_enter keeps for sys_exit when argv is read at exit: the header up to here.

@@ -8,6 +8,8 @@ import { CLI, runCommand } from '../helpers/cli.js';
 import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: ForktopEvent): ev is ExecEvent => ev.type === 'exec';
+/** /bin/true as the kernel knows the file (/bin is a symlink to usr/bin on merged-/usr systems). */
+const trueProgram = fs.realpathSync('/bin/true');
 
 /** The BPF programs and maps this process holds a file descriptor to (from fdinfo). */
 function ownBpfObjects(): BpfObject[] {
@@ -57,7 +59,7 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     pids.forEach((pid, i) => {
       const execs = byPid.get(pid) ?? [];
       expect(execs, `pid ${pid}`).toHaveLength(1);
-      expect(execs[0]).toMatchObject({ argv: ['true', `${tag}-${i}`], argv_source: 'kernel', exe: '/bin/true', ret: 0 });
+      expect(execs[0]).toMatchObject({ argv: ['true', `${tag}-${i}`], argv_source: 'kernel', exe: trueProgram, cwd: process.cwd(), ret: 0 });
     });
     expect(capture.events.filter((ev) => ev.type === 'lost')).toEqual([]);
   });
@@ -105,8 +107,29 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     await settle(capture);
     const execs = capture.events.filter(isExec).filter((ev) => ev.pid === pid);
     expect(execs).toHaveLength(1);
-    expect(execs[0]).toMatchObject({ argv: ['true', tag], ret: 0, argv_source: 'kernel' });
-    expect(execs[0].exe).toMatch(/^\/dev\/fd\/\d+$/);
+    // The program itself, not the /dev/fd/N path execveat() was given.
+    expect(execs[0]).toMatchObject({ argv: ['true', tag], ret: 0, argv_source: 'kernel', exe: trueProgram });
+  });
+
+  it('reports the cwd and the program as absolute paths: after a cd, across a mount, through a symlink', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('paths');
+    const dir = fs.mkdtempSync(`/tmp/${tag}-`);
+    try {
+      fs.mkdirSync(`${dir}/sub dir`);
+      fs.symlinkSync('/bin/true', `${dir}/sub dir/link`);
+      const shm = fs.mkdtempSync(`/dev/shm/${tag}-`); // a tmpfs: the walk crosses a mount
+      // One shell: the cwd changes after its fork, where a source reading the parent's would be wrong.
+      await run('bash', ['-c', `cd '${dir}/sub dir' && ./link ${tag}-a; cd ${shm} && /bin/true ${tag}-b; cd / && /bin/true ${tag}-c; exit 0`]);
+      fs.rmdirSync(shm);
+      await settle(capture);
+      const seen = (arg: string) => capture!.events.filter(isExec).find((ev) => ev.argv?.[1] === arg && ev.ret === 0);
+      expect(seen(`${tag}-a`)).toMatchObject({ argv: ['./link', `${tag}-a`], exe: trueProgram, cwd: `${dir}/sub dir` });
+      expect(seen(`${tag}-b`)).toMatchObject({ exe: trueProgram, cwd: shm });
+      expect(seen(`${tag}-c`)).toMatchObject({ exe: trueProgram, cwd: '/' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('without BTF, reads argv at execve() entry and says so', async () => {
