@@ -51,6 +51,15 @@ KernelLayout readLayout(const std::string& btfPath) {
   k.mountMnt = int32_t(btf.offsetOf("mount", "mnt"));
   k.mountParent = int32_t(btf.offsetOf("mount", "mnt_parent"));
   k.mountMountpoint = int32_t(btf.offsetOf("mount", "mnt_mountpoint"));
+  k.taskCgroups = int32_t(btf.offsetOf("task_struct", "cgroups"));
+  k.cssSetDfl = int32_t(btf.offsetOf("css_set", "dfl_cgrp"));
+  k.cgroupKn = int32_t(btf.offsetOf("cgroup", "kn"));
+  k.kernfsName = int32_t(btf.offsetOf("kernfs_node", "name"));
+  try {
+    k.kernfsParent = int32_t(btf.offsetOf("kernfs_node", "__parent"));  // since 6.15
+  } catch (const std::runtime_error&) {
+    k.kernfsParent = int32_t(btf.offsetOf("kernfs_node", "parent"));
+  }
   return k;
 }
 
@@ -288,6 +297,7 @@ void EbpfExecReader::decode(const ExecRecord& r, uint32_t length) {
   if (r.flags & kHasExePath) {
     if (auto exe = pathFromNames(r.args, r.cwdEnd, r.exeEnd, stored)) info.exe = std::move(exe);
   }
+  if (r.flags & kHasCgroup) info.cgroup = pathFromNames(r.args, r.exeEnd, r.cgroupEnd, stored);
   info.uid = (r.flags & kHasEuid) ? r.euid : uint32_t(r.uidGid);
   if (r.flags & kHasPpid) info.ppid = r.ppid;
   if (r.startNs) info.startNs = r.startNs;

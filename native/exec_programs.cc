@@ -40,7 +40,8 @@ void fillHeader(BpfAsm& a) {
   a.store(Size::U64, R7, FIELD(pidTgid), R0);
   a.call(BPF_FUNC_get_current_uid_gid);
   a.store(Size::U64, R7, FIELD(uidGid), R0);
-  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid), FIELD(cwdEnd)}) a.store(Size::U64, R7, off, 0);
+  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid), FIELD(cwdEnd), FIELD(cgroupEnd)})
+    a.store(Size::U64, R7, off, 0);
   a.mov(R1, R7);
   a.add(R1, FIELD(comm));
   a.mov(R2, 16);
@@ -175,6 +176,32 @@ void walkPath(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Lab
   a.jump(cut);
 }
 
+// Appends the names of a kernfs node (r6) and its parents, leaf first, to r7->args at r9,
+// up to the root (whose name is empty, and not written): a cgroup's path. Jumps to `whole`
+// at the root, to `cut` as walkPath does.
+void walkKernfs(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut) {
+  const int32_t lastStart = int32_t(kArgsCap + kPathsCap - kNameCap);
+  for (uint32_t i = 0; i < kMaxPathSteps; i++) {
+    forgetRange(a);
+    readKernel(a, -32, 8, R6, k.kernfsParent, cut);
+    a.load(Size::U64, R1, R10, -32);
+    a.jumpIf(Cond::Eq, R1, 0, whole);
+    readKernel(a, -40, 8, R6, k.kernfsName, cut);
+    a.jumpIf(Cond::Gt, R9, lastStart, cut);
+    a.mov(R1, R7);
+    a.add(R1, FIELD(args));
+    a.add(R1, R9);
+    a.mov(R2, int32_t(kNameCap));
+    a.load(Size::U64, R3, R10, -40);
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.jumpIf(Cond::SLe, R0, 0, cut);
+    a.jumpIf(Cond::SGt, R0, int32_t(kNameCap), cut);
+    a.add(R9, R0);
+    a.load(Size::U64, R6, R10, -32);
+  }
+  a.jump(cut);
+}
+
 // Walks the struct path at (kernel pointer in r6) + offset into r7->args (see walkPath), sets
 // `flag` when it reached the root, and stores where its names end in r7->endField.
 void appendPath(BpfAsm& a, const KernelLayout& k, int32_t offset, uint32_t flag, int16_t endField) {
@@ -296,6 +323,19 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   readTaskPointer(a, {k.taskMm, k.mmExeFile}, noExe);
   appendPath(a, k, k.fileFPath, kHasExePath, FIELD(exeEnd));
   a.bind(noExe);
+  // The cgroup too: a service manager moves its child into the service's cgroup between
+  // the fork and the exec, so the parent's would name the manager's.
+  BpfAsm::Label noCgroup = a.label(), cgroupWhole = a.label(), cgroupCut = a.label();
+  forgetRange(a);
+  a.store(Size::U32, R7, FIELD(cgroupEnd), R9);
+  readTaskPointer(a, {k.taskCgroups, k.cssSetDfl, k.cgroupKn}, noCgroup);
+  walkKernfs(a, k, cgroupWhole, cgroupCut);
+  a.bind(cgroupWhole);
+  orFlags(a, kHasCgroup);
+  a.bind(cgroupCut);
+  forgetRange(a);
+  a.store(Size::U32, R7, FIELD(cgroupEnd), R9);
+  a.bind(noCgroup);
   forgetRange(a);
   a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap), sent);  // never: for the verifier
   output(a, maps, sent);

@@ -23,6 +23,8 @@ struct KernelLayout {
   // mount links walked from them to the root.
   int32_t taskFs, fsPwd, mmExeFile, fileFPath, pathMnt, pathDentry;
   int32_t dentryParent, dentryName, qstrName, vfsmountMntRoot, mountMnt, mountParent, mountMountpoint;
+  // The cgroup v2 path: task->cgroups->dfl_cgrp->kn, and kernfs parents up to the root.
+  int32_t taskCgroups, cssSetDfl, cgroupKn, kernfsName, kernfsParent;
 };
 
 struct ExecMaps {

@@ -25,6 +25,7 @@ enum ExecRecordFlags : uint32_t {
   kHasPpid = 32,
   kHasCwd = 64,             // the cwd's names are in args[argsLen, cwdEnd)
   kHasExePath = 128,        // mm->exe_file's names are in args[cwdEnd, exeEnd)
+  kHasCgroup = 256,         // the cgroup v2 path's names are in args[exeEnd, cgroupEnd)
 };
 
 struct ExecRecord {
@@ -40,8 +41,10 @@ struct ExecRecord {
   int32_t filenameLen;   // with its NUL; <= 0: unreadable
   uint32_t euid;
   int32_t ppid;
-  uint32_t cwdEnd;       // with kHasCwd / kHasExePath: where each path's names end in args
-  uint32_t exeEnd;
+  uint32_t cwdEnd;       // with kHasCwd / kHasExePath / kHasCgroup: where each path's
+  uint32_t exeEnd;       // names end in args
+  uint32_t cgroupEnd;
+  uint32_t reserved;
   char comm[16];
   char filename[kFilenameCap];
   char args[kArgsCap + kPathsCap];

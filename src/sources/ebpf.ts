@@ -49,7 +49,7 @@ export class EbpfSource implements EventSource {
           'no kernel BTF: argv is read at execve() entry, and arguments not yet in memory are marked',
           'exe is the path as given to execve() (it may be relative); cwd and cgroup are the parent\'s at fork',
         ]
-      : ['cgroup is the parent\'s at fork (a move before the exec is not seen)'];
+      : [];
     return { name: 'ebpf', caveats };
   }
 

@@ -132,6 +132,24 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     }
   });
 
+  it('reports the cgroup at the exec, after a move since the fork (as a service manager does)', async () => {
+    const v2 = execFileSync('findmnt', ['-n', '-t', 'cgroup2', '-o', 'TARGET'], { encoding: 'utf8' }).split('\n')[0];
+    expect(v2, 'a cgroup v2 hierarchy is mounted').toMatch(/^\//);
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('cgroup');
+    const group = `${v2}/${tag}/inner`;
+    fs.mkdirSync(group, { recursive: true });
+    try {
+      await run('bash', ['-c', `echo $$ > ${group}/cgroup.procs && exec /bin/true ${tag}`]);
+      await settle(capture);
+      const exec = capture.events.filter(isExec).find((ev) => ev.argv?.[1] === tag);
+      expect(exec).toMatchObject({ exe: trueProgram, cgroup: `/${tag}/inner` });
+    } finally {
+      fs.rmdirSync(group);
+      fs.rmdirSync(`${v2}/${tag}`);
+    }
+  });
+
   it('without BTF, reads argv at execve() entry and says so', async () => {
     const source = new EbpfSource({ useBtf: false, netlink: { snapshot: false } });
     capture = await Capture.startWith(source);
