@@ -165,12 +165,14 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     return o;
   }
 
-  // { mode: "exec" | "entry", fallbackReason, verifierLog }
+  // { mode: "exec" | "entry", fallbackReason, paths, cgroupPaths, verifierLog }
   Napi::Value Describe(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     if (!reader_) return o;
     o.Set("mode", reader_->mode());
     o.Set("fallbackReason", reader_->fallbackReason());
+    o.Set("paths", reader_->paths());
+    o.Set("cgroupPaths", reader_->cgroupPaths());
     o.Set("verifierLog", verifierLog_);
     return o;
   }

@@ -27,38 +27,49 @@ constexpr int kIdleWakeMs = 200;  // how often an idle reader looks for counted 
 // and a wakeup per exec would cost more CPU than the exec it reports.
 constexpr int kGatherMs = 5;
 
+// Fields argv needs are required (without them the programs read argv at entry); the path
+// walks are each dropped alone when a field is missing, and the header says so.
 KernelLayout readLayout(const std::string& btfPath) {
   Btf btf(btfPath);
+  auto at = [&](const char* type, const char* member) { return int32_t(btf.offsetOf(type, member)); };
   KernelLayout k;
-  k.taskMm = int32_t(btf.offsetOf("task_struct", "mm"));
-  k.taskCred = int32_t(btf.offsetOf("task_struct", "cred"));
-  k.taskRealParent = int32_t(btf.offsetOf("task_struct", "real_parent"));
-  k.taskTgid = int32_t(btf.offsetOf("task_struct", "tgid"));
-  k.taskStartTime = int32_t(btf.offsetOf("task_struct", "start_time"));
-  k.mmArgStart = int32_t(btf.offsetOf("mm_struct", "arg_start"));
-  k.mmArgEnd = int32_t(btf.offsetOf("mm_struct", "arg_end"));
-  k.credEuid = int32_t(btf.offsetOf("cred", "euid"));
-  k.taskFs = int32_t(btf.offsetOf("task_struct", "fs"));
-  k.fsPwd = int32_t(btf.offsetOf("fs_struct", "pwd"));
-  k.mmExeFile = int32_t(btf.offsetOf("mm_struct", "exe_file"));
-  k.fileFPath = int32_t(btf.offsetOf("file", "f_path"));
-  k.pathMnt = int32_t(btf.offsetOf("path", "mnt"));
-  k.pathDentry = int32_t(btf.offsetOf("path", "dentry"));
-  k.dentryParent = int32_t(btf.offsetOf("dentry", "d_parent"));
-  k.dentryName = int32_t(btf.offsetOf("dentry", "d_name"));
-  k.qstrName = int32_t(btf.offsetOf("qstr", "name"));
-  k.vfsmountMntRoot = int32_t(btf.offsetOf("vfsmount", "mnt_root"));
-  k.mountMnt = int32_t(btf.offsetOf("mount", "mnt"));
-  k.mountParent = int32_t(btf.offsetOf("mount", "mnt_parent"));
-  k.mountMountpoint = int32_t(btf.offsetOf("mount", "mnt_mountpoint"));
-  k.taskCgroups = int32_t(btf.offsetOf("task_struct", "cgroups"));
-  k.cssSetDfl = int32_t(btf.offsetOf("css_set", "dfl_cgrp"));
-  k.cgroupKn = int32_t(btf.offsetOf("cgroup", "kn"));
-  k.kernfsName = int32_t(btf.offsetOf("kernfs_node", "name"));
+  k.taskMm = at("task_struct", "mm");
+  k.taskCred = at("task_struct", "cred");
+  k.taskRealParent = at("task_struct", "real_parent");
+  k.taskTgid = at("task_struct", "tgid");
+  k.taskStartTime = at("task_struct", "start_time");
+  k.mmArgStart = at("mm_struct", "arg_start");
+  k.mmArgEnd = at("mm_struct", "arg_end");
+  k.credEuid = at("cred", "euid");
   try {
-    k.kernfsParent = int32_t(btf.offsetOf("kernfs_node", "__parent"));  // since 6.15
+    k.taskFs = at("task_struct", "fs");
+    k.fsPwd = at("fs_struct", "pwd");
+    k.mmExeFile = at("mm_struct", "exe_file");
+    k.fileFPath = at("file", "f_path");
+    k.pathMnt = at("path", "mnt");
+    k.pathDentry = at("path", "dentry");
+    k.dentryParent = at("dentry", "d_parent");
+    k.dentryName = at("dentry", "d_name");
+    k.qstrName = at("qstr", "name");
+    k.vfsmountMntRoot = at("vfsmount", "mnt_root");
+    k.mountMnt = at("mount", "mnt");
+    k.mountParent = at("mount", "mnt_parent");
+    k.mountMountpoint = at("mount", "mnt_mountpoint");
+    k.paths = true;
   } catch (const std::runtime_error&) {
-    k.kernfsParent = int32_t(btf.offsetOf("kernfs_node", "parent"));
+  }
+  try {
+    k.taskCgroups = at("task_struct", "cgroups");
+    k.cssSetDfl = at("css_set", "dfl_cgrp");
+    k.cgroupKn = at("cgroup", "kn");
+    k.kernfsName = at("kernfs_node", "name");
+    try {
+      k.kernfsParent = at("kernfs_node", "__parent");  // since 6.15
+    } catch (const std::runtime_error&) {
+      k.kernfsParent = at("kernfs_node", "parent");
+    }
+    k.cgroupPaths = true;
+  } catch (const std::runtime_error&) {
   }
   return k;
 }
@@ -101,6 +112,8 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
     fallbackReason_ = "BTF not used (option)";
   }
   mode_ = useBtf ? "exec" : "entry";
+  paths_ = useBtf && layout.paths;
+  cgroupPaths_ = useBtf && layout.cgroupPaths;
 
   ring_ = createMap(BPF_MAP_TYPE_RINGBUF, "forktop_ring", 0, 0, options_.ringBytes);
   scratch_ = createMap(BPF_MAP_TYPE_PERCPU_ARRAY, "forktop_scratch", 4, sizeof(ExecRecord), 1);

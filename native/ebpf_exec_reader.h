@@ -46,6 +46,9 @@ class EbpfExecReader {
   // How argv is read: "exec" (at the new program's start) or "entry" (no BTF), and why.
   const std::string& mode() const { return mode_; }
   const std::string& fallbackReason() const { return fallbackReason_; }
+  // Whether each exec's exe and cwd (and its cgroup) are walked in the kernel.
+  bool paths() const { return paths_; }
+  bool cgroupPaths() const { return cgroupPaths_; }
 
  private:
   void load(bool useBtf, const std::string& btfPath);
@@ -57,6 +60,7 @@ class EbpfExecReader {
 
   EbpfOptions options_;
   std::string mode_, fallbackReason_;
+  bool paths_ = false, cgroupPaths_ = false;
   Fd ring_, scratch_, attempts_, drops_;
   std::vector<Fd> programs_;
   std::vector<Fd> attachments_;

@@ -310,32 +310,37 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.mov(R9, 0);
   a.bind(read);
   a.store(Size::U32, R7, FIELD(argsLen), R9);
+  a.store(Size::U32, R7, FIELD(cwdEnd), R9);  // each path's names start where the last ended
+  a.store(Size::U32, R7, FIELD(exeEnd), R9);
 
   // The cwd (current->fs->pwd) and the program (current->mm->exe_file), as absolute paths:
   // the filename above is only what execve() was given, and the cwd may have changed since
   // the fork (a shell's `cd`).
-  BpfAsm::Label noFs = a.label(), noExe = a.label();
-  a.store(Size::U32, R7, FIELD(cwdEnd), R9);
-  readTaskPointer(a, {k.taskFs}, noFs);
-  appendPath(a, k, k.fsPwd, kHasCwd, FIELD(cwdEnd));
-  a.bind(noFs);
-  a.store(Size::U32, R7, FIELD(exeEnd), R9);
-  readTaskPointer(a, {k.taskMm, k.mmExeFile}, noExe);
-  appendPath(a, k, k.fileFPath, kHasExePath, FIELD(exeEnd));
-  a.bind(noExe);
-  // The cgroup too: a service manager moves its child into the service's cgroup between
-  // the fork and the exec, so the parent's would name the manager's.
-  BpfAsm::Label noCgroup = a.label(), cgroupWhole = a.label(), cgroupCut = a.label();
-  forgetRange(a);
-  a.store(Size::U32, R7, FIELD(cgroupEnd), R9);
-  readTaskPointer(a, {k.taskCgroups, k.cssSetDfl, k.cgroupKn}, noCgroup);
-  walkKernfs(a, k, cgroupWhole, cgroupCut);
-  a.bind(cgroupWhole);
-  orFlags(a, kHasCgroup);
-  a.bind(cgroupCut);
-  forgetRange(a);
-  a.store(Size::U32, R7, FIELD(cgroupEnd), R9);
-  a.bind(noCgroup);
+  if (k.paths) {
+    BpfAsm::Label noFs = a.label(), noExe = a.label();
+    readTaskPointer(a, {k.taskFs}, noFs);
+    appendPath(a, k, k.fsPwd, kHasCwd, FIELD(cwdEnd));
+    a.bind(noFs);
+    a.store(Size::U32, R7, FIELD(exeEnd), R9);
+    readTaskPointer(a, {k.taskMm, k.mmExeFile}, noExe);
+    appendPath(a, k, k.fileFPath, kHasExePath, FIELD(exeEnd));
+    a.bind(noExe);
+  }
+  if (k.cgroupPaths) {
+    // The cgroup too: a service manager moves its child into the service's cgroup between
+    // the fork and the exec, so the parent's would name the manager's.
+    BpfAsm::Label noCgroup = a.label(), cgroupWhole = a.label(), cgroupCut = a.label();
+    forgetRange(a);
+    a.store(Size::U32, R7, FIELD(cgroupEnd), R9);
+    readTaskPointer(a, {k.taskCgroups, k.cssSetDfl, k.cgroupKn}, noCgroup);
+    walkKernfs(a, k, cgroupWhole, cgroupCut);
+    a.bind(cgroupWhole);
+    orFlags(a, kHasCgroup);
+    a.bind(cgroupCut);
+    forgetRange(a);
+    a.store(Size::U32, R7, FIELD(cgroupEnd), R9);
+    a.bind(noCgroup);
+  }
   forgetRange(a);
   a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap), sent);  // never: for the verifier
   output(a, maps, sent);

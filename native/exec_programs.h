@@ -25,6 +25,7 @@ struct KernelLayout {
   int32_t dentryParent, dentryName, qstrName, vfsmountMntRoot, mountMnt, mountParent, mountMountpoint;
   // The cgroup v2 path: task->cgroups->dfl_cgrp->kn, and kernfs parents up to the root.
   int32_t taskCgroups, cssSetDfl, cgroupKn, kernfsName, kernfsParent;
+  bool paths = false, cgroupPaths = false;  // all of each group's fields were found
 };
 
 struct ExecMaps {

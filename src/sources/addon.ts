@@ -41,7 +41,7 @@ export interface NativeEbpfExecSource {
   /** Detaches, drains and frees every program and map. */
   stop(): void;
   stats(): Record<string, number>;
-  describe(): { mode: 'exec' | 'entry'; fallbackReason: string; verifierLog: string };
+  describe(): { mode: 'exec' | 'entry'; fallbackReason: string; paths: boolean; cgroupPaths: boolean; verifierLog: string };
 }
 
 export interface BpfObject {

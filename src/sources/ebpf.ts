@@ -33,6 +33,8 @@ export class EbpfSource implements EventSource {
   private kernelDone?: Promise<void>;
   private flushTimer?: NodeJS.Timeout;
   private mode: 'exec' | 'entry' = 'exec';
+  /** Whether the programs walk each exec's exe and cwd, and its cgroup, in the kernel. */
+  private walksPaths = { exe: true, cgroup: true };
   /** The native source's counters as it stopped: stats() is read after stop() too. */
   private lastKernelStats: Record<string, number> = {};
 
@@ -44,12 +46,10 @@ export class EbpfSource implements EventSource {
   }
 
   describe() {
-    const caveats = this.readsArgvAtEntry
-      ? [
-          'no kernel BTF: argv is read at execve() entry, and arguments not yet in memory are marked',
-          'exe is the path as given to execve() (it may be relative); cwd and cgroup are the parent\'s at fork',
-        ]
-      : [];
+    const caveats: string[] = [];
+    if (this.readsArgvAtEntry) caveats.push('no kernel BTF: argv is read at execve() entry, and arguments not yet in memory are marked');
+    if (!this.walksPaths.exe) caveats.push('exe is the path as given to execve() (it may be relative); cwd is the parent\'s at fork');
+    if (!this.walksPaths.cgroup) caveats.push('cgroup is the parent\'s at fork (a move before the exec is not seen)');
     return { name: 'ebpf', caveats };
   }
 
@@ -65,6 +65,7 @@ export class EbpfSource implements EventSource {
     }
     const described = this.native.describe();
     this.mode = described.mode;
+    this.walksPaths = { exe: described.paths, cgroup: described.cgroupPaths };
     if (debug) this.options.onVerifierLog!(described.verifierLog);
 
     const merger = (this.merger = new ExecMerger((events) => handlers.onBatch(events)));
