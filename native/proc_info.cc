@@ -161,6 +161,10 @@ std::vector<Event> scanProcesses(const StartClock& clock) {
     char* end = nullptr;
     long pid = strtol(entry->d_name, &end, 10);
     if (pid <= 0 || *end != '\0') continue;
+    // A zombie has exited (its exit event came, or came before we listened): listing it
+    // would make a process that never ends.
+    auto stat = readStat(pid_t(pid), clock);
+    if (!stat || stat->state == 'Z' || stat->state == 'X') continue;
     Event ev;
     ev.type = EventType::Snapshot;
     ev.pid = int32_t(pid);

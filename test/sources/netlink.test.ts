@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import type { ExecEvent, ExitEvent, ForkEvent, LostEvent, SnapshotEvent } from '../../src/model/events.js';
 import { Capture, describeAsRoot, run, uniqueTag } from '../helpers/kernel.js';
@@ -94,6 +95,21 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
       expect(capture.events.some((ev) => ev.type === 'snapshot' && ev.pid === 1)).toBe(true);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('leaves zombies out of the snapshot: they have exited, and would never end in the tree', async () => {
+    // The shell becomes sleep 3; its child ends after that, and sleep never reaps it.
+    const parent = spawn('bash', ['-c', 'sleep 0.2 & echo $!; exec sleep 3'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d) => resolve(String(d)))));
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /);
+      capture = await Capture.start();
+      await capture.waitFor((ev) => ev.type === 'snapshot' && ev.pid === parent.pid);
+      expect(capture.events.filter((ev) => ev.type === 'snapshot' && ev.pid === zombie)).toEqual([]);
+    } finally {
+      parent.kill('SIGKILL');
     }
   });
 
