@@ -2,7 +2,7 @@
 // match, the visible slice of the tree, the top spawners, one process's card and chain.
 import type { Model } from './model.js';
 import { firstTs, type FoldGroup } from './exec-ring.js';
-import { childCount, isPathSearchMiss, type ExecEntry, type LifeEntry, type ProcessNode } from './process-node.js';
+import { childCount, isPathSearchMiss, programOf, type ExecEntry, type LifeEntry, type ProcessNode } from './process-node.js';
 
 export interface Filter {
   /** Substring of argv/comm, or /regex/ (with optional flags after the last slash). */
@@ -192,6 +192,8 @@ export interface TreeRow {
   context: boolean;
   /** A root whose spawner is not in the model (pruned: a bomb's ancestors): its pid. */
   spawnerGone: number | null;
+  /** This row stands for a run of exited siblings of one program (node is the newest). */
+  run: { count: number; failed: number } | null;
 }
 
 /**
@@ -218,21 +220,78 @@ export function treeFilter(model: Model, matcher: Matcher): TreeFilter {
 }
 
 /** Depth first by spawning parent, roots by pid; `visit` returns false to stop. */
+/** A parent's finished children (exited, and all they spawned too) of one program fold into
+ *  one row from this many: a loop's or a build's thousand finished commands would bury the
+ *  live processes. */
+export const TREE_RUN_MIN = 3;
+
+const NONE: ReadonlySet<number> = new Set();
+
+/** Depth first by spawning parent, roots by pid. A parent's finished children of one
+ *  program are visited once, as their newest with the whole run, where that newest was
+ *  born (see TREE_RUN_MIN); not under a parent in `unfolded`, nor when a filter is set
+ *  (its matches are shown one by one). */
 function walkTree(
   model: Model,
   collapsed: ReadonlySet<number>,
   filter: TreeFilter | null,
-  visit: (node: ProcessNode, depth: number) => boolean,
+  visit: (node: ProcessNode, depth: number, run: ProcessNode[] | null) => boolean,
+  unfolded: ReadonlySet<number> = NONE,
 ): void {
+  const finishedMemo = new Map<number, boolean>();
+  const finished = (node: ProcessNode): boolean => {
+    if (!node.exit) return false;
+    if (childCount(node) === 0) return true;
+    let known = finishedMemo.get(node.id);
+    if (known === undefined) {
+      known = true;
+      for (const id of node.childIds) {
+        const child = model.node(id);
+        if (child && !finished(child)) {
+          known = false;
+          break;
+        }
+      }
+      finishedMemo.set(node.id, known);
+    }
+    return known;
+  };
   const walk = (node: ProcessNode, depth: number): boolean => {
-    if (!visit(node, depth)) return false;
+    if (!visit(node, depth, null)) return false;
     if (collapsed.has(node.id)) return true;
+    const runs = !filter && !unfolded.has(node.id) && childCount(node) >= TREE_RUN_MIN ? finishedRuns(node) : null;
     for (const id of node.childIds) {
       if (filter && !filter.shown.has(id)) continue;
       const child = model.node(id);
-      if (child && !walk(child, depth + 1)) return false;
+      if (!child) continue;
+      const run = runs?.get(child);
+      if (run) {
+        // The run stands where its newest was born; its other members are skipped.
+        if (run[run.length - 1] === child && !visit(child, depth + 1, run)) return false;
+        continue;
+      }
+      if (!walk(child, depth + 1)) return false;
     }
     return true;
+  };
+  /** Each finished child in a run of TREE_RUN_MIN or more of its program, to its run. */
+  const finishedRuns = (node: ProcessNode): Map<ProcessNode, ProcessNode[]> | null => {
+    const byProgram = new Map<string, ProcessNode[]>();
+    for (const id of node.childIds) {
+      const child = model.node(id);
+      if (!child || !finished(child)) continue;
+      const program = programOf(child);
+      const run = byProgram.get(program);
+      if (run) run.push(child);
+      else byProgram.set(program, [child]);
+    }
+    let runs: Map<ProcessNode, ProcessNode[]> | null = null;
+    for (const run of byProgram.values()) {
+      if (run.length < TREE_RUN_MIN) continue;
+      runs ??= new Map();
+      for (const member of run) runs.set(member, run);
+    }
+    return runs;
   };
   const roots: ProcessNode[] = [];
   for (const id of model.roots) {
@@ -245,23 +304,37 @@ function walkTree(
 }
 
 /** The tree by spawning parent, depth first, only the rows [offset, offset + limit). */
-export function treeRows(model: Model, collapsed: ReadonlySet<number>, offset: number, limit: number, filter: TreeFilter | null = null): TreeRow[] {
+export function treeRows(
+  model: Model, collapsed: ReadonlySet<number>, offset: number, limit: number, filter: TreeFilter | null = null,
+  unfolded: ReadonlySet<number> = NONE,
+): TreeRow[] {
   const out: TreeRow[] = [];
   let index = 0;
-  walkTree(model, collapsed, filter, (node, depth) => {
+  walkTree(model, collapsed, filter, (node, depth, run) => {
     if (index++ >= offset) {
       const hasChildren = filter ? [...node.childIds].some((id) => filter.shown.has(id)) : childCount(node) > 0;
       const spawnerGone = depth === 0 && node.ppid !== null && node.ppid > 0 ? node.ppid : null;
-      out.push({ node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id), spawnerGone });
+      out.push({
+        node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id), spawnerGone,
+        run: run ? { count: run.length, failed: run.filter(failed).length } : null,
+      });
     }
     return out.length < limit;
-  });
+  }, unfolded);
   return out;
 }
 
+const failed = (node: ProcessNode): boolean => !!node.exit && (!!node.exit.signal || (node.exit.code !== null && node.exit.code !== 0));
+
 /** The row index of a process in treeRows' order, or -1 when it is not shown. */
-export function treeRowIndex(model: Model, collapsed: ReadonlySet<number>, nodeId: number, filter: TreeFilter | null = null): number {
-  return positionOf<ProcessNode>((visit) => walkTree(model, collapsed, filter, visit), (node) => node.id === nodeId);
+export function treeRowIndex(
+  model: Model, collapsed: ReadonlySet<number>, nodeId: number, filter: TreeFilter | null = null, unfolded: ReadonlySet<number> = NONE,
+): number {
+  type Visited = { node: ProcessNode; run: ProcessNode[] | null };
+  return positionOf<Visited>(
+    (visit) => walkTree(model, collapsed, filter, (node, _depth, run) => visit({ node, run }), unfolded),
+    ({ node, run }) => node.id === nodeId || (run !== null && run.some((member) => member.id === nodeId)),
+  );
 }
 
 export interface SpawnerRow {

@@ -63,6 +63,8 @@ export function App({
   const [paused, setPaused] = useState<{ seq: number; events: number } | null>(null);
   const [help, setHelp] = useState(false);
   const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
+  /** Parents whose runs of exited children are listed one by one (→ on a folded run). */
+  const [unfolded, setUnfolded] = useState<Set<number>>(new Set());
   const moves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
   useFeedVersion(feed, paused !== null);
@@ -84,7 +86,7 @@ export function App({
   // the headers of its two sections.
   const listHeight = view === 'spawners' ? Math.max(3, height - 2) : height;
   const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
-  const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null), listHeight) : undefined;
+  const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null, unfolded), listHeight) : undefined;
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
   const list = execList ?? treeList ?? spawnerList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
@@ -193,7 +195,16 @@ export function App({
       case 'collapse':
       case 'expand': {
         const row = treeList?.selectedNow();
-        if (row) {
+        const parentId = row?.node.parentId ?? null;
+        if (row && parentId !== null && (row.run ? command === 'expand' : command === 'collapse' && !row.hasChildren && unfolded.has(parentId))) {
+          // → lists a folded run one by one; ← on one of them folds its siblings again.
+          setUnfolded((set) => {
+            const next = new Set(set);
+            if (command === 'expand') next.add(parentId);
+            else next.delete(parentId);
+            return next;
+          });
+        } else if (row) {
           setCollapsed((set) => {
             const next = new Set(set);
             if (command === 'collapse') next.add(row.node.id);

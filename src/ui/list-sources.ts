@@ -48,13 +48,14 @@ export function foldedSource(model: Model, matcher: Matcher): ListSource<ExecRow
 }
 
 /** The process tree by spawning parent; filtered, the matches and the way to them. */
-export function treeSource(model: Model, collapsed: ReadonlySet<number>, matcher: Matcher | null): ListSource<TreeRow> {
+export function treeSource(model: Model, collapsed: ReadonlySet<number>, matcher: Matcher | null, unfolded: ReadonlySet<number>): ListSource<TreeRow> {
   const filter = matcher ? treeFilter(model, matcher) : null;
   return {
-    rows: (offset, limit) => treeRows(model, collapsed, offset, limit, filter),
-    length: () => treeRows(model, collapsed, 0, Number.MAX_SAFE_INTEGER, filter).length,
+    rows: (offset, limit) => treeRows(model, collapsed, offset, limit, filter, unfolded),
+    length: () => treeRows(model, collapsed, 0, Number.MAX_SAFE_INTEGER, filter, unfolded).length,
+    // A folded run's row is found by any of its members, so it stays selected as it grows.
     anchorOf: (row) => row.node.id,
-    indexOf: (id) => treeRowIndex(model, collapsed, id, filter),
+    indexOf: (id) => treeRowIndex(model, collapsed, id, filter, unfolded),
     topFollowsNewest: false,
     nodeIdOf: (row) => row.node.id,
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import {
-  compileFilter, foldedExecs, lifetime, recentExecs, topLineages, topSpawners, treeRows, headerStats,
+  compileFilter, foldedExecs, lifetime, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows, headerStats,
 } from '../../src/model/queries.js';
 import { Script } from '../helpers/script.js';
 
@@ -106,6 +106,44 @@ describe('model queries', () => {
     const header = headerStats(m);
     expect(header.live).toBe(3 + 5);
     expect(header.forksPerSec).toBeGreaterThan(30);
+  });
+});
+
+describe('tree: runs of finished siblings', () => {
+  it("folds a parent's finished children of one program into their newest; running ones, and short runs, stay", () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    const child = (pid: number, argv: string[], code: number | null, parent = 10) => {
+      s.after(1).fork(pid, parent).exec(pid, argv);
+      if (code !== null) s.after(1).exit(pid, code);
+    };
+    for (let i = 0; i < 4; i++) {
+      child(100 + i, ['/bin/true', `a${i}`], i === 2 ? 1 : 0);
+      child(110 + i, ['/bin/sh', '-c', `ls ${i}`], null);
+      child(120 + i, ['/bin/ls', `${i}`], 0, 110 + i);
+      s.after(1).exit(110 + i); // sh and its ls both done: finished
+    }
+    child(130, ['/bin/sleep', '60'], null); // running
+    child(131, ['/bin/ls'], 0);
+    child(132, ['/bin/ls'], 0); // two of a program: not folded
+    child(133, ['/bin/sh', '-c', 'daemon'], null);
+    child(134, ['/usr/sbin/daemon'], null, 133);
+    s.after(1).exit(133); // exited, but what it spawned runs: not finished
+    const m = new Model();
+    m.apply(s.events);
+    const rows = treeRows(m, new Set(), 0, 100);
+    expect(rows.map((r) => [r.node.pid, r.run?.count ?? 1, r.run?.failed ?? 0])).toEqual([
+      [1, 1, 0], [10, 1, 0], [103, 4, 1], [113, 4, 0], [130, 1, 0], [131, 1, 0], [132, 1, 0], [133, 1, 0], [134, 1, 0],
+    ]);
+    // Any member finds its run's row (a selection stays on the row as the run grows).
+    expect(treeRowIndex(m, new Set(), m.byPid.get(100)!.id)).toBe(2);
+    expect(treeRowIndex(m, new Set(), m.byPid.get(111)!.id)).toBe(3);
+    // Listed one by one under an unfolded parent, and whenever a filter is set.
+    const bash = m.byPid.get(10)!.id;
+    const unfolded = treeRows(m, new Set(), 0, 100, null, new Set([bash])).map((r) => r.node.pid);
+    expect(unfolded.slice(0, 8)).toEqual([1, 10, 100, 110, 120, 101, 111, 121]);
+    expect(unfolded).toHaveLength(2 + 12 + 5);
+    expect(treeRowIndex(m, new Set(), m.byPid.get(111)!.id, null, new Set([bash]))).toBe(6);
+    expect(treeRows(m, new Set(), 0, 100, treeFilter(m, compileFilter(m, { text: 'ls' }))).some((r) => r.run)).toBe(false);
   });
 });
 

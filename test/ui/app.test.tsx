@@ -272,10 +272,14 @@ describe('live view', () => {
   });
 
   it('a key that changes the screen, read with others ("2G"): the rest acts on the new screen', async () => {
-    const { lastFrame, stdin } = show(stormFeed());
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    for (let i = 0; i < 50; i++) s.after(1).fork(100 + i, 1).exec(100 + i, ['/bin/sleep', `${i}`]); // running: never folded
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
     await press(stdin, '2G');
     expect(lastFrame()).toContain('TREE (by spawning parent');
-    expect(lastFrame()).toContain('/usr/bin/sleep 100'); // the last row of the tree
+    expect(lastFrame()).toContain('/bin/sleep 49'); // the last row of the tree
     expect(lastFrame()).not.toContain('/sbin/init'); // scrolled past the top
   });
 
@@ -339,18 +343,26 @@ describe('live view', () => {
     expect(lastFrame()).toContain('after-pause');
   });
 
-  it('2 shows the tree by spawning parent with tombstones; ← collapses', async () => {
+  it('2 shows the tree by spawning parent with tombstones, finished siblings folded; → lists them, ← folds and collapses', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, '2');
     expect(lastFrame()).toMatch(/\n\s+1  [█·]{10}  ▾ \/sbin\/init/);
     expect(lastFrame()).toMatch(/\n\s+10  [█·]{10}\s+▾ \/bin\/bash/);
-    // job-0 lived 1 ms, 180 ms before the newest event: one block, in the last cell.
-    expect(lastFrame()).toMatch(/·········█\s+\/bin\/true job-0/);
-    expect(lastFrame()).toMatch(/true job-0  ✝ exit 0 after 1ms/);
-    await press(stdin, 'j');
+    // Thirty finished /bin/true, one after another: one row, the newest, with the count.
+    expect(lastFrame()).toMatch(/▸ ×30 \/bin\/true job-29  ✝ exit 3 after 1ms  \(1 of them failed\)/);
+    expect(lastFrame()).not.toContain('job-0');
+    expect(lastFrame()).toMatch(/sleep 100  ✝ sig9/); // another program: its own row
+    await press(stdin, 'jj');
+    await press(stdin, '\u001b[C'); // right arrow on the run: listed, the selection still on job-29
+    // job-12 lived 1 ms, 180 ms before the newest event: one block, in the last cell.
+    expect(lastFrame()).toMatch(/·········█\s+\/bin\/true job-12  ✝ exit 0 after 1ms\n/);
+    expect(lastFrame()).not.toContain('×30');
+    await press(stdin, '\u001b[D'); // left arrow on one of them: folded again
+    expect(lastFrame()).toContain('▸ ×30 /bin/true job-29');
+    await press(stdin, 'k');
     await press(stdin, '\u001b[D'); // left arrow on bash
     expect(lastFrame()).toMatch(/▸ \/bin\/bash/);
-    expect(lastFrame()).not.toContain('job-0');
+    expect(lastFrame()).not.toContain('job-');
   });
 
   it('in the tree, the selection stays on its process while rows above it go away', async () => {
@@ -360,6 +372,9 @@ describe('live view', () => {
     feed.push(s.events);
     const { lastFrame, stdin } = show(feed);
     await press(stdin, '2');
+    await press(stdin, 'jj');
+    await press(stdin, '\u001b[C'); // the folded run, listed one by one
+    await press(stdin, 'g');
     for (let i = 0; i < 12; i++) await press(stdin, 'j'); // init, bash, job-0 ... job-9: on job-10
     // Ten more exit: the ten oldest tombstones (job-0..9, above the selection) are pruned.
     const more = new Script();

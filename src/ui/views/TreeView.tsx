@@ -7,12 +7,13 @@ export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeR
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        {'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed{filtered ? '; • a match, the rest the way to it' : ''})
+        {'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed{filtered ? '; • a match, the rest the way to it' : '; ▸ ×N: N finished in a row, → lists them'})
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no process matches</Text> : null}
       {rows.map((row, i) => {
         const n = row.node;
-        const marker = row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
+        // A run of finished siblings shows its newest, after the count: ▸ says → lists them.
+        const marker = row.run ? `▸ ×${row.run.count.toLocaleString('en-US')} ` : row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
         const ended = n.exit !== null;
         const life = n.startTs !== null ? duration(((n.exit?.ts ?? now) - n.startTs) / 1e6) : '';
         const guessed = n.argvSource === 'comm' || n.argv === null;
@@ -25,6 +26,7 @@ export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeR
             {guessed ? ' (argv not read)' : ''}
             {row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : ''}
             {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : ''}
+            {row.run?.failed ? <Text color={theme.error}>{`  (${row.run.failed.toLocaleString('en-US')} of them failed)`}</Text> : null}
           </Text>
         );
       })}
