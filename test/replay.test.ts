@@ -73,7 +73,7 @@ describe('replay', () => {
       source.start({ onBatch: (batch) => replayed.apply(batch), onError: reject, onEnd: resolve }).catch(reject);
     });
     expect(recentExecs(replayed, null, 100)).toEqual(recentExecs(live, null, 100));
-    expect(treeRows(replayed, new Set(), 0, 100).map((r) => r.node.pid)).toEqual(treeRows(live, new Set(), 0, 100).map((r) => r.node.pid));
+    expect(treeRows(replayed, {}, 0, 100).map((r) => r.node.pid)).toEqual(treeRows(live, {}, 0, 100).map((r) => r.node.pid));
     expect(replayed.totals).toEqual(live.totals);
     expect(source.describe().host).toBe('web-1');
   });

@@ -225,24 +225,42 @@ export function treeFilter(model: Model, matcher: Matcher): TreeFilter {
  *  live processes. */
 export const TREE_RUN_MIN = 3;
 
+/** What the tree looks like, beyond the model: what the user folded and opened, and the filter. */
+export interface TreeShape {
+  /** Processes whose children are hidden. */
+  collapsed?: ReadonlySet<number>;
+  /** Parents whose finished children are listed one by one, not folded into runs. */
+  unfolded?: ReadonlySet<number>;
+  /** Only the matches and the way to them (and no runs: each match is shown). */
+  filter?: TreeFilter | null;
+  /** Runs found by one walk, for the next ones over the same state (one frame's rows,
+   *  length and index): pass the same object to each. */
+  memo?: TreeMemo;
+}
+
+export class TreeMemo {
+  readonly runs = new Map<number, Map<ProcessNode, ProcessNode[]> | null>();
+  readonly finished = new Map<number, boolean>();
+}
+
 const NONE: ReadonlySet<number> = new Set();
 
 /** Depth first by spawning parent, roots by pid. A parent's finished children of one
  *  program are visited once, as their newest with the whole run, where that newest was
- *  born (see TREE_RUN_MIN); not under a parent in `unfolded`, nor when a filter is set
- *  (its matches are shown one by one). */
+ *  born (see TREE_RUN_MIN); not under a parent in `unfolded`, nor when a filter is set. */
 function walkTree(
   model: Model,
-  collapsed: ReadonlySet<number>,
-  filter: TreeFilter | null,
+  shape: TreeShape,
   visit: (node: ProcessNode, depth: number, run: ProcessNode[] | null) => boolean,
-  unfolded: ReadonlySet<number> = NONE,
 ): void {
-  const finishedMemo = new Map<number, boolean>();
+  const collapsed = shape.collapsed ?? NONE;
+  const unfolded = shape.unfolded ?? NONE;
+  const filter = shape.filter ?? null;
+  const memo = shape.memo ?? new TreeMemo();
   const finished = (node: ProcessNode): boolean => {
     if (!node.exit) return false;
     if (childCount(node) === 0) return true;
-    let known = finishedMemo.get(node.id);
+    let known = memo.finished.get(node.id);
     if (known === undefined) {
       known = true;
       for (const id of node.childIds) {
@@ -252,9 +270,31 @@ function walkTree(
           break;
         }
       }
-      finishedMemo.set(node.id, known);
+      memo.finished.set(node.id, known);
     }
     return known;
+  };
+  /** Each finished child in a run of TREE_RUN_MIN or more of its program, to its run. */
+  const finishedRuns = (node: ProcessNode): Map<ProcessNode, ProcessNode[]> | null => {
+    let runs = memo.runs.get(node.id);
+    if (runs !== undefined) return runs;
+    runs = null;
+    const byProgram = new Map<string, ProcessNode[]>();
+    for (const id of node.childIds) {
+      const child = model.node(id);
+      if (!child || !finished(child)) continue;
+      const program = programOf(child);
+      const run = byProgram.get(program);
+      if (run) run.push(child);
+      else byProgram.set(program, [child]);
+    }
+    for (const run of byProgram.values()) {
+      if (run.length < TREE_RUN_MIN) continue;
+      runs ??= new Map();
+      for (const member of run) runs.set(member, run);
+    }
+    memo.runs.set(node.id, runs);
+    return runs;
   };
   const walk = (node: ProcessNode, depth: number): boolean => {
     if (!visit(node, depth, null)) return false;
@@ -274,25 +314,6 @@ function walkTree(
     }
     return true;
   };
-  /** Each finished child in a run of TREE_RUN_MIN or more of its program, to its run. */
-  const finishedRuns = (node: ProcessNode): Map<ProcessNode, ProcessNode[]> | null => {
-    const byProgram = new Map<string, ProcessNode[]>();
-    for (const id of node.childIds) {
-      const child = model.node(id);
-      if (!child || !finished(child)) continue;
-      const program = programOf(child);
-      const run = byProgram.get(program);
-      if (run) run.push(child);
-      else byProgram.set(program, [child]);
-    }
-    let runs: Map<ProcessNode, ProcessNode[]> | null = null;
-    for (const run of byProgram.values()) {
-      if (run.length < TREE_RUN_MIN) continue;
-      runs ??= new Map();
-      for (const member of run) runs.set(member, run);
-    }
-    return runs;
-  };
   const roots: ProcessNode[] = [];
   for (const id of model.roots) {
     if (filter && !filter.shown.has(id)) continue;
@@ -304,13 +325,12 @@ function walkTree(
 }
 
 /** The tree by spawning parent, depth first, only the rows [offset, offset + limit). */
-export function treeRows(
-  model: Model, collapsed: ReadonlySet<number>, offset: number, limit: number, filter: TreeFilter | null = null,
-  unfolded: ReadonlySet<number> = NONE,
-): TreeRow[] {
+export function treeRows(model: Model, shape: TreeShape, offset: number, limit: number): TreeRow[] {
   const out: TreeRow[] = [];
+  const filter = shape.filter ?? null;
+  const collapsed = shape.collapsed ?? NONE;
   let index = 0;
-  walkTree(model, collapsed, filter, (node, depth, run) => {
+  walkTree(model, shape, (node, depth, run) => {
     if (index++ >= offset) {
       const hasChildren = filter ? [...node.childIds].some((id) => filter.shown.has(id)) : childCount(node) > 0;
       const spawnerGone = depth === 0 && node.ppid !== null && node.ppid > 0 ? node.ppid : null;
@@ -320,19 +340,17 @@ export function treeRows(
       });
     }
     return out.length < limit;
-  }, unfolded);
+  });
   return out;
 }
 
 const failed = (node: ProcessNode): boolean => !!node.exit && (!!node.exit.signal || (node.exit.code !== null && node.exit.code !== 0));
 
 /** The row index of a process in treeRows' order, or -1 when it is not shown. */
-export function treeRowIndex(
-  model: Model, collapsed: ReadonlySet<number>, nodeId: number, filter: TreeFilter | null = null, unfolded: ReadonlySet<number> = NONE,
-): number {
+export function treeRowIndex(model: Model, shape: TreeShape, nodeId: number): number {
   type Visited = { node: ProcessNode; run: ProcessNode[] | null };
   return positionOf<Visited>(
-    (visit) => walkTree(model, collapsed, filter, (node, _depth, run) => visit({ node, run }), unfolded),
+    (visit) => walkTree(model, shape, (node, _depth, run) => visit({ node, run })),
     ({ node, run }) => node.id === nodeId || (run !== null && run.some((member) => member.id === nodeId)),
   );
 }

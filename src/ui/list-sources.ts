@@ -2,8 +2,8 @@
 // there are, and what keeps a row selected while the list moves under it.
 import type { Model } from '../model/model.js';
 import {
-  execCount, execRowIndex, foldedExecs, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows,
-  type LineageRow, type Matcher, type SpawnerRow, type TreeRow,
+  execCount, execRowIndex, foldedExecs, recentExecs, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
+  type LineageRow, type Matcher, type SpawnerRow, type TreeRow, type TreeShape,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
 
@@ -49,13 +49,14 @@ export function foldedSource(model: Model, matcher: Matcher): ListSource<ExecRow
 
 /** The process tree by spawning parent; filtered, the matches and the way to them. */
 export function treeSource(model: Model, collapsed: ReadonlySet<number>, matcher: Matcher | null, unfolded: ReadonlySet<number>): ListSource<TreeRow> {
-  const filter = matcher ? treeFilter(model, matcher) : null;
+  // One frame asks for rows, length and an index: the runs found by the first walk serve all.
+  const shape: TreeShape = { collapsed, unfolded, filter: matcher ? treeFilter(model, matcher) : null, memo: new TreeMemo() };
   return {
-    rows: (offset, limit) => treeRows(model, collapsed, offset, limit, filter, unfolded),
-    length: () => treeRows(model, collapsed, 0, Number.MAX_SAFE_INTEGER, filter, unfolded).length,
+    rows: (offset, limit) => treeRows(model, shape, offset, limit),
+    length: () => treeRows(model, shape, 0, Number.MAX_SAFE_INTEGER).length,
     // A folded run's row is found by any of its members, so it stays selected as it grows.
     anchorOf: (row) => row.node.id,
-    indexOf: (id) => treeRowIndex(model, collapsed, id, filter, unfolded),
+    indexOf: (id) => treeRowIndex(model, shape, id),
     topFollowsNewest: false,
     nodeIdOf: (row) => row.node.id,
   };

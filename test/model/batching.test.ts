@@ -27,7 +27,7 @@ function state(m: Model, alerts: unknown[]) {
     roots: [...m.roots],
     execs: recentExecs(m, null, 100_000),
     folded: foldedExecs(m, null, 100),
-    tree: treeRows(m, new Set(), 0, 100_000).map((r) => [r.node.id, r.depth]),
+    tree: treeRows(m, {}, 0, 100_000).map((r) => [r.node.id, r.depth]),
     spawners: topSpawners(m, 100).map((r) => [r.node.id, r.rate1s, r.rate10s]),
     totals: m.totals,
     live: m.live,

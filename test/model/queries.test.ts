@@ -82,14 +82,14 @@ describe('model queries', () => {
 
   it('tree rows: depth first by spawning parent, collapsible, only the requested slice', () => {
     const { m } = world();
-    const rows = treeRows(m, new Set(), 0, 100);
+    const rows = treeRows(m, {}, 0, 100);
     expect(rows.map((r) => [r.node.pid, r.depth])).toEqual([[1, 0], [10, 1], [11, 2], [12, 1], [13, 2]]);
     expect(rows[3].node.exit).toBeNull();
     expect(rows[4].node.exit).not.toBeNull(); // a tombstone, still shown
-    const collapsed = treeRows(m, new Set([m.byPid.get(10)!.id]), 0, 100);
+    const collapsed = treeRows(m, { collapsed: new Set([m.byPid.get(10)!.id]) }, 0, 100);
     expect(collapsed.map((r) => r.node.pid)).toEqual([1, 10, 12, 13]);
     expect(collapsed[1].collapsed).toBe(true);
-    expect(treeRows(m, new Set(), 2, 2).map((r) => r.node.pid)).toEqual([11, 12]);
+    expect(treeRows(m, {}, 2, 2).map((r) => r.node.pid)).toEqual([11, 12]);
   });
 
   it('top spawners by rate, and the header numbers', () => {
@@ -130,20 +130,20 @@ describe('tree: runs of finished siblings', () => {
     s.after(1).exit(133); // exited, but what it spawned runs: not finished
     const m = new Model();
     m.apply(s.events);
-    const rows = treeRows(m, new Set(), 0, 100);
+    const rows = treeRows(m, {}, 0, 100);
     expect(rows.map((r) => [r.node.pid, r.run?.count ?? 1, r.run?.failed ?? 0])).toEqual([
       [1, 1, 0], [10, 1, 0], [103, 4, 1], [113, 4, 0], [130, 1, 0], [131, 1, 0], [132, 1, 0], [133, 1, 0], [134, 1, 0],
     ]);
     // Any member finds its run's row (a selection stays on the row as the run grows).
-    expect(treeRowIndex(m, new Set(), m.byPid.get(100)!.id)).toBe(2);
-    expect(treeRowIndex(m, new Set(), m.byPid.get(111)!.id)).toBe(3);
+    expect(treeRowIndex(m, {}, m.byPid.get(100)!.id)).toBe(2);
+    expect(treeRowIndex(m, {}, m.byPid.get(111)!.id)).toBe(3);
     // Listed one by one under an unfolded parent, and whenever a filter is set.
     const bash = m.byPid.get(10)!.id;
-    const unfolded = treeRows(m, new Set(), 0, 100, null, new Set([bash])).map((r) => r.node.pid);
+    const unfolded = treeRows(m, { unfolded: new Set([bash]) }, 0, 100).map((r) => r.node.pid);
     expect(unfolded.slice(0, 8)).toEqual([1, 10, 100, 110, 120, 101, 111, 121]);
     expect(unfolded).toHaveLength(2 + 12 + 5);
-    expect(treeRowIndex(m, new Set(), m.byPid.get(111)!.id, null, new Set([bash]))).toBe(6);
-    expect(treeRows(m, new Set(), 0, 100, treeFilter(m, compileFilter(m, { text: 'ls' }))).some((r) => r.run)).toBe(false);
+    expect(treeRowIndex(m, { unfolded: new Set([bash]) }, m.byPid.get(111)!.id)).toBe(6);
+    expect(treeRows(m, { filter: treeFilter(m, compileFilter(m, { text: 'ls' })) }, 0, 100).some((r) => r.run)).toBe(false);
   });
 });
 
