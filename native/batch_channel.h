@@ -34,6 +34,7 @@ class BatchChannel {
   void release();  // last call from the reader thread
 
  private:
+  int64_t minIntervalNs() const;  // caller holds mu_
   void deliver(Napi::Env env, Napi::Function onMessage);
 
   std::mutex mu_;
@@ -42,6 +43,7 @@ class BatchChannel {
   uint64_t lastTs_ = 0;
   bool inFlight_ = false;
   int64_t lastCallNs_ = 0;
+  size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
   size_t maxPending_;
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;

@@ -26,12 +26,16 @@ function unavailable(error: { code?: string; message: string }): SourceUnavailab
   return new SourceUnavailableError(why, 'ebpf', error.code);
 }
 
+/** A hold this long says batches come 100 ms apart: a storm (see ExecMerger.holdNow). */
+const STORM_HOLD_NS = 50e6;
+
 export class EbpfSource implements EventSource {
   private native?: NativeEbpfExecSource;
   private netlink?: NetlinkSource;
   private merger?: ExecMerger;
   private kernelDone?: Promise<void>;
   private flushTimer?: NodeJS.Timeout;
+  private stopping = false;
   private mode: 'exec' | 'entry' = 'exec';
   /** Whether the programs walk each exec's exe and cwd, and its cgroup, in the kernel. */
   private walksPaths = { exe: true, cgroup: true };
@@ -71,7 +75,10 @@ export class EbpfSource implements EventSource {
     const merger = (this.merger = new ExecMerger((events) => handlers.onBatch(events)));
     this.kernelDone = new Promise((finished) => {
       this.native!.start((kind, payload, message) => {
-        if (kind === 'batch') merger.fromKernel(decodeEvents(payload as PackedEvents), monotonicNs());
+        if (kind === 'batch') {
+          merger.fromKernel(decodeEvents(payload as PackedEvents), monotonicNs());
+          this.scheduleFlush();
+        }
         else if (kind === 'error') handlers.onError(new Error(`eBPF ring buffer: ${message}`));
       }, finished);
     });
@@ -80,15 +87,35 @@ export class EbpfSource implements EventSource {
     this.netlink = new NetlinkSource({ realtime: false, gatherMs: 5, ...this.options.netlink, readExecInfo: false });
     try {
       await this.netlink.start({
-        onBatch: (events) => merger.fromProcConnector(events, monotonicNs()),
+        onBatch: (events) => {
+          merger.fromProcConnector(events, monotonicNs());
+          this.scheduleFlush();
+        },
         onError: handlers.onError,
       });
     } catch (error) {
       await this.stopKernel();
       throw error;
     }
-    // Batches come at most every 100 ms (native/batch_channel.cc): flushing as often is enough.
-    this.flushTimer = setInterval(() => merger.flush(monotonicNs()), 100);
+  }
+
+  /** Flushes the merger when what it holds is due: not on a fixed tick, which would add
+   *  up to a tick to every event's way to the screen. */
+  private scheduleFlush(): void {
+    const merger = this.merger;
+    if (!merger || this.stopping) return;
+    const now = monotonicNs();
+    const due = merger.nextDueNs(now);
+    clearTimeout(this.flushTimer);
+    if (due === null) return;
+    // In a storm (a long hold), not more often than once a hold: events fall due one after
+    // another, and a flush for each cost a quarter more CPU in a 10,000-exec storm.
+    const hold = merger.holdNow(now);
+    const wait = Math.max(due - now, hold >= STORM_HOLD_NS ? hold : 0);
+    this.flushTimer = setTimeout(() => {
+      merger.flush(monotonicNs());
+      this.scheduleFlush();
+    }, Math.max(1, Math.ceil(wait / 1e6)));
     this.flushTimer.unref();
   }
 
@@ -101,7 +128,8 @@ export class EbpfSource implements EventSource {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.flushTimer);
+    this.stopping = true;
+    clearTimeout(this.flushTimer);
     await this.netlink?.stop();
     await this.stopKernel();
     this.merger?.flush(monotonicNs(), true);

@@ -7,8 +7,12 @@
 import type { ExecEvent, ForktopEvent } from '../model/events.js';
 
 export interface ExecMergeOptions {
-  /** How long every event is held so the other stream's events of that time can join. */
+  /** How long every event is held so the other stream's events of that time can join: a
+   *  fixed time. Without it the hold follows how late the streams' batches arrive (see
+   *  holdNow()), from minHoldNs to maxHoldNs. */
   holdNs?: number;
+  minHoldNs?: number;
+  maxHoldNs?: number;
   /** Two reports of one exec are at most this far apart (same pid). */
   matchNs?: number;
   /** The longest a proc-connector exec waits for its eBPF twin before it goes out alone. */
@@ -30,8 +34,11 @@ interface Waiting {
 }
 
 export class ExecMerger {
-  private readonly holdNs: number;
+  private readonly minHoldNs: number;
+  private readonly maxHoldNs: number;
   private readonly matchNs: number;
+  /** How late each stream's events reached us lately (the most in a window), by stream. */
+  private readonly lateness = { proc: new WindowMax(LATENESS_WINDOW_NS), kernel: new WindowMax(LATENESS_WINDOW_NS) };
   private readonly waitNs: number;
   private pending: ForktopEvent[] = [];
   /** Proc-connector execs not matched yet, by pid. */
@@ -46,15 +53,17 @@ export class ExecMerger {
     private readonly emit: (events: ForktopEvent[]) => void,
     options: ExecMergeOptions = {},
   ) {
-    // Longer than the time between two batches of one source (100 ms, batch_channel.cc):
-    // the other source's events of that time have then arrived too.
-    this.holdNs = options.holdNs ?? 150e6;
+    // At most longer than the time between two batches of one source in a storm (100 ms,
+    // batch_channel.cc): the other source's events of that time have then arrived too.
+    this.minHoldNs = options.holdNs ?? options.minHoldNs ?? 20e6;
+    this.maxHoldNs = options.holdNs ?? options.maxHoldNs ?? 150e6;
     this.matchNs = options.matchNs ?? 50e6;
     this.waitNs = options.waitNs ?? 500e6;
   }
 
   /** Events from the proc connector (its execs carry no argv). */
   fromProcConnector(events: readonly ForktopEvent[], nowNs: number): void {
+    this.lateness.proc.add(lateness(events, nowNs), nowNs);
     for (const ev of events) {
       if (ev.type === 'exec' && ev.ret === 0) {
         const twin = this.take(this.unmatchedKernel, ev.pid, ev.ts, (k) => k.ts);
@@ -71,6 +80,7 @@ export class ExecMerger {
 
   /** Exec events from eBPF (and its `lost` counts). */
   fromKernel(events: readonly ForktopEvent[], nowNs: number): void {
+    this.lateness.kernel.add(lateness(events, nowNs), nowNs);
     for (const ev of events) {
       this.pending.push(ev);
       if (ev.type !== 'exec') continue;
@@ -97,7 +107,7 @@ export class ExecMerger {
       if (still.length) this.waiting.set(pid, still);
       else this.waiting.delete(pid);
     }
-    let horizon = all ? Infinity : nowNs - this.holdNs;
+    let horizon = all ? Infinity : nowNs - this.holdNow(nowNs);
     // A /proc scan (snapshot events, then its resync) goes out whole: half a scan would
     // show a tree with half its processes.
     let scanEnd = -Infinity;
@@ -127,6 +137,26 @@ export class ExecMerger {
     this.emit(ready);
   }
 
+  /**
+   * How long events are held now: a little more than the later stream's recent lateness
+   * (an event not arrived yet is at most that old), so each goes out in time order after
+   * 20–30 ms on a quiet machine, and after up to 150 ms in a storm, when the native side
+   * batches 100 ms of events into one call.
+   */
+  holdNow(nowNs: number): number {
+    const late = Math.max(this.lateness.proc.get(nowNs), this.lateness.kernel.get(nowNs));
+    return Math.min(this.maxHoldNs, Math.max(this.minHoldNs, late + HOLD_MARGIN_NS));
+  }
+
+  /** When the next flush can send something (monotonic ns), or null when nothing is held. */
+  nextDueNs(nowNs: number): number | null {
+    let due = Infinity;
+    const hold = this.holdNow(nowNs);
+    for (const ev of this.pending) if (ev.ts + hold < due) due = ev.ts + hold;
+    for (const waits of this.waiting.values()) for (const w of waits) due = Math.min(due, w.arrivedNs + this.waitNs);
+    return due === Infinity ? null : due;
+  }
+
   private forgetOldKernelExecs(before: number): void {
     for (const [pid, execs] of this.unmatchedKernel) {
       if (execs[0].ts >= before) continue; // the common case: nothing old enough yet
@@ -146,6 +176,45 @@ export class ExecMerger {
     const [item] = items.splice(i, 1);
     if (items.length === 0) map.delete(pid);
     return item;
+  }
+}
+
+/** Margin over the measured lateness: a reader's wakeup and a batch in flight. */
+const HOLD_MARGIN_NS = 10e6;
+/** Lateness is remembered this long: a storm's 100 ms batches keep the hold up while it lasts. */
+const LATENESS_WINDOW_NS = 2e9;
+
+/** How long ago the oldest event of a batch happened (a /proc scan's events do not count). */
+function lateness(events: readonly ForktopEvent[], nowNs: number): number {
+  let oldest = Infinity;
+  for (const ev of events) if (ev.type !== 'snapshot' && ev.type !== 'resync' && ev.ts < oldest) oldest = ev.ts;
+  return oldest === Infinity ? 0 : Math.max(0, nowNs - oldest);
+}
+
+/** The largest value added within the last `windowNs` (two half-windows, so old peaks expire). */
+class WindowMax {
+  private current = 0;
+  private previous = 0;
+  private startedNs = -Infinity;
+
+  constructor(private readonly windowNs: number) {}
+
+  add(value: number, nowNs: number): void {
+    this.roll(nowNs);
+    if (value > this.current) this.current = value;
+  }
+
+  get(nowNs: number): number {
+    this.roll(nowNs);
+    return Math.max(this.current, this.previous);
+  }
+
+  private roll(nowNs: number): void {
+    const half = this.windowNs / 2;
+    if (nowNs - this.startedNs < half) return;
+    this.previous = nowNs - this.startedNs < this.windowNs ? this.current : 0;
+    this.current = 0;
+    this.startedNs = nowNs;
   }
 }
 
