@@ -23,6 +23,7 @@ const { values: opts } = parseArgs({
     depth: { type: 'string', default: '10' },
     modes: { type: 'string', default: 'literal,stack' },
     only: { type: 'string' },
+    'latency-samples': { type: 'string', default: '30' },
   },
 });
 
@@ -158,12 +159,60 @@ async function forkBurst(storm) {
   );
 }
 
+/** Milliseconds from spawning a tagged /bin/true to its line in each observer's output:
+ *  what a person watching waits. Execs come one at a time, at a person's pace. */
+async function latency() {
+  const handles = [];
+  for (const observer of observers) {
+    if (observer.available && !observer.available()) handles.push({ observer, failed: 'not installed' });
+    else handles.push(await startObserver(observer, 'latency'));
+  }
+  const live = handles.filter((h) => !h.failed);
+  for (const h of live) h.samples = [];
+  const samples = Number(opts['latency-samples']);
+  for (let i = 0; i < samples; i++) {
+    const tag = `lat${process.pid}x${i}y`;
+    const sizes = live.map((h) => fs.statSync(h.stdoutPath).size);
+    const started = performance.now();
+    spawn('/bin/true', [tag], { stdio: 'ignore' });
+    const waiting = new Set(live.keys());
+    while (waiting.size > 0 && performance.now() - started < 2000) {
+      for (const k of [...waiting]) {
+        const h = live[k];
+        const fd = fs.openSync(h.stdoutPath, 'r');
+        const size = fs.fstatSync(fd).size;
+        const fresh = Buffer.alloc(Math.max(0, size - sizes[k]));
+        fs.readSync(fd, fresh, 0, fresh.length, sizes[k]);
+        fs.closeSync(fd);
+        if (fresh.includes(tag)) {
+          h.samples.push(performance.now() - started);
+          waiting.delete(k);
+        }
+      }
+      await sleep(1);
+    }
+    await sleep(150 + Math.random() * 100);
+  }
+  await Promise.all(live.map(stopObserver));
+  const rows = handles.map((h) => {
+    if (h.failed) return [h.observer.name, `(${h.failed})`, '', ''];
+    const sorted = [...h.samples].sort((a, b) => a - b);
+    const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(0);
+    return [h.observer.name, `${sorted.length}/${samples}`, sorted.length ? at(0.5) : '-', sorted.length ? at(1) : '-'];
+  });
+  printTable(
+    `latency: one exec at a time (${samples}, ~5 a second), from spawning it to its line in the observer's output, ms (read every 1 ms)`,
+    ['observer', 'seen', 'median', 'max'],
+    rows,
+  );
+}
+
 async function main() {
   if (!fs.existsSync(path.join(benchDir, '..', 'dist', 'cli.js'))) {
     console.error('bench: dist/ is missing; run npm install first');
     process.exit(2);
   }
-  const sections = opts.only ? opts.only.split(',') : ['capture', 'model', 'ui'];
+  const sections = opts.only ? opts.only.split(',') : ['capture', 'latency', 'model', 'ui'];
   console.log(`forktop benchmark, ${new Date().toISOString()}`);
   const others = otherObservers();
   if (others.length > 0) {
@@ -171,7 +220,7 @@ async function main() {
   }
   if (sections.includes('model')) printModel(benchModel());
   if (sections.includes('ui')) printUi(await benchUi());
-  if (!sections.includes('capture')) return;
+  if (!sections.includes('capture') && !sections.includes('latency')) return;
   if (process.getuid() !== 0) {
     console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
     process.exit(2);
@@ -180,9 +229,12 @@ async function main() {
   const storm = buildStorm(benchDir);
   const unmountTracefs = ensureTracefs();
   try {
-    console.log('\ncapture: all observers run at once and watch the same storm');
-    for (const mode of opts.modes.split(',')) await execStorm(storm, mode);
-    await forkBurst(storm);
+    if (sections.includes('capture')) {
+      console.log('\ncapture: all observers run at once and watch the same storm');
+      for (const mode of opts.modes.split(',')) await execStorm(storm, mode);
+      await forkBurst(storm);
+    }
+    if (sections.includes('latency')) await latency();
   } finally {
     unmountTracefs();
   }

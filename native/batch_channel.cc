@@ -11,11 +11,11 @@ namespace {
 // In a storm, at most 10 JS calls a second, unless kEagerBatch events are waiting. Each
 // call has a fixed cost that dominates there: from 100 calls a second to 10, forktop's CPU
 // in a 10,000-exec storm fell from 0.9 s to 0.57 s. At a person's pace (a shell, a cron
-// job: batches of a few events) a call every 10 ms costs nothing, and an exec reaches the
-// screen in tens of ms instead of a tenth of a second more.
+// job: batches of a few events) a call every 2 ms costs nothing, and an exec reaches the
+// screen in a few ms instead of a tenth of a second more.
 constexpr int64_t kStormIntervalNs = 100 * 1000 * 1000;
-constexpr int64_t kQuietIntervalNs = 10 * 1000 * 1000;
-constexpr size_t kStormBatch = 16;  // a batch this big (in 10 ms) says a storm is on
+constexpr int64_t kQuietIntervalNs = 2 * 1000 * 1000;
+constexpr size_t kStormBatch = 8;  // a batch this big says a storm (or a burst) is on
 constexpr size_t kEagerBatch = 4096;
 }  // namespace
 

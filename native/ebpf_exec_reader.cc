@@ -23,8 +23,8 @@ namespace forktop {
 namespace {
 
 constexpr int kIdleWakeMs = 200;  // how often an idle reader looks for counted drops
-// After a wakeup, let records gather this long: the ring buffer holds seconds of a storm,
-// and a wakeup per exec would cost more CPU than the exec it reports.
+// In a storm, let records gather this long after a read (see GatherPolicy): the ring buffer
+// holds seconds of a storm, and a wakeup per exec would cost more CPU than the exec it reports.
 constexpr int kGatherMs = 5;
 
 // Fields argv needs are required (without them the programs read argv at entry); the path
@@ -230,7 +230,8 @@ void EbpfExecReader::run() {
     consume();
     checkDrops();
     channel_->flush();
-    if (stats_.records != before && !stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(kGatherMs));
+    if (gather_.shouldGather(stats_.records != before) && !stopping_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(kGatherMs));
   }
   // Detach first, so nothing new arrives, then take what the buffer still holds.
   attachments_.clear();

@@ -17,6 +17,7 @@
 #include "batch_channel.h"
 #include "bpf_syscall.h"
 #include "exec_record.h"
+#include "gather_policy.h"
 
 namespace forktop {
 
@@ -73,6 +74,7 @@ class EbpfExecReader {
   std::thread thread_;
   std::unique_ptr<BatchChannel> channel_;
   EbpfStats stats_;
+  GatherPolicy gather_;
 };
 
 }  // namespace forktop

@@ -122,7 +122,7 @@ void NetlinkReader::run() {
     int waitMs = !subscribed_ ? 100 : due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
     int received = receive(waitMs);
     flushWithGaps();
-    if (received > 0 && options_.gatherMs > 0 && subscribed_ && !stopping_)
+    if (gather_.shouldGather(received > 0) && options_.gatherMs > 0 && subscribed_ && !stopping_)
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.gatherMs));
     if (!subscribed_ && !failed_ && std::chrono::steady_clock::now() - startedAt >
                                         std::chrono::milliseconds(kAckTimeoutMs)) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "batch_channel.h"
+#include "gather_policy.h"
 #include "proc_info.h"
 #include "sys_error.h"
 
@@ -80,6 +81,7 @@ class NetlinkReader {
   bool subscribed_ = false;  // the kernel acknowledged PROC_CN_MCAST_LISTEN
   bool failed_ = false;
   NetlinkStats stats_;
+  GatherPolicy gather_;
 };
 
 }  // namespace forktop

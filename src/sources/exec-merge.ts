@@ -55,7 +55,7 @@ export class ExecMerger {
   ) {
     // At most longer than the time between two batches of one source in a storm (100 ms,
     // batch_channel.cc): the other source's events of that time have then arrived too.
-    this.minHoldNs = options.holdNs ?? options.minHoldNs ?? 20e6;
+    this.minHoldNs = options.holdNs ?? options.minHoldNs ?? 8e6;
     this.maxHoldNs = options.holdNs ?? options.maxHoldNs ?? 150e6;
     this.matchNs = options.matchNs ?? 50e6;
     this.waitNs = options.waitNs ?? 500e6;
@@ -140,7 +140,7 @@ export class ExecMerger {
   /**
    * How long events are held now: a little more than the later stream's recent lateness
    * (an event not arrived yet is at most that old), so each goes out in time order after
-   * 20–30 ms on a quiet machine, and after up to 150 ms in a storm, when the native side
+   * ~10 ms on a quiet machine, and after up to 150 ms in a storm, when the native side
    * batches 100 ms of events into one call.
    */
   holdNow(nowNs: number): number {
@@ -180,7 +180,7 @@ export class ExecMerger {
 }
 
 /** Margin over the measured lateness: a reader's wakeup and a batch in flight. */
-const HOLD_MARGIN_NS = 10e6;
+const HOLD_MARGIN_NS = 5e6;
 /** Lateness is remembered this long: a storm's 100 ms batches keep the hold up while it lasts. */
 const LATENESS_WINDOW_NS = 2e9;
 
