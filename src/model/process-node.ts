@@ -291,6 +291,15 @@ export function programOf(node: ProcessNode): string {
   return node.exe ?? node.argv?.[0] ?? node.comm ?? '?';
 }
 
+/** The kernel's thread spawner: every kernel thread is its child (in the initial pid namespace). */
+export const KTHREADD_PID = 2;
+
+/** A kernel thread: kthreadd or its child, with no program file and no command line of its
+ *  own (ps shows them as [name]). */
+export function isKernelThread(node: ProcessNode): boolean {
+  return (node.pid === KTHREADD_PID || node.ppid === KTHREADD_PID) && node.exe === null && node.argvSource !== 'kernel' && node.argvSource !== 'proc';
+}
+
 export function displayName(node: ProcessNode): string {
   const name = node.comm ?? node.argv?.[0]?.split('/').pop() ?? '?';
   return `${name}(${node.pid})`;

@@ -2,6 +2,7 @@
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
+import { isKernelThread, KTHREADD_PID } from '../model/process-node.js';
 import type { Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
@@ -69,6 +70,15 @@ export function App({
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
   useFeedVersion(feed, paused !== null);
   const model = feed.model;
+  // Kernel threads (kthreadd's children: a hundred kworkers) start folded, as htop hides
+  // them: → opens them.
+  const kthreaddFolded = useRef(false);
+  useEffect(() => {
+    const kthreadd = model.byPid.get(KTHREADD_PID);
+    if (kthreaddFolded.current || !kthreadd || !isKernelThread(kthreadd)) return;
+    kthreaddFolded.current = true;
+    setCollapsed((set) => new Set(set).add(kthreadd.id));
+  });
   const {
     filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
     failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, state, setState, cycleState, uid, matcher, filterError, filtering,

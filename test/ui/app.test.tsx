@@ -365,6 +365,23 @@ describe('live view', () => {
     expect(lastFrame()).not.toContain('job-');
   });
 
+  it('kernel threads start folded under [kthreadd], named as ps names them; → opens them', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    s.snapshot(2, 0, ['kthreadd'], { argv_source: 'comm', exe: null });
+    for (let i = 0; i < 5; i++) s.snapshot(3 + i, 2, [`kworker/${i}:1`], { argv_source: 'comm', comm: `kworker/${i}:1`, exe: null });
+    s.snapshot(10, 1, ['/bin/bash']);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    await press(stdin, '2');
+    expect(lastFrame()).toMatch(/\n\s+2  [█·]{10}  ▸ \[kthreadd\]\n/);
+    expect(lastFrame()).not.toContain('kworker');
+    expect(lastFrame()).not.toContain('argv not read');
+    await press(stdin, 'jj'); // init, bash, kthreadd
+    await press(stdin, '\u001b[C');
+    expect(lastFrame()).toMatch(/\n\s+3  [█·]{10}\s+\[kworker\/0:1\]\n/);
+  });
+
   it('in the tree, the selection stays on its process while rows above it go away', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
     for (let i = 0; i < 20; i++) s.after(5).fork(100 + i, 10).exec(100 + i, ['/bin/true', `job-${i}`]).after(1).exit(100 + i);

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
 import { commandLine, duration, lifetimeBar } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -16,13 +17,15 @@ export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeR
         const marker = row.run ? `▸ ×${row.run.count.toLocaleString('en-US')} ` : row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
         const ended = n.exit !== null;
         const life = n.startTs !== null ? duration(((n.exit?.ts ?? now) - n.startTs) / 1e6) : '';
-        const guessed = n.argvSource === 'comm' || n.argv === null;
+        // A kernel thread has no command line to read: [name] says it, as in ps.
+        const kernel = isKernelThread(n);
+        const guessed = (n.argvSource === 'comm' || n.argv === null) && !kernel;
         return (
           <Text key={n.id} inverse={i === selected} dimColor={(ended || row.context) && theme.dim} wrap="truncate-end">
             {String(n.pid).padStart(7)}  {lifetimeBar(n.startTs, n.exit?.ts ?? null, now)}  {'  '.repeat(row.depth)}
             {marker}
             {filtered ? (row.context ? '  ' : '• ') : ''}
-            {commandLine(n.argv, n.comm)}
+            {commandLine(kernel ? null : n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
             {row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : ''}
             {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : ''}
