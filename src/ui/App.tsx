@@ -331,6 +331,7 @@ export function App({
             {BINDINGS.map((b) => (
               <Text key={b.command}>{b.label.padEnd(8)} {b.help}</Text>
             ))}
+            <Text dimColor>typing a filter or user: enter keeps it, esc clears it, ctrl-w deletes a word, ctrl-u the line</Text>
           </Box>
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} />
