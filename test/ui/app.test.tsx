@@ -365,6 +365,17 @@ describe('live view', () => {
     expect(lastFrame()).not.toContain('job-');
   });
 
+  it('the card names the user a process became, and both ids when a setuid program splits them', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(60, 1).exec(60, ['/usr/bin/setpriv', 'bash']);
+    s.after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 1000 }).after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 0 });
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    await press(stdin, '\r');
+    expect(lastFrame()).toMatch(/uid +→ alice \(1000\)\n/);
+    expect(lastFrame()).toMatch(/uid +→ real alice \(1000\), effective root \(0\)/);
+  });
+
   it('kernel threads start folded under [kthreadd], named as ps names them; → opens them', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']);
     s.snapshot(2, 0, ['kthreadd'], { argv_source: 'comm', exe: null });

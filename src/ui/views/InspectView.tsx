@@ -23,6 +23,12 @@ function execText(e: Extract<LifeEntry, { kind: 'exec' }>): string {
   return `failed ${errnoName(-e.ret)}${tries} ${e.exe ?? ''}: ${commandLine(e.argv, null)}`;
 }
 
+/** "→ nobody (65534)", or both ids when the real and the effective differ (a setuid program). */
+function uidText(ruid: number, euid: number, users: Map<number, string>): string {
+  const who = (uid: number) => (users.has(uid) ? `${users.get(uid)} (${uid})` : String(uid));
+  return ruid === euid ? `→ ${who(ruid)}` : `→ real ${who(ruid)}, effective ${who(euid)}`;
+}
+
 function name(link: ChainLink): string {
   if (!link.node) return `(${link.pid}, gone)`;
   const n = link.node;
@@ -81,7 +87,7 @@ export function InspectView({ model, node, selected, theme, users, height }: {
           {e.kind === 'exec' && e.ret === 0 && e.misses ? <Text dimColor>  (found on PATH after {e.misses} {e.misses === 1 ? 'miss' : 'misses'})</Text> : null}
           {e.kind === 'exit' ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : ''}
           {e.kind === 'comm' ? e.comm : ''}
-          {e.kind === 'uid' ? `ruid ${e.ruid} euid ${e.euid}` : ''}
+          {e.kind === 'uid' ? uidText(e.ruid, e.euid, users) : ''}
           {e.kind === 'gid' ? `rgid ${e.rgid} egid ${e.egid}` : ''}
           {e.kind === 'ptrace' ? `tracer ${e.tracer}` : ''}
         </Text>
