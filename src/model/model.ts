@@ -276,6 +276,7 @@ export class Model {
     }
     const entry = this.execs.push(newExecEntry(node, ev));
     if (ev.ret === 0) {
+      if (node.lastExec && node.lastExec.ts <= ev.ts) node.lastExec.replacedTs = ev.ts;
       node.lastExec = entry;
       if (node.failedTries) this.settleTries(node, entry);
       if (node.exit) this.fillExit(node); // the exit overtook this exec

@@ -123,6 +123,8 @@ export interface ExecEntry {
   exitCode: number | null;
   exitSignal: number | null;
   durationMs: number | null;
+  /** When the process exec'd another program: this one ended there, with no exit code. */
+  replacedTs: number | null;
 }
 
 export const NO_LOG: LifeEntry[] = [];
@@ -262,6 +264,7 @@ class Entry implements ExecEntry {
   exitCode: number | null = null;
   exitSignal: number | null = null;
   durationMs: number | null = null;
+  replacedTs: number | null = null;
 
   constructor(
     readonly nodeId: number,

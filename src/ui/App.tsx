@@ -336,7 +336,7 @@ export function App({
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} />
         ) : execList ? (
-          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} />
+          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} />
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} filtered={filtering} />
         ) : (

@@ -1,6 +1,7 @@
 // What each list view shows, in the shape the selection needs: a slice of rows, how many
 // there are, and what keeps a row selected while the list moves under it.
 import type { Model } from '../model/model.js';
+import type { ExecEntry } from '../model/process-node.js';
 import {
   execCount, execRowIndex, foldedExecs, recentExecs, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
   type LineageRow, type Matcher, type SpawnerRow, type TreeRow, type TreeShape,
@@ -23,10 +24,16 @@ export interface ListSource<Row> {
   nodeIdOf(row: Row): number | undefined;
 }
 
+/** The program this exec started still runs: its process is alive and has not exec'd since. */
+function isRunning(model: Model, entry: ExecEntry): boolean {
+  const node = model.node(entry.nodeId);
+  return !!node && !node.exit && node.lastExec === entry;
+}
+
 /** The exec stream, newest first. */
 export function execSource(model: Model, matcher: Matcher): ListSource<ExecRow> {
   return {
-    rows: (offset, limit) => recentExecs(model, matcher, limit, offset).map((entry) => ({ entry })),
+    rows: (offset, limit) => recentExecs(model, matcher, limit, offset).map((entry) => ({ entry, running: isRunning(model, entry) })),
     length: () => execCount(model, matcher),
     anchorOf: (row) => row.entry.seq,
     indexOf: (seq) => execRowIndex(model, matcher, seq),
@@ -38,7 +45,8 @@ export function execSource(model: Model, matcher: Matcher): ListSource<ExecRow> 
 /** Identical command lines folded into their newest run; rows regroup as execs arrive. */
 export function foldedSource(model: Model, matcher: Matcher): ListSource<ExecRow> {
   return {
-    rows: (offset, limit) => foldedExecs(model, matcher, limit, offset).map((r) => ({ entry: r.entry, count: r.count, spanMs: r.spanMs })),
+    rows: (offset, limit) =>
+      foldedExecs(model, matcher, limit, offset).map((r) => ({ entry: r.entry, count: r.count, spanMs: r.spanMs, running: isRunning(model, r.entry) })),
     length: () => foldedExecs(model, matcher, model.execs.size).length,
     anchorOf: () => null,
     indexOf: () => -1,

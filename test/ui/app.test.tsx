@@ -365,6 +365,20 @@ describe('live view', () => {
     expect(lastFrame()).not.toContain('job-');
   });
 
+  it('an exec that a later exec replaced says so (exec, and how long it ran); a running one, how long so far', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(70, 1).exec(70, ['/usr/bin/setpriv', 'bash']);
+    s.after(3).exec(70, ['/bin/bash', '-c', 'work']).after(1500);
+    s.fork(71, 1).exec(71, ['/bin/true']).after(2).exit(71, 0);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame } = show(feed);
+    await frame();
+    const row = (text: string) => lastFrame()!.split('\n').find((l) => l.includes(text)) ?? '';
+    expect(row('setpriv')).toMatch(/ exec +3ms  \/usr\/bin\/setpriv bash/);
+    expect(row("bash -c work")).toMatch(/ 1\.5s  \/bin\/bash -c work/);
+    expect(row('/bin/true')).toMatch(/ 0 +2ms  \/bin\/true/);
+  });
+
   it('the card names the user a process became, and both ids when a setuid program splits them', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(60, 1).exec(60, ['/usr/bin/setpriv', 'bash']);
     s.after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 1000 }).after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 0 });

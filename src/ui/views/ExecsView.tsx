@@ -8,16 +8,20 @@ export interface ExecRow {
   /** Folded rows: how many identical command lines, over how long. */
   count?: number;
   spanMs?: number;
+  /** Its program still runs (the process is alive and has not exec'd since). */
+  running?: boolean;
 }
 
 const cell = (text: string, width: number, right = false) =>
   (right ? text.padStart(width) : text.padEnd(width)).slice(0, width);
 
-export function ExecsView({ rows, selected, theme, users }: {
+export function ExecsView({ rows, selected, theme, users, now }: {
   rows: ExecRow[];
   selected: number;
   theme: Theme;
   users: Map<number, string>;
+  /** The model's time: how long a running one has run. */
+  now: number;
 }) {
   return (
     <Box flexDirection="column">
@@ -33,7 +37,18 @@ export function ExecsView({ rows, selected, theme, users }: {
         return (
           <Text key={e.seq} inverse={i === selected} wrap="truncate-end">
             {cell(clock(e.time), 12)} {cell(String(e.pid), 7, true)} {cell(String(e.ppid ?? '?'), 7, true)} {cell(user, 8)}{' '}
-            <Text color={failed(e) ? theme.error : undefined}>{cell(exitText(e), 5, true)}</Text> {cell(duration(e.durationMs), 6, true)}{'  '}
+            {e.replacedTs !== null && e.exitCode === null && !e.exitSignal ? (
+              // It ended by exec'ing another program: no exit code, and how long it ran.
+              <Text dimColor>{cell('exec', 5, true)} {cell(duration((e.replacedTs - e.ts) / 1e6), 6, true)}</Text>
+            ) : row.running ? (
+              // Still running: for how long, dimmed, as it is not an end.
+              <Text dimColor>{cell('', 5, true)} {cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}</Text>
+            ) : (
+              <>
+                <Text color={failed(e) ? theme.error : undefined}>{cell(exitText(e), 5, true)}</Text> {cell(duration(e.durationMs), 6, true)}
+              </>
+            )}
+            {'  '}
             {fold}
             {/* Before the command line: a long one is cut by the screen's edge too. */}
             {e.truncated ? <Text color={theme.error}>[argv cut at 16 KiB] </Text> : null}
