@@ -192,7 +192,7 @@ export interface TreeRow {
   context: boolean;
   /** A root whose spawner is not in the model (pruned: a bomb's ancestors): its pid. */
   spawnerGone: number | null;
-  /** This row stands for a run of exited siblings of one program (node is the newest). */
+  /** This row stands for finished siblings of one program (node is the newest of them). */
   run: { count: number; failed: number } | null;
 }
 

@@ -8,7 +8,7 @@ export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeR
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        {'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed{filtered ? '; • a match, the rest the way to it' : '; ▸ ×N: N finished in a row, → lists them'})
+        {'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed{filtered ? '; • a match, the rest the way to it' : '; ▸ ×N: N finished children running one program, → lists them'})
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no process matches</Text> : null}
       {rows.map((row, i) => {
