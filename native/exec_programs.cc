@@ -136,12 +136,27 @@ void forgetRange(BpfAsm& a) {
   a.andImm(R9, 0x7fff);
 }
 
+// Appends the name at *(r6 + nameOffset) (a kernel string pointer) and its NUL to
+// r7->args at r9, and moves r9 past it; jumps to `cut` when it is unreadable or no room is left.
+void appendName(BpfAsm& a, int32_t nameOffset, BpfAsm::Label cut) {
+  readKernel(a, -40, 8, R6, nameOffset, cut);
+  a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap - kNameCap), cut);
+  a.mov(R1, R7);
+  a.add(R1, FIELD(args));
+  a.add(R1, R9);
+  a.mov(R2, int32_t(kNameCap));
+  a.load(Size::U64, R3, R10, -40);
+  a.call(BPF_FUNC_probe_read_kernel_str);
+  a.jumpIf(Cond::SLe, R0, 0, cut);
+  a.jumpIf(Cond::SGt, R0, int32_t(kNameCap), cut);
+  a.add(R9, R0);
+}
+
 // Appends the names of a path, its dentry in r6 and its mount (struct mount *) in r8, to
 // r7->args at r9: leaf first, each with its NUL, crossing mounts up to the root, as d_path()
 // does without its locks. Jumps to `whole` at the root; to `cut` when a read fails or the
 // steps or the room run out (the names written so far are then left unclaimed).
 void walkPath(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut) {
-  const int32_t lastStart = int32_t(kArgsCap + kPathsCap - kNameCap);
   for (uint32_t i = 0; i < kMaxPathSteps; i++) {
     BpfAsm::Label crossMount = a.label(), next = a.label();
     forgetRange(a);
@@ -151,17 +166,7 @@ void walkPath(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Lab
     a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of this mount
     a.load(Size::U64, R1, R10, -32);
     a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of its file system
-    readKernel(a, -40, 8, R6, k.dentryName + k.qstrName, cut);
-    a.jumpIf(Cond::Gt, R9, lastStart, cut);
-    a.mov(R1, R7);
-    a.add(R1, FIELD(args));
-    a.add(R1, R9);
-    a.mov(R2, int32_t(kNameCap));
-    a.load(Size::U64, R3, R10, -40);
-    a.call(BPF_FUNC_probe_read_kernel_str);
-    a.jumpIf(Cond::SLe, R0, 0, cut);
-    a.jumpIf(Cond::SGt, R0, int32_t(kNameCap), cut);
-    a.add(R9, R0);
+    appendName(a, k.dentryName + k.qstrName, cut);
     a.load(Size::U64, R6, R10, -32);
     a.jump(next);
     a.bind(crossMount);
@@ -180,23 +185,12 @@ void walkPath(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Lab
 // up to the root (whose name is empty, and not written): a cgroup's path. Jumps to `whole`
 // at the root, to `cut` as walkPath does.
 void walkKernfs(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut) {
-  const int32_t lastStart = int32_t(kArgsCap + kPathsCap - kNameCap);
   for (uint32_t i = 0; i < kMaxPathSteps; i++) {
     forgetRange(a);
     readKernel(a, -32, 8, R6, k.kernfsParent, cut);
     a.load(Size::U64, R1, R10, -32);
     a.jumpIf(Cond::Eq, R1, 0, whole);
-    readKernel(a, -40, 8, R6, k.kernfsName, cut);
-    a.jumpIf(Cond::Gt, R9, lastStart, cut);
-    a.mov(R1, R7);
-    a.add(R1, FIELD(args));
-    a.add(R1, R9);
-    a.mov(R2, int32_t(kNameCap));
-    a.load(Size::U64, R3, R10, -40);
-    a.call(BPF_FUNC_probe_read_kernel_str);
-    a.jumpIf(Cond::SLe, R0, 0, cut);
-    a.jumpIf(Cond::SGt, R0, int32_t(kNameCap), cut);
-    a.add(R9, R0);
+    appendName(a, k.kernfsName, cut);
     a.load(Size::U64, R6, R10, -32);
   }
   a.jump(cut);
