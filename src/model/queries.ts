@@ -15,7 +15,12 @@ export interface Filter {
   failedOnly?: boolean;
 }
 
-export type Matcher = { entry: (e: ExecEntry) => boolean; node: (n: ProcessNode) => boolean };
+export type Matcher = {
+  entry: (e: ExecEntry) => boolean;
+  node: (n: ProcessNode) => boolean;
+  /** The exec list shows no loss newer than this (a paused list stops where it was). */
+  lossesUntil?: number;
+};
 
 /** Compiles a filter once; throws on a bad /regex/ with a message for the user. */
 export function compileFilter(model: Model, filter: Filter): Matcher {
@@ -86,19 +91,74 @@ export function recentExecs(model: Model, matcher: Matcher | null, limit: number
   return out;
 }
 
-/** How many execs recentExecs() can list. */
-export function execCount(model: Model, matcher: Matcher | null): number {
-  let n = 0;
+/** Events lost between two listed execs (or before the oldest): one row, however many marks
+ *  a sustained overrun left there. */
+export interface LossRow {
+  lost: number;
+  marks: number;
+  newestTs: number;
+  /** Where they were lost: "kernel", "ebpf", "queue". */
+  sources: string[];
+}
+
+export type StreamRow = ExecEntry | LossRow;
+
+export const isLossRow = (row: StreamRow): row is LossRow => 'lost' in row;
+
+/** The exec list newest first, with the losses where they happened in it. */
+function walkExecStream(model: Model, matcher: Matcher | null, visit: (row: StreamRow) => boolean): void {
+  const marks = model.lossMarks;
+  let next = marks.length - 1;
+  const until = matcher?.lossesUntil ?? Infinity;
+  while (next >= 0 && marks[next].ts > until) next--;
+  /** One row for the marks newer than `ts` not shown yet. */
+  const lossesAfter = (ts: number): boolean => {
+    let row: LossRow | null = null;
+    for (; next >= 0 && marks[next].ts > ts; next--) {
+      const mark = marks[next];
+      row ??= { lost: 0, marks: 0, newestTs: mark.ts, sources: [] };
+      row.lost += mark.count;
+      row.marks++;
+      if (!row.sources.includes(mark.source)) row.sources.push(mark.source);
+    }
+    return row ? visit(row) : true;
+  };
+  let stopped = false;
   model.execs.forEachNewest((e) => {
-    if (listed(e, matcher)) n++;
+    if (!listed(e, matcher)) return true;
+    stopped = !lossesAfter(e.ts) || !visit(e);
+    return !stopped;
+  });
+  if (!stopped) lossesAfter(-Infinity);
+}
+
+/** The exec list's rows [offset, offset + limit): execs and the losses between them. */
+export function execStream(model: Model, matcher: Matcher | null, limit: number, offset = 0): StreamRow[] {
+  const out: StreamRow[] = [];
+  let index = 0;
+  walkExecStream(model, matcher, (row) => {
+    if (index++ >= offset) out.push(row);
+    return out.length < limit;
+  });
+  return out;
+}
+
+/** How many rows execStream() can list. */
+export function execStreamLength(model: Model, matcher: Matcher | null): number {
+  let n = 0;
+  walkExecStream(model, matcher, () => {
+    n++;
     return true;
   });
   return n;
 }
 
-/** The row index of an exec (by seq) in recentExecs' order, or -1 when it is not listed. */
-export function execRowIndex(model: Model, matcher: Matcher | null, seq: number): number {
-  return positionOf<ExecEntry>((visit) => model.execs.forEachNewest((e) => !listed(e, matcher) || visit(e)), (e) => e.seq === seq);
+/** What keeps a stream row selected: an exec's seq, or minus a loss row's newest time. */
+export const streamAnchor = (row: StreamRow): number => (isLossRow(row) ? -row.newestTs : row.seq);
+
+/** The row index of an anchor (see streamAnchor) in execStream's order, or -1. */
+export function execStreamIndex(model: Model, matcher: Matcher | null, anchor: number): number {
+  return positionOf<StreamRow>((visit) => walkExecStream(model, matcher, visit), (row) => streamAnchor(row) === anchor);
 }
 
 /** Where the first item a walk visits that `is` picks stands among the items visited, or -1. */

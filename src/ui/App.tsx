@@ -61,7 +61,7 @@ export function App({
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<View>('execs');
   const [fold, setFold] = useState(false);
-  const [paused, setPaused] = useState<{ seq: number; events: number } | null>(null);
+  const [paused, setPaused] = useState<{ seq: number; events: number; ts: number } | null>(null);
   const [help, setHelp] = useState(false);
   const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
   /** Parents whose runs of exited children are listed one by one (→ on a folded run). */
@@ -89,7 +89,7 @@ export function App({
   const height = Math.max(3, rows - 6); // header, tabs, column header, alert, footer
   // Paused: the exec list stops at what was there; the model goes on underneath.
   const execMatcher: Matcher = paused
-    ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node }
+    ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node, lossesUntil: paused.ts }
     : matcher;
 
   // Only the list on screen is read from the model. The spawners view spends two lines on
@@ -147,7 +147,7 @@ export function App({
       case 'failedOnly': setFailedOnly((f) => !f); selection.reset(); break;
       case 'state': cycleState(); selection.reset(); break;
       case 'pause':
-        setPaused((p) => (p ? null : { seq: model.execs.total - 1, events: model.totals.events }));
+        setPaused((p) => (p ? null : { seq: model.execs.total - 1, events: model.totals.events, ts: model.now }));
         break;
       case 'subtree': {
         const id = selectedNodeId();

@@ -3,7 +3,7 @@
 import type { Model } from '../model/model.js';
 import type { ExecEntry } from '../model/process-node.js';
 import {
-  execCount, execRowIndex, foldedExecs, recentExecs, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
+  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, streamAnchor, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
   type LineageRow, type Matcher, type SpawnerRow, type TreeRow, type TreeShape,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
@@ -30,15 +30,16 @@ function isRunning(model: Model, entry: ExecEntry): boolean {
   return !!node && !node.exit && node.lastExec === entry;
 }
 
-/** The exec stream, newest first. */
+/** The exec stream, newest first, with a row where events were lost. */
 export function execSource(model: Model, matcher: Matcher): ListSource<ExecRow> {
   return {
-    rows: (offset, limit) => recentExecs(model, matcher, limit, offset).map((entry) => ({ entry, running: isRunning(model, entry) })),
-    length: () => execCount(model, matcher),
-    anchorOf: (row) => row.entry.seq,
-    indexOf: (seq) => execRowIndex(model, matcher, seq),
+    rows: (offset, limit) =>
+      execStream(model, matcher, limit, offset).map((row) => (isLossRow(row) ? { loss: row } : { entry: row, running: isRunning(model, row) })),
+    length: () => execStreamLength(model, matcher),
+    anchorOf: (row) => streamAnchor(row.loss ?? row.entry!),
+    indexOf: (anchor) => execStreamIndex(model, matcher, anchor),
     topFollowsNewest: true,
-    nodeIdOf: (row) => row.entry.nodeId,
+    nodeIdOf: (row) => row.entry?.nodeId,
   };
 }
 
@@ -51,7 +52,7 @@ export function foldedSource(model: Model, matcher: Matcher): ListSource<ExecRow
     anchorOf: () => null,
     indexOf: () => -1,
     topFollowsNewest: true,
-    nodeIdOf: (row) => row.entry.nodeId,
+    nodeIdOf: (row) => row.entry?.nodeId,
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import {
-  compileFilter, foldedExecs, lifetime, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows, headerStats,
+  compileFilter, execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, lifetime, streamAnchor, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows, headerStats,
 } from '../../src/model/queries.js';
 import { Script } from '../helpers/script.js';
 
@@ -106,6 +106,32 @@ describe('model queries', () => {
     const header = headerStats(m);
     expect(header.live).toBe(3 + 5);
     expect(header.forksPerSec).toBeGreaterThan(30);
+  });
+});
+
+describe('exec stream with its losses', () => {
+  it('shows each loss where it happened among the execs, marks between two listed execs as one row', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    s.after(1).fork(10, 1).exec(10, ['/bin/a']);
+    s.after(1).lost(5);
+    s.after(1).fork(11, 1).exec(11, ['/bin/b']);
+    s.after(1).push({ type: 'lost', count: 2, source: 'ebpf' }).after(1).lost(3);
+    s.after(1).fork(12, 1).exec(12, ['/bin/c']);
+    const m = new Model();
+    m.apply(s.events);
+    const text = (rows: ReturnType<typeof execStream>) =>
+      rows.map((r) => (isLossRow(r) ? `lost ${r.lost} (${r.marks}, ${r.sources.join('+')})` : r.argv![0]));
+    expect(text(execStream(m, null, 10))).toEqual(['/bin/c', 'lost 5 (2, kernel+ebpf)', '/bin/b', 'lost 5 (1, kernel)', '/bin/a']);
+    expect(execStreamLength(m, null)).toBe(5);
+    // A filter hides execs, never losses: the two marks around /bin/b now stand together.
+    const notB = { entry: (e: { argv: string[] | null }) => e.argv?.[0] !== '/bin/b', node: () => true };
+    expect(text(execStream(m, notB, 10))).toEqual(['/bin/c', 'lost 10 (3, kernel+ebpf)', '/bin/a']);
+    expect(text(execStream(m, null, 2, 1))).toEqual(['lost 5 (2, kernel+ebpf)', '/bin/b']);
+    // A loss row is found again by its anchor; a paused list shows no newer loss.
+    const row = execStream(m, null, 10)[3];
+    expect(execStreamIndex(m, null, streamAnchor(row))).toBe(3);
+    const paused = { entry: () => true, node: () => true, lossesUntil: m.byPid.get(11)!.startTs ?? 0 };
+    expect(text(execStream(m, paused, 10))).toEqual(['/bin/c', '/bin/b', 'lost 5 (1, kernel)', '/bin/a']);
   });
 });
 

@@ -379,6 +379,25 @@ describe('live view', () => {
     expect(row('/bin/true')).toMatch(/ 0 +2ms  \/bin\/true/);
   });
 
+  it('a loss shows where it happened in the exec list, and is not inspectable', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    s.after(1).fork(10, 1).exec(10, ['/bin/before']).after(1).lost(1539).after(1).fork(11, 1).exec(11, ['/bin/after']);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    await frame();
+    const lines = lastFrame()!.split('\n');
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(at('/bin/after')).toBeLessThan(at("1,539 events lost here (the kernel's buffer overran)"));
+    expect(at('1,539 events lost here')).toBeLessThan(at('/bin/before'));
+    await press(stdin, 'j');
+    await press(stdin, '\r'); // on the loss row: nothing to inspect
+    expect(lastFrame()).toContain('TIME');
+    await press(stdin, 'j');
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('pid 10  /bin/before');
+  });
+
   it('the card names the user a process became, and both ids when a setuid program splits them', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(60, 1).exec(60, ['/usr/bin/setpriv', 'bash']);
     s.after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 1000 }).after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 0 });

@@ -1,16 +1,26 @@
 import { Box, Text } from 'ink';
 import type { ExecEntry } from '../../model/process-node.js';
+import type { LossRow } from '../../model/queries.js';
 import { clock, commandLine, duration, exitText, failed } from '../format.js';
 import type { Theme } from '../theme.js';
 
-export interface ExecRow {
-  entry: ExecEntry;
-  /** Folded rows: how many identical command lines, over how long. */
-  count?: number;
-  spanMs?: number;
-  /** Its program still runs (the process is alive and has not exec'd since). */
-  running?: boolean;
-}
+export type ExecRow =
+  | {
+      entry: ExecEntry;
+      loss?: undefined;
+      /** Folded rows: how many identical command lines, over how long. */
+      count?: number;
+      spanMs?: number;
+      /** Its program still runs (the process is alive and has not exec'd since). */
+      running?: boolean;
+    }
+  | { loss: LossRow; entry?: undefined };
+
+const LOST_WHERE: Record<string, string> = {
+  kernel: "the kernel's buffer overran",
+  ebpf: 'the eBPF ring buffer was full',
+  queue: 'forktop fell behind',
+};
 
 const cell = (text: string, width: number, right = false) =>
   (right ? text.padStart(width) : text.padEnd(width)).slice(0, width);
@@ -30,6 +40,14 @@ export function ExecsView({ rows, selected, theme, users, now }: {
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no execs yet (or none match)</Text> : null}
       {rows.map((row, i) => {
+        if (row.loss) {
+          const l = row.loss;
+          return (
+            <Text key={`lost-${l.newestTs}`} inverse={i === selected} color={theme.error} bold wrap="truncate-end">
+              {`──── ${l.lost.toLocaleString('en-US')} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map((s) => LOST_WHERE[s] ?? s).join('; ')}) ────`}
+            </Text>
+          );
+        }
         const e = row.entry;
         const user = e.uid === null ? '?' : users.get(e.uid) ?? String(e.uid);
         const guessed = e.argvSource === 'comm' || e.argv === null;
