@@ -34,6 +34,7 @@ const cli = meow(
     --filter TEXT          Live view: start filtered by argv/comm (text, or /regex/)
     --user NAME|UID        Live view: start with only this user's processes
     --pid PID              Live view: start following this process and what it spawns
+    --no-bell              Live view: do not ring the terminal's bell when a fork bomb starts
     --receive-buffer BYTES Kernel receive buffer for the proc connector (default 64 MiB)
     --debug-bpf            Print the BPF verifier's log for forktop's programs to stderr
     --stop-lineage PID     Stop PID and everything it spawns (SIGSTOP all until no new ones,
@@ -66,6 +67,7 @@ const cli = meow(
       filter: { type: 'string' },
       user: { type: 'string' },
       pid: { type: 'string' },
+      bell: { type: 'boolean', default: true },
     },
   },
 );
@@ -92,7 +94,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version']);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
     return runStopLineage(Number(flags.stopLineage), start, fail);
   }
   raisePriority();
-  if (!flags.json) return runLiveView(start, recorder, replay === '-', initial);
+  if (!flags.json) return runLiveView(start, recorder, replay === '-', initial, flags.bell);
   if (flags.filter !== undefined || flags.user !== undefined || flags.pid !== undefined) {
     fail('--filter, --user and --pid shape the live view; with --json, filter the stream with jq or grep');
   }
@@ -254,6 +256,7 @@ async function runLiveView(
   recorder: Recorder | undefined,
   stdinIsData: boolean,
   initial: { text?: string; user?: string; pid?: number },
+  bell: boolean,
 ): Promise<void> {
   forgetCiEnvironment();
   // Loaded only here: --json never pays for React and Ink.
@@ -296,7 +299,7 @@ async function runLiveView(
     recorder?.begin(header);
     // Stopping a lineage signals real processes: only from a live source, never a replay.
     const stopControl = chosen.source instanceof ReplaySource ? undefined : stopControlFor;
-    view = startLiveView(header.source, keys, header.host, chosen.note, initial, stopControl);
+    view = startLiveView(header.source, keys, header.host, chosen.note, initial, stopControl, bell);
     for (const events of pending) view.feed.push(events);
     if (ended) view.feed.end();
     setInterval(() => {

@@ -52,9 +52,20 @@ function useTerminalSize(): { columns: number; rows: number } {
 export type { InitialFilter } from './use-filters.js';
 
 export function App({
-  feed, theme, users, initial = {}, stopControl,
-}: { feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl }) {
+  feed, theme, users, initial = {}, stopControl, bell = false,
+}: {
+  feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl;
+  /** Ring the terminal's bell when a fork bomb is detected (someone may not be looking). */
+  bell?: boolean;
+}) {
   const { exit } = useApp();
+  const { stdout } = useStdout();
+  const alarmsRung = useRef(feed.bombAlarms);
+  useEffect(() => {
+    if (feed.bombAlarms <= alarmsRung.current) return;
+    alarmsRung.current = feed.bombAlarms;
+    if (bell) stdout.write('\x07'); // BEL: moves nothing on screen, so Ink's frame stays right
+  });
   const stop = useStop(stopControl);
   const inspect = useInspect();
   const selection = useListSelection();

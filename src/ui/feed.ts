@@ -19,8 +19,13 @@ export class Feed {
     this.model = model;
   }
 
+  /** Fork-bomb alerts raised so far: the screen rings the terminal's bell for each new one. */
+  bombAlarms = 0;
+
   push(events: readonly ForktopEvent[]): void {
-    this.model.apply(events);
+    for (const alert of this.model.apply(events)) {
+      if (alert.kind === 'fork-bomb' && alert.state === 'raised') this.bombAlarms++;
+    }
     this.version++;
   }
 

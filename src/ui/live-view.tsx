@@ -40,6 +40,7 @@ export function startLiveView(
   note?: string,
   initial: InitialFilter = {},
   makeStopControl?: (model: Model) => StopControl,
+  bell = true,
 ): LiveView {
   const feed = new Feed(host, sourceName, undefined, note);
   const stopControl = makeStopControl?.(feed.model);
@@ -52,7 +53,7 @@ export function startLiveView(
   // Even a hard exit puts the terminal back.
   process.on('exit', restore);
   process.stdout.write(ENTER);
-  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} />, {
+  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} />, {
     stdin,
     exitOnCtrlC: true,
     maxFps: 30,

@@ -135,6 +135,27 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/children \(\d+\)/);
   });
 
+  it('rings the terminal bell once when a fork bomb starts (with bell on), not for a storm', async () => {
+    const feed = new Feed('web-1', 'netlink');
+    const view = render(<App feed={feed} theme={theme} users={users} bell />);
+    unmount = view.unmount;
+    const bells = () => view.frames.filter((f) => f.includes('\x07')).length;
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    for (let i = 0; i < 300; i++) s.after(2).fork(5000 + i, 10).exec(5000 + i, ['/bin/true']).exit(5000 + i); // a storm
+    feed.push(s.events);
+    await frame();
+    expect(view.lastFrame()).toContain('FORK STORM');
+    expect(bells()).toBe(0);
+    let next = 1000;
+    const b = new Script();
+    b.ts = feed.model.now + 1e6;
+    bomb(b, 999, 1, 8, () => next++);
+    feed.push(b.events);
+    await frame();
+    await frame();
+    expect(bells()).toBe(1);
+  });
+
   it('once the user moves, Enter inspects the selected row again and a goes to the alert', async () => {
     const feed = bombFeed((s) => {
       for (let i = 0; i < 5; i++) s.fork(50 + i, 1).exec(50 + i, ['/bin/ls', String(i)]);
