@@ -243,6 +243,45 @@ export function children(model: Model, nodeId: number): ProcessNode[] {
   return out;
 }
 
+/** Ended with a non-zero code or by a signal. */
+const failed = (node: ProcessNode): boolean => !!node.exit && (!!node.exit.signal || (node.exit.code !== null && node.exit.code !== 0));
+
+/** A process among the others its parent spawned running the same program (a loop's or a
+ *  build's many runs): how many, how they ended, how long they lived. */
+export interface Siblings {
+  /** Spawned by the same parent, running the same program, this one included (kept ones). */
+  count: number;
+  exited: number;
+  failed: number;
+  /** Lifetimes of the exited ones, ms. */
+  shortestMs: number | null;
+  longestMs: number | null;
+  firstTs: number;
+  lastTs: number;
+}
+
+export function siblingsOf(model: Model, node: ProcessNode): Siblings | null {
+  const parent = node.parentId === null ? undefined : model.node(node.parentId);
+  if (!parent) return null;
+  const program = programOf(node);
+  const out: Siblings = { count: 0, exited: 0, failed: 0, shortestMs: null, longestMs: null, firstTs: Infinity, lastTs: -Infinity };
+  for (const id of parent.childIds) {
+    const child = model.node(id);
+    if (!child || programOf(child) !== program) continue;
+    out.count++;
+    const start = child.startTs ?? child.firstSeenTs;
+    out.firstTs = Math.min(out.firstTs, start);
+    out.lastTs = Math.max(out.lastTs, start);
+    if (!child.exit) continue;
+    out.exited++;
+    if (failed(child)) out.failed++;
+    const lived = (child.exit.ts - start) / 1e6;
+    out.shortestMs = out.shortestMs === null ? lived : Math.min(out.shortestMs, lived);
+    out.longestMs = out.longestMs === null ? lived : Math.max(out.longestMs, lived);
+  }
+  return out;
+}
+
 export interface TreeRow {
   node: ProcessNode;
   depth: number;
@@ -404,7 +443,6 @@ export function treeRows(model: Model, shape: TreeShape, offset: number, limit: 
   return out;
 }
 
-const failed = (node: ProcessNode): boolean => !!node.exit && (!!node.exit.signal || (node.exit.code !== null && node.exit.code !== 0));
 
 /** The row index of a process in treeRows' order, or -1 when it is not shown. */
 export function treeRowIndex(model: Model, shape: TreeShape, nodeId: number): number {

@@ -419,6 +419,14 @@ describe('live view', () => {
     expect(lastFrame()).toContain('pid 10  /bin/before');
   });
 
+  it('the card of one run among many says how the others went', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    await press(stdin, '/job-17\r');
+    await press(stdin, '\r');
+    expect(lastFrame()).toContain('pid 117  /bin/true job-17');
+    expect(lastFrame()).toMatch(/one of 30 runs of this program by bash\(10\) over 174ms: 30 ended, 1 failed, lived 1ms\n/);
+  });
+
   it('the card names the user a process became, and both ids when a setuid program splits them', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(60, 1).exec(60, ['/usr/bin/setpriv', 'bash']);
     s.after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 1000 }).after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 0 });

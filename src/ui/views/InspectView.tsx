@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode } from '../../model/process-node.js';
-import { chain, children, lifetime, type ChainLink } from '../../model/queries.js';
+import { chain, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
 import { clock, commandLine, duration, errnoName } from '../format.js';
 import type { Theme } from '../theme.js';
 
@@ -52,7 +52,10 @@ export function InspectView({ model, node, selected, theme, users, height }: {
     ? node.exit.unseen ? 'exit unseen' : node.exit.code === null && !node.exit.signal ? 'gone (how it ended was not seen)' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
     : 'running';
   const entries = lifetime(node);
-  const budget = Math.max(3, height - 12 - Math.min(kids.length, 8));
+  // A loop's or a build's one run among many: say so, and how the others went.
+  const siblings = siblingsOf(model, node);
+  const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
+  const budget = Math.max(3, height - 12 - Math.min(kids.length, 8) - (many ? 1 : 0));
   return (
     <Box flexDirection="column">
       <Text bold wrap="wrap">
@@ -77,6 +80,14 @@ export function InspectView({ model, node, selected, theme, users, height }: {
           );
         })}
       </Text>
+      {many ? (
+        <Text wrap="truncate-end">
+          one of {many.count.toLocaleString('en-US')} runs of this program by {name({ pid: node.ppid ?? 0, node: model.node(node.parentId!) })} over {duration((many.lastTs - many.firstTs) / 1e6)}:{' '}
+          {many.exited.toLocaleString('en-US')} ended
+          {many.failed ? <Text color={theme.error}>, {many.failed.toLocaleString('en-US')} failed</Text> : null}
+          {many.shortestMs !== null ? `, lived ${duration(many.shortestMs)}${many.longestMs !== many.shortestMs ? `–${duration(many.longestMs)}` : ''}` : ''}
+        </Text>
+      ) : null}
       {entries.length > budget ? <Text dimColor>… {entries.length - budget} earlier entries above (a taller terminal shows them)</Text> : null}
       {node.logDropped > 0 ? <Text color={theme.warning}>… {node.logDropped} later changes not kept (at most {model.config.maxLogEntries} per process)</Text> : null}
       {entries.slice(-budget).map((e, i) => (
