@@ -294,6 +294,11 @@ export function programOf(node: ProcessNode): string {
   return node.exe ?? node.argv?.[0] ?? node.comm ?? '?';
 }
 
+/** Ended with a non-zero code or by a signal. */
+export function endedBadly(node: ProcessNode): boolean {
+  return !!node.exit && (!!node.exit.signal || (node.exit.code !== null && node.exit.code !== 0));
+}
+
 /** The kernel's thread spawner: every kernel thread is its child (in the initial pid namespace). */
 export const KTHREADD_PID = 2;
 

@@ -1,0 +1,86 @@
+// Who is busy: processes by fork rate, same-program lineages (a fork bomb's shape), and the
+// header's rates.
+import type { Model } from './model.js';
+import type { ProcessNode } from './process-node.js';
+
+export interface SpawnerRow {
+  node: ProcessNode;
+  rate1s: number;
+  rate10s: number;
+  liveChildren: number;
+  /** Forks per second over the last 10 s, oldest first. */
+  history: number[];
+}
+
+/** Processes ranked by forks per second; ones idle for 10 s drop out of the candidates. */
+export function topSpawners(model: Model, limit: number): SpawnerRow[] {
+  const now = model.now;
+  const ranked: { node: ProcessNode; rate1s: number; rate10s: number }[] = [];
+  for (const node of model.spawners) {
+    const spawns = node.spawns!;
+    if (spawns.idle(now)) {
+      model.spawners.delete(node);
+      continue;
+    }
+    ranked.push({ node, rate1s: spawns.sum(now, 10), rate10s: spawns.sum(now) / 10 });
+  }
+  ranked.sort((a, b) => b.rate1s - a.rate1s || b.rate10s - a.rate10s || a.node.pid - b.node.pid);
+  // The history and the live children (a walk over them) only for the rows shown.
+  return ranked.slice(0, limit).map(({ node, rate1s, rate10s }) => {
+    const tenths = node.spawns!.history(now);
+    const history: number[] = [];
+    for (let i = 0; i < tenths.length; i += 10) history.push(tenths.slice(i, i + 10).reduce((a, b) => a + b, 0));
+    return { node, rate1s, rate10s, liveChildren: model.liveChildren(node), history };
+  });
+}
+
+export interface HeaderStats {
+  forksPerSec: number;
+  execsPerSec: number;
+  exitsPerSec: number;
+  execsPerSec10s: number;
+  /** Execs per second, 60 s, oldest first: the sparkline. */
+  execHistory: number[];
+  live: number;
+  tombstones: number;
+  lost: number;
+}
+
+export function headerStats(model: Model): HeaderStats {
+  const now = model.now;
+  return {
+    forksPerSec: model.recentForks.sum(now),
+    execsPerSec: model.recentExecs.sum(now),
+    exitsPerSec: model.recentExits.sum(now),
+    execsPerSec10s: model.execRate.sum(now, 10) / 10,
+    execHistory: model.execRate.history(now),
+    live: model.live,
+    tombstones: model.tombstones,
+    lost: model.totals.lost,
+  };
+}
+
+export interface LineageRow {
+  root: ProcessNode;
+  /** Forks within the lineage over the last second. */
+  rate1s: number;
+  live: number;
+  generations: number;
+  forksTotal: number;
+}
+
+/** Same-program lineages (a fork bomb's shape): those forking near a bomb's rate first,
+ *  then by live members. A bomb that stopped forking (its members wait, or hit the process
+ *  limit) still has hundreds alive and must not drop below a shell forking twice a second. */
+export function topLineages(model: Model, limit: number): LineageRow[] {
+  const rows: LineageRow[] = [];
+  for (const clan of model.alerts.clans.values()) {
+    const rate1s = clan.forks?.sum(model.now) ?? 0;
+    if (clan.live < 2 && clan.maxGeneration < 2) continue; // a root whose children all exec'd
+    rows.push({ root: clan.root, rate1s, live: clan.live, generations: clan.maxGeneration, forksTotal: clan.forksTotal });
+  }
+  const { bombRate, clearFraction } = model.config.alerts;
+  const busy = (row: LineageRow) => (row.rate1s >= bombRate * clearFraction ? 1 : 0);
+  rows.sort((a, b) => busy(b) - busy(a) || b.live - a.live || b.rate1s - a.rate1s || a.root.pid - b.root.pid);
+  return rows.slice(0, limit);
+}

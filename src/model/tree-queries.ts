@@ -1,0 +1,177 @@
+// The process tree as the screen shows it: depth first by spawning parent, collapsed and
+// filtered as asked, finished runs of one program folded, only the rows on screen.
+import type { Matcher } from './filters.js';
+import type { Model } from './model.js';
+import { positionOf } from './position.js';
+import { childCount, endedBadly, programOf, type ProcessNode } from './process-node.js';
+
+export interface TreeRow {
+  node: ProcessNode;
+  depth: number;
+  hasChildren: boolean;
+  collapsed: boolean;
+  /** Shown only as the way to a process that matches the filter. */
+  context: boolean;
+  /** A root whose spawner is not in the model (pruned: a bomb's ancestors): its pid. */
+  spawnerGone: number | null;
+  /** This row stands for finished siblings of one program (node is the newest of them). */
+  run: { count: number; failed: number } | null;
+}
+
+/**
+ * What a filtered tree shows: the processes that match and their ancestors, so each match
+ * keeps its place in the tree. One pass over the model, made once per frame and only
+ * while a filter is set.
+ */
+export interface TreeFilter {
+  shown: ReadonlySet<number>;
+  matched: ReadonlySet<number>;
+}
+
+export function treeFilter(model: Model, matcher: Matcher): TreeFilter {
+  const shown = new Set<number>();
+  const matched = new Set<number>();
+  for (const node of model.nodes.values()) {
+    if (!matcher.node(node)) continue;
+    matched.add(node.id);
+    for (let n: ProcessNode | undefined = node; n && !shown.has(n.id); n = n.parentId === null ? undefined : model.node(n.parentId)) {
+      shown.add(n.id);
+    }
+  }
+  return { shown, matched };
+}
+
+/** Depth first by spawning parent, roots by pid; `visit` returns false to stop. */
+/** A parent's finished children (exited, and all they spawned too) of one program fold into
+ *  one row from this many: a loop's or a build's thousand finished commands would bury the
+ *  live processes. */
+export const TREE_RUN_MIN = 3;
+
+/** What the tree looks like, beyond the model: what the user folded and opened, and the filter. */
+export interface TreeShape {
+  /** Processes whose children are hidden. */
+  collapsed?: ReadonlySet<number>;
+  /** Parents whose finished children are listed one by one, not folded into runs. */
+  unfolded?: ReadonlySet<number>;
+  /** Only the matches and the way to them (and no runs: each match is shown). */
+  filter?: TreeFilter | null;
+  /** Runs found by one walk, for the next ones over the same state (one frame's rows,
+   *  length and index): pass the same object to each. */
+  memo?: TreeMemo;
+}
+
+export class TreeMemo {
+  readonly runs = new Map<number, Map<ProcessNode, ProcessNode[]> | null>();
+  readonly finished = new Map<number, boolean>();
+}
+
+const NONE: ReadonlySet<number> = new Set();
+
+/** Depth first by spawning parent, roots by pid. A parent's finished children of one
+ *  program are visited once, as their newest with the whole run, where that newest was
+ *  born (see TREE_RUN_MIN); not under a parent in `unfolded`, nor when a filter is set. */
+function walkTree(
+  model: Model,
+  shape: TreeShape,
+  visit: (node: ProcessNode, depth: number, run: ProcessNode[] | null) => boolean,
+): void {
+  const collapsed = shape.collapsed ?? NONE;
+  const unfolded = shape.unfolded ?? NONE;
+  const filter = shape.filter ?? null;
+  const memo = shape.memo ?? new TreeMemo();
+  const finished = (node: ProcessNode): boolean => {
+    if (!node.exit) return false;
+    if (childCount(node) === 0) return true;
+    let known = memo.finished.get(node.id);
+    if (known === undefined) {
+      known = true;
+      for (const id of node.childIds) {
+        const child = model.node(id);
+        if (child && !finished(child)) {
+          known = false;
+          break;
+        }
+      }
+      memo.finished.set(node.id, known);
+    }
+    return known;
+  };
+  /** Each finished child in a run of TREE_RUN_MIN or more of its program, to its run. */
+  const finishedRuns = (node: ProcessNode): Map<ProcessNode, ProcessNode[]> | null => {
+    let runs = memo.runs.get(node.id);
+    if (runs !== undefined) return runs;
+    runs = null;
+    const byProgram = new Map<string, ProcessNode[]>();
+    for (const id of node.childIds) {
+      const child = model.node(id);
+      if (!child || !finished(child)) continue;
+      const program = programOf(child);
+      const run = byProgram.get(program);
+      if (run) run.push(child);
+      else byProgram.set(program, [child]);
+    }
+    for (const run of byProgram.values()) {
+      if (run.length < TREE_RUN_MIN) continue;
+      runs ??= new Map();
+      for (const member of run) runs.set(member, run);
+    }
+    memo.runs.set(node.id, runs);
+    return runs;
+  };
+  const walk = (node: ProcessNode, depth: number): boolean => {
+    if (!visit(node, depth, null)) return false;
+    if (collapsed.has(node.id)) return true;
+    const runs = !filter && !unfolded.has(node.id) && childCount(node) >= TREE_RUN_MIN ? finishedRuns(node) : null;
+    for (const id of node.childIds) {
+      if (filter && !filter.shown.has(id)) continue;
+      const child = model.node(id);
+      if (!child) continue;
+      const run = runs?.get(child);
+      if (run) {
+        // The run stands where its newest was born; its other members are skipped.
+        if (run[run.length - 1] === child && !visit(child, depth + 1, run)) return false;
+        continue;
+      }
+      if (!walk(child, depth + 1)) return false;
+    }
+    return true;
+  };
+  const roots: ProcessNode[] = [];
+  for (const id of model.roots) {
+    if (filter && !filter.shown.has(id)) continue;
+    const node = model.node(id);
+    if (node) roots.push(node);
+  }
+  roots.sort((a, b) => a.pid - b.pid);
+  for (const root of roots) if (!walk(root, 0)) break;
+}
+
+/** The tree by spawning parent, depth first, only the rows [offset, offset + limit). */
+export function treeRows(model: Model, shape: TreeShape, offset: number, limit: number): TreeRow[] {
+  const out: TreeRow[] = [];
+  const filter = shape.filter ?? null;
+  const collapsed = shape.collapsed ?? NONE;
+  let index = 0;
+  walkTree(model, shape, (node, depth, run) => {
+    if (index++ >= offset) {
+      const hasChildren = filter ? [...node.childIds].some((id) => filter.shown.has(id)) : childCount(node) > 0;
+      const spawnerGone = depth === 0 && node.ppid !== null && node.ppid > 0 ? node.ppid : null;
+      out.push({
+        node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id), spawnerGone,
+        run: run ? { count: run.length, failed: run.filter(endedBadly).length } : null,
+      });
+    }
+    return out.length < limit;
+  });
+  return out;
+}
+
+
+/** The row index of a process in treeRows' order, or -1 when it is not shown. */
+export function treeRowIndex(model: Model, shape: TreeShape, nodeId: number): number {
+  type Visited = { node: ProcessNode; run: ProcessNode[] | null };
+  return positionOf<Visited>(
+    (visit) => walkTree(model, shape, (node, _depth, run) => visit({ node, run })),
+    ({ node, run }) => node.id === nodeId || (run !== null && run.some((member) => member.id === nodeId)),
+  );
+}
