@@ -1,7 +1,6 @@
 // The eBPF source: forktop's own BPF programs copy every exec's argv inside the kernel
 // (native/ebpf_exec_reader.cc), the proc connector supplies forks, exits and id changes,
 // and ExecMerger makes one stream of the two. Needs root (CAP_BPF + CAP_PERFMON).
-import type { ForktopEvent } from '../model/events.js';
 import { loadAddon, type NativeEbpfExecSource } from './addon.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';

@@ -25,7 +25,6 @@ const MAX_REPORTED = 5;
 
 export class ReplaySource implements EventSource {
   private stopped = false;
-  private finished?: Promise<void>;
   private badLines = 0;
   private events = 0;
   private firstTs: number | null = null;
@@ -64,7 +63,8 @@ export class ReplaySource implements EventSource {
     const lines = readline.createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
     // The first line decides whether this is a recording at all: fail at once if not.
     const first = await this.firstEvent(lines);
-    this.finished = this.pump(lines, first, handlers);
+    // Runs on its own; a read error on the way (a file gone, a pipe broken) is reported, not thrown away.
+    this.pump(lines, first, handlers).catch((error: Error) => handlers.onError(error));
   }
 
   /** Reads up to the first event; a header is checked, anything else that is not JSON fails. */

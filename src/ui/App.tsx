@@ -2,7 +2,6 @@
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import { isKernelThread, KTHREADD_PID } from '../model/process-node.js';
 import type { Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
@@ -14,9 +13,11 @@ import { BINDINGS, commandFor, CONTINUES_IN_READ, footerFor, isPlain, keyForChar
 import type { Theme } from './theme.js';
 import { execSource, foldedSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
+import { useBombBell } from './use-bell.js';
 import { useInspect } from './use-inspect.js';
 import { useListSelection } from './use-list-selection.js';
 import { useStop } from './use-stop.js';
+import { useTreeState } from './use-tree-state.js';
 import { ExecsView } from './views/ExecsView.js';
 import { InspectView, inspectTargets } from './views/InspectView.js';
 import { SpawnersView } from './views/SpawnersView.js';
@@ -59,13 +60,7 @@ export function App({
   bell?: boolean;
 }) {
   const { exit } = useApp();
-  const { stdout } = useStdout();
-  const alarmsRung = useRef(feed.bombAlarms);
-  useEffect(() => {
-    if (feed.bombAlarms <= alarmsRung.current) return;
-    alarmsRung.current = feed.bombAlarms;
-    if (bell) stdout.write('\x07'); // BEL: moves nothing on screen, so Ink's frame stays right
-  });
+  useBombBell(feed, bell);
   const stop = useStop(stopControl);
   const inspect = useInspect();
   const selection = useListSelection();
@@ -74,22 +69,11 @@ export function App({
   const [fold, setFold] = useState(false);
   const [paused, setPaused] = useState<{ seq: number; events: number; ts: number } | null>(null);
   const [help, setHelp] = useState(false);
-  const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
-  /** Parents whose runs of exited children are listed one by one (→ on a folded run). */
-  const [unfolded, setUnfolded] = useState<Set<number>>(new Set());
   const moves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
   useFeedVersion(feed, paused !== null);
   const model = feed.model;
-  // Kernel threads (kthreadd's children: a hundred kworkers) start folded, as htop hides
-  // them: → opens them.
-  const kthreaddFolded = useRef(false);
-  useEffect(() => {
-    const kthreadd = model.byPid.get(KTHREADD_PID);
-    if (kthreaddFolded.current || !kthreadd || !isKernelThread(kthreadd)) return;
-    kthreaddFolded.current = true;
-    setCollapsed((set) => new Set(set).add(kthreadd.id));
-  });
+  const { collapsed, unfolded, toggle } = useTreeState(model);
   const {
     filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
     failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, state, setState, cycleState, uid, matcher, filterError, filtering,
@@ -216,23 +200,7 @@ export function App({
       case 'collapse':
       case 'expand': {
         const row = treeList?.selectedNow();
-        const parentId = row?.node.parentId ?? null;
-        if (row && parentId !== null && (row.run ? command === 'expand' : command === 'collapse' && !row.hasChildren && unfolded.has(parentId))) {
-          // → lists a folded run one by one; ← on one of them folds its siblings again.
-          setUnfolded((set) => {
-            const next = new Set(set);
-            if (command === 'expand') next.add(parentId);
-            else next.delete(parentId);
-            return next;
-          });
-        } else if (row) {
-          setCollapsed((set) => {
-            const next = new Set(set);
-            if (command === 'collapse') next.add(row.node.id);
-            else next.delete(row.node.id);
-            return next;
-          });
-        }
+        if (row) toggle(row, command === 'expand');
         break;
       }
     }
