@@ -149,8 +149,17 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   int exitProg = loadProgram("forktop_exit", exitProgram(retOffset, !useBtf, maps));
   int execProg = -1;
   if (useBtf) {
-    execProg = loadProgram("forktop_exec", execProgram(layout, tracefs.fieldOffset("sched/sched_process_exec", "filename"),
-                                                       maps));
+    int16_t filenameLoc = tracefs.fieldOffset("sched/sched_process_exec", "filename");
+    try {
+      execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, maps));
+    } catch (const SysError&) {
+      // The path walks are most of the program: a verifier that refuses it (an older
+      // kernel's limits) still gets argv at the exec, without them. The header says so.
+      if (!layout.paths && !layout.cgroupPaths) throw;
+      layout.paths = layout.cgroupPaths = false;
+      paths_ = cgroupPaths_ = false;
+      execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, maps));
+    }
   }
   // Exits before entries, and the exec program last: an entry is then always followed by
   // a program that consumes it.
