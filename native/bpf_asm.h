@@ -71,7 +71,9 @@ class BpfAsm {
     for (const Fixup& f : fixups_) {
       int64_t target = targets_[f.label];
       if (target < 0) throw std::logic_error("BPF label never bound");
-      code_[f.at].off = int16_t(target - int64_t(f.at) - 1);
+      int64_t offset = target - int64_t(f.at) - 1;
+      if (offset < INT16_MIN || offset > INT16_MAX) throw std::logic_error("BPF jump too far for one instruction");
+      code_[f.at].off = int16_t(offset);
     }
     return code_;
   }
