@@ -8,6 +8,7 @@ import type { ForktopEvent } from './model/events.js';
 import { Model } from './model/model.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
 import { makeHeader, Recorder, type RecordingHeader } from './output/recording.js';
+import { readProcessNow } from './sources/process-now.js';
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError, type SourceHandlers } from './sources/source.js';
@@ -297,9 +298,14 @@ async function runLiveView(
     warnNow = false;
     const header = headerFor(chosen);
     recorder?.begin(header);
-    // Stopping a lineage signals real processes: only from a live source, never a replay.
-    const stopControl = chosen.source instanceof ReplaySource ? undefined : stopControlFor;
-    view = startLiveView(header.source, keys, header.host, chosen.note, initial, stopControl, bell);
+    // Stopping a lineage signals real processes, and /proc describes this machine: only
+    // from a live source, never a replay.
+    const live = !(chosen.source instanceof ReplaySource);
+    view = startLiveView({
+      sourceName: header.source, stdin: keys, host: header.host, note: chosen.note, initial, bell,
+      makeStopControl: live ? stopControlFor : undefined,
+      readNow: live ? readProcessNow : undefined,
+    });
     for (const events of pending) view.feed.push(events);
     if (ended) view.feed.end();
     setInterval(() => {

@@ -294,6 +294,16 @@ export function programOf(node: ProcessNode): string {
   return node.exe ?? node.argv?.[0] ?? node.comm ?? '?';
 }
 
+/** A running process as the system shows it now (its cwd, program and cgroup may have
+ *  changed since its exec); read outside the model, by whoever can. */
+export interface ProcessNow {
+  cwd: string | null;
+  exe: string | null;
+  cgroup: string | null;
+  /** CLOCK_MONOTONIC ns, at clock-tick resolution: whether the pid is still the same process. */
+  startTs: number | null;
+}
+
 /** Ended with a non-zero code or by a signal. */
 export function endedBadly(node: ProcessNode): boolean {
   return !!node.exit && (!!node.exit.signal || (node.exit.code !== null && node.exit.code !== 0));

@@ -16,10 +16,11 @@ import { useFilters, type InitialFilter } from './use-filters.js';
 import { useBombBell } from './use-bell.js';
 import { useInspect } from './use-inspect.js';
 import { useListSelection } from './use-list-selection.js';
+import { useProcessNow } from './use-process-now.js';
 import { useStop } from './use-stop.js';
 import { useTreeState } from './use-tree-state.js';
 import { ExecsView } from './views/ExecsView.js';
-import { InspectView, inspectTargets } from './views/InspectView.js';
+import { InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';
 
@@ -53,11 +54,13 @@ function useTerminalSize(): { columns: number; rows: number } {
 export type { InitialFilter } from './use-filters.js';
 
 export function App({
-  feed, theme, users, initial = {}, stopControl, bell = false,
+  feed, theme, users, initial = {}, stopControl, bell = false, readNow,
 }: {
   feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl;
   /** Ring the terminal's bell when a fork bomb is detected (someone may not be looking). */
   bell?: boolean;
+  /** Reads a running process as the system shows it now, for its card (a live source only). */
+  readNow?: ReadNow;
 }) {
   const { exit } = useApp();
   useBombBell(feed, bell);
@@ -95,6 +98,7 @@ export function App({
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
   const list = execList ?? treeList ?? spawnerList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
+  const inspectedNow = useProcessNow(readNow, inspected);
   const targets = inspected ? inspectTargets(model, inspected) : [];
 
   const selectedNodeId = (): number | undefined => (inspected ? targets[inspect.cursor]?.id : list.selectedNodeId());
@@ -313,7 +317,7 @@ export function App({
             <Text dimColor>typing a filter or user: enter keeps it, esc clears it, ctrl-w deletes a word, ctrl-u the line</Text>
           </Box>
         ) : inspected ? (
-          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} />
+          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} now={inspectedNow} />
         ) : execList ? (
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} />
         ) : treeList ? (

@@ -7,6 +7,7 @@ import tty from 'node:tty';
 import type { Model } from '../model/model.js';
 import type { StopControl } from '../stop/control.js';
 import { App, type InitialFilter } from './App.js';
+import type { ReadNow } from './views/InspectView.js';
 import { Feed } from './feed.js';
 import { themeFor } from './theme.js';
 import { loadUserNames } from './users.js';
@@ -33,15 +34,23 @@ export function keyboard(stdinIsData: boolean): NodeJS.ReadStream | undefined {
   }
 }
 
-export function startLiveView(
-  sourceName: string,
-  stdin: NodeJS.ReadStream = process.stdin,
-  host = os.hostname(),
-  note?: string,
-  initial: InitialFilter = {},
-  makeStopControl?: (model: Model) => StopControl,
-  bell = true,
-): LiveView {
+export interface LiveViewOptions {
+  sourceName: string;
+  stdin?: NodeJS.ReadStream;
+  host?: string;
+  /** What the source can't see, when the screen must say it. */
+  note?: string;
+  initial?: InitialFilter;
+  /** What the K key drives: only for a live source, never a replay. */
+  makeStopControl?: (model: Model) => StopControl;
+  bell?: boolean;
+  /** Reads a running process's cwd, exe and cgroup now (a live source: /proc). */
+  readNow?: ReadNow;
+}
+
+export function startLiveView({
+  sourceName, stdin = process.stdin, host = os.hostname(), note, initial = {}, makeStopControl, bell = true, readNow,
+}: LiveViewOptions): LiveView {
   const feed = new Feed(host, sourceName, undefined, note);
   const stopControl = makeStopControl?.(feed.model);
   let restored = false;
@@ -53,7 +62,7 @@ export function startLiveView(
   // Even a hard exit puts the terminal back.
   process.on('exit', restore);
   process.stdout.write(ENTER);
-  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} />, {
+  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} />, {
     stdin,
     exitOnCtrlC: true,
     maxFps: 30,

@@ -427,6 +427,28 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/one of 30 runs of this program by bash\(10\) over 174ms: 30 ended, 1 failed, lived 1ms\n/);
   });
 
+  it("a running process's card says where it is now when it moved since its exec (and only for that same process)", async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(80, 1).exec(80, ['/bin/bash'], { cwd: '/srv' });
+    s.after(1).fork(81, 1).exec(81, ['/bin/sh'], { cwd: '/srv' });
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const started = (pid: number) => feed.model.byPid.get(pid)!.startTs;
+    const readNow = (pid: number) =>
+      pid === 80 ? { cwd: '/tmp', exe: '/usr/bin/bash', cgroup: '/', startTs: started(80) }
+        : { cwd: '/home', exe: '/bin/sh', cgroup: '/', startTs: (started(81) ?? 0) + 5e9 }; // 81 is another process now
+    const view = render(<App feed={feed} theme={theme} users={users} readNow={readNow} />);
+    unmount = view.unmount;
+    await frame();
+    await press(view.stdin, 'j'); // bash
+    await press(view.stdin, '\r');
+    expect(view.lastFrame()).toMatch(/exe \/bin\/bash \(now \/usr\/bin\/bash\)  cwd \/srv \(now \/tmp\)  cgroup \//);
+    await press(view.stdin, '\u001b');
+    await press(view.stdin, 'k');
+    await press(view.stdin, '\r');
+    expect(view.lastFrame()).toContain('pid 81');
+    expect(view.lastFrame()).toMatch(/cwd \/srv  cgroup/);
+  });
+
   it('the card names the user a process became, and both ids when a setuid program splits them', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(60, 1).exec(60, ['/usr/bin/setpriv', 'bash']);
     s.after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 1000 }).after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 0 });

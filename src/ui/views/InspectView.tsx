@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
-import type { LifeEntry, ProcessNode } from '../../model/process-node.js';
+import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { chain, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
 import { clock, commandLine, duration, errnoName } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -15,6 +15,15 @@ function isoOf(model: Model, ts: number): string {
   // Event times are kept as ISO strings on events; a card maps ts through the model's clock.
   const wallOffsetMs = Date.parse(model.nowTime) - model.now / 1e6;
   return new Date(ts / 1e6 + wallOffsetMs).toISOString();
+}
+
+/** Reads a running process as the system shows it now (the CLI gives /proc; a replay, nothing). */
+export type ReadNow = (pid: number) => ProcessNow | null;
+
+/** "/srv/app", or "/srv/app (now /tmp)" when the running process has moved on since. */
+function factNow(atExec: string | null, now: string | null | undefined): string {
+  const shown = atExec ?? '?';
+  return now && now !== atExec ? `${shown} (now ${now})` : shown;
 }
 
 function execText(e: Extract<LifeEntry, { kind: 'exec' }>): string {
@@ -35,13 +44,15 @@ function name(link: ChainLink): string {
   return `${n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?'}(${n.pid})${n.exit ? '✝' : ''}`;
 }
 
-export function InspectView({ model, node, selected, theme, users, height }: {
+export function InspectView({ model, node, selected, theme, users, height, now }: {
   model: Model;
   node: ProcessNode;
   selected: number;
   theme: Theme;
   users: Map<number, string>;
   height: number;
+  /** The process as the system shows it now, when it runs and someone could look. */
+  now?: ProcessNow | null;
 }) {
   const links = chain(model, node.id);
   const kids = children(model, node.id);
@@ -66,7 +77,7 @@ export function InspectView({ model, node, selected, theme, users, height }: {
         {node.origin !== 'fork' ? `  (${node.origin === 'late' ? 'seen late: its fork was not seen' : 'running when forktop started'})` : ''}
       </Text>
       <Text wrap="truncate-end">
-        exe {node.exe ?? '?'}  cwd {node.cwd ?? '?'}  cgroup {node.cgroup ?? '?'}
+        exe {factNow(node.exe, now?.exe)}  cwd {factNow(node.cwd, now?.cwd)}  cgroup {factNow(node.cgroup, now?.cgroup)}
       </Text>
       <Text wrap="wrap">
         lineage{' '}
