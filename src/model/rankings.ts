@@ -1,7 +1,7 @@
 // Who is busy: processes by fork rate, same-program lineages (a fork bomb's shape), and the
 // header's rates.
 import type { Model } from './model.js';
-import type { ProcessNode } from './process-node.js';
+import { programOf, type ProcessNode } from './process-node.js';
 
 export interface SpawnerRow {
   node: ProcessNode;
@@ -10,6 +10,20 @@ export interface SpawnerRow {
   liveChildren: number;
   /** Forks per second over the last 10 s, oldest first. */
   history: number[];
+  /** What its kept children run, most first (at most two): what the storm is made of. */
+  spawns: { program: string; count: number }[];
+}
+
+/** The programs a process's kept children run, most first, the first `limit`. */
+function childPrograms(model: Model, node: ProcessNode, limit: number): { program: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const id of node.childIds) {
+    const child = model.node(id);
+    if (!child) continue;
+    const program = child.comm ?? programOf(child).split('/').pop()!;
+    counts.set(program, (counts.get(program) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([program, count]) => ({ program, count }));
 }
 
 /** Processes ranked by forks per second; ones idle for 10 s drop out of the candidates. */
@@ -30,7 +44,7 @@ export function topSpawners(model: Model, limit: number): SpawnerRow[] {
     const tenths = node.spawns!.history(now);
     const history: number[] = [];
     for (let i = 0; i < tenths.length; i += 10) history.push(tenths.slice(i, i + 10).reduce((a, b) => a + b, 0));
-    return { node, rate1s, rate10s, liveChildren: model.liveChildren(node), history };
+    return { node, rate1s, rate10s, liveChildren: model.liveChildren(node), history, spawns: childPrograms(model, node, 2) };
   });
 }
 

@@ -524,7 +524,8 @@ describe('live view', () => {
   it('3 ranks spawners', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, '3');
-    expect(lastFrame()).toMatch(/\n\s+10\s+\d+\s+[\d.]+\s+\d+\s+.*\/bin\/bash/);
+    // And what each spawns, most first: bash's 30 jobs and its sleep.
+    expect(lastFrame()).toMatch(/\n\s+10\s+\d+\s+[\d.]+\s+\d+\s+.*\/bin\/bash  → true ×30, sleep ×1\n/);
   });
 
   it('a long argv is cut to the width, never wrapped, in the list', () => {
