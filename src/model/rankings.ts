@@ -15,7 +15,7 @@ export interface SpawnerRow {
 }
 
 /** The programs a process's kept children run, most first, the first `limit`. */
-function childPrograms(model: Model, node: ProcessNode, limit: number): { program: string; count: number }[] {
+export function childPrograms(model: Model, node: ProcessNode, limit: number): { program: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const id of node.childIds) {
     const child = model.node(id);

@@ -2,7 +2,9 @@
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { Matcher } from '../model/queries.js';
+import type { AlertEvent } from '../model/events.js';
+import type { Model } from '../model/model.js';
+import { childPrograms, type Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
 import { StopDialog } from './components/StopDialog.js';
@@ -52,6 +54,13 @@ function useTerminalSize(): { columns: number; rows: number } {
 }
 
 export type { InitialFilter } from './use-filters.js';
+
+/** What a storm's spawner runs, for its alert bar ("true ×412, sh ×410"). */
+function stormSpawns(model: Model, alert: AlertEvent): string | undefined {
+  const root = alert.kind === 'fork-storm' ? model.byPid.get(alert.root) : undefined;
+  if (!root) return undefined;
+  return childPrograms(model, root, 2).map((s) => `${s.program} ×${s.count.toLocaleString('en-US')}`).join(', ') || undefined;
+}
 
 export function App({
   feed, theme, users, initial = {}, stopControl, bell = false, readNow,
@@ -327,7 +336,9 @@ export function App({
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />
-      {alert ? <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined} /> : null}
+      {alert ? (
+        <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined} spawns={stormSpawns(model, alert)} />
+      ) : null}
       <Text dimColor wrap="truncate-end">{footerFor(footerCommands)}</Text>
     </Box>
   );

@@ -116,14 +116,14 @@ describe('live view', () => {
     expect(lastFrame()).toContain('pid 999  ./bomb');
   });
 
-  it('a fork storm\'s bar counts its live children, not generations (it has one)', () => {
+  it('a fork storm\'s bar counts its live children, not generations (it has one), and says what it spawns', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/usr/bin/make']);
     for (let i = 0; i < 300; i++) s.after(1).fork(100 + i, 10).exec(100 + i, ['/usr/bin/cc', `f${i}.c`]).after(1).exit(100 + i);
     for (let i = 0; i < 4; i++) s.fork(500 + i, 10).exec(500 + i, ['/usr/bin/cc', `g${i}.c`]);
     const feed = new Feed('web-1', 'netlink');
     feed.push(s.events);
     const { lastFrame } = show(feed);
-    expect(lastFrame()).toMatch(/! FORK STORM\s+make \(pid 10\)\s+\d+ forks\/s\s+4 live children\s+enter: inspect/);
+    expect(lastFrame()).toMatch(/! FORK STORM\s+make \(pid 10\)\s+\d+ forks\/s\s+4 live children  → cc ×304\s+enter: inspect/);
     expect(lastFrame()).not.toContain('generation');
   });
 
