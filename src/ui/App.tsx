@@ -55,6 +55,39 @@ function useTerminalSize(): { columns: number; rows: number } {
 
 export type { InitialFilter } from './use-filters.js';
 
+/** What the screen's marks mean, for the help screen. */
+const SYMBOLS: [string, string][] = [
+  ['✝ exit 0 after', 'exited (kept a while, dimmed), how, and how long it lived'],
+  ['▸ ×N', 'N finished children running one program, folded (→ lists them)'],
+  ['▸ / ▾', 'collapsed / expanded'],
+  ['← from pid N', 'its spawner is no longer kept (a bomb\'s exited ancestors)'],
+  ['[name]', 'a kernel thread (no command line)'],
+  ['(argv not read)', 'the process was gone before its command line could be read'],
+  ["''×N", 'N empty arguments (a process that rewrote its own title)'],
+  ['exec', 'in EXIT: the program exec\'d another'],
+  ['E2', 'in EXIT: the exec failed, errno 2 (ENOENT)'],
+  ['──── N lost', 'events the kernel, the eBPF ring or forktop dropped there'],
+];
+
+/** The keys, then what the marks mean; cut to the lines there are (a line more would push
+ *  the header off a small terminal). */
+function HelpScreen({ lines }: { lines: number }) {
+  const all: { text: string; dim: boolean }[] = [
+    ...BINDINGS.map((b) => ({ text: `${b.label.padEnd(8)} ${b.help}`, dim: false })),
+    { text: 'typing a filter or user: enter keeps it, esc clears it, ctrl-w deletes a word, ctrl-u the line', dim: true },
+    { text: ' ', dim: false },
+    ...SYMBOLS.map(([symbol, meaning]) => ({ text: `${symbol.padEnd(16)} ${meaning}`, dim: true })),
+  ];
+  const shown = all.length > lines ? [...all.slice(0, Math.max(0, lines - 1)), { text: '… (a taller terminal shows the rest)', dim: true }] : all;
+  return (
+    <Box flexDirection="column">
+      {shown.map((line, i) => (
+        <Text key={i} dimColor={line.dim} wrap="truncate-end">{line.text}</Text>
+      ))}
+    </Box>
+  );
+}
+
 /** What a storm's spawner runs, for its alert bar ("true ×412, sh ×410"). */
 function stormSpawns(model: Model, alert: AlertEvent): string | undefined {
   const root = alert.kind === 'fork-storm' ? model.byPid.get(alert.root) : undefined;
@@ -319,12 +352,7 @@ export function App({
         {stop.state.dialog ? (
           <StopDialog dialog={stop.state.dialog} theme={theme} users={users} />
         ) : help ? (
-          <Box flexDirection="column">
-            {BINDINGS.map((b) => (
-              <Text key={b.command}>{b.label.padEnd(8)} {b.help}</Text>
-            ))}
-            <Text dimColor>typing a filter or user: enter keeps it, esc clears it, ctrl-w deletes a word, ctrl-u the line</Text>
-          </Box>
+          <HelpScreen lines={rows - 3} />
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} now={inspectedNow} />
         ) : execList ? (

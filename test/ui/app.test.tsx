@@ -521,6 +521,18 @@ describe('live view', () => {
     expect(card).toMatch(/lineage init\(1\) › sh\(100\)/);
   });
 
+  it('? shows the keys and what the marks mean, cut to the terminal (the header stays on screen)', async () => {
+    const { lastFrame, stdin } = show(stormFeed());
+    await press(stdin, '?');
+    const lines = lastFrame()!.split('\n');
+    expect(lines[0]).toMatch(/^forktop web-1/);
+    expect(lines.length).toBeLessThanOrEqual(24); // the test terminal's height
+    expect(lastFrame()).toContain('/        filter argv/comm');
+    expect(lastFrame()).toContain('… (a taller terminal shows the rest)');
+    await press(stdin, '?');
+    expect(lastFrame()).toContain('TIME');
+  });
+
   it('3 ranks spawners', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, '3');
