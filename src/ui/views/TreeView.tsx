@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { isKernelThread } from '../../model/process-node.js';
+import { endedBadly, isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
 import { commandLine, duration, lifetimeBar } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -28,7 +28,12 @@ export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeR
             {commandLine(kernel ? null : n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
             {row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : ''}
-            {ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : ''}
+            {ended ? (
+              // A failure stands out among the dimmed tombstones, as in the exec list.
+              <Text color={endedBadly(n) ? theme.error : undefined}>
+                {`  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}`}
+              </Text>
+            ) : null}
             {row.run?.failed ? <Text color={theme.error}>{`  (${row.run.failed.toLocaleString('en-US')} of them failed)`}</Text> : null}
           </Text>
         );
