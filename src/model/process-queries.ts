@@ -48,6 +48,15 @@ export function children(model: Model, nodeId: number): ProcessNode[] {
 }
 
 
+/** The children a card lists, `limit` at most: the running ones first (in birth order),
+ *  then the newest exited. A storm's parent has thousands: the oldest say least. */
+export function cardChildren(model: Model, nodeId: number, limit: number): ProcessNode[] {
+  const all = children(model, nodeId);
+  const live = all.filter((child) => !child.exit);
+  const exited = all.filter((child) => child.exit).reverse();
+  return [...live, ...exited].slice(0, limit);
+}
+
 /** A process among the others its parent spawned running the same program (a loop's or a
  *  build's many runs): how many, how they ended, how long they lived. */
 export interface Siblings {

@@ -419,6 +419,23 @@ describe('live view', () => {
     expect(lastFrame()).toContain('pid 10  /bin/before');
   });
 
+  it("a busy parent's card lists its running children first, then the newest, under what they run", async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    s.fork(90, 10).exec(90, ['/bin/sleep', '100']);
+    for (let i = 0; i < 20; i++) s.after(1).fork(100 + i, 10).exec(100 + i, ['/bin/true', `t${i}`]).exit(100 + i);
+    s.fork(91, 10).exec(91, ['/bin/sleep', '200']);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed, { pid: 10 });
+    await press(stdin, '2');
+    await press(stdin, 'j'); // init is the way to it; then bash
+    await press(stdin, '\r');
+    const frame = lastFrame()!;
+    expect(frame).toMatch(/children \(22\)  true ×20, sleep ×2; running first, then the newest/);
+    const listed = frame.split('\n').filter((l) => /^\s+\d+  \/bin\//.test(l)).map((l) => l.trim().split(/\s+/)[0]);
+    expect(listed).toEqual(['90', '91', '119', '118', '117', '116', '115', '114']);
+  });
+
   it('the card of one run among many says how the others went', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, '/job-17\r');

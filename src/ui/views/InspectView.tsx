@@ -1,14 +1,17 @@
 import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
-import { chain, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
+import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
 import { clock, commandLine, duration, errnoName } from '../format.js';
 import type { Theme } from '../theme.js';
+
+/** Children a card lists at most. */
+const CARD_CHILDREN = 8;
 
 /** The selectable entries of the card: ancestors, then children. */
 export function inspectTargets(model: Model, node: ProcessNode): ProcessNode[] {
   const ancestors = chain(model, node.id).map((l) => l.node).filter((n): n is ProcessNode => !!n && n !== node);
-  return [...ancestors, ...children(model, node.id).slice(0, 8)];
+  return [...ancestors, ...cardChildren(model, node.id, CARD_CHILDREN)];
 }
 
 function isoOf(model: Model, ts: number): string {
@@ -56,6 +59,7 @@ export function InspectView({ model, node, selected, theme, users, height, now }
 }) {
   const links = chain(model, node.id);
   const kids = children(model, node.id);
+  const shownKids = cardChildren(model, node.id, CARD_CHILDREN);
   const ancestors = links.filter((l) => l.node && l.node !== node);
   const user = node.uid === null ? '?' : users.get(node.uid) ?? String(node.uid);
   const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
@@ -66,7 +70,7 @@ export function InspectView({ model, node, selected, theme, users, height, now }
   // A loop's or a build's one run among many: say so, and how the others went.
   const siblings = siblingsOf(model, node);
   const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
-  const budget = Math.max(3, height - 12 - Math.min(kids.length, 8) - (many ? 1 : 0));
+  const budget = Math.max(3, height - 12 - shownKids.length - (many ? 1 : 0));
   return (
     <Box flexDirection="column">
       <Text bold wrap="wrap">
@@ -114,17 +118,18 @@ export function InspectView({ model, node, selected, theme, users, height, now }
           {e.kind === 'ptrace' ? `tracer ${e.tracer}` : ''}
         </Text>
       ))}
-      <Text bold>
-        children ({kids.length}{node.spawnsTotal > kids.length ? ` kept of ${node.spawnsTotal.toLocaleString('en-US')} spawned` : ''})
+      <Text wrap="truncate-end">
+        <Text bold>children ({kids.length}{node.spawnsTotal > kids.length ? ` kept of ${node.spawnsTotal.toLocaleString('en-US')} spawned` : ''})</Text>
+        {kids.length > CARD_CHILDREN ? <Text dimColor>{`  ${childPrograms(model, node, 3).map((p) => `${p.program} ×${p.count.toLocaleString('en-US')}`).join(', ')}; running first, then the newest`}</Text> : null}
       </Text>
-      {kids.slice(0, 8).map((k, i) => (
+      {shownKids.map((k, i) => (
         <Text key={k.id} inverse={ancestors.length + i === selected} dimColor={!!k.exit && theme.dim} wrap="truncate-end">
           {'  '}
           {String(k.pid).padStart(7)}  {commandLine(k.argv, k.comm)}
           {k.exit ? '  ✝' : ''}
         </Text>
       ))}
-      {kids.length > 8 ? <Text dimColor>  … {kids.length - 8} more</Text> : null}
+      {kids.length > CARD_CHILDREN ? <Text dimColor>  … {kids.length - CARD_CHILDREN} more</Text> : null}
     </Box>
   );
 }
