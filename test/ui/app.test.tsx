@@ -181,6 +181,7 @@ describe('live view', () => {
     await press(stdin, '\r');
     expect(lastFrame()).toContain('pid 117  /bin/true job-17');
     expect(lastFrame()).toMatch(/lineage init\(1\) › bash\(10\) › true\(117\)/);
+    expect(lastFrame()).toMatch(/fork +from bash\(10\)\n/); // the spawner by name
     await press(stdin, '\u001b');
     expect(lastFrame()).toContain('TIME');
   });

@@ -67,6 +67,7 @@ export function InspectView({ model, node, selected, theme, users, height, now }
     ? node.exit.unseen ? 'exit unseen' : node.exit.code === null && !node.exit.signal ? 'gone (how it ended was not seen)' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
     : 'running';
   const entries = lifetime(node);
+  const spawner = node.parentId === null ? undefined : model.node(node.parentId);
   // A loop's or a build's one run among many: say so, and how the others went.
   const siblings = siblingsOf(model, node);
   const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
@@ -108,7 +109,7 @@ export function InspectView({ model, node, selected, theme, users, height, now }
       {entries.slice(-budget).map((e, i) => (
         <Text key={i} wrap="wrap">
           {clock(isoOf(model, e.ts))}  {e.kind.padEnd(11)}
-          {e.kind === 'fork' ? `from pid ${e.ppid}` : ''}
+          {e.kind === 'fork' ? `from ${spawner && spawner.pid === e.ppid ? name({ pid: e.ppid, node: spawner }) : `pid ${e.ppid}`}` : ''}
           {e.kind === 'exec' ? execText(e) : ''}
           {e.kind === 'exec' && e.ret === 0 && e.misses ? <Text dimColor>  (found on PATH after {e.misses} {e.misses === 1 ? 'miss' : 'misses'})</Text> : null}
           {e.kind === 'exit' ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : ''}
