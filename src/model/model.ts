@@ -276,7 +276,10 @@ export class Model {
     }
     const entry = this.execs.push(newExecEntry(node, ev));
     if (ev.ret === 0) {
-      if (node.lastExec && node.lastExec.ts <= ev.ts) node.lastExec.replacedTs = ev.ts;
+      if (node.lastExec && node.lastExec.ts <= ev.ts) {
+        node.lastExec.replacedTs = ev.ts;
+        entry.followsExec = true;
+      }
       node.lastExec = entry;
       if (node.failedTries) this.settleTries(node, entry);
       if (node.exit) this.fillExit(node); // the exit overtook this exec
@@ -431,7 +434,7 @@ export class Model {
     if (!entry || !node.exit || node.exit.unseen || entry.ts > node.exit.ts) return;
     entry.exitCode = node.exit.code;
     entry.exitSignal = node.exit.signal;
-    const start = node.startTs ?? entry.ts;
+    const start = entry.followsExec ? entry.ts : node.startTs ?? entry.ts;
     entry.durationMs = (node.exit.ts - start) / 1e6;
   }
 

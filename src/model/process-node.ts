@@ -125,6 +125,9 @@ export interface ExecEntry {
   durationMs: number | null;
   /** When the process exec'd another program: this one ended there, with no exit code. */
   replacedTs: number | null;
+  /** This program replaced an earlier one of its process: its duration starts at its exec,
+   *  not at the fork (the first program's does). */
+  followsExec: boolean;
 }
 
 export const NO_LOG: LifeEntry[] = [];
@@ -265,6 +268,7 @@ class Entry implements ExecEntry {
   exitSignal: number | null = null;
   durationMs: number | null = null;
   replacedTs: number | null = null;
+  followsExec = false;
 
   constructor(
     readonly nodeId: number,

@@ -27,6 +27,19 @@ describe('model: processes and their lifetimes', () => {
     expect(children(m, latest(m, 100).id).map((n) => n.pid)).toEqual([101]);
   });
 
+  it("a program that replaced another (env, sudo, setpriv exec'ing it) is timed from its own exec; the one it replaced, until then", () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init'])
+      .fork(200, 1).after(1).exec(200, ['/usr/bin/setpriv', 'sh'])
+      .after(4).exec(200, ['/bin/sh', '-c', 'work'])
+      .after(10).exit(200, 0);
+    const m = new Model();
+    m.apply(s.events);
+    const [sh, setpriv] = recentExecs(m, null, 2);
+    expect(sh).toMatchObject({ argv: ['/bin/sh', '-c', 'work'], exitCode: 0, followsExec: true });
+    expect(sh.durationMs).toBeCloseTo(10, 6);
+    expect(setpriv).toMatchObject({ exitCode: null, replacedTs: sh.ts, followsExec: false });
+  });
+
   it('a fork child inherits its parent program until it execs', () => {
     const m = new Model();
     m.apply(new Script().snapshot(50, 1, ['/usr/sbin/sshd', '-D']).fork(51, 50).events);
