@@ -55,7 +55,7 @@ export class ExecMerger {
   ) {
     // At most longer than the time between two batches of one source in a storm (100 ms,
     // batch_channel.cc): the other source's events of that time have then arrived too.
-    this.minHoldNs = options.holdNs ?? options.minHoldNs ?? 8e6;
+    this.minHoldNs = options.holdNs ?? options.minHoldNs ?? 4e6;
     this.maxHoldNs = options.holdNs ?? options.maxHoldNs ?? 150e6;
     this.matchNs = options.matchNs ?? 50e6;
     this.waitNs = options.waitNs ?? 500e6;
@@ -180,7 +180,7 @@ export class ExecMerger {
 }
 
 /** Margin over the measured lateness: a reader's wakeup and a batch in flight. */
-const HOLD_MARGIN_NS = 5e6;
+const HOLD_MARGIN_NS = 3e6;
 /** Lateness is remembered this long: a storm's 100 ms batches keep the hold up while it lasts. */
 const LATENESS_WINDOW_NS = 2e9;
 
