@@ -14,6 +14,8 @@ export interface TreeRow {
   context: boolean;
   /** A root whose spawner is not in the model (pruned: a bomb's ancestors): its pid. */
   spawnerGone: number | null;
+  /** It runs as another user than its spawner (sudo, su, a setuid program, a service). */
+  userChanged: boolean;
   /** This row stands for finished siblings of one program (node is the newest of them). */
   run: { count: number; failed: number } | null;
 }
@@ -156,9 +158,11 @@ export function treeRows(model: Model, shape: TreeShape, offset: number, limit: 
     if (index++ >= offset) {
       const hasChildren = filter ? [...node.childIds].some((id) => filter.shown.has(id)) : childCount(node) > 0;
       const spawnerGone = depth === 0 && node.ppid !== null && node.ppid > 0 ? node.ppid : null;
+      const parent = node.parentId === null ? undefined : model.node(node.parentId);
       out.push({
         node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id), spawnerGone,
         run: run ? { count: run.length, failed: run.filter(endedBadly).length } : null,
+        userChanged: !!parent && parent.uid !== null && node.uid !== null && node.uid !== parent.uid,
       });
     }
     return out.length < limit;

@@ -62,6 +62,7 @@ const SYMBOLS: [string, string][] = [
   ['▸ / ▾', 'collapsed / expanded'],
   ['← from pid N', 'its spawner is no longer kept (a bomb\'s exited ancestors)'],
   ['[name]', 'a kernel thread (no command line)'],
+  ['as alice', 'in the tree: runs as another user than its spawner (sudo, su, setuid)'],
   ['(argv not read)', 'the process was gone before its command line could be read'],
   ["''×N", 'N empty arguments (a process that rewrote its own title)'],
   ['exec', 'in EXIT: the program exec\'d another'],
@@ -358,7 +359,7 @@ export function App({
         ) : execList ? (
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} />
         ) : treeList ? (
-          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} filtered={filtering} />
+          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} filtered={filtering} users={users} />
         ) : (
           <SpawnersView rows={spawnerList!.rows} selected={spawnerList!.cursor} />
         )}

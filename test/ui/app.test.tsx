@@ -369,7 +369,8 @@ describe('live view', () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, '2');
     expect(lastFrame()).toMatch(/\n\s+1  [█·]{10}  ▾ \/sbin\/init/);
-    expect(lastFrame()).toMatch(/\n\s+10  [█·]{10}\s+▾ \/bin\/bash/);
+    expect(lastFrame()).toMatch(/\n\s+10  [█·]{10}\s+▾ \/bin\/bash  as alice\n/); // init runs as root: the user changes here
+    expect(lastFrame()).not.toMatch(/job-\d+.*as alice/); // and not again below
     // Thirty finished /bin/true, one after another: one row, the newest, with the count.
     expect(lastFrame()).toMatch(/▸ ×30 \/bin\/true job-29  ✝ exit 3 after 1ms  \(1 of them failed\)/);
     expect(lastFrame()).not.toContain('job-0');

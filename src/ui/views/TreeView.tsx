@@ -4,7 +4,14 @@ import type { TreeRow } from '../../model/queries.js';
 import { commandLine, duration, lifetimeBar } from '../format.js';
 import type { Theme } from '../theme.js';
 
-export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeRow[]; selected: number; theme: Theme; now: number; filtered: boolean }) {
+export function TreeView({ rows, selected, theme, now, filtered, users }: {
+  rows: TreeRow[];
+  selected: number;
+  theme: Theme;
+  now: number;
+  filtered: boolean;
+  users: Map<number, string>;
+}) {
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
@@ -27,6 +34,8 @@ export function TreeView({ rows, selected, theme, now, filtered }: { rows: TreeR
             {filtered ? (row.context ? '  ' : '• ') : ''}
             {commandLine(kernel ? null : n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
+            {/* Where the user changes down the tree (sudo, su, setuid, a service): pspy's question. */}
+            {row.userChanged ? <Text color={theme.accent}>{`  as ${users.get(n.uid!) ?? n.uid}`}</Text> : null}
             {row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : ''}
             {ended ? (
               // A failure stands out among the dimmed tombstones, as in the exec list.
