@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -92,6 +93,14 @@ std::optional<std::string> pathFromNames(const char* args, uint32_t from, uint32
   return path.empty() ? "/" : path;
 }
 
+// Whether this system uses cgroup v2 for processes: /proc/self/cgroup then has a "0::" line.
+bool cgroupV2InUse() {
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("0::", 0) == 0) return true;
+  return false;
+}
+
 }  // namespace
 
 EbpfExecReader::EbpfExecReader(const EbpfOptions& options) : options_(options) {
@@ -113,6 +122,9 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   }
   mode_ = useBtf ? "exec" : "entry";
   paths_ = useBtf && layout.paths;
+  // The walk names the cgroup v2 path; where only v1 hierarchies are in use, /proc names a
+  // v1 path instead, and a v2 "/" for everything would say nothing: then leave it to /proc.
+  if (!cgroupV2InUse()) layout.cgroupPaths = false;
   cgroupPaths_ = useBtf && layout.cgroupPaths;
 
   ring_ = createMap(BPF_MAP_TYPE_RINGBUF, "forktop_ring", 0, 0, options_.ringBytes);
