@@ -8,6 +8,18 @@ import { CLI, runCommand } from '../helpers/cli.js';
 import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: ForktopEvent): ev is ExecEvent => ev.type === 'exec';
+/** Where a cgroup v2 hierarchy is mounted, if processes use one (else that test is skipped, said below). */
+const cgroupV2 = (() => {
+  const inUse = fs.existsSync('/proc/self/cgroup') && /^0::/m.test(fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  let mount = '';
+  try {
+    if (inUse) mount = execFileSync('findmnt', ['-n', '-t', 'cgroup2', '-o', 'TARGET'], { encoding: 'utf8' }).split('\n')[0];
+  } catch {
+    // findmnt found none (it exits 1)
+  }
+  if (!mount) console.log('skipping the cgroup move test: no cgroup v2 hierarchy in use here');
+  return mount || null;
+})();
 /** /bin/true as the kernel knows the file (/bin is a symlink to usr/bin on merged-/usr systems). */
 const trueProgram = fs.realpathSync('/bin/true');
 
@@ -132,9 +144,8 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     }
   });
 
-  it('reports the cgroup at the exec, after a move since the fork (as a service manager does)', async () => {
-    const v2 = execFileSync('findmnt', ['-n', '-t', 'cgroup2', '-o', 'TARGET'], { encoding: 'utf8' }).split('\n')[0];
-    expect(v2, 'a cgroup v2 hierarchy is mounted').toMatch(/^\//);
+  it.skipIf(!cgroupV2)('reports the cgroup at the exec, after a move since the fork (as a service manager does)', async () => {
+    const v2 = cgroupV2!;
     capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
     const tag = uniqueTag('cgroup');
     const group = `${v2}/${tag}/inner`;
