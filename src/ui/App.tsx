@@ -64,7 +64,6 @@ const SYMBOLS: [string, string][] = [
   ['[name]', 'a kernel thread (no command line)'],
   ['as alice', 'in the tree: runs as another user than its spawner (sudo, su, setuid)'],
   ['(argv not read)', 'the process was gone before its command line could be read'],
-  ["''×N", 'N empty arguments (a process that rewrote its own title)'],
   ['exec', 'in EXIT: the program exec\'d another'],
   ['E2', 'in EXIT: the exec failed, errno 2 (ENOENT)'],
   ['──── N lost', 'events the kernel, the eBPF ring or forktop dropped there'],

@@ -25,15 +25,11 @@ export function commandLine(argv: string[] | null, comm: string | null): string 
   if (!argv) return comm ? `[${printable(comm)}]` : '?';
   // A process that set its own title (Node's process.title, nginx, postgres) writes it over
   // its argv and NUL-fills the rest: /proc then reads as the title and a run of empty
-  // arguments. Show such a run as a count, not as '' '' '' ... across the screen.
+  // arguments. Show the title as ps does, as written, not as '' '' '' across the screen.
   let end = argv.length;
   while (end > 1 && argv[end - 1] === '') end--;
-  const emptyTail = argv.length - end;
-  const shown = emptyTail >= 2 ? argv.slice(0, end) : argv;
-  const line = shown
-    .map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? `'${printable(a).replace(/'/g, "'\\''")}'` : printable(a)))
-    .join(' ');
-  return emptyTail >= 2 ? `${line} ''×${emptyTail}` : line;
+  if (argv.length - end >= 2) return printable(argv.slice(0, end).join(' '));
+  return argv.map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? `'${printable(a).replace(/'/g, "'\\''")}'` : printable(a))).join(' ');
 }
 
 /** "15:22:57.101" from an ISO time, in local time. */
