@@ -16,6 +16,8 @@ export interface TreeRow {
   spawnerGone: number | null;
   /** It runs as another user than its spawner (sudo, su, a setuid program, a service). */
   userChanged: boolean;
+  /** It had exited by the time the tree shows (see TreeShape.asOf). */
+  exited: boolean;
   /** This row stands for finished siblings of one program (node is the newest of them). */
   run: { count: number; failed: number } | null;
 }
@@ -43,7 +45,6 @@ export function treeFilter(model: Model, matcher: Matcher): TreeFilter {
   return { shown, matched };
 }
 
-/** Depth first by spawning parent, roots by pid; `visit` returns false to stop. */
 /** A parent's finished children (exited, and all they spawned too) of one program fold into
  *  one row from this many: a loop's or a build's thousand finished commands would bury the
  *  live processes. */
@@ -57,10 +58,16 @@ export interface TreeShape {
   unfolded?: ReadonlySet<number>;
   /** Only the matches and the way to them (and no runs: each match is shown). */
   filter?: TreeFilter | null;
+  /** The tree as it was at this time (a paused screen): processes seen later are left out,
+   *  and exits later are not shown yet. */
+  asOf?: number;
   /** Runs found by one walk, for the next ones over the same state (one frame's rows,
    *  length and index): pass the same object to each. */
   memo?: TreeMemo;
 }
+
+/** Whether a process had exited by `asOf`. */
+export const exitedBy = (node: ProcessNode, asOf: number): boolean => !!node.exit && node.exit.ts <= asOf;
 
 export class TreeMemo {
   readonly runs = new Map<number, Map<ProcessNode, ProcessNode[]> | null>();
@@ -81,15 +88,17 @@ function walkTree(
   const unfolded = shape.unfolded ?? NONE;
   const filter = shape.filter ?? null;
   const memo = shape.memo ?? new TreeMemo();
+  const asOf = shape.asOf ?? Infinity;
+  const seen = (node: ProcessNode): boolean => node.firstSeenTs <= asOf;
   const finished = (node: ProcessNode): boolean => {
-    if (!node.exit) return false;
+    if (!exitedBy(node, asOf)) return false;
     if (childCount(node) === 0) return true;
     let known = memo.finished.get(node.id);
     if (known === undefined) {
       known = true;
       for (const id of node.childIds) {
         const child = model.node(id);
-        if (child && !finished(child)) {
+        if (child && seen(child) && !finished(child)) {
           known = false;
           break;
         }
@@ -106,7 +115,7 @@ function walkTree(
     const byProgram = new Map<string, ProcessNode[]>();
     for (const id of node.childIds) {
       const child = model.node(id);
-      if (!child || !finished(child)) continue;
+      if (!child || !seen(child) || !finished(child)) continue;
       const program = programOf(child);
       const run = byProgram.get(program);
       if (run) run.push(child);
@@ -127,7 +136,7 @@ function walkTree(
     for (const id of node.childIds) {
       if (filter && !filter.shown.has(id)) continue;
       const child = model.node(id);
-      if (!child) continue;
+      if (!child || !seen(child)) continue;
       const run = runs?.get(child);
       if (run) {
         // The run stands where its newest was born; its other members are skipped.
@@ -142,7 +151,7 @@ function walkTree(
   for (const id of model.roots) {
     if (filter && !filter.shown.has(id)) continue;
     const node = model.node(id);
-    if (node) roots.push(node);
+    if (node && seen(node)) roots.push(node);
   }
   roots.sort((a, b) => a.pid - b.pid);
   for (const root of roots) if (!walk(root, 0)) break;
@@ -153,16 +162,20 @@ export function treeRows(model: Model, shape: TreeShape, offset: number, limit: 
   const out: TreeRow[] = [];
   const filter = shape.filter ?? null;
   const collapsed = shape.collapsed ?? NONE;
+  const asOf = shape.asOf ?? Infinity;
   let index = 0;
   walkTree(model, shape, (node, depth, run) => {
     if (index++ >= offset) {
-      const hasChildren = filter ? [...node.childIds].some((id) => filter.shown.has(id)) : childCount(node) > 0;
+      const hasChildren = filter
+        ? [...node.childIds].some((id) => filter.shown.has(id))
+        : asOf === Infinity ? childCount(node) > 0 : [...node.childIds].some((id) => (model.node(id)?.firstSeenTs ?? Infinity) <= asOf);
       const spawnerGone = depth === 0 && node.ppid !== null && node.ppid > 0 ? node.ppid : null;
       const parent = node.parentId === null ? undefined : model.node(node.parentId);
       out.push({
         node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id), spawnerGone,
         run: run ? { count: run.length, failed: run.filter(endedBadly).length } : null,
         userChanged: !!parent && parent.uid !== null && node.uid !== null && node.uid !== parent.uid,
+        exited: exitedBy(node, asOf),
       });
     }
     return out.length < limit;

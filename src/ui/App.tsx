@@ -136,7 +136,7 @@ export function App({
   // the headers of its two sections.
   const listHeight = view === 'spawners' ? Math.max(3, height - 2) : height;
   const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
-  const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null, unfolded), listHeight) : undefined;
+  const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null, unfolded, paused?.ts), listHeight) : undefined;
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
   const list = execList ?? treeList ?? spawnerList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
@@ -358,7 +358,7 @@ export function App({
         ) : execList ? (
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} />
         ) : treeList ? (
-          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={model.now} filtered={filtering} users={users} />
+          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} />
         ) : (
           <SpawnersView rows={spawnerList!.rows} selected={spawnerList!.cursor} />
         )}

@@ -57,9 +57,11 @@ export function foldedSource(model: Model, matcher: Matcher): ListSource<ExecRow
 }
 
 /** The process tree by spawning parent; filtered, the matches and the way to them. */
-export function treeSource(model: Model, collapsed: ReadonlySet<number>, matcher: Matcher | null, unfolded: ReadonlySet<number>): ListSource<TreeRow> {
+export function treeSource(
+  model: Model, collapsed: ReadonlySet<number>, matcher: Matcher | null, unfolded: ReadonlySet<number>, asOf?: number,
+): ListSource<TreeRow> {
   // One frame asks for rows, length and an index: the runs found by the first walk serve all.
-  const shape: TreeShape = { collapsed, unfolded, filter: matcher ? treeFilter(model, matcher) : null, memo: new TreeMemo() };
+  const shape: TreeShape = { collapsed, unfolded, filter: matcher ? treeFilter(model, matcher) : null, memo: new TreeMemo(), asOf };
   return {
     rows: (offset, limit) => treeRows(model, shape, offset, limit),
     length: () => treeRows(model, shape, 0, Number.MAX_SAFE_INTEGER).length,

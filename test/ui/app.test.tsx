@@ -365,6 +365,27 @@ describe('live view', () => {
     expect(lastFrame()).toContain('after-pause');
   });
 
+  it('paused, the tree stays as it was too: no process born since, no exit since', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    s.fork(20, 10).exec(20, ['/usr/bin/sleep', '60']);
+    const feed = new Feed('h', 'netlink');
+    feed.push(s.events);
+    const { lastFrame, stdin } = show(feed);
+    await press(stdin, '2');
+    await press(stdin, ' ');
+    const more = new Script();
+    more.ts = feed.model.now + 1e6;
+    more.after(5).exit(20, 0, 15).fork(21, 10).exec(21, ['/bin/after-pause']);
+    feed.push(more.events);
+    await frame();
+    await press(stdin, 'j'); // a key press re-renders: still paused
+    expect(lastFrame()).toMatch(/sleep 60\n/); // not ✝ yet
+    expect(lastFrame()).not.toContain('after-pause');
+    await press(stdin, ' ');
+    expect(lastFrame()).toMatch(/sleep 60  ✝ sig15/);
+    expect(lastFrame()).toContain('after-pause');
+  });
+
   it('2 shows the tree by spawning parent with tombstones, finished siblings folded; → lists them, ← folds and collapses', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, '2');

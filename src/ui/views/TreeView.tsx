@@ -22,14 +22,14 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
         const n = row.node;
         // A run of finished siblings shows its newest, after the count: ▸ says → lists them.
         const marker = row.run ? `▸ ×${row.run.count.toLocaleString('en-US')} ` : row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
-        const ended = n.exit !== null;
-        const life = n.startTs !== null ? duration(((n.exit?.ts ?? now) - n.startTs) / 1e6) : '';
+        const ended = row.exited;
+        const life = n.startTs !== null ? duration(((ended ? n.exit!.ts : now) - n.startTs) / 1e6) : '';
         // A kernel thread has no command line to read: [name] says it, as in ps.
         const kernel = isKernelThread(n);
         const guessed = (n.argvSource === 'comm' || n.argv === null) && !kernel;
         return (
           <Text key={n.id} inverse={i === selected} dimColor={(ended || row.context) && theme.dim} wrap="truncate-end">
-            {String(n.pid).padStart(7)}  {lifetimeBar(n.startTs, n.exit?.ts ?? null, now)}  {'  '.repeat(row.depth)}
+            {String(n.pid).padStart(7)}  {lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now)}  {'  '.repeat(row.depth)}
             {marker}
             {filtered ? (row.context ? '  ' : '• ') : ''}
             {commandLine(kernel ? null : n.argv, n.comm)}
