@@ -26,6 +26,13 @@ export function childPrograms(model: Model, node: ProcessNode, limit: number): {
   return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([program, count]) => ({ program, count }));
 }
 
+/** How many rows topSpawners() can list (without building them). */
+export function spawnerCount(model: Model): number {
+  let n = 0;
+  for (const node of model.spawners) if (!node.spawns!.idle(model.now)) n++;
+  return n;
+}
+
 /** Processes ranked by forks per second; ones idle for 10 s drop out of the candidates. */
 export function topSpawners(model: Model, limit: number): SpawnerRow[] {
   const now = model.now;

@@ -3,7 +3,7 @@
 import type { Model } from '../model/model.js';
 import type { ExecEntry } from '../model/process-node.js';
 import {
-  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, streamAnchor, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
+  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, spawnerCount, streamAnchor, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
   type LineageRow, type Matcher, type SpawnerRow, type TreeRow, type TreeShape,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
@@ -87,7 +87,7 @@ export function spawnerSource(model: Model): ListSource<SpawnerListRow> {
   const spawners = (limit: number) => topSpawners(model, limit).map((spawner) => ({ spawner }));
   return {
     rows: (offset, limit) => [...lineages, ...spawners(Math.max(0, offset + limit - lineages.length))].slice(offset, offset + limit),
-    length: () => lineages.length + topSpawners(model, Number.MAX_SAFE_INTEGER).length,
+    length: () => lineages.length + spawnerCount(model),
     anchorOf: () => null,
     indexOf: () => -1,
     topFollowsNewest: false,

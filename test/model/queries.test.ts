@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import {
-  compileFilter, execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, lifetime, streamAnchor, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows, headerStats,
+  compileFilter, execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, lifetime, spawnerCount, streamAnchor, recentExecs, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows, headerStats,
 } from '../../src/model/queries.js';
 import { Script } from '../helpers/script.js';
 
@@ -224,9 +224,12 @@ describe('spawner ranking', () => {
     const m = new Model();
     m.apply(s.events);
     expect(topSpawners(m, 5).map((r) => r.node.pid)).toEqual([5]);
+    expect(topSpawners(m, 5)[0].spawns).toEqual([{ program: 'true', count: 4 }]);
+    expect(spawnerCount(m)).toBe(1);
     s.events.length = 0;
     s.after(20_000);
     m.advance(s.ts, s.time);
+    expect(spawnerCount(m)).toBe(0); // counted as the ranking would list them
     expect(topSpawners(m, 5)).toEqual([]); // idle: dropped from the candidates
     for (let i = 0; i < 3; i++) s.after(10).fork(300 + i, 5).exec(300 + i, ['/bin/true']).exit(300 + i);
     m.apply(s.events);
