@@ -19,7 +19,7 @@ export interface TreeRow {
   /** It had exited by the time the tree shows (see TreeShape.asOf). */
   exited: boolean;
   /** This row stands for finished siblings of one program (node is the newest of them). */
-  run: { count: number; failed: number } | null;
+  run: { count: number; failed: number; members: readonly ProcessNode[] } | null;
 }
 
 /**
@@ -173,7 +173,7 @@ export function treeRows(model: Model, shape: TreeShape, offset: number, limit: 
       const parent = node.parentId === null ? undefined : model.node(node.parentId);
       out.push({
         node, depth, hasChildren, collapsed: collapsed.has(node.id), context: !!filter && !filter.matched.has(node.id), spawnerGone,
-        run: run ? { count: run.length, failed: run.filter(endedBadly).length } : null,
+        run: run ? { count: run.length, failed: run.filter(endedBadly).length, members: run } : null,
         userChanged: !!parent && parent.uid !== null && node.uid !== null && node.uid !== parent.uid,
         exited: exitedBy(node, asOf),
       });

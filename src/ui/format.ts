@@ -74,14 +74,21 @@ export function sparkline(values: number[]): string {
 /** A process's life inside the last `windowNs` as `cells` cells: █ where it was alive, · where
  *  not. A process that lived a millisecond still gets its one block, at its moment. */
 export function lifetimeBar(startTs: number | null, endTs: number | null, now: number, cells = 10, windowNs = 60e9): string {
+  return activityBar([[startTs, endTs]], now, cells, windowNs);
+}
+
+/** lifetimeBar for many lifetimes at once (a folded run): a cell is full when any of them
+ *  was alive in it, so a loop's row shows when the loop ran. */
+export function activityBar(lives: Iterable<[number | null, number | null]>, now: number, cells = 10, windowNs = 60e9): string {
   const from = now - windowNs;
-  const start = startTs ?? from;
-  const end = endTs ?? now;
-  let bar = '';
-  for (let i = 0; i < cells; i++) {
-    const cellFrom = from + (i * windowNs) / cells;
-    const cellTo = from + ((i + 1) * windowNs) / cells;
-    bar += start < cellTo && end >= cellFrom ? '█' : '·';
+  const full = new Array<boolean>(cells).fill(false);
+  for (const [startTs, endTs] of lives) {
+    const start = Math.max(startTs ?? from, from);
+    const end = Math.min(endTs ?? now, now);
+    if (end < from || start > now) continue;
+    const first = Math.max(0, Math.floor(((start - from) * cells) / windowNs));
+    const last = Math.min(cells - 1, Math.floor(((end - from) * cells) / windowNs));
+    for (let i = first; i <= last; i++) full[i] = true;
   }
-  return bar;
+  return full.map((f) => (f ? '█' : '·')).join('');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine } from '../../src/ui/format.js';
+import { activityBar, commandLine, lifetimeBar } from '../../src/ui/format.js';
 
 describe('commandLine', () => {
   it('quotes what a shell would need quoted, and shows an empty argument', () => {
@@ -16,5 +16,15 @@ describe('commandLine', () => {
   it('no argv: the comm in brackets, or ?', () => {
     expect(commandLine(null, 'kworker/0:1')).toBe('[kworker/0:1]');
     expect(commandLine(null, null)).toBe('?');
+  });
+});
+
+describe('activity over the last minute', () => {
+  it('a cell is full when any of the lives touched it: a folded run shows when the loop ran', () => {
+    const now = 100e9; // the window is 40..100 s, six seconds a cell
+    expect(lifetimeBar(41e9, 42e9, now)).toBe('█·········');
+    expect(lifetimeBar(10e9, null, now)).toBe('██████████'); // started before the window, still running
+    expect(activityBar([[70e9, 71e9], [99e9, 99.5e9], [5e9, 6e9]], now)).toBe('·····█···█');
+    expect(activityBar([], now)).toBe('··········');
   });
 });

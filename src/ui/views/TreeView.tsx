@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { endedBadly, isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
-import { commandLine, duration, lifetimeBar } from '../format.js';
+import { activityBar, commandLine, duration, lifetimeBar } from '../format.js';
 import type { Theme } from '../theme.js';
 
 export function TreeView({ rows, selected, theme, now, filtered, users }: {
@@ -29,7 +29,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
         const guessed = (n.argvSource === 'comm' || n.argv === null) && !kernel;
         return (
           <Text key={n.id} inverse={i === selected} dimColor={(ended || row.context) && theme.dim} wrap="truncate-end">
-            {String(n.pid).padStart(7)}  {lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now)}  {'  '.repeat(row.depth)}
+            {String(n.pid).padStart(7)}  {row.run ? activityBar(row.run.members.map((m) => [m.startTs, m.exit!.ts]), now) : lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now)}  {'  '.repeat(row.depth)}
             {marker}
             {filtered ? (row.context ? '  ' : '• ') : ''}
             {commandLine(kernel ? null : n.argv, n.comm)}
