@@ -7,6 +7,7 @@ import type { Model } from '../model/model.js';
 import { childPrograms, type Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
+import { spawnsText } from './format.js';
 import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
@@ -92,7 +93,7 @@ function HelpScreen({ lines }: { lines: number }) {
 function stormSpawns(model: Model, alert: AlertEvent): string | undefined {
   const root = alert.kind === 'fork-storm' ? model.byPid.get(alert.root) : undefined;
   if (!root) return undefined;
-  return childPrograms(model, root, 2).map((s) => `${s.program} ×${s.count.toLocaleString('en-US')}`).join(', ') || undefined;
+  return spawnsText(childPrograms(model, root, 2)) || undefined;
 }
 
 export function App({

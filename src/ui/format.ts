@@ -60,6 +60,11 @@ export function failed(entry: Pick<ExecEntry, 'exitCode' | 'exitSignal' | 'ret'>
   return entry.ret !== 0 || !!entry.exitSignal || (entry.exitCode ?? 0) !== 0;
 }
 
+/** What a process spawns, most first: "sh ×200, true ×200". */
+export function spawnsText(spawns: readonly { program: string; count: number }[]): string {
+  return spawns.map((s) => `${s.program} ×${s.count.toLocaleString('en-US')}`).join(', ');
+}
+
 export function rate(n: number): string {
   return n >= 10_000 ? `${Math.round(n / 1000)}k` : Math.round(n).toLocaleString('en-US');
 }

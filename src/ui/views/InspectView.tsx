@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
-import { clock, commandLine, duration, errnoName } from '../format.js';
+import { clock, commandLine, duration, errnoName, spawnsText } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** Children a card lists at most. */
@@ -121,7 +121,7 @@ export function InspectView({ model, node, selected, theme, users, height, now }
       ))}
       <Text wrap="truncate-end">
         <Text bold>children ({kids.length}{node.spawnsTotal > kids.length ? ` kept of ${node.spawnsTotal.toLocaleString('en-US')} spawned` : ''})</Text>
-        {kids.length > CARD_CHILDREN ? <Text dimColor>{`  ${childPrograms(model, node, 3).map((p) => `${p.program} ×${p.count.toLocaleString('en-US')}`).join(', ')}; running first, then the newest`}</Text> : null}
+        {kids.length > CARD_CHILDREN ? <Text dimColor>{`  ${spawnsText(childPrograms(model, node, 3))}; running first, then the newest`}</Text> : null}
       </Text>
       {shownKids.map((k, i) => (
         <Text key={k.id} inverse={ancestors.length + i === selected} dimColor={!!k.exit && theme.dim} wrap="truncate-end">

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { SpawnerListRow } from '../list-sources.js';
-import { commandLine, rate, sparkline } from '../format.js';
+import { commandLine, rate, spawnsText, sparkline } from '../format.js';
 
 /** Lineages (selectable: Enter inspects the root, K stops the lineage), then spawners. */
 export function SpawnersView({ rows, selected }: { rows: SpawnerListRow[]; selected: number }) {
@@ -25,7 +25,7 @@ export function SpawnersView({ rows, selected }: { rows: SpawnerListRow[]; selec
         <Text key={r!.node.id} inverse={lineages.length + i === selected} wrap="truncate-end">
           {String(r!.node.pid).padStart(7)} {rate(r!.rate1s).padStart(7)} {r!.rate10s.toFixed(1).padStart(7)} {String(r!.liveChildren).padStart(6)}  {sparkline(r!.history)}  {commandLine(r!.node.argv, r!.node.comm)}
           {/* What it spawns, so a storm reads as "make → cc1plus" without opening it. */}
-          {r!.spawns.length > 0 ? <Text dimColor>{`  → ${r!.spawns.map((s) => `${s.program} ×${s.count.toLocaleString('en-US')}`).join(', ')}`}</Text> : null}
+          {r!.spawns.length > 0 ? <Text dimColor>{`  → ${spawnsText(r!.spawns)}`}</Text> : null}
         </Text>
       ))}
     </Box>
