@@ -79,17 +79,21 @@ export function sparkline(values: number[]): string {
 /** A process's life inside the last `windowNs` as `cells` cells: █ where it was alive, · where
  *  not. A process that lived a millisecond still gets its one block, at its moment. */
 export function lifetimeBar(startTs: number | null, endTs: number | null, now: number, cells = 10, windowNs = 60e9): string {
-  return activityBar([[startTs, endTs]], now, cells, windowNs);
+  return activityBar([null], () => startTs, () => endTs, now, cells, windowNs);
 }
 
 /** lifetimeBar for many lifetimes at once (a folded run): a cell is full when any of them
- *  was alive in it, so a loop's row shows when the loop ran. */
-export function activityBar(lives: Iterable<[number | null, number | null]>, now: number, cells = 10, windowNs = 60e9): string {
+ *  was alive in it, so a loop's row shows when the loop ran. Read through accessors, so a
+ *  run of thousands costs no array per frame. */
+export function activityBar<T>(
+  items: Iterable<T>, startOf: (item: T) => number | null, endOf: (item: T) => number | null,
+  now: number, cells = 10, windowNs = 60e9,
+): string {
   const from = now - windowNs;
   const full = new Array<boolean>(cells).fill(false);
-  for (const [startTs, endTs] of lives) {
-    const start = Math.max(startTs ?? from, from);
-    const end = Math.min(endTs ?? now, now);
+  for (const item of items) {
+    const start = Math.max(startOf(item) ?? from, from);
+    const end = Math.min(endOf(item) ?? now, now);
     if (end < from || start > now) continue;
     const first = Math.max(0, Math.floor(((start - from) * cells) / windowNs));
     const last = Math.min(cells - 1, Math.floor(((end - from) * cells) / windowNs));

@@ -24,7 +24,8 @@ describe('activity over the last minute', () => {
     const now = 100e9; // the window is 40..100 s, six seconds a cell
     expect(lifetimeBar(41e9, 42e9, now)).toBe('█·········');
     expect(lifetimeBar(10e9, null, now)).toBe('██████████'); // started before the window, still running
-    expect(activityBar([[70e9, 71e9], [99e9, 99.5e9], [5e9, 6e9]], now)).toBe('·····█···█');
-    expect(activityBar([], now)).toBe('··········');
+    const lives: [number, number][] = [[70e9, 71e9], [99e9, 99.5e9], [5e9, 6e9]];
+    expect(activityBar(lives, (l) => l[0], (l) => l[1], now)).toBe('·····█···█');
+    expect(activityBar([], () => null, () => null, now)).toBe('··········');
   });
 });

@@ -29,7 +29,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
         const guessed = (n.argvSource === 'comm' || n.argv === null) && !kernel;
         return (
           <Text key={n.id} inverse={i === selected} dimColor={(ended || row.context) && theme.dim} wrap="truncate-end">
-            {String(n.pid).padStart(7)}  {row.run ? activityBar(row.run.members.map((m) => [m.startTs, m.exit!.ts]), now) : lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now)}  {'  '.repeat(row.depth)}
+            {String(n.pid).padStart(7)}  {row.run ? activityBar(row.run.members, (m) => m.startTs, (m) => m.exit!.ts, now) : lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now)}  {'  '.repeat(row.depth)}
             {marker}
             {filtered ? (row.context ? '  ' : '• ') : ''}
             {commandLine(kernel ? null : n.argv, n.comm)}
