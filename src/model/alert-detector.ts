@@ -5,7 +5,7 @@
 // bomb is a clan replicating fast, wide and deep; a fork storm is one process spawning
 // fast (make -j, a CI runner, a shell loop), whose children exec and leave the clan.
 import type { AlertThresholds } from './config.js';
-import type { AlertEvent } from './events.js';
+import type { AlertEvent } from '../events/schema.js';
 import type { ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 

@@ -11,7 +11,7 @@ import type {
   ForktopEvent,
   ProcessEvent,
   SnapshotEvent,
-} from './events.js';
+} from '../events/schema.js';
 import { ExecRing } from './exec-ring.js';
 import { IdSet, IdTable } from './id-table.js';
 import { addChild, childCount, Facts, isPathSearchMiss, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';

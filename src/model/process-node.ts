@@ -1,6 +1,6 @@
 // One process as the model knows it. Keyed by a serial id, not the pid: a pid is reused,
 // and the old process keeps its history under its own id.
-import type { ArgvSource } from './events.js';
+import type { ArgvSource } from '../events/schema.js';
 import type { Clan } from './alert-detector.js';
 import { IdSet } from './id-table.js';
 import type { RateCounter } from './rate-counter.js';

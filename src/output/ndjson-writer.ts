@@ -1,7 +1,8 @@
 // --json: one JSON object per line, one write per batch. A reader that goes away
 // (`forktop --json | head`) is not an error: the writer reports it once and stops writing.
 import fs from 'node:fs';
-import type { ForktopEvent } from '../model/events.js';
+import { jsonLine, jsonLines } from '../events/json.js';
+import type { ForktopEvent } from '../events/schema.js';
 import { loadAddon, type NativeHangupWatch } from '../sources/addon.js';
 
 export class NdjsonWriter {
@@ -40,7 +41,7 @@ export class NdjsonWriter {
   writeLine(value: unknown): void {
     if (this.closed) return;
     try {
-      this.out.write(JSON.stringify(value) + '\n');
+      this.out.write(jsonLine(value));
     } catch (error) {
       this.failed(error as NodeJS.ErrnoException);
     }
@@ -48,8 +49,7 @@ export class NdjsonWriter {
 
   write(events: readonly ForktopEvent[]): void {
     if (this.closed || events.length === 0) return;
-    let text = '';
-    for (const ev of events) text += JSON.stringify(ev) + '\n';
+    const text = jsonLines(events);
     try {
       this.out.write(text);
     } catch (error) {

@@ -2,36 +2,9 @@
 // flushed at least every second, so a crash, kill -9 or a full disk loses at most the last
 // second and the file stays valid NDJSON (a torn last line is skipped on replay).
 import fs from 'node:fs';
-import os from 'node:os';
-import type { ForktopEvent } from '../model/events.js';
-
-export const SCHEMA_VERSION = 1;
-
-export interface RecordingHeader {
-  type: 'header';
-  forktop: string;
-  schema: number;
-  host: string;
-  kernel: string;
-  source: string;
-  /** Why this source: what was picked, and why not a better one. */
-  reason: string;
-  /** What the source cannot see. */
-  caveats: string[];
-  start: string;
-}
-
-export function makeHeader(version: string, source: string, reason: string, caveats: string[], host = os.hostname()): RecordingHeader {
-  return {
-    type: 'header', forktop: version, schema: SCHEMA_VERSION, host, kernel: os.release(), source, reason, caveats,
-    start: new Date().toISOString(),
-  };
-}
-
-export function isRecordingHeader(value: unknown): value is RecordingHeader {
-  return !!value && typeof value === 'object' && (value as { type?: unknown }).type === 'header' &&
-    typeof (value as { schema?: unknown }).schema === 'number';
-}
+import type { RecordingHeader } from '../events/header.js';
+import { jsonLine, jsonLines } from '../events/json.js';
+import type { ForktopEvent } from '../events/schema.js';
 
 const FLUSH_MS = 1000;
 const FLUSH_BYTES = 1 << 20;
@@ -60,14 +33,14 @@ export class Recorder {
 
   /** The header goes first, once the source is known; events written before wait for it. */
   begin(header: RecordingHeader): void {
-    this.buffer = JSON.stringify(header) + '\n' + this.buffer;
+    this.buffer = jsonLine(header) + this.buffer;
     this.begun = true;
     this.flush();
   }
 
   write(events: readonly ForktopEvent[]): void {
     if (this.failed) return;
-    for (const ev of events) if (ev.type !== 'alert') this.buffer += JSON.stringify(ev) + '\n';
+    this.buffer += jsonLines(events, (ev) => (ev as ForktopEvent).type !== 'alert');
     if (this.buffer.length >= FLUSH_BYTES || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
   }
 

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { SnapshotEvent } from '../model/events.js';
+import type { SnapshotEvent } from '../events/schema.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 
 export interface NativeNetlinkOptions {

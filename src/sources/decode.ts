@@ -3,7 +3,7 @@
 // (native/event_js.cc packs them). Objects are built here, where V8 makes a literal of a
 // known shape fast; built in C++, one N-API call per property, they cost a fifth of
 // forktop's CPU in a storm. Null numbers are NaN.
-import type { ArgvSource, ForktopEvent } from '../model/events.js';
+import type { ArgvSource, ForktopEvent } from '../events/schema.js';
 
 export type PackedEvents = [Float64Array, string];
 

@@ -4,7 +4,7 @@
 // batches a few ms apart, so events are held briefly and released in timestamp order.
 //
 // Pure: the caller passes the monotonic clock in, so tests drive it event by event.
-import type { ExecEvent, ForktopEvent } from '../model/events.js';
+import type { ExecEvent, ForktopEvent } from '../events/schema.js';
 
 export interface ExecMergeOptions {
   /** How long every event is held so the other stream's events of that time can join: a

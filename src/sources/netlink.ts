@@ -1,7 +1,7 @@
 // The kernel's proc connector: every fork, exec and exit, with argv read from /proc the
 // moment the exec is decoded (in native/netlink_reader.cc). Needs root or CAP_NET_ADMIN
 // before Linux 6.6; any user since.
-import type { ResyncEvent } from '../model/events.js';
+import type { ResyncEvent } from '../events/schema.js';
 import { loadAddon, scanProcesses, type NativeNetlinkSource } from './addon.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';

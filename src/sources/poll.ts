@@ -2,7 +2,7 @@
 // as fork/exec/exit events marked `inferred`. It cannot see a process that lives less than
 // the interval, nor when exactly an exec happened, nor how a process ended.
 import fs from 'node:fs';
-import type { ExecEvent, ExitEvent, ForkEvent, ForktopEvent, SnapshotEvent } from '../model/events.js';
+import type { ExecEvent, ExitEvent, ForkEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
 import { readProcess, scanProcesses } from './addon.js';
 import { monotonicNs, wallTime } from './clock.js';
 import type { EventSource, SourceHandlers } from './source.js';

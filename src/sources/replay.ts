@@ -2,8 +2,8 @@
 // views: `ssh host sudo forktop --json | forktop --replay -` watches another machine.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { ForktopEvent } from '../model/events.js';
-import { isRecordingHeader, SCHEMA_VERSION } from '../output/recording.js';
+import type { ForktopEvent } from '../events/schema.js';
+import { isRecordingHeader, SCHEMA_VERSION } from '../events/header.js';
 import { wallTime } from './clock.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 

@@ -1,4 +1,4 @@
-import type { ForktopEvent } from '../model/events.js';
+import type { ForktopEvent } from '../events/schema.js';
 
 export interface SourceDescription {
   /** e.g. "netlink" */

@@ -1,6 +1,6 @@
 // Gives exit events their duration: remembers when each live process started
 // (fork, or the start time /proc gave for a snapshot or an exec seen first).
-import type { ForktopEvent } from '../model/events.js';
+import type { ForktopEvent } from '../events/schema.js';
 
 export class StartTimes {
   private readonly startByPid = new Map<number, number>();

@@ -2,7 +2,7 @@
 // It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { AlertEvent } from '../model/events.js';
+import type { AlertEvent } from '../events/schema.js';
 import type { Model } from '../model/model.js';
 import { childPrograms, type Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';

@@ -1,7 +1,7 @@
 // What the UI reads: the model, fed by a source, and a version that moves on every batch.
 // The source calls push() per batch; the UI reads at frame rate and never per event.
 import { Model } from '../model/model.js';
-import type { AlertEvent, ForktopEvent } from '../model/events.js';
+import type { AlertEvent, ForktopEvent } from '../events/schema.js';
 
 export class Feed {
   readonly model: Model;

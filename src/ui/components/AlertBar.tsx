@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import type { AlertEvent } from '../../model/events.js';
+import type { AlertEvent } from '../../events/schema.js';
 import type { Theme } from '../theme.js';
 
 export function AlertBar({ alert, theme, inspectKey, stopKey, spawns }: {
