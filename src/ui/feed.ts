@@ -29,6 +29,15 @@ export class Feed {
     this.version++;
   }
 
+  /** Something the person must see at once that is not an event (a recording that stopped
+   *  on a full disk): shown on screen until quit, newest only. Plain text, escaped when shown. */
+  problem: string | null = null;
+
+  report(message: string): void {
+    this.problem = message;
+    this.version++;
+  }
+
   end(): void {
     this.ended = true;
     this.version++;
