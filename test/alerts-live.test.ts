@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import type { AlertEvent } from '../src/model/events.js';
+import type { AlertEvent } from '../src/events/schema.js';
 import { startCli } from './helpers/cli.js';
 import { describeAsRoot, run, stormBinary } from './helpers/kernel.js';
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ForktopEvent } from '../src/model/events.js';
+import type { ForktopEvent } from '../src/events/schema.js';
 import { Model } from '../src/model/model.js';
 import { recentExecs, treeRows } from '../src/model/queries.js';
 import { ReplaySource } from '../src/sources/replay.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'vitest';
-import type { ForktopEvent } from '../../src/model/events.js';
+import type { ForktopEvent } from '../../src/events/schema.js';
 import { NetlinkSource, type NetlinkOptions } from '../../src/sources/netlink.js';
 import type { EventSource } from '../../src/sources/source.js';
 

@@ -1,5 +1,5 @@
 // Builds event sequences for model tests: a clock that only moves when told to.
-import type { ExecEvent, ForktopEvent, SnapshotEvent } from '../../src/model/events.js';
+import type { ExecEvent, ForktopEvent, SnapshotEvent } from '../../src/events/schema.js';
 
 /** An event without its time: Omit over each member of the union, not the union. */
 type Unstamped = ForktopEvent extends infer E ? (E extends ForktopEvent ? Omit<E, 'time' | 'ts'> : never) : never;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/model/events.js';
+import type { AlertEvent } from '../../src/events/schema.js';
 import { Model } from '../../src/model/model.js';
 import { bomb, Script } from '../helpers/script.js';
 

@@ -1,7 +1,7 @@
 // The model is deterministic: any split of the same events into batches gives the same
 // state and the same alerts.
 import { describe, expect, it } from 'vitest';
-import type { ForktopEvent } from '../../src/model/events.js';
+import type { ForktopEvent } from '../../src/events/schema.js';
 import { Model } from '../../src/model/model.js';
 import { foldedExecs, recentExecs, topSpawners, treeRows } from '../../src/model/queries.js';
 import { bomb, Script } from '../helpers/script.js';

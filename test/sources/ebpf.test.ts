@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
-import type { ExecEvent, ForktopEvent, LostEvent } from '../../src/model/events.js';
+import type { ExecEvent, ForktopEvent, LostEvent } from '../../src/events/schema.js';
 import { loadAddon, type BpfObject } from '../../src/sources/addon.js';
 import { EbpfSource } from '../../src/sources/ebpf.js';
 import { CLI, runCommand } from '../helpers/cli.js';

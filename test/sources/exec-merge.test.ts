@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecEvent, ForktopEvent } from '../../src/model/events.js';
+import type { ExecEvent, ForktopEvent } from '../../src/events/schema.js';
 import { ExecMerger } from '../../src/sources/exec-merge.js';
 
 const MS = 1e6;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
-import type { ExecEvent, ExitEvent, ForkEvent, LostEvent, SnapshotEvent } from '../../src/model/events.js';
+import type { ExecEvent, ExitEvent, ForkEvent, LostEvent, SnapshotEvent } from '../../src/events/schema.js';
 import { Capture, describeAsRoot, run, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: { type: string }): ev is ExecEvent => ev.type === 'exec';
