@@ -12,24 +12,34 @@ import type { ProcessNode } from '../model/process-node.js';
 import { loadAddon, type SignalOutcome, type SignalTarget } from '../sources/addon.js';
 import type { Protection } from './protection.js';
 
+/** A process as the confirmation names it: data, formatted (and escaped) only by the UI. */
+export interface NamedProcess {
+  pid: number;
+  argv: string[] | null;
+  comm: string | null;
+}
+
 export interface StopPlan {
   /** The lineage as the user asked for it (it may have exited, or be refused as a root). */
-  root: { pid: number; command: string; exited: boolean };
+  root: NamedProcess & { exited: boolean };
   /** Node ids stopping starts from. */
   rootIds: number[];
   live: number;
   generations: number;
   uids: number[];
   /** Processes passed over as roots, and why. */
-  skipped: { pid: number; command: string; why: string }[];
+  skipped: (NamedProcess & { why: string })[];
 }
 
 export interface StopRefusal {
+  /** Why, in facts (pids, uids, fixed names): no text the process controls. */
   refused: string;
+  /** The process refused, when there is one: named by the UI. */
+  process?: NamedProcess;
 }
 
-function commandOf(node: ProcessNode): string {
-  return node.argv?.join(' ') ?? node.comm ?? '?';
+function named(node: ProcessNode): NamedProcess {
+  return { pid: node.pid, argv: node.argv, comm: node.comm };
 }
 
 /**
@@ -39,20 +49,19 @@ function commandOf(node: ProcessNode): string {
  */
 export function planStop(model: Model, node: ProcessNode, protection: Protection, descend: boolean): StopPlan | StopRefusal {
   const { roots, skipped } = stopRoots(model, node, (n) => protection.whyNotRoot(n), descend);
-  const named = `${node.comm ?? '?'}(${node.pid})`;
   if (roots.length === 0) {
     const why = skipped[0]?.why ?? 'nothing to stop';
-    return { refused: `will not stop ${named}: it is ${why}` };
+    return { refused: `will not stop pid ${node.pid}: it is ${why}`, process: named(node) };
   }
   const summary = lineage(model, roots.map((r) => r.id));
   const live = summary.live.filter((n) => !protection.isProtected(n.pid));
   return {
-    root: { pid: node.pid, command: commandOf(node), exited: node.exit !== null },
+    root: { ...named(node), exited: node.exit !== null },
     rootIds: roots.map((r) => r.id),
     live: live.length,
     generations: summary.generations,
     uids: summary.uids,
-    skipped: skipped.map(({ node: n, why }) => ({ pid: n.pid, command: commandOf(n), why })),
+    skipped: skipped.map(({ node: n, why }) => ({ ...named(n), why })),
   };
 }
 
@@ -178,7 +187,7 @@ export async function stopLineage(
   // Dead by our SIGKILL, or by the kernel's SIGHUP to a stopped group that lost its parents.
   const killed = stopped.size - survivors.length;
   const report: StopReport = {
-    type: 'stop', root: plan.root.pid, command: plan.root.command, stopped: stopped.size, killed, survivors, denied, passes, ms: elapsed(),
+    type: 'stop', root: plan.root.pid, command: plan.root.argv?.join(' ') ?? plan.root.comm ?? '?', stopped: stopped.size, killed, survivors, denied, passes, ms: elapsed(),
   };
   onProgress({ phase: 'done', stopped: stopped.size, killed, passes, ms: report.ms });
   return report;

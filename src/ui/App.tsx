@@ -7,7 +7,7 @@ import type { Model } from '../model/model.js';
 import { childPrograms, type Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar } from './components/AlertBar.js';
-import { spawnsText } from './format.js';
+import { printable, spawnsText } from './format.js';
 import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
@@ -127,7 +127,8 @@ export function App({
   const setEditingFilter = (on: boolean) => setEditing(on ? 'filter' : null);
   const editingFilter = editingField === 'filter';
 
-  const height = Math.max(3, rows - 6); // header, tabs, column header, alert, footer
+  // Header, tabs, column header, alert, footer, and a problem line when there is one.
+  const height = Math.max(3, rows - 6 - (feed.problem ? 1 : 0));
   // Paused: the exec list stops at what was there; the model goes on underneath.
   const execMatcher: Matcher = paused
     ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node, lossesUntil: paused.ts }
@@ -339,15 +340,15 @@ export function App({
           <Text key={v} inverse={v === view && !inspected}>{` ${i + 1} ${v[0].toUpperCase()}${v.slice(1)} `}</Text>
         ))}
         {'   '}
-        {editingFilter || filterText ? <Text color={filterError ? theme.error : theme.accent}>filter /{filterText}{editingFilter ? '_' : ''} {filterError}</Text> : null}
+        {editingFilter || filterText ? <Text color={filterError ? theme.error : theme.accent}>filter /{printable(filterText)}{editingFilter ? '_' : ''} {printable(filterError)}</Text> : null}
         {editingField === 'user' || userText ? (
-          <Text color={uid === -1 ? theme.error : theme.accent}>  user {userText}{editingField === 'user' ? '_' : ''}{uid === -1 ? ' (no such user)' : ''}</Text>
+          <Text color={uid === -1 ? theme.error : theme.accent}>  user {printable(userText)}{editingField === 'user' ? '_' : ''}{uid === -1 ? ' (no such user)' : ''}</Text>
         ) : null}
         {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf)?.pid ?? '?'}</Text> : null}
         {failedOnly ? <Text color={theme.accent}>  failed only</Text> : null}
         {state ? <Text color={theme.accent}>  {state} only</Text> : null}
         {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}
-        {feed.sourceNote ? <Text color={theme.warning}>  {feed.sourceNote}</Text> : null}
+        {feed.sourceNote ? <Text color={theme.warning}>  {printable(feed.sourceNote)}</Text> : null}
       </Text>
       <Box flexDirection="column" flexGrow={1}>
         {stop.state.dialog ? (
@@ -365,6 +366,7 @@ export function App({
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />
+      {feed.problem ? <Text color={theme.error} bold wrap="truncate-end">{`! ${printable(feed.problem)}`}</Text> : null}
       {alert ? (
         <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined} spawns={stormSpawns(model, alert)} />
       ) : null}

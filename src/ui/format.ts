@@ -1,23 +1,15 @@
 // Turning model values into the short strings the screen shows.
 import { constants } from 'node:os';
 import type { ExecEntry } from '../model/process-node.js';
+import { printable } from './text.js';
+
+export { printable } from './text.js';
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
 /** 2 → "ENOENT" */
 export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `E${errno}`;
-}
-
-/** Control characters and bytes that were not UTF-8 (kept as U+DC80..U+DCFF) as escapes. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\udc80-\udcff]/g, (c) => {
-    const code = c.charCodeAt(0);
-    if (code >= 0xdc80) return `\\x${(code - 0xdc00).toString(16).padStart(2, '0')}`;
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    return `\\x${code.toString(16).padStart(2, '0')}`;
-  });
 }
 
 /** argv as a shell would show it: arguments with spaces or nothing in them are quoted. */
@@ -62,7 +54,7 @@ export function failed(entry: Pick<ExecEntry, 'exitCode' | 'exitSignal' | 'ret'>
 
 /** What a process spawns, most first: "sh ×200, true ×200". */
 export function spawnsText(spawns: readonly { program: string; count: number }[]): string {
-  return spawns.map((s) => `${s.program} ×${s.count.toLocaleString('en-US')}`).join(', ');
+  return spawns.map((s) => `${printable(s.program)} ×${s.count.toLocaleString('en-US')}`).join(', ');
 }
 
 export function rate(n: number): string {

@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import type { AlertEvent } from '../../events/schema.js';
+import { printable } from '../text.js';
 import type { Theme } from '../theme.js';
 
 export function AlertBar({ alert, theme, inspectKey, stopKey, spawns }: {
@@ -18,7 +19,7 @@ export function AlertBar({ alert, theme, inspectKey, stopKey, spawns }: {
     : `${alert.live} live children${spawns ? `  → ${spawns}` : ''}`;
   return (
     <Text color={bomb ? theme.error : theme.warning} bold inverse wrap="truncate-end">
-      {` ! ${what}  ${alert.comm ?? '?'} (pid ${alert.root})  ${Math.round(alert.rate)} forks/s  ${shape}    ${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''} `}
+      {` ! ${what}  ${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root})  ${Math.round(alert.rate)} forks/s  ${shape}    ${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''} `}
     </Text>
   );
 }

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { headerStats } from '../../model/queries.js';
 import type { Feed } from '../feed.js';
-import { rate, sparkline } from '../format.js';
+import { printable, rate, sparkline } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** 60 one-second counts as 30 two-second cells: the last minute in half the width. */
@@ -17,7 +17,7 @@ export function Header({ feed, theme, paused, newSincePause }: { feed: Feed; the
     <Box>
       <Box flexGrow={1} flexShrink={1}>
         <Text wrap="truncate-end">
-        <Text bold>forktop</Text> {feed.host}  {feed.sourceName}  exec {rate(s.execsPerSec)}/s{' '}
+        <Text bold>forktop</Text> {printable(feed.host)}  {printable(feed.sourceName)}  exec {rate(s.execsPerSec)}/s{' '}
         <Text color={theme.accent}>{sparkline(pairs(s.execHistory))}</Text>  fork {rate(s.forksPerSec)}/s  exit{' '}
         {rate(s.exitsPerSec)}/s  live {s.live}
         </Text>

@@ -1,26 +1,30 @@
 import { Box, Text } from 'ink';
 import type { StopPlan, StopRefusal } from '../../stop/stopper.js';
+import { commandLine, printable } from '../format.js';
 import type { Theme } from '../theme.js';
 
+/** The confirmation before signals go out: what it names is what the person agrees to, so
+ *  every name in it is formatted here, quoted and escaped like every other view. */
 export function StopDialog({ dialog, theme, users }: { dialog: StopPlan | StopRefusal; theme: Theme; users: Map<number, string> }) {
   if ('refused' in dialog) {
     return (
       <Box flexDirection="column" borderStyle="round" borderColor={theme.warning} paddingX={1}>
-        <Text color={theme.warning} wrap="wrap">{dialog.refused}</Text>
+        <Text color={theme.warning} wrap="wrap">{printable(dialog.refused)}</Text>
+        {dialog.process ? <Text wrap="truncate-end">{`pid ${dialog.process.pid}  ${commandLine(dialog.process.argv, dialog.process.comm)}`}</Text> : null}
         <Text dimColor>any key: close</Text>
       </Box>
     );
   }
-  const who = dialog.uids.map((uid) => users.get(uid) ?? String(uid)).join(', ') || '?';
+  const who = dialog.uids.map((uid) => printable(users.get(uid) ?? String(uid))).join(', ') || '?';
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.error} paddingX={1}>
       <Text bold color={theme.error}>Stop this lineage?</Text>
       <Text wrap="truncate-end">
-        root   pid {dialog.root.pid}{dialog.root.exited ? ' (exited)' : ''}  {dialog.root.command}
+        root   pid {dialog.root.pid}{dialog.root.exited ? ' (exited)' : ''}  {commandLine(dialog.root.argv, dialog.root.comm)}
       </Text>
       {dialog.skipped.map((s) => (
         <Text key={s.pid} wrap="truncate-end" color={theme.warning}>
-          {'       '}pid {s.pid} is {s.why}: not signalled, only what it spawned
+          {'       '}pid {s.pid} ({commandLine(s.argv, s.comm)}) is {printable(s.why)}: not signalled, only what it spawned
         </Text>
       ))}
       <Text>

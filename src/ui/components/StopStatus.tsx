@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import type { StopState } from '../use-stop.js';
+import { printable } from '../text.js';
 import type { Theme } from '../theme.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -8,7 +9,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** One line while a stop runs, and its result after (esc clears it). */
 export function StopStatus({ state, theme }: { state: StopState; theme: Theme }) {
   const { progress, report, error } = state;
-  if (error) return <Text color={theme.error} wrap="truncate-end">stop failed: {error}</Text>;
+  if (error) return <Text color={theme.error} wrap="truncate-end">stop failed: {printable(error)}</Text>;
   if (progress) {
     const what = progress.phase === 'stopping' ? `stopping: ${n(progress.stopped)} stopped (pass ${progress.passes})` : `killing ${n(progress.stopped)}`;
     return <Text color={theme.warning} bold wrap="truncate-end">{`■ ${what}  ${secs(progress.ms)}`}</Text>;

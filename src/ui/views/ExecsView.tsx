@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ExecEntry } from '../../model/process-node.js';
 import type { LossRow } from '../../model/queries.js';
-import { clock, commandLine, duration, exitText, failed } from '../format.js';
+import { clock, commandLine, duration, exitText, failed, printable } from '../format.js';
 import type { Theme } from '../theme.js';
 
 export type ExecRow =
@@ -44,12 +44,12 @@ export function ExecsView({ rows, selected, theme, users, now }: {
           const l = row.loss;
           return (
             <Text key={`lost-${l.newestTs}`} inverse={i === selected} color={theme.error} bold wrap="truncate-end">
-              {`──── ${l.lost.toLocaleString('en-US')} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map((s) => LOST_WHERE[s] ?? s).join('; ')}) ────`}
+              {`──── ${l.lost.toLocaleString('en-US')} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map((s) => LOST_WHERE[s] ?? printable(s)).join('; ')}) ────`}
             </Text>
           );
         }
         const e = row.entry;
-        const user = e.uid === null ? '?' : users.get(e.uid) ?? String(e.uid);
+        const user = e.uid === null ? '?' : printable(users.get(e.uid) ?? String(e.uid));
         const guessed = e.argvSource === 'comm' || e.argv === null;
         const fold = row.count && row.count > 1 ? `×${row.count} in ${duration(row.spanMs ?? 0)}  ` : '';
         return (

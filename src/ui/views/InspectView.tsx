@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
-import { clock, commandLine, duration, errnoName, spawnsText } from '../format.js';
+import { clock, commandLine, duration, errnoName, printable, spawnsText } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** Children a card lists at most. */
@@ -25,26 +25,26 @@ export type ReadNow = (pid: number) => ProcessNow | null;
 
 /** "/srv/app", or "/srv/app (now /tmp)" when the running process has moved on since. */
 function factNow(atExec: string | null, now: string | null | undefined): string {
-  const shown = atExec ?? '?';
-  return now && now !== atExec ? `${shown} (now ${now})` : shown;
+  const shown = atExec === null ? '?' : printable(atExec);
+  return now && now !== atExec ? `${shown} (now ${printable(now)})` : shown;
 }
 
 function execText(e: Extract<LifeEntry, { kind: 'exec' }>): string {
   if (e.ret === 0) return commandLine(e.argv, null);
   const tries = e.misses && e.misses > 1 ? ` ×${e.misses} on PATH, last` : '';
-  return `failed ${errnoName(-e.ret)}${tries} ${e.exe ?? ''}: ${commandLine(e.argv, null)}`;
+  return `failed ${errnoName(-e.ret)}${tries} ${printable(e.exe ?? '')}: ${commandLine(e.argv, null)}`;
 }
 
 /** "→ nobody (65534)", or both ids when the real and the effective differ (a setuid program). */
 function uidText(ruid: number, euid: number, users: Map<number, string>): string {
-  const who = (uid: number) => (users.has(uid) ? `${users.get(uid)} (${uid})` : String(uid));
+  const who = (uid: number) => (users.has(uid) ? `${printable(users.get(uid)!)} (${uid})` : String(uid));
   return ruid === euid ? `→ ${who(ruid)}` : `→ real ${who(ruid)}, effective ${who(euid)}`;
 }
 
 function name(link: ChainLink): string {
   if (!link.node) return `(${link.pid}, gone)`;
   const n = link.node;
-  return `${n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?'}(${n.pid})${n.exit ? '✝' : ''}`;
+  return `${printable(n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?')}(${n.pid})${n.exit ? '✝' : ''}`;
 }
 
 export function InspectView({ model, node, selected, theme, users, height, now }: {
@@ -61,7 +61,7 @@ export function InspectView({ model, node, selected, theme, users, height, now }
   const kids = children(model, node.id);
   const shownKids = cardChildren(model, node.id, CARD_CHILDREN);
   const ancestors = links.filter((l) => l.node && l.node !== node);
-  const user = node.uid === null ? '?' : users.get(node.uid) ?? String(node.uid);
+  const user = node.uid === null ? '?' : printable(users.get(node.uid) ?? String(node.uid));
   const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
   const status = node.exit
     ? node.exit.unseen ? 'exit unseen' : node.exit.code === null && !node.exit.signal ? 'gone (how it ended was not seen)' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
@@ -113,7 +113,7 @@ export function InspectView({ model, node, selected, theme, users, height, now }
           {e.kind === 'exec' ? execText(e) : ''}
           {e.kind === 'exec' && e.ret === 0 && e.misses ? <Text dimColor>  (found on PATH after {e.misses} {e.misses === 1 ? 'miss' : 'misses'})</Text> : null}
           {e.kind === 'exit' ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : ''}
-          {e.kind === 'comm' ? e.comm : ''}
+          {e.kind === 'comm' ? printable(e.comm) : ''}
           {e.kind === 'uid' ? uidText(e.ruid, e.euid, users) : ''}
           {e.kind === 'gid' ? `rgid ${e.rgid} egid ${e.egid}` : ''}
           {e.kind === 'ptrace' ? `tracer ${e.tracer}` : ''}

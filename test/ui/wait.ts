@@ -1,0 +1,18 @@
+// Waiting for a frame, not for a time: on a loaded machine a render may take far longer than
+// a frame's 33 ms, and a test that sleeps a fixed time then reads the screen flakes there.
+
+interface Rendered {
+  lastFrame(): string | undefined;
+}
+
+/** Resolves with the first frame that contains (or matches) `what`; fails after `timeoutMs`. */
+export async function frameWhere(view: Rendered, what: string | RegExp | ((frame: string) => boolean), timeoutMs = 10_000): Promise<string> {
+  const test = typeof what === 'function' ? what : typeof what === 'string' ? (f: string) => f.includes(what) : (f: string) => what.test(f);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = view.lastFrame() ?? '';
+    if (test(frame)) return frame;
+    if (Date.now() > deadline) throw new Error(`no frame matched ${String(what)}; the last was:\n${frame}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
