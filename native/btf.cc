@@ -11,54 +11,87 @@ namespace forktop {
 
 namespace {
 
-// Bytes of kind-specific data after each btf_type (include/uapi/linux/btf.h).
-size_t extraBytes(uint32_t kind, uint32_t vlen) {
+// Anonymous structs and unions nest a few levels in practice; a loop in the data would
+// otherwise recurse until the stack ran out.
+constexpr int kMaxNesting = 32;
+
+// Bytes of kind-specific data after each btf_type (include/uapi/linux/btf.h); false for a
+// kind this code doesn't know, whose size it can't tell.
+bool extraBytes(uint32_t kind, uint32_t vlen, size_t* bytes) {
   switch (kind) {
-    case BTF_KIND_INT: return 4;
-    case BTF_KIND_ARRAY: return sizeof(btf_array);
+    case BTF_KIND_INT: *bytes = 4; return true;
+    case BTF_KIND_ARRAY: *bytes = sizeof(btf_array); return true;
     case BTF_KIND_STRUCT:
-    case BTF_KIND_UNION: return vlen * sizeof(btf_member);
-    case BTF_KIND_ENUM: return vlen * sizeof(btf_enum);
-    case BTF_KIND_FUNC_PROTO: return vlen * sizeof(btf_param);
-    case BTF_KIND_VAR: return sizeof(btf_var);
-    case BTF_KIND_DATASEC: return vlen * sizeof(btf_var_secinfo);
-    case 17 /* BTF_KIND_DECL_TAG */: return 4;
-    case 19 /* BTF_KIND_ENUM64 */: return vlen * 12;
-    default: return 0;  // PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG
+    case BTF_KIND_UNION: *bytes = size_t(vlen) * sizeof(btf_member); return true;
+    case BTF_KIND_ENUM: *bytes = size_t(vlen) * sizeof(btf_enum); return true;
+    case BTF_KIND_FUNC_PROTO: *bytes = size_t(vlen) * sizeof(btf_param); return true;
+    case BTF_KIND_VAR: *bytes = sizeof(btf_var); return true;
+    case BTF_KIND_DATASEC: *bytes = size_t(vlen) * sizeof(btf_var_secinfo); return true;
+    case 17 /* BTF_KIND_DECL_TAG */: *bytes = 4; return true;
+    case 19 /* BTF_KIND_ENUM64 */: *bytes = size_t(vlen) * 12; return true;
+    case BTF_KIND_PTR:
+    case BTF_KIND_FWD:
+    case BTF_KIND_TYPEDEF:
+    case BTF_KIND_VOLATILE:
+    case BTF_KIND_CONST:
+    case BTF_KIND_RESTRICT:
+    case BTF_KIND_FUNC:
+    case BTF_KIND_FLOAT:
+    case 18 /* BTF_KIND_TYPE_TAG */: *bytes = 0; return true;
+    default: return false;
   }
+}
+
+std::vector<uint8_t> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("no kernel BTF at " + path);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
 
-Btf::Btf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("no kernel BTF at " + path);
-  data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (data_.size() < sizeof(btf_header)) throw std::runtime_error("kernel BTF is truncated");
+Btf::Btf(const std::string& path) : data_(readFile(path)) { parse(); }
+
+Btf::Btf(const uint8_t* data, size_t size) : data_(data, data + size) { parse(); }
+
+void Btf::parse() {
   btf_header h;
+  if (data_.size() < sizeof h) throw std::runtime_error("kernel BTF is truncated");
   memcpy(&h, data_.data(), sizeof h);
   if (h.magic != BTF_MAGIC) throw std::runtime_error("kernel BTF has a bad magic number");
-  typesStart_ = h.hdr_len + h.type_off;
-  stringsStart_ = h.hdr_len + h.str_off;
-  stringsLen_ = h.str_len;
-  size_t typesEnd = typesStart_ + h.type_len;
-  if (typesEnd > data_.size() || stringsStart_ + stringsLen_ > data_.size())
+  if (h.hdr_len < sizeof h) throw std::runtime_error("kernel BTF header is too short");
+  // 64-bit sums: no 32-bit offset plus length can wrap around here.
+  uint64_t typesStart = uint64_t(h.hdr_len) + h.type_off, typesEnd = typesStart + h.type_len;
+  uint64_t stringsStart = uint64_t(h.hdr_len) + h.str_off, stringsEnd = stringsStart + h.str_len;
+  if (typesEnd > data_.size() || stringsEnd > data_.size())
     throw std::runtime_error("kernel BTF sections overrun the file");
+  stringsStart_ = size_t(stringsStart);
+  stringsLen_ = h.str_len;
 
   types_.push_back({});  // id 0: void
-  for (size_t at = typesStart_; at + sizeof(btf_type) <= typesEnd;) {
+  for (size_t at = size_t(typesStart); at < typesEnd;) {
     btf_type t;
+    if (typesEnd - at < sizeof t) throw std::runtime_error("kernel BTF ends inside a type");
     memcpy(&t, &data_[at], sizeof t);
     Type type{BTF_INFO_KIND(t.info), BTF_INFO_KFLAG(t.info) != 0, BTF_INFO_VLEN(t.info), t.name_off,
               t.size, at + sizeof t};
+    size_t extra;
+    if (!extraBytes(type.kind, type.vlen, &extra))
+      throw std::runtime_error("kernel BTF type " + std::to_string(types_.size()) + " has unknown kind " +
+                               std::to_string(type.kind));
+    if (typesEnd - type.extra < extra)
+      throw std::runtime_error("kernel BTF type " + std::to_string(types_.size()) + " overruns the type section");
     types_.push_back(type);
-    at = type.extra + extraBytes(type.kind, type.vlen);
+    at = type.extra + extra;
   }
 }
 
-const char* Btf::name(uint32_t nameOff) const {
-  if (nameOff >= stringsLen_) return "";
-  return reinterpret_cast<const char*>(&data_[stringsStart_ + nameOff]);
+// "" for no name, and for one that is out of the string section or not NUL-terminated in it.
+std::string_view Btf::name(uint32_t nameOff) const {
+  if (nameOff >= stringsLen_) return {};
+  const char* s = reinterpret_cast<const char*>(&data_[stringsStart_ + nameOff]);
+  const void* nul = memchr(s, '\0', stringsLen_ - nameOff);
+  return nul ? std::string_view(s, size_t(static_cast<const char*>(nul) - s)) : std::string_view();
 }
 
 uint32_t Btf::resolve(uint32_t id) const {
@@ -72,22 +105,23 @@ uint32_t Btf::resolve(uint32_t id) const {
   return 0;
 }
 
-bool Btf::findMember(uint32_t id, const std::string& member, uint32_t* bitOffset) const {
+bool Btf::findMember(uint32_t id, const std::string& member, uint32_t* bitOffset, int depth) const {
+  if (depth > kMaxNesting) return false;
   id = resolve(id);
   if (id == 0 || id >= types_.size()) return false;
   const Type& t = types_[id];
   if (t.kind != BTF_KIND_STRUCT && t.kind != BTF_KIND_UNION) return false;
   for (uint32_t i = 0; i < t.vlen; i++) {
     btf_member m;
-    memcpy(&m, &data_[t.extra + i * sizeof m], sizeof m);
+    memcpy(&m, &data_[t.extra + size_t(i) * sizeof m], sizeof m);  // parse() checked it fits
     uint32_t off = t.kindFlag ? BTF_MEMBER_BIT_OFFSET(m.offset) : m.offset;
     if (m.name_off == 0) {
       uint32_t inner;
-      if (findMember(m.type, member, &inner)) {
+      if (findMember(m.type, member, &inner, depth + 1)) {
         *bitOffset = off + inner;
         return true;
       }
-    } else if (member == name(m.name_off)) {
+    } else if (name(m.name_off) == member) {
       *bitOffset = off;
       return true;
     }
@@ -98,9 +132,9 @@ bool Btf::findMember(uint32_t id, const std::string& member, uint32_t* bitOffset
 uint32_t Btf::offsetOf(const std::string& structName, const std::string& member) const {
   for (uint32_t id = 1; id < types_.size(); id++) {
     const Type& t = types_[id];
-    if (t.kind != BTF_KIND_STRUCT || structName != name(t.nameOff)) continue;
+    if (t.kind != BTF_KIND_STRUCT || name(t.nameOff) != structName) continue;
     uint32_t bits;
-    if (!findMember(id, member, &bits)) break;
+    if (!findMember(id, member, &bits, 0)) break;
     if (bits % 8) throw std::runtime_error(structName + "." + member + " is a bit field");
     return bits / 8;
   }
