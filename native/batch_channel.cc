@@ -38,7 +38,7 @@ int64_t BatchChannel::minIntervalNs() const {
 
 void BatchChannel::push(Event&& ev) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (pending_.size() >= maxPending_) {
+  if (closing_ || pending_.size() >= maxPending_) {
     dropped_++;
     lastTs_ = ev.ts;
     return;
@@ -49,19 +49,33 @@ void BatchChannel::push(Event&& ev) {
 void BatchChannel::flush() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (inFlight_ || (pending_.empty() && dropped_ == 0)) return;
+    if (closing_ || inFlight_ || (pending_.empty() && dropped_ == 0)) return;
     int64_t now = monotonicNs();
     if (now - lastCallNs_ < minIntervalNs() && pending_.size() < kEagerBatch) return;
     inFlight_ = true;
     lastCallNs_ = now;
     lastBatchSize_ = pending_.size();
   }
-  tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function fn) { deliver(env, fn); });
+  napi_status status = tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function fn) { deliver(env, fn); });
+  if (status != napi_ok) notQueued(status);
+}
+
+// The batch call was refused. Full queue (napi_queue_full): the batch stays pending, and
+// the next flush tries again. JS going away (napi_closing, or anything else): nothing can
+// be delivered any more, so what is pending is counted as dropped, and so is whatever comes
+// after, without holding it in memory.
+void BatchChannel::notQueued(napi_status status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  inFlight_ = false;
+  if (status == napi_queue_full) return;
+  closing_ = true;
+  dropped_ += pending_.size();
+  pending_.clear();
 }
 
 int BatchChannel::delayUntilDueMs() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (pending_.empty() && dropped_ == 0) return -1;
+  if (closing_ || (pending_.empty() && dropped_ == 0)) return -1;
   if (inFlight_) return 5;  // JS is busy with the last batch: look again shortly
   int64_t left = minIntervalNs() - (monotonicNs() - lastCallNs_);
   return left <= 0 ? 0 : int(left / 1000000) + 1;
@@ -73,8 +87,10 @@ void BatchChannel::ready() {
     lastCallNs_ = 0;  // events that came before the acknowledgement go first
   }
   flush();
-  tsfn_.NonBlockingCall(
-      [](Napi::Env env, Napi::Function fn) { fn.Call({Napi::String::New(env, "ready")}); });
+  // The queue is unbounded (created with 0), so only a closing JS side refuses this.
+  if (tsfn_.NonBlockingCall([](Napi::Env env, Napi::Function fn) { fn.Call({Napi::String::New(env, "ready")}); }) !=
+      napi_ok)
+    notQueued(napi_closing);
 }
 
 void BatchChannel::fail(const std::string& code, const std::string& message) {
@@ -83,10 +99,10 @@ void BatchChannel::fail(const std::string& code, const std::string& message) {
     lastCallNs_ = 0;
   }
   flush();
-  tsfn_.NonBlockingCall([code, message](Napi::Env env, Napi::Function fn) {
-    fn.Call({Napi::String::New(env, "error"), Napi::String::New(env, code),
-             Napi::String::New(env, message)});
+  napi_status status = tsfn_.NonBlockingCall([code, message](Napi::Env env, Napi::Function fn) {
+    fn.Call({Napi::String::New(env, "error"), Napi::String::New(env, code), Napi::String::New(env, message)});
   });
+  if (status != napi_ok) notQueued(napi_closing);
 }
 
 void BatchChannel::release() {
@@ -95,7 +111,7 @@ void BatchChannel::release() {
     lastCallNs_ = 0;  // the last batch goes now
   }
   flush();
-  tsfn_.Release();
+  tsfn_.Release();  // napi_closing here only means JS let go first: nothing left to release
 }
 
 // JS thread.

@@ -36,12 +36,14 @@ class BatchChannel {
  private:
   int64_t minIntervalNs() const;  // caller holds mu_
   void deliver(Napi::Env env, Napi::Function onMessage);
+  void notQueued(napi_status status);
 
   std::mutex mu_;
   std::vector<Event> pending_;
   uint64_t dropped_ = 0;
   uint64_t lastTs_ = 0;
   bool inFlight_ = false;
+  bool closing_ = false;  // the JS side is gone: every event from here on is dropped
   int64_t lastCallNs_ = 0;
   size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
   size_t maxPending_;
