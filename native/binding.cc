@@ -26,8 +26,7 @@ constexpr size_t kMaxPendingEvents = 1 << 20;
 
 Napi::Error toJsError(Napi::Env env, const SysError& e) {
   Napi::Error err = Napi::Error::New(env, e.what());
-  const char* name = strerrorname_np(e.err);
-  err.Set("code", name ? name : "EUNKNOWN");
+  err.Set("code", errnoName(e.err));
   err.Set("errno", Napi::Number::New(env, e.err));
   return err;
 }
@@ -92,6 +91,7 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
     o.Set("threadExits", double(s.threadExits));
     o.Set("enobufs", double(s.enobufs));
     o.Set("seqGaps", double(s.seqGaps));
+    o.Set("malformed", double(s.malformed));
     o.Set("receiveBufferBytes", s.receiveBufferBytes);
     o.Set("realtime", Napi::Boolean::New(env, s.realtime));
     return o;
@@ -162,6 +162,7 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     o.Set("failedExecs", double(s.failedExecs));
     o.Set("drops", double(s.drops));
     o.Set("truncated", double(s.truncated));
+    o.Set("malformed", double(s.malformed));
     return o;
   }
 

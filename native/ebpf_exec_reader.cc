@@ -9,13 +9,12 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <stdexcept>
-#include <string_view>
 
 #include "btf.h"
 #include "clock.h"
 #include "exec_programs.h"
+#include "exec_record_decode.h"
 #include "sys_error.h"
 #include "tracefs.h"
 
@@ -73,24 +72,6 @@ KernelLayout readLayout(const std::string& btfPath) {
   } catch (const std::runtime_error&) {
   }
   return k;
-}
-
-// The names a BPF program walked from a dentry up to the root (leaf first, each ending in
-// NUL) in bytes [from, to) of `args`, as an absolute path; nothing when out of bounds.
-std::optional<std::string> pathFromNames(const char* args, uint32_t from, uint32_t to, uint32_t stored) {
-  if (from > to || to > stored) return std::nullopt;
-  std::vector<std::string_view> names;
-  for (uint32_t start = from, i = from; i < to; i++) {
-    if (args[i] != '\0') continue;
-    names.emplace_back(args + start, i - start);
-    start = i + 1;
-  }
-  std::string path;
-  for (auto name = names.rbegin(); name != names.rend(); ++name) {
-    path += '/';
-    path += *name;
-  }
-  return path.empty() ? "/" : path;
 }
 
 // Whether this system uses cgroup v2 for processes: /proc/self/cgroup then has a "0::" line.
@@ -181,21 +162,14 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   attachments_.push_back(attachTracepoint(tracefs.eventId(enterAt), enterAtProg));
   if (execProg >= 0) attachments_.push_back(attachTracepoint(tracefs.eventId("sched/sched_process_exec"), execProg));
 
-  consumerPage_ = mmap(nullptr, pageSize_, PROT_READ | PROT_WRITE, MAP_SHARED, ring_.get(), 0);
-  if (consumerPage_ == MAP_FAILED) {
-    consumerPage_ = nullptr;
-    throw SysError("mmap(ring buffer consumer)", errno);
-  }
+  consumerPage_ = Mapping::map("ring buffer consumer", pageSize_, PROT_READ | PROT_WRITE, ring_.get(), 0);
   // The data pages are mapped twice in a row, so a record that wraps reads contiguously.
-  producerArea_ = mmap(nullptr, pageSize_ + 2 * size_t(options_.ringBytes), PROT_READ, MAP_SHARED, ring_.get(),
-                       off_t(pageSize_));
-  if (producerArea_ == MAP_FAILED) {
-    producerArea_ = nullptr;
-    throw SysError("mmap(ring buffer data)", errno);
-  }
+  producerArea_ = Mapping::map("ring buffer data", pageSize_ + 2 * size_t(options_.ringBytes), PROT_READ,
+                               ring_.get(), long(pageSize_));
   epoll_ = Fd(epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) throw SysError("epoll_create1", errno);
   wake_ = Fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (epoll_.get() < 0 || wake_.get() < 0) throw SysError("epoll/eventfd", errno);
+  if (!wake_.valid()) throw SysError("eventfd", errno);
   for (int fd : {ring_.get(), wake_.get()}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -212,9 +186,8 @@ EbpfExecReader::~EbpfExecReader() {
 void EbpfExecReader::release() {
   attachments_.clear();
   programs_.clear();
-  if (producerArea_) munmap(producerArea_, pageSize_ + 2 * size_t(options_.ringBytes));
-  if (consumerPage_) munmap(consumerPage_, pageSize_);
-  producerArea_ = consumerPage_ = nullptr;
+  producerArea_.reset();
+  consumerPage_.reset();
   for (Fd* fd : {&ring_, &scratch_, &attempts_, &drops_, &epoll_, &wake_}) fd->reset();
 }
 
@@ -244,7 +217,8 @@ void EbpfExecReader::run() {
     epoll_event events[2];
     int n = epoll_wait(epoll_.get(), events, 2, waitMs);
     if (n < 0 && errno != EINTR) {
-      channel_->fail(strerrorname_np(errno), std::string("epoll_wait: ") + strerror(errno));
+      int e = errno;
+      channel_->fail(errnoName(e), std::string("epoll_wait: ") + strerror(e));
       break;
     }
     uint64_t before = stats_.records;
@@ -263,9 +237,9 @@ void EbpfExecReader::run() {
 }
 
 void EbpfExecReader::consume() {
-  auto* consumerPos = static_cast<uint64_t*>(consumerPage_);
-  auto* producerPos = static_cast<uint64_t*>(producerArea_);
-  auto* data = static_cast<char*>(producerArea_) + pageSize_;
+  auto* consumerPos = static_cast<uint64_t*>(consumerPage_.get());
+  auto* producerPos = static_cast<uint64_t*>(producerArea_.get());
+  auto* data = static_cast<char*>(producerArea_.get()) + pageSize_;
   uint64_t mask = options_.ringBytes - 1;
   uint64_t cons = __atomic_load_n(consumerPos, __ATOMIC_ACQUIRE);
   for (;;) {
@@ -279,8 +253,15 @@ void EbpfExecReader::consume() {
         return;  // still being written; the next wakeup takes it
       }
       uint32_t size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-      if (!(len & BPF_RINGBUF_DISCARD_BIT) && size >= kHeaderBytes)
-        decode(*reinterpret_cast<const ExecRecord*>(header + BPF_RINGBUF_HDR_SZ), size);
+      if (uint64_t(size) + BPF_RINGBUF_HDR_SZ > options_.ringBytes || uint64_t(size) + BPF_RINGBUF_HDR_SZ > prod - cons) {
+        // A length the ring can't hold: the following records can't be framed either, so
+        // skip to the producer and count them (at least this one) as lost.
+        malformed(uint64_t(monotonicNs()));
+        cons = prod;
+        break;
+      }
+      if (!(len & BPF_RINGBUF_DISCARD_BIT))
+        decode(reinterpret_cast<const uint8_t*>(header + BPF_RINGBUF_HDR_SZ), size);
       cons += (uint64_t(size) + BPF_RINGBUF_HDR_SZ + 7) & ~uint64_t(7);
     }
     __atomic_store_n(consumerPos, cons, __ATOMIC_RELEASE);
@@ -301,42 +282,29 @@ void EbpfExecReader::checkDrops() {
   channel_->push(std::move(lost));
 }
 
-void EbpfExecReader::decode(const ExecRecord& r, uint32_t length) {
-  stats_.records++;
+void EbpfExecReader::decode(const uint8_t* record, uint32_t length) {
   Event ev;
-  ev.type = EventType::Exec;
-  ev.ts = r.ts;
-  ev.pid = int32_t(r.pidTgid >> 32);
-  ev.ret = r.ret;
-  if (r.ret != 0) stats_.failedExecs++;
-  ProcInfo& info = ev.info;
-  uint32_t argsLen = std::min(r.argsLen, std::min(kArgsCap, length - kHeaderBytes));
-  if (!(r.flags & kArgvUnreadable)) {
-    std::vector<std::string> argv;
-    size_t start = 0;
-    for (size_t i = 0; i < argsLen; i++) {
-      if (r.args[i] != '\0') continue;
-      argv.emplace_back(r.args + start, i - start);
-      start = i + 1;
-    }
-    if (start < argsLen) argv.emplace_back(r.args + start, argsLen - start);  // cut at the cap
-    info.argv = std::move(argv);
-    info.argvSource = "kernel";
+  ExecRecordStatus status = decodeExecRecord(record, length, ev);
+  if (status != ExecRecordStatus::Ok) {
+    // Not a record as our programs write them: an exec lost, said as such. Stamped now,
+    // as its own time can't be trusted.
+    malformed(uint64_t(monotonicNs()));
+    return;
   }
-  ev.truncated = (r.flags & (kTruncated | kArgvPartial)) != 0;
+  stats_.records++;
+  if (ev.ret != 0) stats_.failedExecs++;
   if (ev.truncated) stats_.truncated++;
-  info.comm = std::string(r.comm, strnlen(r.comm, sizeof r.comm));
-  if (r.filenameLen > 1) info.exe = std::string(r.filename, strnlen(r.filename, sizeof r.filename));
-  uint32_t stored = std::min(length - kHeaderBytes, kArgsCap + kPathsCap);
-  if (r.flags & kHasCwd) info.cwd = pathFromNames(r.args, r.argsLen, r.cwdEnd, stored);
-  if (r.flags & kHasExePath) {
-    if (auto exe = pathFromNames(r.args, r.cwdEnd, r.exeEnd, stored)) info.exe = std::move(exe);
-  }
-  if (r.flags & kHasCgroup) info.cgroup = pathFromNames(r.args, r.exeEnd, r.cgroupEnd, stored);
-  info.uid = (r.flags & kHasEuid) ? r.euid : uint32_t(r.uidGid);
-  if (r.flags & kHasPpid) info.ppid = r.ppid;
-  if (r.startNs) info.startNs = r.startNs;
   channel_->push(std::move(ev));
+}
+
+void EbpfExecReader::malformed(uint64_t ts) {  // ts: CLOCK_MONOTONIC ns
+  stats_.malformed++;
+  Event lost;
+  lost.type = EventType::Lost;
+  lost.ts = ts;
+  lost.count = 1;
+  lost.lostSource = "ebpf";
+  channel_->push(std::move(lost));
 }
 
 }  // namespace forktop

@@ -3,7 +3,7 @@
 // (epoll + mmap), decoding each into an exec event for the BatchChannel.
 //
 // Threads: the constructor (load, attach) and stop() run on the JS thread; run() on the
-// reader thread. Every kernel object is an Fd member: however this object ends, closing
+// reader thread. Every kernel object is an Fd or Mapping member: however this object ends, closing
 // them detaches the programs and frees the maps.
 #pragma once
 
@@ -34,6 +34,7 @@ struct EbpfStats {
   std::atomic<uint64_t> failedExecs{0};
   std::atomic<uint64_t> drops{0};  // records the ring buffer had no room for
   std::atomic<uint64_t> truncated{0};
+  std::atomic<uint64_t> malformed{0};  // records failing a length check: reported as lost
 };
 
 class EbpfExecReader {
@@ -57,7 +58,8 @@ class EbpfExecReader {
   void release();
   void consume();
   void checkDrops();
-  void decode(const ExecRecord& r, uint32_t length);
+  void decode(const uint8_t* record, uint32_t length);
+  void malformed(uint64_t ts);
 
   EbpfOptions options_;
   std::string mode_, fallbackReason_;
@@ -66,8 +68,7 @@ class EbpfExecReader {
   std::vector<Fd> programs_;
   std::vector<Fd> attachments_;
   Fd epoll_, wake_;
-  void* consumerPage_ = nullptr;
-  void* producerArea_ = nullptr;
+  Mapping consumerPage_, producerArea_;
   size_t pageSize_ = 0;
   uint64_t dropsSeen_ = 0;
   std::atomic<bool> stopping_{false};

@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 namespace forktop {
@@ -20,45 +22,49 @@ namespace forktop {
 namespace {
 constexpr int kAckTimeoutMs = 2000;
 constexpr int kIdleWakeMs = 500;  // how often an idle reader looks at the clock
+
+// The highest possible CPU number + 1, from the kernel's list ("0-3,8-11"; the last number
+// is the highest). kMaxCpus when it can't be read.
+uint32_t possibleCpus() {
+  std::ifstream in("/sys/devices/system/cpu/possible");
+  std::string list;
+  if (!std::getline(in, list)) return kMaxCpus;
+  size_t end = list.find_last_of("0123456789");
+  if (end == std::string::npos) return kMaxCpus;
+  size_t start = list.find_last_not_of("0123456789", end);
+  start = start == std::string::npos ? 0 : start + 1;
+  unsigned long highest = std::strtoul(list.c_str() + start, nullptr, 10);
+  return highest < kMaxCpus ? uint32_t(highest) + 1 : kMaxCpus;
+}
 }  // namespace
 
 NetlinkReader::NetlinkReader(const NetlinkOptions& options)
     : options_(options), listenNonce_(uint32_t(getpid()) << 8) {
-  sock_ = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
-  if (sock_ < 0) throw SysError("socket(NETLINK_CONNECTOR)", errno);
+  sock_ = Fd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR));
+  if (!sock_.valid()) throw SysError("socket(NETLINK_CONNECTOR)", errno);
+  cpuLimit_ = possibleCpus();
 
   // FORCE ignores rmem_max but needs CAP_NET_ADMIN; fall back to the capped size.
   int size = options_.receiveBufferBytes;
-  if (setsockopt(sock_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-    setsockopt(sock_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  if (setsockopt(sock_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+    setsockopt(sock_.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   socklen_t len = sizeof stats_.receiveBufferBytes;
-  getsockopt(sock_, SOL_SOCKET, SO_RCVBUF, &stats_.receiveBufferBytes, &len);
+  getsockopt(sock_.get(), SOL_SOCKET, SO_RCVBUF, &stats_.receiveBufferBytes, &len);
 
   sockaddr_nl addr{};
   addr.nl_family = AF_NETLINK;
   addr.nl_groups = CN_IDX_PROC;
   addr.nl_pid = 0;  // let the kernel pick a unique port id
-  if (bind(sock_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
-    int e = errno;
-    close(sock_);
-    throw SysError("bind(CN_IDX_PROC)", e);
-  }
+  if (bind(sock_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    throw SysError("bind(CN_IDX_PROC)", errno);
   socklen_t addrLen = sizeof addr;
-  getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &addrLen);
+  getsockname(sock_.get(), reinterpret_cast<sockaddr*>(&addr), &addrLen);
   portId_ = addr.nl_pid;
   buffer_.resize(size_t(kDatagramsPerRead) * kDatagramBytes);
-  try {
-    sendControl(PROC_CN_MCAST_LISTEN);
-  } catch (...) {
-    close(sock_);
-    throw;
-  }
+  sendControl(PROC_CN_MCAST_LISTEN);
 }
 
-NetlinkReader::~NetlinkReader() {
-  stop();
-  if (sock_ >= 0) close(sock_);
-}
+NetlinkReader::~NetlinkReader() { stop(); }
 
 void NetlinkReader::sendControl(int op) {
   // nlmsghdr | cn_msg | proc_cn_mcast_op, laid out by hand: cn_msg ends in a flexible array.
@@ -74,7 +80,7 @@ void NetlinkReader::sendControl(int op) {
   cn->ack = listenNonce_;  // the ack carries it + 1, so we know the ack is ours
   auto mcast = static_cast<proc_cn_mcast_op>(op);
   memcpy(cn->data, &mcast, sizeof mcast);
-  if (send(sock_, buf, nl->nlmsg_len, 0) < 0) throw SysError("send(PROC_CN_MCAST)", errno);
+  if (send(sock_.get(), buf, nl->nlmsg_len, 0) < 0) throw SysError("send(PROC_CN_MCAST)", errno);
 }
 
 void NetlinkReader::start(std::unique_ptr<BatchChannel> channel) {
@@ -93,7 +99,7 @@ void NetlinkReader::stop() {
   nlmsghdr wake{};
   wake.nlmsg_len = sizeof wake;
   wake.nlmsg_type = NLMSG_NOOP;
-  sendto(sock_, &wake, sizeof wake, 0, reinterpret_cast<sockaddr*>(&self), sizeof self);
+  sendto(sock_.get(), &wake, sizeof wake, 0, reinterpret_cast<sockaddr*>(&self), sizeof self);
   thread_.join();
 }
 
@@ -147,8 +153,7 @@ void NetlinkReader::run() {
 }
 
 void NetlinkReader::fail(const SysError& e) {
-  const char* name = strerrorname_np(e.err);
-  channel_->fail(name ? name : "EIO", e.what());
+  channel_->fail(errnoName(e.err), e.what());
   failed_ = true;
 }
 
@@ -170,7 +175,7 @@ void NetlinkReader::acknowledged(uint32_t err) {
 int NetlinkReader::receive(int waitMs) {
   if (waitMs != currentWaitMs_ && waitMs > 0) {
     timeval tv{waitMs / 1000, (waitMs % 1000) * 1000};
-    setsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(sock_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     currentWaitMs_ = waitMs;
   }
   mmsghdr msgs[kDatagramsPerRead];
@@ -184,7 +189,7 @@ int NetlinkReader::receive(int waitMs) {
     msgs[i].msg_hdr.msg_name = &from[i];
     msgs[i].msg_hdr.msg_namelen = sizeof from[i];
   }
-  int n = recvmmsg(sock_, msgs, kDatagramsPerRead, waitMs > 0 ? MSG_WAITFORONE : MSG_DONTWAIT,
+  int n = recvmmsg(sock_.get(), msgs, kDatagramsPerRead, waitMs > 0 ? MSG_WAITFORONE : MSG_DONTWAIT,
                    nullptr);
   if (n < 0) {
     if (errno == ENOBUFS) {
@@ -197,35 +202,32 @@ int NetlinkReader::receive(int waitMs) {
   }
   for (int i = 0; i < n; i++) {
     if (from[i].nl_pid != 0) continue;  // only the kernel speaks here (or stop() waking us)
-    handleDatagram(&buffer_[size_t(i) * kDatagramBytes], msgs[i].msg_len);
+    handleDatagram(reinterpret_cast<const uint8_t*>(&buffer_[size_t(i) * kDatagramBytes]), msgs[i].msg_len,
+                   (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
   }
   return n;
 }
 
-void NetlinkReader::handleDatagram(char* data, size_t length) {
-  ssize_t len = ssize_t(length);
-  for (auto* nl = reinterpret_cast<nlmsghdr*>(data); NLMSG_OK(nl, size_t(len));
-       nl = NLMSG_NEXT(nl, len)) {
-    if (nl->nlmsg_type == NLMSG_ERROR || nl->nlmsg_type == NLMSG_NOOP) continue;
-    auto* cn = static_cast<cn_msg*>(NLMSG_DATA(nl));
-    if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC) continue;
-    if (cn->len < sizeof(proc_event) - sizeof(proc_event::event_data)) continue;
+// A message failing a length check is counted as malformed and skipped; if it was an event,
+// the gap it leaves in its CPU's sequence numbers reports it as lost too.
+void NetlinkReader::handleDatagram(const uint8_t* data, size_t length, bool truncated) {
+  messages_.clear();
+  DatagramCounts counts = decodeDatagram(data, length, truncated, cpuLimit_, messages_);
+  stats_.malformed += counts.malformed;
+  for (const ProcMessage& msg : messages_) {
     stats_.messages++;
-    const auto& pe = *reinterpret_cast<const proc_event*>(cn->data);
+    const proc_event& pe = msg.event;
+    // Every message takes a sequence number on its CPU, acks included: skipping one would
+    // look like a loss.
+    trackSequence(pe.cpu, msg.seq);
     if (pe.what == proc_event::PROC_EVENT_NONE) {
-      // An ack (ours or another listener's) is not an event, but it does take a sequence
-      // number on its CPU: skipping it would look like a loss.
-      trackSequence(pe.cpu, cn->seq);
-      if (!subscribed_ && cn->ack == listenNonce_ + 1) acknowledged(pe.event_data.ack.err);
+      if (!subscribed_ && msg.ack == listenNonce_ + 1) acknowledged(pe.event_data.ack.err);
       continue;
     }
-    if (!subscribed_) {
-      // Before our acknowledgement (or in a namespace where none comes): the scan that
-      // follows the ack covers it, and a failed subscription must emit nothing.
-      trackSequence(pe.cpu, cn->seq);
-      continue;
-    }
-    decode(pe, cn->seq);
+    // Before our acknowledgement (or in a namespace where none comes): the scan that
+    // follows the ack covers it, and a failed subscription must emit nothing.
+    if (!subscribed_) continue;
+    decode(pe);
   }
 }
 
@@ -244,8 +246,9 @@ void NetlinkReader::flushWithGaps() {
 }
 
 // cn_msg.seq counts messages per CPU (proc_event.cpu), so a jump is exactly the number lost.
+// The decoder bounds cpu (cpuLimit_), so this array can't grow past the machine's CPUs.
 void NetlinkReader::trackSequence(uint32_t cpu, uint32_t seq) {
-  if (cpu >= lastSeq_.size()) lastSeq_.resize(cpu + 1, -1);
+  if (cpu >= lastSeq_.size()) lastSeq_.resize(size_t(cpu) + 1, -1);
   int64_t last = lastSeq_[cpu];
   if (last >= 0) {
     uint32_t gap = seq - uint32_t(last) - 1;  // modulo 2^32
@@ -259,73 +262,23 @@ void NetlinkReader::trackSequence(uint32_t cpu, uint32_t seq) {
   lastSeq_[cpu] = seq;
 }
 
-void NetlinkReader::decode(const proc_event& pe, uint32_t seq) {
-  trackSequence(pe.cpu, seq);
+void NetlinkReader::decode(const proc_event& pe) {
   lastTs_ = pe.timestamp_ns;
-
   Event ev;
-  ev.ts = pe.timestamp_ns;
-  ev.cpu = pe.cpu;
-  const auto& d = pe.event_data;
-  switch (pe.what) {
-    case proc_event::PROC_EVENT_FORK:
-      if (d.fork.child_pid != d.fork.child_tgid) {
-        stats_.threadForks++;
-        return;
-      }
-      ev.type = EventType::Fork;
-      ev.pid = d.fork.child_tgid;
-      ev.ppid = d.fork.parent_tgid;  // the parent at fork time: /proc would show a later one
+  switch (toEvent(pe, ev)) {
+    case ProcEventKind::Event:
       break;
-    case proc_event::PROC_EVENT_EXEC:
-      ev.type = EventType::Exec;
-      ev.pid = d.exec.process_tgid;
-      if (options_.readExecInfo) ev.info = readProcInfo(ev.pid, clock_);
-      break;
-    case proc_event::PROC_EVENT_EXIT:
-      if (d.exit.process_pid != d.exit.process_tgid) {
-        stats_.threadExits++;
-        return;
-      }
-      ev.type = EventType::Exit;
-      ev.pid = d.exit.process_tgid;
-      ev.ppid = d.exit.parent_tgid;
-      ev.code = (d.exit.exit_code >> 8) & 0xff;
-      ev.signal = d.exit.exit_code & 0x7f;
-      ev.core = (d.exit.exit_code & 0x80) != 0;
-      break;
-    case proc_event::PROC_EVENT_COMM:
-      if (d.comm.process_pid != d.comm.process_tgid) return;  // a thread's name
-      ev.type = EventType::Comm;
-      ev.pid = d.comm.process_tgid;
-      ev.comm.assign(d.comm.comm, strnlen(d.comm.comm, sizeof d.comm.comm));
-      break;
-    case proc_event::PROC_EVENT_UID:
-    case proc_event::PROC_EVENT_GID:
-      if (d.id.process_pid != d.id.process_tgid) return;  // per-thread credentials
-      ev.type = pe.what == proc_event::PROC_EVENT_UID ? EventType::Uid : EventType::Gid;
-      ev.pid = d.id.process_tgid;
-      ev.rid = d.id.r.ruid;
-      ev.eid = d.id.e.euid;
-      break;
-    case proc_event::PROC_EVENT_SID:
-      if (d.sid.process_pid != d.sid.process_tgid) return;
-      ev.type = EventType::Sid;
-      ev.pid = d.sid.process_tgid;
-      break;
-    case proc_event::PROC_EVENT_PTRACE:
-      ev.type = EventType::Ptrace;
-      ev.pid = d.ptrace.process_tgid;
-      ev.tracer = d.ptrace.tracer_tgid;
-      break;
-    case proc_event::PROC_EVENT_COREDUMP:
-      ev.type = EventType::Coredump;
-      ev.pid = d.coredump.process_tgid;
-      ev.ppid = d.coredump.parent_tgid;
-      break;
-    default:
+    case ProcEventKind::ThreadFork:
+      stats_.threadForks++;
+      return;
+    case ProcEventKind::ThreadExit:
+      stats_.threadExits++;
+      return;
+    case ProcEventKind::Ack:
+    case ProcEventKind::Skip:
       return;
   }
+  if (ev.type == EventType::Exec && options_.readExecInfo) ev.info = readProcInfo(ev.pid, clock_);
   channel_->push(std::move(ev));
 }
 

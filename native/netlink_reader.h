@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "batch_channel.h"
+#include "fd.h"
 #include "gather_policy.h"
+#include "netlink_decode.h"
 #include "proc_info.h"
 #include "sys_error.h"
-
-struct proc_event;
 
 namespace forktop {
 
@@ -39,6 +39,7 @@ struct NetlinkStats {
   std::atomic<uint64_t> threadExits{0};
   std::atomic<uint64_t> enobufs{0};
   std::atomic<uint64_t> seqGaps{0};
+  std::atomic<uint64_t> malformed{0};  // messages failing a length check (skipped)
   int receiveBufferBytes = 0;  // what the kernel granted
   std::atomic<bool> realtime{false};
 };
@@ -55,16 +56,17 @@ class NetlinkReader {
  private:
   void run();
   int receive(int waitMs);
-  void handleDatagram(char* data, size_t length);
+  void handleDatagram(const uint8_t* data, size_t length, bool truncated);
   void flushWithGaps();
-  void decode(const proc_event& ev, uint32_t seq);
+  void decode(const proc_event& ev);
   void acknowledged(uint32_t err);
   void fail(const SysError& e);
   void trackSequence(uint32_t cpu, uint32_t seq);
   void sendControl(int op);
 
   NetlinkOptions options_;
-  int sock_ = -1;
+  Fd sock_;
+  uint32_t cpuLimit_ = kMaxCpus;
   uint32_t portId_ = 0;
   std::atomic<bool> stopping_{false};
   int currentWaitMs_ = -1;
@@ -74,6 +76,7 @@ class NetlinkReader {
   std::thread thread_;
   std::unique_ptr<BatchChannel> channel_;
   StartClock clock_;
+  std::vector<ProcMessage> messages_;  // one datagram's, reused
   std::vector<int64_t> lastSeq_;  // per CPU; -1 until the first message
   uint64_t gapSinceFlush_ = 0;
   uint64_t lastTs_ = 0;

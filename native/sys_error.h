@@ -14,4 +14,10 @@ struct SysError : std::runtime_error {
   int err;
 };
 
+// errno's symbolic name ("EPERM"); strerrorname_np returns NULL for a number it doesn't know.
+inline const char* errnoName(int e) {
+  const char* name = strerrorname_np(e);
+  return name ? name : "EUNKNOWN";
+}
+
 }  // namespace forktop

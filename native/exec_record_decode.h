@@ -1,0 +1,30 @@
+// Decoding one exec record (exec_record.h) from the bytes the ring buffer gave, with every
+// length in it (argv, the cwd, exe and cgroup names, the filename) checked against the
+// record's size. Pure: no globals, no syscalls, so a fuzzer can call it directly
+// (native/fuzz/fuzz_exec_record.cc).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "event.h"
+
+namespace forktop {
+
+enum class ExecRecordStatus {
+  Ok,
+  TooShort,     // not even the fixed header
+  TooLong,      // more than an ExecRecord holds
+  BadArgsLen,   // argsLen past the bytes stored or the cap
+  BadPath,      // a path's names (cwd, exe, cgroup) out of order or past the bytes stored
+  BadFilename,  // filenameLen past the filename's room
+};
+
+const char* execRecordStatusName(ExecRecordStatus s);
+
+// Fills `ev` (an exec event) from [data, data + length) when the record is well formed;
+// otherwise leaves `ev` unspecified and says what was wrong. Never reads outside the span;
+// `data` needs no alignment.
+ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, Event& ev);
+
+}  // namespace forktop
