@@ -13,14 +13,14 @@ Napi::Function HangupWatch::Define(Napi::Env env) {
 
 HangupWatch::HangupWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<HangupWatch>(info) {
   fd_ = info[0].As<Napi::Number>().Int32Value();
-  wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wakeFd_ < 0) throw Napi::Error::New(info.Env(), "eventfd failed");
+  wakeFd_ = Fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wakeFd_.valid()) throw Napi::Error::New(info.Env(), "eventfd failed");
   tsfn_ = Napi::ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "forktop-hangup",
                                         0, 1);
   tsfn_.Unref(info.Env());  // watching must not keep the process alive
   thread_ = std::thread([this] {
     // events = 0: only errors and hangups are reported, never "writable".
-    pollfd fds[2] = {{fd_, 0, 0}, {wakeFd_, POLLIN, 0}};
+    pollfd fds[2] = {{fd_, 0, 0}, {wakeFd_.get(), POLLIN, 0}};
     for (;;) {
       int n = poll(fds, 2, -1);
       if (n < 0 && errno == EINTR) continue;
@@ -34,15 +34,12 @@ HangupWatch::HangupWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Hang
   });
 }
 
-HangupWatch::~HangupWatch() {
-  stop();
-  if (wakeFd_ >= 0) close(wakeFd_);
-}
+HangupWatch::~HangupWatch() { stop(); }
 
 void HangupWatch::stop() {
   if (!thread_.joinable()) return;
   uint64_t one = 1;
-  if (write(wakeFd_, &one, sizeof one) < 0) { /* the thread is already leaving */ }
+  if (write(wakeFd_.get(), &one, sizeof one) < 0) { /* the thread is already leaving */ }
   thread_.join();
 }
 

@@ -7,6 +7,8 @@
 
 #include <thread>
 
+#include "fd.h"
+
 namespace forktop {
 
 class HangupWatch : public Napi::ObjectWrap<HangupWatch> {
@@ -20,7 +22,7 @@ class HangupWatch : public Napi::ObjectWrap<HangupWatch> {
   void stop();
 
   int fd_;
-  int wakeFd_ = -1;
+  Fd wakeFd_;
   std::thread thread_;
   Napi::ThreadSafeFunction tsfn_;
 };

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "fd.h"
 #include "proc_info.h"
 
 namespace forktop {
@@ -20,8 +21,8 @@ int pidfdOpen(pid_t pid) { return int(syscall(SYS_pidfd_open, pid, 0)); }
 int pidfdSendSignal(int fd, int sig) { return int(syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0)); }
 
 SignalOutcome signalOne(const SignalTarget& t, int sig, const StartClock& clock) {
-  int fd = pidfdOpen(t.pid);
-  if (fd < 0) return {errno == ESRCH ? SignalResult::Gone : errno == EPERM ? SignalResult::Denied : SignalResult::Failed, 0};
+  Fd fd(pidfdOpen(t.pid));
+  if (!fd.valid()) return {errno == ESRCH ? SignalResult::Gone : errno == EPERM ? SignalResult::Denied : SignalResult::Failed, 0};
   // The pidfd holds the process now: what /proc says about this pid is about it.
   SignalResult result;
   auto stat = readStat(t.pid, clock);
@@ -31,12 +32,11 @@ SignalOutcome signalOne(const SignalTarget& t, int sig, const StartClock& clock)
                             stat->startNs > *t.startNs + kStartToleranceNs)) ||
              (t.ppid && stat->ppid != *t.ppid)) {
     result = SignalResult::Other;
-  } else if (pidfdSendSignal(fd, sig) == 0) {
+  } else if (pidfdSendSignal(fd.get(), sig) == 0) {
     result = SignalResult::Sent;
   } else {
     result = errno == ESRCH ? SignalResult::Gone : errno == EPERM ? SignalResult::Denied : SignalResult::Failed;
   }
-  close(fd);
   return {result, result == SignalResult::Sent ? stat->startNs : 0};
 }
 

@@ -7,8 +7,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "clock.h"
+#include "fd.h"
 
 namespace forktop {
 
@@ -18,20 +20,16 @@ constexpr size_t kMaxCmdline = 256 * 1024;
 
 // Reads up to max bytes; nullopt when the file can't be opened or read.
 std::optional<std::string> readFile(const char* path, size_t max) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  Fd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
   std::string out;
   char buf[4096];
   while (out.size() < max) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0) {
-      close(fd);
-      return std::nullopt;
-    }
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0) return std::nullopt;
     if (n == 0) break;
     out.append(buf, size_t(n));
   }
-  close(fd);
   if (out.size() > max) out.resize(max);
   return out;
 }
@@ -155,9 +153,9 @@ ProcInfo readProcInfo(pid_t pid, const StartClock& clock) {
 
 std::vector<Event> scanProcesses(const StartClock& clock) {
   std::vector<Event> events;
-  DIR* dir = opendir("/proc");
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir("/proc"), closedir);
   if (!dir) return events;
-  while (dirent* entry = readdir(dir)) {
+  while (dirent* entry = readdir(dir.get())) {
     char* end = nullptr;
     long pid = strtol(entry->d_name, &end, 10);
     if (pid <= 0 || *end != '\0') continue;
@@ -174,7 +172,6 @@ std::vector<Event> scanProcesses(const StartClock& clock) {
     ev.ts = uint64_t(monotonicNs());
     events.push_back(std::move(ev));
   }
-  closedir(dir);
   return events;
 }
 

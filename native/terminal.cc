@@ -3,13 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "fd.h"
+
 namespace forktop {
 
 Napi::Value DetachStdio(const Napi::CallbackInfo& info) {
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    for (int fd = 0; fd <= 2; fd++) dup2(null, fd);
-    close(null);
+  Fd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (null.valid()) {
+    for (int fd = 0; fd <= 2; fd++) dup2(null.get(), fd);
   }
   return info.Env().Undefined();
 }
