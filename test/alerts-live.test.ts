@@ -27,12 +27,14 @@ describeAsRoot('forktop --json alerts (real kernel, bounded storms)', () => {
     await new Promise((resolve) => bomb.on('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const result = await cli.stop();
-    const alerts = alertsIn(result.stdout);
+    // Only the bomb's: other work on a loaded machine may raise alerts of its own.
+    const alerts = alertsIn(result.stdout).filter((a) => a.root === bomb.pid);
     const raised = alerts.filter((a) => a.state === 'raised');
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ kind: 'fork-bomb', root: bomb.pid, comm: 'storm' });
     expect(raised[0].generations).toBeGreaterThanOrEqual(5);
-    expect(alerts.some((a) => a.kind === 'fork-bomb' && a.state === 'cleared')).toBe(true);
+    // Cleared once no member is left (the root reaped them all), saying so.
+    expect(alerts.filter((a) => a.state === 'cleared')).toEqual([expect.objectContaining({ kind: 'fork-bomb', live: 0 })]);
   });
 
   it('a make -j8 build raises no alert', async () => {
@@ -60,6 +62,8 @@ describeAsRoot('forktop --json alerts (real kernel, bounded storms)', () => {
     await new Promise((resolve) => loop.on('exit', resolve));
     const result = await cli.stop();
     const alerts = alertsIn(result.stdout);
-    expect(alerts.filter((a) => a.state === 'raised').map((a) => [a.kind, a.root])).toEqual([['fork-storm', loop.pid]]);
+    // Only ours: other work on a loaded machine (a build, another test) may raise its own.
+    const ours = alerts.filter((a) => a.root === loop.pid);
+    expect(ours.filter((a) => a.state === 'raised').map((a) => [a.kind, a.root]), JSON.stringify(alerts)).toEqual([['fork-storm', loop.pid]]);
   });
 });

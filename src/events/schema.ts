@@ -125,13 +125,17 @@ export interface ResyncEvent extends Timed {
 export interface AlertEvent extends Timed {
   type: 'alert';
   kind: 'fork-bomb' | 'fork-storm';
-  /** 'raised' when it starts, 'cleared' when the rate falls. */
+  /** 'raised' when it starts; 'cleared' when a storm's rate has stayed low, or when a bomb's
+   *  lineage has no live member left. */
   state: 'raised' | 'cleared';
   root: number;
   rate: number;
   live: number;
   generations: number;
   comm: string | null;
+  /** A bomb's course over the last two seconds, by its live members: still growing, stalled
+   *  (at a limit such as pids.max, or no longer forking), or shrinking. */
+  trend?: 'growing' | 'stalled' | 'shrinking';
 }
 
 export type ProcessEvent =

@@ -27,7 +27,15 @@ interface ActiveAlert {
   key: number; // clan id or node id
   root: ProcessNode;
   clan: Clan | null;
+  /** A storm: since when its rate has been low (it clears once that lasts), or null. */
+  lowSince: number | null;
+  /** A bomb: its live members at its checks over the last TREND_NS (and the one before,
+   *  the baseline), oldest first, to say whether it still grows, stalls or shrinks. */
+  liveHistory: { ts: number; live: number }[];
 }
+
+/** How far back a bomb's trend looks. */
+const TREND_NS = 2e9;
 
 const ONE_SECOND = () => new RateCounter(1e8, 10);
 
@@ -97,7 +105,7 @@ export class AlertDetector {
         !this.isActive('fork-bomb', clan.id) && // before the sum: a bomb's every fork comes here
         clan.forks.sum(ts) >= t.bombRate
       ) {
-        this.raise({ kind: 'fork-bomb', key: clan.id, root: clan.root, clan }, ts, time, out);
+        this.raise({ kind: 'fork-bomb', key: clan.id, root: clan.root, clan, lowSince: null, liveHistory: [] }, ts, time, out);
       }
     }
     if (
@@ -107,7 +115,7 @@ export class AlertDetector {
       !(clan && this.isActive('fork-bomb', clan.id)) &&
       parent.spawns.sum(ts, 10) >= t.stormRate // the last second of 100 ms buckets
     ) {
-      this.raise({ kind: 'fork-storm', key: parent.id, root: parent, clan: null }, ts, time, out);
+      this.raise({ kind: 'fork-storm', key: parent.id, root: parent, clan: null, lowSince: null, liveHistory: [] }, ts, time, out);
     }
   }
 
@@ -121,7 +129,12 @@ export class AlertDetector {
     this.leave(node);
   }
 
-  /** Clears alerts whose rate fell; looked at once per 100 ms of event time. */
+  /**
+   * Clears what is over; looked at once per 100 ms of event time. A bomb is over when no
+   * member lives: a real one soon hits pids.max or ulimit -u, its forks fail and its rate
+   * drops, but every member is still there. A storm is over when its rate has stayed low
+   * for stormClearNs.
+   */
   check(now: number, time: string, out: AlertEvent[]): void {
     if (this.active.length === 0) return;
     const bucket = Math.floor(now / 1e8);
@@ -130,8 +143,19 @@ export class AlertDetector {
     const t = this.thresholds;
     for (let i = this.active.length - 1; i >= 0; i--) {
       const alert = this.active[i];
-      const threshold = alert.kind === 'fork-bomb' ? t.bombRate : t.stormRate;
-      if (this.rateOf(alert, now) < threshold * t.clearFraction) {
+      let over: boolean;
+      if (alert.clan) {
+        const history = alert.liveHistory;
+        history.push({ ts: now, live: alert.clan.live });
+        while (history.length > 1 && history[1].ts <= now - TREND_NS) history.shift();
+        over = alert.clan.live <= 0;
+      } else {
+        const low = this.rateOf(alert, now) < t.stormRate * t.clearFraction;
+        if (!low) alert.lowSince = null;
+        else alert.lowSince ??= now;
+        over = alert.lowSince !== null && now - alert.lowSince >= t.stormClearNs;
+      }
+      if (over) {
         this.active.splice(i, 1);
         out.push(this.event(alert, 'cleared', now, time));
         if (alert.clan) this.dropIfEmpty(alert.clan);
@@ -142,6 +166,20 @@ export class AlertDetector {
   /** The alerts up now, with their current rate and live count. */
   current(now: number, time: string): AlertEvent[] {
     return this.active.map((a) => this.event(a, 'raised', now, time));
+  }
+
+  /** A bomb's course over the last two seconds, from its live members: still growing,
+   *  stalled (its forks fail at a limit, or it stopped forking), or shrinking. */
+  private trendOf(alert: ActiveAlert): AlertEvent['trend'] {
+    const history = alert.liveHistory;
+    const live = alert.clan!.live;
+    if (history.length < 2) return 'growing';
+    const then = history[0].live;
+    // A few members either way is noise: a bomb at its limit loses and regains some.
+    const margin = Math.max(2, then * 0.02);
+    if (live > then + margin) return 'growing';
+    if (live < then - margin) return 'shrinking';
+    return 'stalled';
   }
 
   isActive(kind: ActiveAlert['kind'], key: number): boolean {
@@ -185,6 +223,7 @@ export class AlertDetector {
       live,
       generations: clan ? clan.maxGeneration : 1,
       comm: alert.root.comm,
+      ...(clan ? { trend: state === 'cleared' ? 'shrinking' : this.trendOf(alert) } : {}),
     };
   }
 }

@@ -24,8 +24,11 @@ export interface AlertThresholds {
   bombGenerations: number;
   /** fork-storm: one process spawning at least this fast (forks/s, over the last second). */
   stormRate: number;
-  /** An alert clears when its rate falls below this fraction of its threshold. */
+  /** A storm clears when its rate stays below this fraction of its threshold... */
   clearFraction: number;
+  /** ...for this long (ns): a rate that dips under load and rises again is the same storm.
+   *  A bomb clears only when its lineage has no live member left, whatever its rate. */
+  stormClearNs: number;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
@@ -41,6 +44,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
     bombGenerations: 5,
     stormRate: 200,
     clearFraction: 0.5,
+    stormClearNs: 3e9,
   },
 };
 

@@ -22,22 +22,59 @@ describe('model: fork bombs and fork storms', () => {
     expect(raised[0].rate).toBeGreaterThanOrEqual(50);
     // Members were reparented as their parents exited; the spawning lineage still holds them.
     expect(m.alerts.isActive('fork-bomb', m.byPid.get(999)!.clan!.id)).toBe(true);
-    // It clears once the bomb stops forking.
+    // A real bomb soon hits pids.max: its forks fail and its rate drops, but its members
+    // live on. The alert stays (stalled) until the last of them is gone.
+    const clan = m.byPid.get(999)!.clan!;
     const quiet = new Script();
     quiet.ts = s.ts;
-    quiet.after(3000).fork(5, 1);
-    const later = m.apply(quiet.events);
-    expect(later).toEqual([expect.objectContaining({ kind: 'fork-bomb', state: 'cleared', root: 999 })]);
+    for (let i = 0; i < 6; i++) quiet.after(500).fork(5 + i, 1);
+    expect(m.apply(quiet.events)).toEqual([]);
+    expect(m.alerts.current(m.now, m.nowTime)).toEqual([expect.objectContaining({ kind: 'fork-bomb', root: 999, trend: 'stalled', live: clan.live })]);
+    const members = [...m.byPid.values()].filter((n) => n.clan === clan && !n.exit).map((n) => n.pid);
+    expect(members.length).toBeGreaterThanOrEqual(20);
+    const dying = new Script();
+    dying.ts = quiet.ts;
+    for (const pid of members.slice(1)) dying.after(2).exit(pid);
+    expect(m.apply(dying.events)).toEqual([]);
+    expect(m.alerts.current(m.now, m.nowTime)[0]).toMatchObject({ trend: 'shrinking', live: 1 });
+    const last = new Script();
+    last.ts = dying.ts;
+    last.after(1).exit(members[0]).after(200).fork(6, 1);
+    expect(m.apply(last.events)).toEqual([expect.objectContaining({ kind: 'fork-bomb', state: 'cleared', root: 999, live: 0 })]);
   });
 
-  it('an alert also clears when time passes with no event at all (advance)', () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']);
-    let next = 1000;
-    bomb(s, 999, 1, 8, () => next++);
+  it('a storm clears when time passes with no event at all (advance), once its rate has stayed low', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(70, 1, ['/bin/bash', 'loop.sh']);
+    for (let i = 0; i < 400; i++) s.after(1).fork(3000 + i, 70).exec(3000 + i, ['/bin/date']).after(0.5).exit(3000 + i);
     const { m, alerts } = run(s);
     expect(alerts.map((a) => a.state)).toEqual(['raised']);
     expect(m.advance(s.ts + 0.2e9, 'later')).toEqual([]);
-    expect(m.advance(s.ts + 2e9, 'later')).toEqual([expect.objectContaining({ state: 'cleared', root: 999 })]);
+    expect(m.advance(s.ts + 2e9, 'later')).toEqual([]); // low for a second: not yet
+    expect(m.advance(s.ts + 5e9, 'later')).toEqual([expect.objectContaining({ kind: 'fork-storm', state: 'cleared', root: 70 })]);
+  });
+
+  it('a storm whose rate dips under load and rises again is one storm (hysteresis), not two', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(70, 1, ['/bin/bash', 'loop.sh']);
+    let pid = 3000;
+    const burst = (n: number) => {
+      for (let i = 0; i < n; i++, pid++) s.after(1).fork(pid, 70).exec(pid, ['/bin/date']).after(0.5).exit(pid);
+    };
+    burst(600);
+    s.after(1500); // the machine got busy: no fork for 1.5 s
+    burst(600);
+    const { alerts } = run(s);
+    expect(alerts.map((a) => [a.kind, a.state])).toEqual([['fork-storm', 'raised']]);
+  });
+
+  it('a bomb grows, then stalls at its limit, then shrinks as it is stopped', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 8, () => next++);
+    const { m } = run(s);
+    expect(m.alerts.current(m.now, m.nowTime)[0].trend).toBe('growing');
+    // The CLI moves the model's clock on every 500 ms when nothing happens.
+    for (let t = 0.5e9; t <= 3e9; t += 0.5e9) expect(m.advance(s.ts + t, 'later')).toEqual([]);
+    expect(m.alerts.current(m.now, m.nowTime)[0].trend).toBe('stalled');
   });
 
   it('a make -j8 build raises nothing', () => {
