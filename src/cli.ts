@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import meow from 'meow';
-import { exitCleanlyOn } from './lifecycle.js';
+import { eachStep, exitCleanlyOn } from './lifecycle.js';
 import type { ForktopEvent } from './events/schema.js';
 import { Model } from './model/model.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
 import { makeHeader, type RecordingHeader } from './events/header.js';
-import { Recorder } from './output/recording.js';
+import { Recorder, RecordingRefused } from './output/recording.js';
 import { readProcessNow } from './sources/process-now.js';
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
@@ -29,7 +29,9 @@ const cli = meow(
 
   Options
     --json                 Print every event as one JSON object per line (NDJSON) to stdout
-    --record FILE          Also write the event stream to FILE (a recording), live view or --json
+    --record FILE          Also write the event stream to FILE (a recording), live view or --json;
+                           a new file, mode 0600 (an existing FILE is refused)
+    --force                With --record: overwrite FILE if it is an existing regular file
     --replay FILE|-        Show a recording (or a --json stream on stdin) instead of this machine
     --speed N|max          Replay speed: 1 = as recorded (default), 2 = twice as fast, max
     --source NAME          Event source: ${SOURCE_NAMES.join(', ')} (default auto)
@@ -59,6 +61,7 @@ const cli = meow(
     flags: {
       json: { type: 'boolean', default: false },
       record: { type: 'string' },
+      force: { type: 'boolean', default: false },
       replay: { type: 'string' },
       speed: { type: 'string', default: '1' },
       source: { type: 'string', default: 'auto' },
@@ -74,7 +77,16 @@ const cli = meow(
   },
 );
 
+/** The recording once opened: a run that fails before recording anything removes a file it
+ *  created (so the next run isn't refused for it). */
+let recording: Recorder | undefined;
+
 function fail(message: string, code = USAGE_ERROR): never {
+  try {
+    recording?.abandon();
+  } catch {
+    // the message below matters more
+  }
   process.stderr.write(`forktop: ${message}\n`);
   process.exit(code);
 }
@@ -96,7 +108,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['json', 'record', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version']);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -145,14 +157,7 @@ async function main(): Promise<void> {
     await source.start(handlers);
     return { source, reason: `replay: ${replay === '-' ? 'stdin' : replay} at ${speed === 'max' ? 'full' : `${speed}×`} speed` };
   };
-  let recorder: Recorder | undefined;
-  if (flags.record !== undefined) {
-    try {
-      recorder = new Recorder(flags.record, warn);
-    } catch (error) {
-      fail((error as Error).message);
-    }
-  }
+  if (flags.force && flags.record === undefined) fail('--force goes with --record FILE (it lets FILE be overwritten)');
   if (given('stop-lineage')) {
     if (replay !== undefined || flags.json || given('record')) fail('--stop-lineage runs on its own: no --replay, --json or --record');
     if (!/^[1-9]\d*$/.test(flags.stopLineage ?? '')) fail(`--stop-lineage wants a process id, not "${flags.stopLineage ?? ''}"`);
@@ -160,13 +165,28 @@ async function main(): Promise<void> {
     raisePriority();
     return runStopLineage(Number(flags.stopLineage), start, fail);
   }
-  raisePriority();
-  if (!flags.json) return runLiveView(start, recorder, replay === '-', initial, flags.bell);
-  if (flags.filter !== undefined || flags.user !== undefined || flags.pid !== undefined) {
+  if (flags.json && (flags.filter !== undefined || flags.user !== undefined || flags.pid !== undefined)) {
     fail('--filter, --user and --pid shape the live view; with --json, filter the stream with jq or grep');
   }
-  return runJson(start, recorder, replay !== undefined);
+  // Called by the runners once nothing else can refuse the command line: a typo must never
+  // create or empty the file.
+  const record = flags.record;
+  const openRecording: OpenRecording = (onFailure) => {
+    if (record === undefined) return undefined;
+    try {
+      recording = Recorder.open(record, onFailure, { force: flags.force, replaying: replay });
+    } catch (error) {
+      if (error instanceof RecordingRefused) fail(error.message);
+      throw error;
+    }
+    return recording;
+  };
+  raisePriority();
+  if (!flags.json) return runLiveView(start, openRecording, replay === '-', initial, flags.bell);
+  return runJson(start, openRecording, replay !== undefined);
 }
+
+type OpenRecording = (onFailure: (message: string) => void) => Recorder | undefined;
 
 function parseInitialFilter(filter: string | undefined, user: string | undefined, pid: string | undefined) {
   if (filter !== undefined) {
@@ -209,13 +229,22 @@ function headerFor({ source, reason }: Chosen): RecordingHeader {
   return makeHeader(cli.pkg.version ?? '0', described.name, reason, described.caveats, described.host);
 }
 
-async function runJson(start: Starter, recorder: Recorder | undefined, replaying: boolean): Promise<void> {
+async function runJson(start: Starter, openRecording: OpenRecording, replaying: boolean): Promise<void> {
   let chosen: Chosen | undefined;
+  // A write error (a full disk) is said on stderr at once; the run goes on, and ends non-zero.
+  const recorder = openRecording(warn);
   const exit = exitCleanlyOn(async () => {
-    await chosen?.source.stop();
-    recorder?.close();
-    await writer.drained();
-    writer.close();
+    // What is recorded so far goes to disk before any step that could fail or hang.
+    recorder?.flush();
+    await eachStep(
+      () => chosen?.source.stop(),
+      () => recorder?.close(),
+      async () => {
+        await writer.drained();
+        writer.close();
+      },
+    );
+    return recorder?.failure ? 1 : 0;
   });
   const writer = new NdjsonWriter(process.stdout, () => void exit(0));
   // The model runs headless too: its fork-bomb and fork-storm alerts join the stream.
@@ -255,7 +284,7 @@ async function runJson(start: Starter, recorder: Recorder | undefined, replaying
 
 async function runLiveView(
   start: Starter,
-  recorder: Recorder | undefined,
+  openRecording: OpenRecording,
   stdinIsData: boolean,
   initial: { text?: string; user?: string; pid?: number },
   bell: boolean,
@@ -269,11 +298,24 @@ async function runLiveView(
   if (!keys) fail('the live view needs a terminal to read keys from; use --json');
   let view: LiveView | undefined;
   let chosen: Chosen | undefined;
+  // A write error (a full disk) shows on screen at once, is said again on stderr after the
+  // view, and makes the exit status 1; the view goes on until q.
+  const recorder = openRecording((message) => {
+    warn(message);
+    view?.feed.report(message);
+  });
   const exit = exitCleanlyOn(async () => {
-    view?.close();
-    await chosen?.source.stop();
-    recorder?.close();
+    // The recording first, and each step on its own: with the terminal gone (a closed
+    // window, a dropped ssh) view.close() writes to it and fails, and the last second of
+    // the recording must not depend on that.
+    recorder?.flush();
+    await eachStep(
+      () => view?.close(),
+      () => chosen?.source.stop(),
+      () => recorder?.close(),
+    );
     for (const message of warnings.splice(0)) process.stderr.write(`forktop: ${message}\n`);
+    return recorder?.failure ? 1 : 0;
   });
   try {
     // Subscribe before the screen switches, so a permission error prints as one plain line.
@@ -298,7 +340,6 @@ async function runLiveView(
     });
     warnNow = false;
     const header = headerFor(chosen);
-    recorder?.begin(header);
     // Stopping a lineage signals real processes, and /proc describes this machine: only
     // from a live source, never a replay.
     const live = !(chosen.source instanceof ReplaySource);
@@ -307,6 +348,8 @@ async function runLiveView(
       makeStopControl: live ? stopControlFor : undefined,
       readNow: live ? readProcessNow : undefined,
     });
+    // After the view starts, so a disk full from the first write shows on it too.
+    recorder?.begin(header);
     for (const events of pending) view.feed.push(events);
     if (ended) view.feed.end();
     setInterval(() => {
