@@ -1,7 +1,7 @@
 // Who is busy: processes by fork rate, same-program lineages (a fork bomb's shape), and the
 // header's rates.
 import type { Model } from './model.js';
-import { programOf, type ProcessNode } from './process-node.js';
+import { isKernelThread, programOf, type ProcessNode } from './process-node.js';
 
 export interface SpawnerRow {
   node: ProcessNode;
@@ -90,18 +90,21 @@ export interface LineageRow {
   forksTotal: number;
 }
 
-/** Same-program lineages (a fork bomb's shape): those forking near a bomb's rate first,
- *  then by live members. A bomb that stopped forking (its members wait, or hit the process
- *  limit) still has hundreds alive and must not drop below a shell forking twice a second. */
+/** Same-program lineages (a fork bomb's shape): those with a bomb alert up first, then
+ *  those forking near a bomb's rate, then by live members. A bomb that stopped forking (its
+ *  members wait, or hit the process limit) still has hundreds alive and must not drop below
+ *  a shell forking twice a second. A lineage is at least three generations deep: kthreadd's
+ *  threads and a shell's subshells are one or two, and are not what this list is for. */
 export function topLineages(model: Model, limit: number): LineageRow[] {
-  const rows: LineageRow[] = [];
+  const rows: (LineageRow & { alerted: number })[] = [];
   for (const clan of model.alerts.clans.values()) {
+    const alerted = model.alerts.isActive('fork-bomb', clan.id) ? 1 : 0;
+    if (!alerted && (clan.maxGeneration < 2 || isKernelThread(clan.root) || clan.root.pid === 2)) continue;
     const rate1s = clan.forks?.sum(model.now) ?? 0;
-    if (clan.live < 2 && clan.maxGeneration < 2) continue; // a root whose children all exec'd
-    rows.push({ root: clan.root, rate1s, live: clan.live, generations: clan.maxGeneration, forksTotal: clan.forksTotal });
+    rows.push({ root: clan.root, rate1s, live: clan.live, generations: clan.maxGeneration, forksTotal: clan.forksTotal, alerted });
   }
   const { bombRate, clearFraction } = model.config.alerts;
   const busy = (row: LineageRow) => (row.rate1s >= bombRate * clearFraction ? 1 : 0);
-  rows.sort((a, b) => busy(b) - busy(a) || b.live - a.live || b.rate1s - a.rate1s || a.root.pid - b.root.pid);
-  return rows.slice(0, limit);
+  rows.sort((a, b) => b.alerted - a.alerted || busy(b) - busy(a) || b.live - a.live || b.rate1s - a.rate1s || a.root.pid - b.root.pid);
+  return rows.slice(0, limit).map(({ alerted: _, ...row }) => row);
 }

@@ -6,7 +6,7 @@ import type { AlertEvent } from '../events/schema.js';
 import type { Model } from '../model/model.js';
 import { childPrograms, type Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
-import { AlertBar } from './components/AlertBar.js';
+import { AlertBar, GoneBar } from './components/AlertBar.js';
 import { printable, spawnsText } from './format.js';
 import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
@@ -32,14 +32,15 @@ const VIEWS: View[] = ['execs', 'tree', 'spawners'];
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 12;
 
-/** Re-renders when the feed moved on, at most every frame. */
-function useFeedVersion(feed: Feed, paused: boolean): number {
+/** Re-renders when the feed moved on, at most every frame. Paused too: the lists stay as
+ *  they were, but an alert, the bell and the count of events since the pause must not wait
+ *  for a key. */
+function useFeedVersion(feed: Feed): number {
   const [version, setVersion] = useState(feed.version);
   useEffect(() => {
-    if (paused) return;
     const timer = setInterval(() => setVersion(feed.version), 1000 / 30);
     return () => clearInterval(timer);
-  }, [feed, paused]);
+  }, [feed]);
   return version;
 }
 
@@ -117,7 +118,7 @@ export function App({
   const [help, setHelp] = useState(false);
   const moves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
-  useFeedVersion(feed, paused !== null);
+  useFeedVersion(feed);
   const model = feed.model;
   const { collapsed, unfolded, toggle } = useTreeState(model);
   const {
@@ -140,6 +141,15 @@ export function App({
   const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
   const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null, unfolded, paused?.ts), listHeight) : undefined;
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
+  // `!` asked for an alert's row: the list is there now; move onto it once drawn.
+  const jumpTo = useRef<number | null>(null);
+  useEffect(() => {
+    const id = jumpTo.current;
+    if (id === null || !spawnerList) return;
+    jumpTo.current = null;
+    const index = spawnerList.rows.findIndex((row) => (row.lineage ? row.lineage.root.id : row.spawner!.node.id) === id);
+    if (index > 0) spawnerList.move(index);
+  });
   const list = execList ?? treeList ?? spawnerList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const inspectedNow = useProcessNow(readNow, inspected);
@@ -149,7 +159,8 @@ export function App({
 
   // Enter goes to a new alert's root until the user moves: the red bar is the newest thing
   // on the screen, and the person who sees it wants to look at the bomb.
-  const alert = feed.alerts[feed.alerts.length - 1];
+  const alerts = feed.alerts;
+  const alert = alerts[0];
   const alertKey = alert ? `${alert.kind}:${alert.root}` : '';
   if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current };
   // A function: a move earlier in the same read of keys counts.
@@ -215,6 +226,15 @@ export function App({
         }
         break;
       }
+      case 'alerts': {
+        // The Spawners view lists every lineage and spawner an alert can name: go there, on
+        // the worst one's row.
+        if (!alert) break;
+        moves.current++;
+        switchView('spawners');
+        jumpTo.current = model.byPid.get(alert.root)?.id ?? null;
+        break;
+      }
       case 'parent': {
         const id = inspected?.id ?? selectedNodeId();
         const node = id === undefined ? undefined : model.node(id);
@@ -225,11 +245,15 @@ export function App({
         // The alert's lineage while Enter would go to it; otherwise the selected process.
         if (enterGoesToAlert()) {
           const node = model.byPid.get(alert.root);
-          if (node) stop.ask(node.id, true);
+          const what = alert.kind === 'fork-bomb' ? 'the fork bomb' : 'the fork storm';
+          if (node) stop.ask(node.id, true, `${what} the red bar names (K acts on it until you move)`);
         } else {
           const id = inspected?.id ?? selectedNodeId();
-          // A lineage row is a bomb seen after its alert cleared: stop it as from the alert.
-          if (id !== undefined) stop.ask(id, !inspected && !!spawnerList?.selectedNow()?.lineage);
+          // A lineage row is a bomb's: stop it as from its alert.
+          const lineageRow = !inspected && !!spawnerList?.selectedNow()?.lineage;
+          const which = inspected ? 'the process inspected' : lineageRow ? 'the lineage selected' : 'the process selected';
+          const why = alert ? ': you moved after the alert appeared (! lists the alerts, a inspects the worst)' : '';
+          if (id !== undefined) stop.ask(id, lineageRow, `${which}${why}`);
         }
         break;
       }
@@ -352,7 +376,7 @@ export function App({
       </Text>
       <Box flexDirection="column" flexGrow={1}>
         {stop.state.dialog ? (
-          <StopDialog dialog={stop.state.dialog} theme={theme} users={users} />
+          <StopDialog dialog={stop.state.dialog} reason={stop.state.reason} theme={theme} users={users} />
         ) : help ? (
           <HelpScreen lines={rows - 3} />
         ) : inspected ? (
@@ -368,7 +392,12 @@ export function App({
       <StopStatus state={stop.state} theme={theme} />
       {feed.problem ? <Text color={theme.error} bold wrap="truncate-end">{`! ${printable(feed.problem)}`}</Text> : null}
       {alert ? (
-        <AlertBar alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined} spawns={stormSpawns(model, alert)} />
+        <AlertBar
+          alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined}
+          spawns={stormSpawns(model, alert)} more={alerts.length - 1} listKey="!"
+        />
+      ) : feed.recentlyGone ? (
+        <GoneBar alert={feed.recentlyGone} theme={theme} />
       ) : null}
       <Text dimColor wrap="truncate-end">{footerFor(footerCommands)}</Text>
     </Box>

@@ -3,6 +3,9 @@
 import { Model } from '../model/model.js';
 import type { AlertEvent, ForktopEvent } from '../events/schema.js';
 
+/** How long the bar says a bomb is gone. */
+const GONE_SHOWN_NS = 15e9;
+
 export class Feed {
   readonly model: Model;
   version = 0;
@@ -22,11 +25,21 @@ export class Feed {
   /** Fork-bomb alerts raised so far: the screen rings the terminal's bell for each new one. */
   bombAlarms = 0;
 
+  /** The last bomb that ended (its last member gone): the bar says so for a while, so the
+   *  person who saw the alert knows it is over rather than wondering where it went. */
+  lastGone: AlertEvent | null = null;
+
   push(events: readonly ForktopEvent[]): void {
-    for (const alert of this.model.apply(events)) {
-      if (alert.kind === 'fork-bomb' && alert.state === 'raised') this.bombAlarms++;
-    }
+    this.noteAlerts(this.model.apply(events));
     this.version++;
+  }
+
+  private noteAlerts(alerts: readonly AlertEvent[]): void {
+    for (const alert of alerts) {
+      if (alert.kind !== 'fork-bomb') continue;
+      if (alert.state === 'raised') this.bombAlarms++;
+      else this.lastGone = alert;
+    }
   }
 
   /** Something the person must see at once that is not an event (a recording that stopped
@@ -44,11 +57,22 @@ export class Feed {
   }
 
   advance(ts: number, time: string): void {
-    if (this.model.advance(ts, time).length > 0) this.version++;
+    const alerts = this.model.advance(ts, time);
+    this.noteAlerts(alerts);
+    if (alerts.length > 0) this.version++;
   }
 
-  /** The alerts up now, newest last, with their current rate. */
+  /** The alerts up now, worst first: bombs, then storms, each in the order they were raised
+   *  (an order that does not shuffle as rates move, so the bar and K stay on one). The bar
+   *  shows the first; the others are a key away. */
   get alerts(): AlertEvent[] {
-    return this.model.alerts.current(this.model.now, this.model.nowTime);
+    const now = this.model.alerts.current(this.model.now, this.model.nowTime);
+    return now.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'fork-bomb' ? -1 : 1));
+  }
+
+  /** A bomb that ended within the last GONE_SHOWN_NS of model time, while nothing else is up. */
+  get recentlyGone(): AlertEvent | null {
+    const gone = this.lastGone;
+    return gone && this.model.now - gone.ts < GONE_SHOWN_NS ? gone : null;
   }
 }

@@ -5,7 +5,7 @@ export type Command =
   | 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
   | 'view.execs' | 'view.tree' | 'view.spawners' | 'view.next'
   | 'filter' | 'user' | 'pause' | 'inspect' | 'parent' | 'back' | 'fold'
-  | 'collapse' | 'expand' | 'failedOnly' | 'state' | 'subtree' | 'help' | 'quit' | 'alert' | 'stop';
+  | 'collapse' | 'expand' | 'failedOnly' | 'state' | 'subtree' | 'help' | 'quit' | 'alert' | 'alerts' | 'stop';
 
 interface Binding {
   command: Command;
@@ -38,6 +38,7 @@ export const BINDINGS: Binding[] = [
   { command: 'state', keys: ['l'], label: 'l', help: 'live only / exited only / all' },
   { command: 'subtree', keys: ['s'], label: 's', help: 'follow the selected subtree' },
   { command: 'alert', keys: ['a'], label: 'a', help: 'inspect the alert\'s root' },
+  { command: 'alerts', keys: ['!'], label: '!', help: 'every alert up now: the Spawners view, on the worst (enter inspects, K stops)' },
   { command: 'stop', keys: ['K'], label: 'K', help: 'stop a lineage (the alert\'s, or the selected process\'s): SIGSTOP all, then SIGKILL, after you confirm' },
   { command: 'help', keys: ['?'], label: '?', help: 'help' },
   { command: 'quit', keys: ['q'], label: 'q', help: 'quit' },

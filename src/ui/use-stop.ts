@@ -7,13 +7,15 @@ import type { StopPlan, StopProgress, StopRefusal, StopReport } from '../stop/st
 export interface StopState {
   /** Waiting for y (a plan) or for any key (a refusal). */
   dialog: StopPlan | StopRefusal | null;
+  /** Which lineage K took and why: the alert's, or the selected row's (the person moved). */
+  reason: string | null;
   progress: StopProgress | null;
   report: StopReport | null;
   error: string | null;
 }
 
 export function useStop(control: StopControl | undefined) {
-  const [state, setState] = useState<StopState>({ dialog: null, progress: null, report: null, error: null });
+  const [state, setState] = useState<StopState>({ dialog: null, reason: null, progress: null, report: null, error: null });
   // Keys can come faster than renders: whether a dialog is open is read from a ref.
   const open = useRef(false);
   const running = useRef(false);
@@ -25,9 +27,9 @@ export function useStop(control: StopControl | undefined) {
     state,
     available: control !== undefined,
     isOpen: () => open.current,
-    ask(nodeId: number, descend: boolean) {
+    ask(nodeId: number, descend: boolean, reason: string) {
       if (!control || running.current) return;
-      set({ dialog: control.plan(nodeId, descend), report: null, error: null, progress: null });
+      set({ dialog: control.plan(nodeId, descend), reason, report: null, error: null, progress: null });
     },
     /** y on a plan starts it; any key closes a refusal or cancels. */
     answer(yes: boolean) {

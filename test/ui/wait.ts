@@ -16,3 +16,12 @@ export async function frameWhere(view: Rendered, what: string | RegExp | ((frame
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Resolves once `condition()` holds; fails after `timeoutMs`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

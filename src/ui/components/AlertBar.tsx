@@ -3,23 +3,48 @@ import type { AlertEvent } from '../../events/schema.js';
 import { printable } from '../text.js';
 import type { Theme } from '../theme.js';
 
-export function AlertBar({ alert, theme, inspectKey, stopKey, spawns }: {
+const TREND: Record<NonNullable<AlertEvent['trend']>, string> = {
+  growing: 'growing',
+  stalled: 'stalled',
+  shrinking: 'shrinking',
+};
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** The worst alert up now (a bomb before a storm), and how many more a key lists. */
+export function AlertBar({ alert, theme, inspectKey, stopKey, spawns, more, listKey }: {
   alert: AlertEvent;
   theme: Theme;
   inspectKey: string;
   stopKey?: string;
   /** What a storm's spawner runs, most first ("true ×412, sh ×410"). */
   spawns?: string;
+  /** Other alerts up now, and the key that lists them. */
+  more: number;
+  listKey: string;
 }) {
   const bomb = alert.kind === 'fork-bomb';
-  const what = bomb ? 'FORK BOMB' : 'FORK STORM';
-  // A storm is one process spawning: its shape is its live children, not generations.
-  const shape = bomb
-    ? `${alert.live} live  ${alert.generations} generation${alert.generations === 1 ? '' : 's'}`
-    : `${alert.live} live children${spawns ? `  → ${spawns}` : ''}`;
+  const name = `${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root})`;
+  // What a narrow terminal cuts is the end: first the name, how big it is and where it is
+  // going, the keys, then the details. A bomb's rate drops to nothing once it hits a limit,
+  // so it is a detail; a storm is its rate, and what it spawns.
+  const size = bomb ? `${n(alert.live)} alive, ${TREND[alert.trend ?? 'growing']}` : `${n(Math.round(alert.rate))} forks/s`;
+  const keys = `${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''}${more > 0 ? `  ${listKey}: +${more} more` : ''}`;
+  const details = bomb
+    ? `${alert.generations} generation${alert.generations === 1 ? '' : 's'}  ${n(Math.round(alert.rate))} forks/s`
+    : `${n(alert.live)} live children${spawns ? `  → ${spawns}` : ''}`;
   return (
     <Text color={bomb ? theme.error : theme.warning} bold inverse wrap="truncate-end">
-      {` ! ${what}  ${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root})  ${Math.round(alert.rate)} forks/s  ${shape}    ${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''} `}
+      {` ! ${bomb ? 'FORK BOMB' : 'FORK STORM'}  ${name}  ${size}   ${keys}   ${details} `}
+    </Text>
+  );
+}
+
+/** A bomb whose last member is gone: said for a while, so its end is seen, not guessed. */
+export function GoneBar({ alert, theme }: { alert: AlertEvent; theme: Theme }) {
+  return (
+    <Text color={theme.accent} bold wrap="truncate-end">
+      {` ✓ fork bomb ${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root}): gone, 0 left`}
     </Text>
   );
 }

@@ -5,7 +5,15 @@ import type { Theme } from '../theme.js';
 
 /** The confirmation before signals go out: what it names is what the person agrees to, so
  *  every name in it is formatted here, quoted and escaped like every other view. */
-export function StopDialog({ dialog, theme, users }: { dialog: StopPlan | StopRefusal; theme: Theme; users: Map<number, string> }) {
+export function StopDialog({ dialog, reason, theme, users, selfUid = process.getuid?.() ?? 0 }: {
+  dialog: StopPlan | StopRefusal;
+  /** Which lineage K took, and why (the alert's, or the selected row's). */
+  reason: string | null;
+  theme: Theme;
+  users: Map<number, string>;
+  /** Who forktop runs as: not root, the kernel refuses signals to other users' processes. */
+  selfUid?: number;
+}) {
   if ('refused' in dialog) {
     return (
       <Box flexDirection="column" borderStyle="round" borderColor={theme.warning} paddingX={1}>
@@ -16,9 +24,11 @@ export function StopDialog({ dialog, theme, users }: { dialog: StopPlan | StopRe
     );
   }
   const who = dialog.uids.map((uid) => printable(users.get(uid) ?? String(uid))).join(', ') || '?';
+  const others = selfUid === 0 ? [] : dialog.uids.filter((uid) => uid !== selfUid);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.error} paddingX={1}>
       <Text bold color={theme.error}>Stop this lineage?</Text>
+      {reason ? <Text dimColor wrap="truncate-end">{`which  ${reason}`}</Text> : null}
       <Text wrap="truncate-end">
         root   pid {dialog.root.pid}{dialog.root.exited ? ' (exited)' : ''}  {commandLine(dialog.root.argv, dialog.root.comm)}
       </Text>
@@ -30,6 +40,11 @@ export function StopDialog({ dialog, theme, users }: { dialog: StopPlan | StopRe
       <Text>
         live   {dialog.live.toLocaleString('en-US')} member{dialog.live === 1 ? '' : 's'}, {dialog.generations} generation{dialog.generations === 1 ? '' : 's'} below it, user{dialog.uids.length === 1 ? '' : 's'} {who}
       </Text>
+      {others.length > 0 ? (
+        <Text color={theme.warning} wrap="wrap">
+          {`note   forktop is not running as root: the kernel will refuse the signals to processes of ${others.map((uid) => printable(users.get(uid) ?? String(uid))).join(', ')}`}
+        </Text>
+      ) : null}
       <Text wrap="wrap">
         how    SIGSTOP every live member, again until a pass finds no new one (new members are caught as they are born), then SIGKILL them all. Never pid 1, forktop or its own session.
       </Text>
