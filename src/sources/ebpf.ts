@@ -112,8 +112,13 @@ export class EbpfSource implements EventSource {
     const hold = merger.holdNow(now);
     const wait = Math.max(due - now, hold >= STORM_HOLD_NS ? hold : 0);
     this.flushTimer = setTimeout(() => {
-      merger.flush(monotonicNs());
-      this.scheduleFlush();
+      // After the poll phase: a batch either stream delivered meanwhile (the JS thread was
+      // busy, or forktop was stopped) joins first, so no exec gives up on a twin that came.
+      setImmediate(() => {
+        if (this.stopping) return;
+        merger.flush(monotonicNs());
+        this.scheduleFlush();
+      });
     }, Math.max(1, Math.ceil(wait / 1e6)));
     this.flushTimer.unref();
   }

@@ -13,41 +13,91 @@ export interface ExecMergeOptions {
   holdNs?: number;
   minHoldNs?: number;
   maxHoldNs?: number;
-  /** Two reports of one exec are at most this far apart (same pid). */
-  matchNs?: number;
-  /** The longest a proc-connector exec waits for its eBPF twin before it goes out alone. */
+  /** How far out of timestamp order eBPF's records may reach us (CPUs stamp and send them
+   *  independently): an eBPF exec this much later than a proc-connector exec says the
+   *  latter's twin, never later than it, has come or never will. */
+  reorderNs?: number;
+  /** The longest a proc-connector exec waits for its eBPF twin before it goes out alone,
+   *  counted while forktop runs (see waitClock). */
   waitNs?: number;
+  /** The longest an eBPF exec is remembered for its proc-connector twin (a tracer can hold
+   *  a process between the two for any time), and how many are remembered at most: the
+   *  oldest are forgotten first. */
+  rememberNs?: number;
+  rememberMax?: number;
 }
 
 export interface ExecMergeStats {
   /** Successful execs both streams reported, sent once. */
   matched: number;
+  /** Of those, the ones whose reports were more than 50 ms apart (a tracer held the
+   *  process between the exec and its proc-connector report). */
+  matchedLate: number;
   /** Execs only the proc connector saw (eBPF lost them): sent without argv. */
   withoutArgv: number;
-  /** Execs only eBPF saw (the proc connector lost them, or they failed). */
+  /** Execs only eBPF saw (the proc connector lost them, or they failed), counted once
+   *  their twin can no longer come (the pid exited), or they were forgotten. */
   kernelOnly: number;
+  /** eBPF execs remembered now, their twin not yet come (a process a tracer holds). */
+  awaitingTwin: number;
 }
 
 interface Waiting {
   ev: ExecEvent;
-  arrivedNs: number;
+  /** waitClock when it arrived. */
+  arrived: number;
 }
 
+/** An eBPF exec whose proc-connector twin has not come yet. Only its time is needed: the
+ *  exec itself has gone out (or is held) with its argv, and the twin is simply dropped. */
+interface Remembered {
+  pid: number;
+  ts: number;
+  arrivedNs: number;
+  done: boolean;
+}
+
+/**
+ * Pairing rests on a fact of the kernel (fs/exec.c): a successful exec's tracepoint (eBPF)
+ * comes before its proc-connector event, however long a tracer holds the process between
+ * them, and a process's next exec starts after both. So a proc exec's twin is the pid's
+ * latest remembered eBPF exec no later than it, and an eBPF exec's twin the pid's earliest
+ * waiting proc exec no earlier than it. Entries leave by evidence (a pairing, the eBPF
+ * stream past a proc exec, the pid's exit) or by arrival time and number, never
+ * by the distance between timestamps: after forktop was stopped both streams arrive
+ * seconds late, together.
+ */
 export class ExecMerger {
   private readonly minHoldNs: number;
   private readonly maxHoldNs: number;
-  private readonly matchNs: number;
+  private readonly reorderNs: number;
+  private readonly waitNs: number;
+  private readonly rememberNs: number;
+  private readonly rememberMax: number;
   /** How late each stream's events reached us lately (the most in a window), by stream. */
   private readonly lateness = { proc: new WindowMax(LATENESS_WINDOW_NS), kernel: new WindowMax(LATENESS_WINDOW_NS) };
-  private readonly waitNs: number;
   private pending: ForktopEvent[] = [];
   /** Proc-connector execs not matched yet, by pid. */
   private readonly waiting = new Map<number, Waiting[]>();
-  /** eBPF execs not matched yet, by pid: their twin may still come. */
-  private readonly unmatchedKernel = new Map<number, ExecEvent[]>();
+  /** eBPF execs not matched yet, by pid (their twin may still come), and all of them in
+   *  arrival order, to forget the oldest. */
+  private readonly remembered = new Map<number, Remembered[]>();
+  private rememberedQueue: Remembered[] = [];
+  private queueHead = 0;
   private readonly dropped = new Set<ForktopEvent>();
   private kernelWatermark = 0;
-  readonly stats: ExecMergeStats = { matched: 0, withoutArgv: 0, kernelOnly: 0 };
+  /**
+   * The time waits are measured in: the monotonic clock, except that a gap between two
+   * calls longer than STALL_NS counts as nothing. Forktop did not run then (SIGSTOP, a
+   * suspended VM), so neither stream could deliver: a twin still in the kernel's buffers
+   * must not be given up for it.
+   */
+  private waitClock = 0;
+  private lastNowNs: number | null = null;
+  /** A batch came a stall late (forktop was stopped): the other stream's backlog is then
+   *  right behind it, and everything is held for it (until untilNs) to go out in time order. */
+  private catchUp: { stream: 'proc' | 'kernel'; untilNs: number } | null = null;
+  readonly stats: ExecMergeStats = { matched: 0, matchedLate: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 };
 
   constructor(
     private readonly emit: (events: ForktopEvent[]) => void,
@@ -57,57 +107,78 @@ export class ExecMerger {
     // batch_channel.cc): the other source's events of that time have then arrived too.
     this.minHoldNs = options.holdNs ?? options.minHoldNs ?? 4e6;
     this.maxHoldNs = options.holdNs ?? options.maxHoldNs ?? 150e6;
-    this.matchNs = options.matchNs ?? 50e6;
+    this.reorderNs = options.reorderNs ?? 50e6;
     this.waitNs = options.waitNs ?? 500e6;
+    this.rememberNs = options.rememberNs ?? 600e9;
+    this.rememberMax = options.rememberMax ?? 32_768;
   }
 
   /** Events from the proc connector (its execs carry no argv). */
   fromProcConnector(events: readonly ForktopEvent[], nowNs: number): void {
-    this.lateness.proc.add(lateness(events, nowNs), nowNs);
+    this.tick(nowNs);
+    this.arrived('proc', events, nowNs);
     for (const ev of events) {
       if (ev.type === 'exec' && ev.ret === 0) {
-        const twin = this.take(this.unmatchedKernel, ev.pid, ev.ts, (k) => k.ts);
+        const twin = this.takeRemembered(ev.pid, ev.ts);
         if (twin) {
-          this.stats.matched++;
+          this.countMatch(ev.ts - twin.ts);
           continue;
         }
-        list(this.waiting, ev.pid).push({ ev, arrivedNs: nowNs });
+        list(this.waiting, ev.pid).push({ ev, arrived: this.waitClock });
+      } else if (ev.type === 'exit') {
+        // Its proc-connector exec would have come before its exit: none will now.
+        this.forgetRemembered(ev.pid, ev.ts);
       }
       this.pending.push(ev);
     }
-    this.flush(nowNs);
+    // Waits are not timed out here: this batch may be a backlog JS took long to get
+    // through, and eBPF's batch with the twins is then next in line.
+    this.release(nowNs, false, false);
   }
 
   /** Exec events from eBPF (and its `lost` counts). */
   fromKernel(events: readonly ForktopEvent[], nowNs: number): void {
-    this.lateness.kernel.add(lateness(events, nowNs), nowNs);
+    this.tick(nowNs);
+    this.arrived('kernel', events, nowNs);
     for (const ev of events) {
       this.pending.push(ev);
       if (ev.type !== 'exec') continue;
       if (ev.ts > this.kernelWatermark) this.kernelWatermark = ev.ts;
       if (ev.ret !== 0) continue; // the proc connector never reports a failed exec
-      const twin = this.take(this.waiting, ev.pid, ev.ts, (w) => w.ev.ts);
+      const twin = this.takeWaiting(ev.pid, ev.ts);
       if (twin) {
         this.dropped.add(twin.ev);
-        this.stats.matched++;
+        this.countMatch(twin.ev.ts - ev.ts);
       } else {
-        list(this.unmatchedKernel, ev.pid).push(ev);
+        this.remember(ev.pid, ev.ts, nowNs);
       }
     }
-    this.flush(nowNs);
+    this.release(nowNs, false, true);
   }
 
   /** Sends what has been held long enough, in timestamp order; `all` sends everything. */
   flush(nowNs: number, all = false): void {
+    this.tick(nowNs);
+    this.release(nowNs, all, true);
+  }
+
+  private release(nowNs: number, all: boolean, timeouts: boolean): void {
     for (const [pid, waits] of this.waiting) {
       const still = waits.filter(
-        (w) => !all && this.kernelWatermark < w.ev.ts + this.matchNs && nowNs - w.arrivedNs < this.waitNs,
+        (w) =>
+          !all &&
+          this.kernelWatermark < w.ev.ts + this.reorderNs &&
+          !(timeouts && this.waitClock - w.arrived >= this.waitNs),
       );
       this.stats.withoutArgv += waits.length - still.length;
       if (still.length) this.waiting.set(pid, still);
       else this.waiting.delete(pid);
     }
     let horizon = all ? Infinity : nowNs - this.holdNow(nowNs);
+    if (this.catchUp && !all) {
+      if (nowNs < this.catchUp.untilNs) horizon = -Infinity;
+      else this.catchUp = null;
+    }
     // A /proc scan (snapshot events, then its resync) goes out whole: half a scan would
     // show a tree with half its processes.
     let scanEnd = -Infinity;
@@ -131,7 +202,7 @@ export class ExecMerger {
       else held.push(ev);
     }
     this.pending = held;
-    this.forgetOldKernelExecs(all ? Infinity : nowNs - this.waitNs);
+    this.forgetOldRemembered(nowNs, all);
     if (ready.length === 0) return;
     ready.sort((a, b) => a.ts - b.ts); // stable: equal times keep their order
     this.emit(ready);
@@ -151,31 +222,117 @@ export class ExecMerger {
   /** When the next flush can send something (monotonic ns), or null when nothing is held. */
   nextDueNs(nowNs: number): number | null {
     let due = Infinity;
+    // Events from the first waiting exec on go out when it is settled, not before.
+    let barrier = Infinity;
+    for (const waits of this.waiting.values()) {
+      for (const w of waits) {
+        barrier = Math.min(barrier, w.ev.ts);
+        // A wait ends by waitClock; look at least every STALL_NS / 2, so that a wait's own
+        // timer never makes a gap that counts as a stall.
+        due = Math.min(due, nowNs + Math.min(STALL_NS / 2, w.arrived + this.waitNs - this.waitClock));
+      }
+    }
     const hold = this.holdNow(nowNs);
-    for (const ev of this.pending) if (ev.ts + hold < due) due = ev.ts + hold;
-    for (const waits of this.waiting.values()) for (const w of waits) due = Math.min(due, w.arrivedNs + this.waitNs);
+    for (const ev of this.pending) if (ev.ts < barrier && ev.ts + hold < due) due = ev.ts + hold;
+    if (this.catchUp && due < this.catchUp.untilNs) due = this.catchUp.untilNs;
     return due === Infinity ? null : due;
   }
 
-  private forgetOldKernelExecs(before: number): void {
-    for (const [pid, execs] of this.unmatchedKernel) {
-      if (execs[0].ts >= before) continue; // the common case: nothing old enough yet
-      const keep = execs.filter((ev) => ev.ts >= before);
-      this.stats.kernelOnly += execs.length - keep.length;
-      if (keep.length) this.unmatchedKernel.set(pid, keep);
-      else this.unmatchedKernel.delete(pid);
+  private arrived(stream: 'proc' | 'kernel', events: readonly ForktopEvent[], nowNs: number): void {
+    const late = lateness(events, nowNs);
+    this.lateness[stream].add(late, nowNs);
+    if (events.length === 0) return;
+    if (this.catchUp?.stream === stream) this.catchUp = null;
+    else if (late >= STALL_NS && !this.catchUp) {
+      this.catchUp = { stream: stream === 'proc' ? 'kernel' : 'proc', untilNs: nowNs + this.maxHoldNs };
     }
   }
 
-  /** Removes and returns the report of this pid's exec at about this time, if there is one. */
-  private take<T>(map: Map<number, T[]>, pid: number, ts: number, tsOf: (item: T) => number): T | undefined {
-    const items = map.get(pid);
+  private tick(nowNs: number): void {
+    if (this.lastNowNs !== null && nowNs > this.lastNowNs) {
+      const gap = nowNs - this.lastNowNs;
+      if (gap < STALL_NS) this.waitClock += gap;
+    }
+    if (this.lastNowNs === null || nowNs > this.lastNowNs) this.lastNowNs = nowNs;
+  }
+
+  private countMatch(gapNs: number): void {
+    this.stats.matched++;
+    if (gapNs > LATE_PAIR_NS) this.stats.matchedLate++;
+  }
+
+  /** The proc exec at `ts` of this pid: its twin is the latest eBPF exec no later than it
+   *  (an earlier one is an earlier exec's, whose proc report was lost or is still to come). */
+  private takeRemembered(pid: number, ts: number): Remembered | undefined {
+    const items = this.remembered.get(pid);
     if (!items) return undefined;
-    const i = items.findIndex((item) => Math.abs(tsOf(item) - ts) <= this.matchNs);
-    if (i < 0) return undefined;
-    const [item] = items.splice(i, 1);
-    if (items.length === 0) map.delete(pid);
-    return item;
+    let best = -1;
+    for (let i = 0; i < items.length; i++) if (items[i].ts <= ts && (best < 0 || items[i].ts > items[best].ts)) best = i;
+    if (best < 0) return undefined;
+    const [twin] = items.splice(best, 1);
+    if (items.length === 0) this.remembered.delete(pid);
+    this.drop(twin);
+    return twin;
+  }
+
+  /** The pid exited at `ts`: its eBPF execs before that will have no twin. */
+  private forgetRemembered(pid: number, ts: number): void {
+    const items = this.remembered.get(pid);
+    if (!items) return;
+    const keep = items.filter((r) => r.ts > ts);
+    this.stats.kernelOnly += items.length - keep.length;
+    for (const r of items) if (r.ts <= ts) this.drop(r);
+    if (keep.length) this.remembered.set(pid, keep);
+    else this.remembered.delete(pid);
+  }
+
+  /** The eBPF exec at `ts` of this pid: its twin is the earliest waiting proc exec no
+   *  earlier than it. */
+  private takeWaiting(pid: number, ts: number): Waiting | undefined {
+    const items = this.waiting.get(pid);
+    if (!items) return undefined;
+    let best = -1;
+    for (let i = 0; i < items.length; i++) if (items[i].ev.ts >= ts && (best < 0 || items[i].ev.ts < items[best].ev.ts)) best = i;
+    if (best < 0) return undefined;
+    const [twin] = items.splice(best, 1);
+    if (items.length === 0) this.waiting.delete(pid);
+    return twin;
+  }
+
+  private remember(pid: number, ts: number, nowNs: number): void {
+    const r: Remembered = { pid, ts, arrivedNs: nowNs, done: false };
+    list(this.remembered, pid).push(r);
+    this.rememberedQueue.push(r);
+    this.stats.awaitingTwin++;
+  }
+
+  private drop(r: Remembered): void {
+    r.done = true;
+    this.stats.awaitingTwin--;
+  }
+
+  /** Forgets eBPF execs remembered past rememberNs, and the oldest past rememberMax. */
+  private forgetOldRemembered(nowNs: number, all: boolean): void {
+    const queue = this.rememberedQueue;
+    while (this.queueHead < queue.length) {
+      const r = queue[this.queueHead];
+      if (!r.done) {
+        const expired = all || nowNs - r.arrivedNs >= this.rememberNs || this.stats.awaitingTwin > this.rememberMax;
+        if (!expired) break;
+        const items = this.remembered.get(r.pid)!;
+        items.splice(items.indexOf(r), 1);
+        if (items.length === 0) this.remembered.delete(r.pid);
+        this.drop(r);
+        this.stats.kernelOnly++;
+      }
+      this.queueHead++;
+    }
+    // Paired ones behind one a tracer still holds stay in the queue: drop them once they
+    // are most of it, so it holds about as many entries as are remembered.
+    if (queue.length - this.queueHead > 2 * this.stats.awaitingTwin + 1024) {
+      this.rememberedQueue = queue.slice(this.queueHead).filter((r) => !r.done);
+      this.queueHead = 0;
+    }
   }
 }
 
@@ -183,6 +340,10 @@ export class ExecMerger {
 const HOLD_MARGIN_NS = 3e6;
 /** Lateness is remembered this long: a storm's 100 ms batches keep the hold up while it lasts. */
 const LATENESS_WINDOW_NS = 2e9;
+/** A gap between two calls this long means forktop did not run meanwhile (see waitClock). */
+const STALL_NS = 1e9;
+/** Twins further apart than this count as matchedLate. */
+const LATE_PAIR_NS = 50e6;
 
 /** How long ago the oldest event of a batch happened (a /proc scan's events do not count). */
 function lateness(events: readonly ForktopEvent[], nowNs: number): number {

@@ -1,10 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { ExecEvent, ForktopEvent, LostEvent } from '../../src/events/schema.js';
 import { loadAddon, type BpfObject } from '../../src/sources/addon.js';
 import { EbpfSource } from '../../src/sources/ebpf.js';
-import { CLI, runCommand } from '../helpers/cli.js';
+import { CLI, runCommand, startCli } from '../helpers/cli.js';
 import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: ForktopEvent): ev is ExecEvent => ev.type === 'exec';
@@ -44,6 +45,56 @@ function ownBpfObjects(): BpfObject[] {
 function storm(args: string[]): number[] {
   const out = execFileSync(stormBinary(), args, { encoding: 'utf8', timeout: 120_000 });
   return out.trim().split('\n').map((line) => Number(line.split(' ')[0]));
+}
+
+/**
+ * A tiny ptrace holder, compiled once into bench/out: runs PROGRAM ARGS... traced, and holds
+ * it MS milliseconds at its exec (PTRACE_EVENT_EXEC), the stop the kernel makes between
+ * the exec tracepoint (eBPF's record) and the proc connector's exec event, as strace or gdb
+ * does. Prints the pid, then waits for it.
+ */
+const EXEC_HOLDER = `
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char** argv) {
+  if (argc < 3) return 2;
+  useconds_t hold = (useconds_t)atoi(argv[1]) * 1000;
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    raise(SIGSTOP);
+    execv(argv[2], argv + 2);
+    _exit(127);
+  }
+  int st;
+  if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st)) return 1;
+  ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
+  ptrace(PTRACE_CONT, pid, 0, 0);
+  if (waitpid(pid, &st, 0) != pid || (st >> 8) != (SIGTRAP | (PTRACE_EVENT_EXEC << 8))) return 1;
+  printf("%d\\n", pid);
+  fflush(stdout);
+  usleep(hold);
+  ptrace(PTRACE_DETACH, pid, 0, 0);
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+`;
+
+function execHolder(): string {
+  const binary = path.resolve('bench/out/exec-holder');
+  const source = `${binary}.c`;
+  if (!fs.existsSync(binary) || fs.readFileSync(source, 'utf8') !== EXEC_HOLDER) {
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    fs.writeFileSync(source, EXEC_HOLDER);
+    execFileSync('cc', ['-O2', '-o', binary, source]);
+  }
+  return binary;
 }
 
 async function settle(capture: Capture): Promise<void> {
@@ -195,6 +246,71 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     const execPids = new Set(capture.events.filter(isExec).map((ev) => ev.pid));
     expect([...pids].filter((pid) => !execPids.has(pid))).toEqual([]);
   });
+
+  it('an exec a tracer holds 200 ms between the exec tracepoint and the proc connector: once, with its argv', async () => {
+    const source = new EbpfSource({ netlink: { snapshot: false } });
+    capture = await Capture.startWith(source);
+    const tag = uniqueTag('traced');
+    const held = await runCommand(execHolder(), ['200', '/bin/true', tag], { timeoutMs: 10_000 });
+    expect(held.code).toBe(0);
+    const pid = Number(held.stdout.trim());
+    // The exit leaves the merge only after the exec's proc-connector report was settled.
+    const exit = await capture.waitFor((ev) => ev.type === 'exit' && ev.pid === pid);
+    await capture.stop();
+    const execs = capture.events.filter(isExec).filter((ev) => ev.pid === pid);
+    expect(execs).toHaveLength(1);
+    expect(execs[0]).toMatchObject({ argv: ['/bin/true', tag], argv_source: 'kernel', exe: trueProgram, ret: 0 });
+    // It was held: it lived the 200 ms after its exec tracepoint.
+    expect(exit.ts - execs[0].ts).toBeGreaterThanOrEqual(200e6);
+    expect(source.stats()).toMatchObject({ mergeWithoutArgv: 0 });
+  });
+
+  it('forktop stopped (SIGSTOP) for 3 s during a storm, then continued: each exec once, with its argv', async () => {
+    const cli = await startCli(['--json', '--source', 'ebpf']);
+    const lines = () => cli.stdout().split('\n').slice(0, -1);
+    const execLine = (tag: string) => (line: string) => line.includes('"type":"exec"') && line.includes(tag);
+    const waitForLine = async (match: (line: string) => boolean, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!lines().some(match)) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for forktop\'s output');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    let stopped = false;
+    try {
+      // It sees execs now.
+      const ready = uniqueTag('ready');
+      await run('/bin/true', [ready]);
+      await waitForLine(execLine(ready), 10_000);
+      process.kill(cli.pid, 'SIGSTOP');
+      stopped = true;
+      const stoppedAt = Date.now();
+      const tag = uniqueTag('stalled');
+      const pids = storm(['exec', '1000', '8', tag, 'literal']);
+      // The deliberate stop: both streams' events wait in the kernel meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 3000 - (Date.now() - stoppedAt))));
+      process.kill(cli.pid, 'SIGCONT');
+      stopped = false;
+      // A process run after the storm: its exit is the proc connector's last word on it.
+      const after = await run('/bin/true', [uniqueTag('after')]);
+      await waitForLine((line) => line.includes('"type":"exit"') && JSON.parse(line).pid === after.pid, 30_000);
+      const result = await cli.stop();
+      const wanted = new Map(pids.map((pid, i) => [pid, ['true', `${tag}-${i}`]]));
+      const execs = new Map<number, ExecEvent[]>();
+      for (const line of result.stdout.split('\n')) {
+        if (!line.includes('"type":"exec"')) continue;
+        const ev = JSON.parse(line) as ExecEvent;
+        if (wanted.has(ev.pid)) execs.set(ev.pid, [...(execs.get(ev.pid) ?? []), ev]);
+      }
+      const twice = [...execs.values()].filter((list) => list.length > 1).length;
+      const wrong = [...wanted].filter(([pid, argv]) => JSON.stringify(execs.get(pid)?.map((ev) => ev.argv)) !== JSON.stringify([argv]));
+      expect({ twice, wrong: wrong.length }).toEqual({ twice: 0, wrong: 0 });
+      expect(result.stdout).not.toMatch(/"type":"lost"/);
+    } finally {
+      if (stopped) process.kill(cli.pid, 'SIGCONT');
+      await cli.stop();
+    }
+  }, 60_000);
 
   it('leaves no BPF program or map behind after stop', async () => {
     const source = new EbpfSource({ netlink: { snapshot: false } });

@@ -15,7 +15,7 @@ const exit = (pid: number, ts: number): ForktopEvent => ({ type: 'exit', time: '
 
 function merger() {
   const out: ForktopEvent[] = [];
-  const m = new ExecMerger((events) => out.push(...events), { holdNs: 30 * MS, matchNs: 50 * MS, waitNs: 500 * MS });
+  const m = new ExecMerger((events) => out.push(...events), { holdNs: 30 * MS, reorderNs: 50 * MS, waitNs: 500 * MS });
   return { m, out, summary: () => out.map((ev) => `${ev.type}:${'pid' in ev ? ev.pid : ''}${ev.type === 'exec' ? `:${ev.argv?.join(' ') ?? 'null'}` : ''}`) };
 }
 
@@ -30,7 +30,7 @@ describe('ExecMerger: one stream from the proc connector and eBPF', () => {
     m.fromProcConnector([fork(11, 109 * MS), exec(11, 110 * MS + 3000, null)], 112 * MS);
     m.flush(200 * MS);
     expect(summary()).toEqual(['fork:10', 'exec:10:true a', 'exit:10', 'fork:11', 'exec:11:true b']);
-    expect(m.stats).toEqual({ matched: 2, withoutArgv: 0, kernelOnly: 0 });
+    expect(m.stats).toEqual({ matched: 2, matchedLate: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 });
   });
 
   it('holds events until the hold time has passed', () => {
@@ -83,6 +83,108 @@ describe('ExecMerger: one stream from the proc connector and eBPF', () => {
     m.fromProcConnector([fork(10, 100 * MS), exec(10, 101 * MS, null)], 101 * MS);
     m.flush(102 * MS, true);
     expect(summary()).toEqual(['fork:10', 'exec:10:null']);
+  });
+});
+
+describe('ExecMerger pairs the two reports of an exec however far apart they come', () => {
+  const argvs = (out: ForktopEvent[]) => out.filter((ev): ev is ExecEvent => ev.type === 'exec').map((ev) => ev.argv?.join(' ') ?? null);
+
+  it('a tracer holds the process 200 ms between the exec tracepoint and the proc connector: once, with its argv', () => {
+    const { m, out } = merger();
+    m.fromProcConnector([fork(10, 99 * MS)], 99.5 * MS);
+    m.fromKernel([exec(10, 100 * MS, ['true', 'x'])], 101 * MS);
+    m.flush(200 * MS);
+    expect(argvs(out)).toEqual(['true x']); // it went out long before its twin came
+    m.fromProcConnector([exec(10, 300 * MS, null), exit(10, 301 * MS)], 302 * MS);
+    m.flush(2000 * MS);
+    expect(argvs(out)).toEqual(['true x']);
+    expect(out.map((ev) => ev.type)).toEqual(['fork', 'exec', 'exit']);
+    expect(m.stats).toEqual({ matched: 1, matchedLate: 1, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 });
+  });
+
+  it.each(['kernel first', 'proc connector first'])('forktop stopped 20 s: both streams arrive late at once (%s), each exec once, in time order', (order) => {
+    const { m, out, summary } = merger();
+    // Before the stop: an exec whose eBPF report had not come yet.
+    m.fromProcConnector([fork(10, 1000 * MS), exec(10, 1001 * MS, null)], 1002 * MS);
+    // 20 s later: the timer that was due long ago fires first, then the streams' backlogs.
+    const resumed = 21_002 * MS;
+    m.flush(resumed);
+    expect(out.map((ev) => ev.type)).toEqual(['fork']); // the exec still waits: forktop did not run
+    const kernel = [exec(10, 1001 * MS - 3000, ['a']), exec(11, 1010 * MS, ['b']), exec(12, 1500 * MS, ['c'])];
+    const proc = [fork(11, 1009 * MS), exec(11, 1010 * MS + 5000, null), exit(11, 1011 * MS), fork(12, 1499 * MS), exec(12, 1500 * MS + 7000, null)];
+    if (order === 'kernel first') {
+      m.fromKernel(kernel, resumed + 1 * MS);
+      m.fromProcConnector(proc, resumed + 2 * MS);
+    } else {
+      m.fromProcConnector(proc, resumed + 1 * MS);
+      m.fromKernel(kernel, resumed + 2 * MS);
+    }
+    m.flush(resumed + 1000 * MS);
+    expect(summary()).toEqual(['fork:10', 'exec:10:a', 'fork:11', 'exec:11:b', 'exit:11', 'fork:12', 'exec:12:c']);
+    expect(m.stats).toEqual({ matched: 3, matchedLate: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 });
+  });
+
+  it('a stall longer than the wait does not count toward it, but time forktop runs does', () => {
+    const { m, summary } = merger();
+    m.fromProcConnector([exec(10, 100 * MS, null)], 101 * MS);
+    m.flush(400 * MS); // 299 ms waited
+    m.flush(30_000 * MS); // stopped for 29.6 s: not waited
+    expect(summary()).toEqual([]);
+    expect(m.nextDueNs(30_000 * MS)).toBe(30_201 * MS);
+    m.flush(30_202 * MS); // 500 ms of running: eBPF lost it
+    expect(summary()).toEqual(['exec:10:null']);
+    expect(m.stats.withoutArgv).toBe(1);
+  });
+
+  it('never pairs across a pid\'s two execs: the first held 250 ms by a tracer, the second 10 ms after it', () => {
+    const { m, out } = merger();
+    m.fromKernel([exec(10, 100 * MS, ['sh']), exec(10, 360 * MS, ['true'])], 361 * MS);
+    m.fromProcConnector([exec(10, 350 * MS, null), exec(10, 360.1 * MS, null)], 362 * MS);
+    m.flush(1000 * MS);
+    expect(argvs(out)).toEqual(['sh', 'true']);
+    expect(m.stats).toMatchObject({ matched: 2, matchedLate: 1, withoutArgv: 0, kernelOnly: 0 });
+  });
+
+  it('never pairs a proc exec with a later eBPF exec of its pid, when eBPF lost its own', () => {
+    const { m, out } = merger();
+    m.fromKernel([{ type: 'lost', time: '', ts: 100 * MS, count: 1, source: 'ebpf' }, exec(10, 360 * MS, ['true'])], 361 * MS);
+    m.fromProcConnector([exec(10, 350 * MS, null), exec(10, 360.1 * MS, null)], 362 * MS);
+    for (let now = 400; now <= 1000; now += 100) m.flush(now * MS); // as the source's timer does
+    expect(argvs(out)).toEqual([null, 'true']);
+    expect(m.stats).toMatchObject({ matched: 1, withoutArgv: 1, kernelOnly: 0 });
+  });
+
+  it('gives up on an eBPF exec\'s twin when its pid exits (the proc connector reports the exec before)', () => {
+    const { m } = merger();
+    m.fromKernel([exec(10, 100 * MS, ['a']), exec(11, 100 * MS, ['b']), exec(11, 200 * MS, ['c'])], 201 * MS);
+    expect(m.stats).toMatchObject({ awaitingTwin: 3 });
+    m.fromProcConnector([exit(10, 150 * MS), exec(11, 200.1 * MS, null), exit(11, 250 * MS)], 202 * MS);
+    expect(m.stats).toMatchObject({ matched: 1, kernelOnly: 2, awaitingTwin: 0 });
+  });
+
+  it('remembers eBPF execs awaiting their twin within bounds: the oldest go past the cap, all after rememberNs', () => {
+    const out: ForktopEvent[] = [];
+    const m = new ExecMerger((events) => out.push(...events), { holdNs: 30 * MS, rememberMax: 3, rememberNs: 10_000 * MS });
+    m.fromKernel([1, 2, 3, 4, 5].map((pid) => exec(pid, pid * MS, ['x'])), 10 * MS);
+    expect(m.stats).toMatchObject({ kernelOnly: 2, awaitingTwin: 3 });
+    m.fromProcConnector([exec(1, 1.1 * MS, null), exec(5, 5.1 * MS, null)], 11 * MS); // 1 was forgotten: out alone
+    m.flush(100 * MS, false);
+    expect(m.stats).toMatchObject({ matched: 1, kernelOnly: 2, awaitingTwin: 2 });
+    m.flush(10_011 * MS);
+    expect(m.stats).toMatchObject({ matched: 1, kernelOnly: 4, awaitingTwin: 0 });
+  });
+
+  it('one exec a tracer holds for long does not make it keep every exec paired since', () => {
+    const out: ForktopEvent[] = [];
+    const m = new ExecMerger((events) => out.push(...events), { holdNs: 1 * MS });
+    m.fromKernel([exec(1, 1 * MS, ['held'])], 2 * MS);
+    for (let i = 0; i < 20_000; i++) {
+      const ts = (10 + i * 0.01) * MS;
+      m.fromKernel([exec(1000 + i, ts, ['x'])], ts + 0.001 * MS);
+      m.fromProcConnector([exec(1000 + i, ts + 0.0001 * MS, null)], ts + 0.002 * MS);
+    }
+    expect(m.stats).toMatchObject({ matched: 20_000, awaitingTwin: 1 });
+    expect((m as unknown as { rememberedQueue: unknown[] }).rememberedQueue.length).toBeLessThan(2000);
   });
 });
 
