@@ -10,6 +10,7 @@ describe('forktop flags', () => {
     [['--source', 'nope'], /--source must be one of/],
     [['--receive-buffer', 'lots', '--json'], /--receive-buffer wants a size/],
     [['extra'], /unexpected argument "extra"/],
+    [['--force', '--json'], /--force goes with --record FILE/],
   ])('%j is refused with one line and exit 2', async (args, message) => {
     const result = await runCli(args as string[]);
     expect(result.code).toBe(2);
@@ -25,6 +26,7 @@ describe('forktop flags', () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--json');
+    expect(help.stdout).toContain('--force');
   });
 });
 
