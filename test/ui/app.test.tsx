@@ -48,24 +48,6 @@ function bombFeed(before?: (s: Script) => void): Feed {
 }
 
 describe('live view', () => {
-  it('empty: the header and a clear empty state', () => {
-    const { lastFrame } = show(new Feed('web-1', 'netlink'));
-    expect(lastFrame()).toContain('forktop web-1  netlink');
-    expect(lastFrame()).toContain('no execs yet');
-    expect(lastFrame()).toContain('LIVE');
-    expect(lastFrame()).toContain('q:quit');
-  });
-
-  it('a replay says REPLAY, and ENDED once its last event is in (not LIVE)', async () => {
-    const feed = new Feed('web-1', 'replay netlink');
-    const { lastFrame } = show(feed);
-    expect(lastFrame()).toContain('REPLAY');
-    expect(lastFrame()).not.toContain('LIVE');
-    feed.end();
-    await frame();
-    expect(lastFrame()).toContain('ENDED');
-  });
-
   it('a storm: newest exec first, user names, exit codes and signals, durations', () => {
     const { lastFrame } = show(stormFeed());
     const lines = lastFrame()!.split('\n');

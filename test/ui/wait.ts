@@ -25,3 +25,15 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+interface Recorded extends Rendered {
+  frames: string[];
+}
+
+/** As frameWhere, but only a frame drawn after the first `since` frames: the screen a key
+ *  drew, not the one that was there before it (for a key whose effect looks like the screen
+ *  before it, or that changes nothing visible but must be seen handled). */
+export async function frameSince(view: Recorded, since: number, what: string | RegExp | ((frame: string) => boolean), timeoutMs = 10_000): Promise<string> {
+  const test = typeof what === 'function' ? what : typeof what === 'string' ? (f: string) => f.includes(what) : (f: string) => what.test(f);
+  return frameWhere(view, (f) => view.frames.length > since && test(f), timeoutMs);
+}
