@@ -14,7 +14,8 @@ import { hasTmux, TmuxSession } from './helpers/tmux.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forktop-record-'));
 const mounts: string[] = [];
 afterAll(() => {
-  for (const mount of mounts) execFileSync('umount', [mount]);
+  // Lazy: a forktop a failed test left running may still hold a file there.
+  for (const mount of mounts) execFileSync('umount', ['-l', mount]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
