@@ -1,0 +1,18 @@
+// libFuzzer entry point: one exec record, as the ring buffer hands it to the reader (the
+// bytes after the ring's 8-byte record header).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "../exec_record_decode.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // A copy of exactly `size` bytes: ASan then flags any read past the record.
+  uint8_t* record = static_cast<uint8_t*>(malloc(size ? size : 1));
+  if (size) memcpy(record, data, size);
+  forktop::Event ev;
+  forktop::decodeExecRecord(record, size, ev);
+  free(record);
+  return 0;
+}

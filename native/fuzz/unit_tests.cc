@@ -1,0 +1,365 @@
+// The decoders against crafted bad input: each case breaks one length of a well-formed
+// sample (samples.h) and checks the decoder refuses it. Built with ASan and UBSan by
+// build.sh, so a read out of bounds fails here too. Exits 1 on any failed check.
+#include <cstdio>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "../btf.h"
+#include "../exec_record_decode.h"
+#include "../netlink_decode.h"
+#include "samples.h"
+
+using namespace forktop;
+using namespace forktop::samples;
+
+namespace {
+
+int failures = 0;
+int checks = 0;
+
+#define CHECK(cond)                                                       \
+  do {                                                                    \
+    checks++;                                                             \
+    if (!(cond)) {                                                        \
+      failures++;                                                         \
+      fprintf(stderr, "%s:%d: %s: failed: %s\n", __FILE__, __LINE__, current, #cond); \
+    }                                                                     \
+  } while (0)
+
+const char* current = "";
+
+void test(const char* name, const std::function<void()>& body) {
+  current = name;
+  body();
+}
+
+struct Decoded {
+  DatagramCounts counts;
+  std::vector<ProcMessage> messages;
+};
+
+Decoded decode(const Bytes& datagram, bool truncated = false, uint32_t cpuLimit = 2) {
+  Decoded d;
+  d.counts = decodeDatagram(datagram.data(), datagram.size(), truncated, cpuLimit, d.messages);
+  return d;
+}
+
+// Exactly the bytes given, on the heap: ASan sees a read one past the end.
+Decoded decodeExact(const Bytes& datagram, uint32_t cpuLimit = 2) {
+  auto* copy = new uint8_t[datagram.size() ? datagram.size() : 1];
+  std::copy(datagram.begin(), datagram.end(), copy);
+  Decoded d;
+  d.counts = decodeDatagram(copy, datagram.size(), false, cpuLimit, d.messages);
+  delete[] copy;
+  return d;
+}
+
+// (A cut message can leave bytes that then fail as a message of their own: at least one.)
+bool malformedOnly(const Decoded& d) { return d.messages.empty() && d.counts.malformed >= 1; }
+
+void netlinkTests() {
+  test("netlink: a fork decodes", [] {
+    Decoded d = decode(procMessage(forkEvent(1, 10, 11), 5));
+    CHECK(d.counts.messages == 1 && d.counts.malformed == 0 && d.messages.size() == 1);
+    Event ev;
+    CHECK(toEvent(d.messages[0].event, ev) == ProcEventKind::Event);
+    CHECK(ev.type == EventType::Fork && ev.pid == 11 && ev.ppid == 10 && ev.cpu == 1);
+    CHECK(d.messages[0].seq == 5);
+  });
+  test("netlink: an exit decodes its code", [] {
+    Decoded d = decode(procMessage(exitEvent(0, 20, 1, 3 << 8), 1));
+    Event ev;
+    CHECK(d.messages.size() == 1 && toEvent(d.messages[0].event, ev) == ProcEventKind::Event);
+    CHECK(ev.type == EventType::Exit && ev.code == 3 && ev.ppid == 1);
+  });
+  test("netlink: the ack carries its nonce", [] {
+    Decoded d = decode(procMessage(ackEvent(0), 0, 99));
+    Event ev;
+    CHECK(d.messages.size() == 1 && d.messages[0].ack == 99);
+    CHECK(toEvent(d.messages[0].event, ev) == ProcEventKind::Ack);
+  });
+  test("netlink: two messages in one datagram", [] {
+    Decoded d = decode(concat(procMessage(forkEvent(0, 1, 2), 1), procMessage(execEvent(0, 2), 2)));
+    CHECK(d.messages.size() == 2 && d.counts.malformed == 0);
+  });
+  test("netlink: the last message's padding may be missing", [] {
+    Bytes m = procMessage(forkEvent(0, 5, 6), 1);  // 76 bytes: aligned; 74 needs 2 of padding
+    Bytes odd = m;
+    put<uint32_t>(odd, kCnLenAt, sizeof(proc_event) - 2);
+    put<uint32_t>(odd, kNlmsgLenAt, uint32_t(m.size() - 2));
+    odd.resize(m.size() - 2);
+    Decoded d = decodeExact(odd);
+    CHECK(d.messages.size() == 1 && d.counts.malformed == 0);
+  });
+  test("netlink: nlmsg_len shorter than its own header", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint32_t>(m, kNlmsgLenAt, 8);
+    CHECK(malformedOnly(decode(m)));
+  });
+  test("netlink: nlmsg_len of 0 (would loop forever)", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint32_t>(m, kNlmsgLenAt, 0);
+    CHECK(malformedOnly(decode(m)));
+  });
+  test("netlink: nlmsg_len past the datagram", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint32_t>(m, kNlmsgLenAt, uint32_t(m.size() + 4));
+    CHECK(malformedOnly(decodeExact(m)));
+  });
+  test("netlink: nlmsg_len too short for a cn_msg", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint32_t>(m, kNlmsgLenAt, NLMSG_LENGTH(sizeof(cn_msg) - 1));
+    CHECK(malformedOnly(decode(m)));
+  });
+  test("netlink: cn_msg.len larger than the datagram", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint32_t>(m, kCnLenAt, 4096);
+    CHECK(malformedOnly(decodeExact(m)));
+  });
+  test("netlink: cn_msg.len one past the message", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint32_t>(m, kCnLenAt, sizeof(proc_event) + 1);
+    CHECK(malformedOnly(decodeExact(m)));
+  });
+  test("netlink: cn_msg.len too short for the event type", [] {
+    Bytes m = procMessage(exitEvent(0, 1, 2, 0), 1);
+    put<uint32_t>(m, kCnLenAt, offsetof(proc_event, event_data) + 8);  // an exit needs 24
+    CHECK(malformedOnly(decode(m)));
+  });
+  test("netlink: cn_msg.len too short for the event header", [] {
+    Bytes m = procMessage(ackEvent(0), 0, 1);
+    put<uint32_t>(m, kCnLenAt, 4);
+    CHECK(malformedOnly(decode(m)));
+  });
+  test("netlink: cpu out of range", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint32_t>(m, kCpuAt, 0xffffffffu);
+    CHECK(malformedOnly(decode(m)));
+    put<uint32_t>(m, kCpuAt, 2);  // == the limit
+    CHECK(malformedOnly(decode(m, false, 2)));
+    put<uint32_t>(m, kCpuAt, kMaxCpus);
+    CHECK(malformedOnly(decode(m, false, 0xffffffffu)));
+  });
+  test("netlink: MSG_TRUNC", [] { CHECK(malformedOnly(decode(procMessage(forkEvent(0, 1, 2), 1), true))); });
+  test("netlink: a datagram cut short", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    for (size_t cut = 1; cut < m.size(); cut++) {
+      Bytes part(m.begin(), m.begin() + cut);
+      Decoded d = decodeExact(part);
+      CHECK(d.messages.empty());
+    }
+  });
+  test("netlink: bytes after the last message", [] {
+    Bytes m = procMessage(forkEvent(0, 1, 2), 1);
+    m.push_back(0);
+    Decoded d = decodeExact(m);
+    CHECK(d.messages.size() == 1 && d.counts.malformed == 1);
+  });
+  test("netlink: another connector, NOOP and ERROR are ignored, not malformed", [] {
+    Decoded d = decode(procMessage(forkEvent(0, 1, 2), 1, 0, CN_IDX_PROC + 1));
+    CHECK(d.messages.empty() && d.counts.ignored == 1 && d.counts.malformed == 0);
+    Bytes noop = procMessage(forkEvent(0, 1, 2), 1);
+    put<uint16_t>(noop, offsetof(nlmsghdr, nlmsg_type), NLMSG_NOOP);
+    d = decode(noop);
+    CHECK(d.messages.empty() && d.counts.ignored == 1 && d.counts.malformed == 0);
+  });
+  test("netlink: a thread's fork and exit are told apart", [] {
+    proc_event ev = forkEvent(0, 1, 2);
+    ev.event_data.fork.child_pid = 3;
+    Event out;
+    CHECK(toEvent(ev, out) == ProcEventKind::ThreadFork);
+    ev = exitEvent(0, 2, 1, 0);
+    ev.event_data.exit.process_pid = 3;
+    CHECK(toEvent(ev, out) == ProcEventKind::ThreadExit);
+  });
+}
+
+ExecRecordStatus decodeRecord(const Bytes& record, Event& ev) {
+  auto* copy = new uint8_t[record.size() ? record.size() : 1];
+  std::copy(record.begin(), record.end(), copy);
+  ExecRecordStatus s = decodeExecRecord(copy, record.size(), ev);
+  delete[] copy;
+  return s;
+}
+
+ExecRecordStatus statusOf(const Bytes& record) {
+  Event ev;
+  return decodeRecord(record, ev);
+}
+
+void execRecordTests() {
+  test("exec record: argv, cwd, exe and cgroup decode", [] {
+    Event ev;
+    CHECK(decodeRecord(execRecord(), ev) == ExecRecordStatus::Ok);
+    CHECK(ev.type == EventType::Exec && ev.pid == 4242 && ev.ts == 123456789);
+    CHECK(ev.info.argv && ev.info.argv->size() == 3 && (*ev.info.argv)[2] == "a b");
+    CHECK(ev.info.cwd == std::optional<std::string>("/srv/app"));
+    CHECK(ev.info.exe == std::optional<std::string>("/usr/bin/ls"));
+    CHECK(ev.info.cgroup == std::optional<std::string>("/user.slice"));
+    CHECK(ev.info.ppid == std::optional<int32_t>(4000) && ev.info.uid == std::optional<uint32_t>(0));
+  });
+  test("exec record: argv cut at the cap keeps its last part", [] {
+    ExecSample s;
+    s.cwd = s.exe = s.cgroup = {};
+    Bytes r = execRecord(s);
+    r.pop_back();  // the last argument's NUL
+    setField<uint32_t>(r, offsetof(ExecRecord, argsLen), uint32_t(r.size() - kHeaderBytes));
+    Event ev;
+    CHECK(decodeRecord(r, ev) == ExecRecordStatus::Ok && ev.info.argv->back() == "a b");
+  });
+  test("exec record: shorter than its header", [] {
+    Bytes r = execRecord();
+    r.resize(kHeaderBytes - 1);
+    CHECK(statusOf(r) == ExecRecordStatus::TooShort);
+    CHECK(statusOf({}) == ExecRecordStatus::TooShort);
+  });
+  test("exec record: longer than a record", [] {
+    Bytes r = execRecord();
+    r.resize(sizeof(ExecRecord) + 1);
+    CHECK(statusOf(r) == ExecRecordStatus::TooLong);
+  });
+  test("exec record: argsLen past the bytes stored", [] {
+    ExecSample s;
+    s.cwd = s.exe = s.cgroup = {};
+    Bytes r = execRecord(s);
+    setField<uint32_t>(r, offsetof(ExecRecord, argsLen), uint32_t(r.size() - kHeaderBytes + 1));
+    CHECK(statusOf(r) == ExecRecordStatus::BadArgsLen);
+    setField<uint32_t>(r, offsetof(ExecRecord, argsLen), 0xffffffffu);
+    CHECK(statusOf(r) == ExecRecordStatus::BadArgsLen);
+  });
+  test("exec record: argsLen past the cap", [] {
+    Bytes r = execRecord();
+    r.resize(kHeaderBytes + kArgsCap + 8, 'x');
+    setField<uint32_t>(r, offsetof(ExecRecord, argsLen), kArgsCap + 1);
+    setField<uint32_t>(r, offsetof(ExecRecord, flags), 0);
+    CHECK(statusOf(r) == ExecRecordStatus::BadArgsLen);
+  });
+  test("exec record: a path past the record or out of order", [] {
+    Bytes base = execRecord();
+    uint32_t stored = uint32_t(base.size() - kHeaderBytes);
+    for (size_t field : {offsetof(ExecRecord, cwdEnd), offsetof(ExecRecord, exeEnd), offsetof(ExecRecord, cgroupEnd)}) {
+      Bytes r = base;
+      setField<uint32_t>(r, field, stored + 1);
+      CHECK(statusOf(r) == ExecRecordStatus::BadPath);
+    }
+    Bytes r = base;
+    setField<uint32_t>(r, offsetof(ExecRecord, cwdEnd), 1);  // before argsLen
+    CHECK(statusOf(r) == ExecRecordStatus::BadPath);
+  });
+  test("exec record: an unflagged path's ends are not read", [] {
+    ExecSample s;
+    s.cwd = s.exe = s.cgroup = {};
+    Bytes r = execRecord(s);
+    setField<uint32_t>(r, offsetof(ExecRecord, cgroupEnd), 0xffffffffu);
+    Event ev;
+    CHECK(decodeRecord(r, ev) == ExecRecordStatus::Ok && !ev.info.cgroup);
+  });
+  test("exec record: filenameLen past its room", [] {
+    Bytes r = execRecord();
+    setField<int32_t>(r, offsetof(ExecRecord, filenameLen), int32_t(kFilenameCap) + 1);
+    CHECK(statusOf(r) == ExecRecordStatus::BadFilename);
+  });
+  test("exec record: a failed exec with unreadable argv", [] {
+    ExecSample s;
+    s.ret = -2;
+    s.argv = {};
+    s.cwd = s.exe = s.cgroup = {};
+    s.extraFlags = kArgvUnreadable;
+    Event ev;
+    CHECK(decodeRecord(execRecord(s), ev) == ExecRecordStatus::Ok && ev.ret == -2 && !ev.info.argv);
+  });
+}
+
+std::string btfError(const Bytes& blob, const char* structName = "task_struct", const char* member = "mm") {
+  try {
+    Btf btf(blob.data(), blob.size());
+    btf.offsetOf(structName, member);
+    return "";
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+}
+
+void btfTests() {
+  test("btf: offsets through an anonymous union, a typedef and kind_flag", [] {
+    Bytes blob = sampleBtf().blob();
+    Btf btf(blob.data(), blob.size());
+    CHECK(btf.offsetOf("task_struct", "mm") == 8);
+    CHECK(btf.offsetOf("task_struct", "cred") == 16);
+    CHECK(btf.offsetOf("mm_struct", "arg_end") == 4);
+    CHECK(btfError(blob, "task_struct", "nope").find("has no task_struct.nope") != std::string::npos);
+  });
+  test("btf: a type whose members run past the type section", [] {
+    BtfBuilder b = sampleBtf();
+    b.types.resize(b.types.size() - 4);  // cut into mm_struct's last member
+    CHECK(btfError(b.blob()).find("overruns the type section") != std::string::npos);
+  });
+  test("btf: a type section ending inside a type header", [] {
+    BtfBuilder b = sampleBtf();
+    b.types.resize(b.types.size() + 4, 0);
+    CHECK(btfError(b.blob()).find("ends inside a type") != std::string::npos);
+  });
+  test("btf: a huge vlen", [] {
+    BtfBuilder b;
+    b.type(b.str("task_struct"), BTF_KIND_STRUCT, 0xffff, false, 8);
+    CHECK(btfError(b.blob()).find("overruns") != std::string::npos);
+  });
+  test("btf: sections past the file, and offsets that would wrap", [] {
+    Bytes blob = sampleBtf().blob();
+    put<uint32_t>(blob, offsetof(btf_header, type_len), uint32_t(blob.size()));
+    CHECK(btfError(blob).find("overrun the file") != std::string::npos);
+    blob = sampleBtf().blob();
+    put<uint32_t>(blob, offsetof(btf_header, str_off), 0xfffffff0u);
+    put<uint32_t>(blob, offsetof(btf_header, str_len), 0x20u);
+    CHECK(btfError(blob).find("overrun the file") != std::string::npos);
+  });
+  test("btf: bad magic, short header, unknown kind", [] {
+    Bytes blob = sampleBtf().blob();
+    put<uint16_t>(blob, 0, 0x1234);
+    CHECK(btfError(blob).find("bad magic") != std::string::npos);
+    blob = sampleBtf().blob();
+    put<uint32_t>(blob, offsetof(btf_header, hdr_len), 4);
+    CHECK(btfError(blob).find("too short") != std::string::npos);
+    CHECK(btfError(Bytes(10, 0)).find("truncated") != std::string::npos);
+    BtfBuilder b;
+    b.type(0, 31, 0, false, 0);
+    CHECK(btfError(b.blob()).find("unknown kind") != std::string::npos);
+  });
+  test("btf: a name without its NUL is no name", [] {
+    BtfBuilder b = sampleBtf();
+    b.strings += "task_struct";  // the string section ends without a NUL
+    uint32_t off = uint32_t(b.strings.size() - strlen("task_struct"));
+    b.type(off, BTF_KIND_STRUCT, 1, false, 8);
+    b.member(off, 1, 0);
+    Bytes blob = b.blob();
+    Btf btf(blob.data(), blob.size());
+    CHECK(btf.offsetOf("task_struct", "mm") == 8);  // the real one still found
+    CHECK(btfError(blob, "task_struct", "task_struct").find("has no") != std::string::npos);
+  });
+  test("btf: an anonymous member that contains itself", [] {
+    BtfBuilder b;
+    b.type(b.str("task_struct"), BTF_KIND_STRUCT, 1, false, 8);
+    b.member(0, 1, 0);  // type 1 inside type 1
+    CHECK(btfError(b.blob()).find("has no task_struct.mm") != std::string::npos);
+  });
+  test("btf: member and typedef ids past the table", [] {
+    BtfBuilder b;
+    b.type(b.str("task_struct"), BTF_KIND_STRUCT, 2, false, 8);
+    b.member(0, 0xfffffff, 0);
+    b.member(0, 2, 0);
+    b.type(b.str("loop"), BTF_KIND_TYPEDEF, 0, false, 2);  // a typedef of itself
+    CHECK(btfError(b.blob()).find("has no task_struct.mm") != std::string::npos);
+  });
+}
+
+}  // namespace
+
+int main() {
+  netlinkTests();
+  execRecordTests();
+  btfTests();
+  printf("%d checks, %d failed\n", checks, failures);
+  return failures ? 1 : 0;
+}
