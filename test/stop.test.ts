@@ -74,7 +74,7 @@ describeAsRoot('stopping a lineage (real processes)', () => {
   });
 
   it.each([
-    [['--stop-lineage', '1', '--yes'], /^forktop: --stop-lineage: will not stop .*\(1\): it is pid 1 \(init\)\n$/],
+    [['--stop-lineage', '1', '--yes'], /^forktop: --stop-lineage: will not stop pid 1: it is pid 1 \(init\)\n$/],
     [['--stop-lineage', String(process.pid), '--yes'], /it is forktop's own ancestor/],
     [['--stop-lineage', String(process.pid)], /add --yes to confirm/],
     [['--stop-lineage', 'abc', '--yes'], /wants a process id, not "abc"/],
