@@ -11,7 +11,7 @@ import { App, type InitialFilter } from '../../src/ui/App.js';
 import type { Feed } from '../../src/ui/feed.js';
 import { themeFor, type Theme } from '../../src/ui/theme.js';
 import type { ReadNow } from '../../src/ui/views/InspectView.js';
-import { until } from './wait.js';
+import { frameSince, until } from './wait.js';
 
 export interface Size {
   columns: number;
@@ -78,6 +78,8 @@ export interface Shown {
   lastFrame(): string | undefined;
   /** The terminal was resized (SIGWINCH). */
   resize(size: Size): void;
+  /** Runs the effects of the last render now (see press). */
+  settle(): void;
   unmount(): void;
 }
 
@@ -96,11 +98,13 @@ export function show(feed: Feed, options: ShowOptions = {}): Shown {
   const { columns, rows } = { ...DEFAULT_SIZE, ...options };
   const stdout = new FakeStdout(columns, rows);
   const stdin = new FakeStdin();
-  const instance = inkRender(
+  const app = (
     <App
       feed={feed} theme={theme} users={options.users ?? users} initial={options.initial}
       stopControl={options.stopControl} bell={options.bell} readNow={options.readNow}
-    />,
+    />
+  );
+  const instance = inkRender(app,
     {
       stdout: stdout as unknown as NodeJS.WriteStream,
       stderr: new FakeStderr() as unknown as NodeJS.WriteStream,
@@ -120,6 +124,9 @@ export function show(feed: Feed, options: ShowOptions = {}): Shown {
       stdout.columns = c;
       stdout.rows = r;
       stdout.emit('resize');
+    },
+    settle: () => {
+      if (!gone) instance.rerender(app);
     },
     unmount: () => {
       if (gone) return;
@@ -142,6 +149,29 @@ export async function showReady(feed: Feed, options: ShowOptions = {}, ready: st
     return typeof ready === 'string' ? frame.includes(ready) : ready.test(frame);
   }, `a first frame showing ${String(ready)}`);
   return shown;
+}
+
+type Expectation = string | RegExp | ((frame: string) => boolean);
+
+/**
+ * Types `keys` (one read of the terminal) and resolves with the first frame drawn after them
+ * that shows `what`; without `what`, once they are read (a key that changes nothing visible:
+ * the next key's effect proves it was handled).
+ *
+ * Before writing, the effects of the last render are run. Ink's renderer is React's legacy
+ * root: a key's render is drawn at once, but its effects (among them useInput taking the
+ * App's new key handler, which reads the state just drawn) run in a later task, and on a
+ * loaded machine that task can come after the next key, which the handler of the screen
+ * before would then take ("j" then Enter inspecting the row j left). A person's keys come
+ * further apart than that; a test's come at once. Never a sleep: a rerender of the same
+ * element runs them now.
+ */
+export async function press(view: Shown, keys: string, what?: Expectation): Promise<string> {
+  view.settle();
+  const before = view.frames.length;
+  view.stdin.write(keys);
+  if (what === undefined) return view.lastFrame() ?? '';
+  return frameSince(view, before, what);
 }
 
 /** For afterEach: unmounts every App a test rendered. */
