@@ -17,6 +17,7 @@ import { stopControlFor } from './stop/control.js';
 import { runStopLineage } from './stop/headless.js';
 import { forgetCiEnvironment } from './ui/ci-environment.js';
 import type { LiveView } from './ui/live-view.js';
+import { errorLine } from './ui/text.js';
 
 const USAGE_ERROR = 2;
 /** The nice value forktop runs at as root: ahead of a bomb's members, which run at 0. */
@@ -87,7 +88,7 @@ function fail(message: string, code = USAGE_ERROR): never {
   } catch {
     // the message below matters more
   }
-  process.stderr.write(`forktop: ${message}\n`);
+  process.stderr.write(errorLine(message));
   process.exit(code);
 }
 
@@ -114,7 +115,7 @@ const KNOWN_FLAGS = new Set(['json', 'record', 'force', 'replay', 'speed', 'sour
 const warnings: string[] = [];
 let warnNow = true; // false while the live view owns the terminal
 function warn(message: string): void {
-  if (warnNow) process.stderr.write(`forktop: ${message}\n`);
+  if (warnNow) process.stderr.write(errorLine(message));
   else warnings.push(message);
 }
 
@@ -263,7 +264,7 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
     chosen = await start({
       onBatch: (batch) => (chosen ? handle(batch) : early.push(batch)),
       onError: (error) => {
-        process.stderr.write(`forktop: ${error.message}\n`);
+        process.stderr.write(errorLine(error.message));
         void exit(1);
       },
       onEnd: () => void setImmediate(() => void exit(0)),
@@ -314,7 +315,7 @@ async function runLiveView(
       () => chosen?.source.stop(),
       () => recorder?.close(),
     );
-    for (const message of warnings.splice(0)) process.stderr.write(`forktop: ${message}\n`);
+    for (const message of warnings.splice(0)) process.stderr.write(errorLine(message));
     return recorder?.failure ? 1 : 0;
   });
   try {
@@ -329,7 +330,7 @@ async function runLiveView(
       },
       onError: (error) => {
         view?.close();
-        process.stderr.write(`forktop: ${error.message}\n`);
+        process.stderr.write(errorLine(error.message));
         void exit(1);
       },
       // A replay that finished stays on screen to be read: the header says ENDED.
@@ -356,8 +357,7 @@ async function runLiveView(
       const now = chosen!.source.now();
       if (now) view!.feed.advance(...now);
     }, 500).unref();
-    await view.done;
-    await exit(0);
+    await exit(await view.done); // 130 after Ctrl-C, as a shell expects
   } catch (error) {
     if (error instanceof SourceUnavailableError) fail(error.message);
     throw error;

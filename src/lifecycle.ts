@@ -1,6 +1,7 @@
 // One way out: SIGINT, SIGTERM, SIGHUP, an uncaught error, or the reader of stdout going
 // away all run the same cleanup once (detach from the kernel, flush), then exit.
 import { loadAddon } from './sources/addon.js';
+import { errorLine } from './ui/text.js';
 
 /** Resolves with a status to exit with when the run otherwise went well (a recording that
  *  stopped on a full disk: 1), or nothing. */
@@ -55,7 +56,7 @@ export function exitCleanlyOn(cleanup: Cleanup): (code: number) => Promise<never
     } catch (error) {
       // A write to a terminal that closed meanwhile is how it ends, not a failure.
       if (!(terminalGone && isEio(error))) {
-        if (!terminalGone) process.stderr.write(`forktop: while stopping: ${(error as Error).message}\n`);
+        if (!terminalGone) process.stderr.write(errorLine(`while stopping: ${(error as Error).message}`));
         exitCode ||= 1;
       }
     }
@@ -82,12 +83,12 @@ export function exitCleanlyOn(cleanup: Cleanup): (code: number) => Promise<never
       void exit(0);
       return;
     }
-    process.stderr.write(`forktop: ${error.message}\n`);
+    process.stderr.write(errorLine(error.message));
     if (exiting) leave(exitCode || 1); // the cleanup itself crashed
     void exit(1);
   });
   process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`forktop: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+    process.stderr.write(errorLine(reason instanceof Error ? reason.message : String(reason)));
     if (exiting) leave(exitCode || 1);
     void exit(1);
   });

@@ -118,3 +118,17 @@ describeAsRoot('live view when its terminal goes away', () => {
     fs.rmSync(status, { force: true });
   });
 });
+
+describeAsRoot('live view: Ctrl-C', () => {
+  it.skipIf(!hasTmux)('quits with status 130, as a shell expects of an interrupted program', async () => {
+    const interrupted = new TmuxSession(`${session}-ctrlc`);
+    interrupted.start(`${process.execPath} ${CLI}; echo "EXIT=$?"; sleep 30`, 100, 30);
+    try {
+      await interrupted.waitFor(/LIVE/);
+      interrupted.keys('C-c');
+      await interrupted.waitFor(/EXIT=130/);
+    } finally {
+      interrupted.kill();
+    }
+  });
+});

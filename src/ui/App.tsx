@@ -11,12 +11,14 @@ import { printable, spawnsText } from './format.js';
 import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
+import { clampHelpTop, HelpScreen } from './components/HelpScreen.js';
 import type { Feed } from './feed.js';
-import { BINDINGS, commandFor, CONTINUES_IN_READ, footerFor, isPlain, keyForChar, PLAIN_KEY, type Command } from './keymap.js';
+import { commandFor, CONTINUES_IN_READ, footerFor, isPlain, keyForChar, PLAIN_KEY, type Command } from './keymap.js';
 import type { Theme } from './theme.js';
 import { execSource, foldedSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
 import { useBombBell } from './use-bell.js';
+import { useEscapePrefix } from './use-escape-prefix.js';
 import { useInspect } from './use-inspect.js';
 import { useListSelection } from './use-list-selection.js';
 import { useProcessNow } from './use-process-now.js';
@@ -57,39 +59,6 @@ function useTerminalSize(): { columns: number; rows: number } {
 
 export type { InitialFilter } from './use-filters.js';
 
-/** What the screen's marks mean, for the help screen. */
-const SYMBOLS: [string, string][] = [
-  ['✝ exit 0 after', 'exited (kept a while, dimmed), how, and how long it lived'],
-  ['▸ ×N', 'N finished children running one program, folded (→ lists them)'],
-  ['▸ / ▾', 'collapsed / expanded'],
-  ['← from pid N', 'its spawner is no longer kept (a bomb\'s exited ancestors)'],
-  ['[name]', 'a kernel thread (no command line)'],
-  ['as alice', 'in the tree: runs as another user than its spawner (sudo, su, setuid)'],
-  ['(argv not read)', 'the process was gone before its command line could be read'],
-  ['exec', 'in EXIT: the program exec\'d another'],
-  ['E2', 'in EXIT: the exec failed, errno 2 (ENOENT)'],
-  ['──── N lost', 'events the kernel, the eBPF ring or forktop dropped there'],
-];
-
-/** The keys, then what the marks mean; cut to the lines there are (a line more would push
- *  the header off a small terminal). */
-function HelpScreen({ lines }: { lines: number }) {
-  const all: { text: string; dim: boolean }[] = [
-    ...BINDINGS.map((b) => ({ text: `${b.label.padEnd(8)} ${b.help}`, dim: false })),
-    { text: 'typing a filter or user: enter keeps it, esc clears it, ctrl-w deletes a word, ctrl-u the line', dim: true },
-    { text: ' ', dim: false },
-    ...SYMBOLS.map(([symbol, meaning]) => ({ text: `${symbol.padEnd(16)} ${meaning}`, dim: true })),
-  ];
-  const shown = all.length > lines ? [...all.slice(0, Math.max(0, lines - 1)), { text: '… (a taller terminal shows the rest)', dim: true }] : all;
-  return (
-    <Box flexDirection="column">
-      {shown.map((line, i) => (
-        <Text key={i} dimColor={line.dim} wrap="truncate-end">{line.text}</Text>
-      ))}
-    </Box>
-  );
-}
-
 /** What a storm's spawner runs, for its alert bar ("true ×412, sh ×410"). */
 function stormSpawns(model: Model, alert: AlertEvent): string | undefined {
   const root = alert.kind === 'fork-storm' ? model.byPid.get(alert.root) : undefined;
@@ -98,9 +67,11 @@ function stormSpawns(model: Model, alert: AlertEvent): string | undefined {
 }
 
 export function App({
-  feed, theme, users, initial = {}, stopControl, bell = false, readNow,
+  feed, theme, users, initial = {}, stopControl, bell = false, readNow, onInterrupt,
 }: {
   feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl;
+  /** Ctrl-C: quits, and the exit status says it was interrupted (130), as a shell expects. */
+  onInterrupt?: () => void;
   /** Ring the terminal's bell when a fork bomb is detected (someone may not be looking). */
   bell?: boolean;
   /** Reads a running process as the system shows it now, for its card (a live source only). */
@@ -108,6 +79,7 @@ export function App({
 }) {
   const { exit } = useApp();
   useBombBell(feed, bell);
+  const escapePrefix = useEscapePrefix(); // before useInput: it must see each read first
   const stop = useStop(stopControl);
   const inspect = useInspect();
   const selection = useListSelection();
@@ -115,7 +87,14 @@ export function App({
   const [view, setView] = useState<View>('execs');
   const [fold, setFold] = useState(false);
   const [paused, setPaused] = useState<{ seq: number; events: number; ts: number } | null>(null);
-  const [help, setHelp] = useState(false);
+  // The help screen, and the first line it shows (it scrolls). Keys can come faster than
+  // renders: whether it is open is read from a ref.
+  const [help, setHelpState] = useState<number | null>(null);
+  const helpTop = useRef<number | null>(null);
+  const setHelp = (next: number | null | ((top: number | null) => number | null)) => {
+    helpTop.current = typeof next === 'function' ? next(helpTop.current) : next;
+    setHelpState(helpTop.current);
+  };
   const moves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
   useFeedVersion(feed);
@@ -184,7 +163,7 @@ export function App({
   const run = (command: Command) => {
     switch (command) {
       case 'quit': exit(); break;
-      case 'help': setHelp((h) => !h); break;
+      case 'help': setHelp((h) => (h === null ? 0 : null)); break;
       case 'up': move(-1); break;
       case 'down': move(1); break;
       case 'pageUp': move(-height); break;
@@ -308,7 +287,34 @@ export function App({
     selection.reset();
   };
 
+  /** The help screen takes the moving keys to scroll; esc or ? closes it, q quits. */
+  const helpKey = (command: Command | undefined): void => {
+    const lines = rows - 3;
+    const by = (delta: number) => setHelp((top) => clampHelpTop((top ?? 0) + delta, lines));
+    switch (command) {
+      case 'up': by(-1); break;
+      case 'down': by(1); break;
+      case 'pageUp': by(-(lines - 2)); break;
+      case 'pageDown': by(lines - 2); break;
+      case 'home': setHelp(0); break;
+      case 'end': by(Number.MAX_SAFE_INTEGER); break;
+      case 'back': case 'help': setHelp(null); break;
+      case 'quit': exit(); break;
+    }
+  };
+
   const handleKey = (input: string, key: Key): void => {
+    if (escapePrefix.taken()) {
+      // "\x1b/" read at once: Esc, then "/" (see use-escape-prefix.ts).
+      handleKey('', { ...PLAIN_KEY, escape: true });
+      if (key.escape) input = '';
+      key = { ...key, meta: false };
+    }
+    if (key.ctrl && input === 'c') {
+      onInterrupt?.();
+      exit();
+      return;
+    }
     // Keys typed faster than the link delivers them (key repeat over ssh, "jjj", "Ky")
     // arrive in one read: each character is a key, read in the mode the one before left.
     const several = input.length > 1 && isPlain(key);
@@ -320,6 +326,10 @@ export function App({
     }
     if (editing.current) {
       editField(input, key);
+      return;
+    }
+    if (helpTop.current !== null && !several) {
+      helpKey(commandFor(input, key));
       return;
     }
     if (several) {
@@ -377,8 +387,8 @@ export function App({
       <Box flexDirection="column" flexGrow={1}>
         {stop.state.dialog ? (
           <StopDialog dialog={stop.state.dialog} reason={stop.state.reason} theme={theme} users={users} />
-        ) : help ? (
-          <HelpScreen lines={rows - 3} />
+        ) : help !== null ? (
+          <HelpScreen lines={rows - 3} top={help} />
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} now={inspectedNow} />
         ) : execList ? (

@@ -17,8 +17,9 @@ const LEAVE = '\x1b[?25h\x1b[?1049l'; // show cursor, main screen
 
 export interface LiveView {
   feed: Feed;
-  /** Resolves when the user quits. */
-  done: Promise<void>;
+  /** Resolves when the user quits, with the exit status: 0 for q, 130 for Ctrl-C (as a
+   *  shell expects of an interrupted program). */
+  done: Promise<number>;
   /** Unmounts and restores the terminal; safe to call more than once. */
   close(): void;
 }
@@ -62,15 +63,17 @@ export function startLiveView({
   // Even a hard exit puts the terminal back.
   process.on('exit', restore);
   process.stdout.write(ENTER);
-  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} />, {
+  let status = 0;
+  const onInterrupt = () => void (status = 130);
+  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} onInterrupt={onInterrupt} />, {
     stdin,
-    exitOnCtrlC: true,
+    exitOnCtrlC: false, // the App handles Ctrl-C, so the exit status can say so
     maxFps: 30,
     patchConsole: true,
   });
   return {
     feed,
-    done: instance.waitUntilExit().then(() => undefined),
+    done: instance.waitUntilExit().then(() => status),
     close: () => {
       instance.unmount();
       restore();

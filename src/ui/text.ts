@@ -29,3 +29,9 @@ export function unsafeInFrame(frame: string): string[] {
   const found = frame.replace(/\x1b\[[0-9;]*m/g, '').replace(/\n/g, '').match(UNSAFE);
   return found ?? [];
 }
+
+/** One line for stderr: "forktop: …", escaped (a replay's warnings quote the file, a source's
+ *  error may quote a path or a name). */
+export function errorLine(message: string): string {
+  return `forktop: ${printable(message)}\n`;
+}
