@@ -72,6 +72,8 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
   let dir = '';
   const children: ChildProcess[] = [];
   const tmuxServers: string[] = [];
+  /** Pids this test started that are no child of it (a shell's command). */
+  const leftovers: number[] = [];
 
   beforeAll(() => {
     // Where a nobody-owned fake "sshd" (a copy of sleep) and a fake tmux live: not a system directory.
@@ -85,6 +87,13 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
 
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
+    for (const pid of leftovers.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
     for (const server of tmuxServers.splice(0)) {
       try {
         execFileSync('tmux', ['-L', server, 'kill-server'], { stdio: 'ignore' });
@@ -156,6 +165,7 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
   it("stops pid 1 of a nobody's own pid namespace (a user namespace's 'container init')", async () => {
     const unshare = start('unshare', ['-Urpf', '--mount-proc', '/bin/sleep', '30']);
     const init = await childOf(unshare.pid!);
+    leftovers.push(init);
     await waitForComm(init, 'sleep');
     const { code, report } = await stopLineage(init);
     expect(code).toBe(0);
@@ -209,9 +219,20 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
     await expectRefused(serverPid, /the real tmux \(a root-owned system program\), which holds terminal sessions/);
   });
 
+  it('still refuses the login shell of a real su running as root (su - nobody)', async () => {
+    const su = start('su', ['-', 'nobody', '-s', '/bin/sh', '-c', '/bin/sleep 30; true'], { stdio: 'ignore' });
+    const shell = await childOf(su.pid!);
+    const command = await childOf(shell); // the shell runs its command: it is set up
+    leftovers.push(command, shell);
+    await expectRefused(shell, new RegExp(`a terminal's shell: a session leader whose parent, pid ${su.pid}, is the real su`));
+    // su's own refusal: the real su, running as root.
+    await expectRefused(su.pid!, /the real su running as root \(euid 0\)/);
+  });
+
   it("still refuses a root container's init (pid 1 of its pid namespace, running as root)", async () => {
     const unshare = start('unshare', ['-pf', '--mount-proc', '/bin/sleep', '30'], { stdio: 'ignore' });
     const init = await childOf(unshare.pid!);
+    leftovers.push(init); // killing unshare leaves it
     await waitForComm(init, 'sleep');
     await expectRefused(init, /a container's init: pid 1 of its own pid namespace, running as root \(euid 0\)/);
   });
