@@ -214,41 +214,6 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/user alice(?!_)/);
   });
 
-  it('a filter narrows the tree to the matches and the way to them; l cycles live / exited / all', async () => {
-    const { lastFrame, stdin } = show(stormFeed());
-    await press(stdin, '2');
-    await press(stdin, '/job-1');
-    await press(stdin, '\r');
-    const rows = lastFrame()!.split('\n').filter((l) => /^\s+\d+\s/.test(l));
-    expect(rows.some((l) => l.includes('• /bin/true job-12'))).toBe(true);
-    const bash = rows.find((l) => l.includes('/bin/bash'));
-    expect(bash).toBeDefined(); // the way there, unmarked
-    expect(bash).not.toContain('•');
-    expect(rows.some((l) => l.includes('job-2') || l.includes('sleep'))).toBe(false);
-    await press(stdin, '\u001b'); // clears the filter
-    await press(stdin, 'l');
-    expect(lastFrame()).toContain('live only');
-    const live = lastFrame()!.split('\n').filter((l) => /^\s+\d+\s/.test(l) && l.includes('• '));
-    expect(live.map((l) => l.trim().split(/\s+/)[0]).sort()).toEqual(['1', '10']); // only init and bash still run
-    await press(stdin, 'l');
-    expect(lastFrame()).toContain('exited only');
-    expect(lastFrame()).toContain('• /bin/true job-0');
-    expect(lastFrame()).toMatch(/\n\s+10\s+\S+\s+▾\s+\/bin\/bash/); // bash runs: the way there, unmarked
-  });
-
-  it('a subtree whose spawner was pruned stands at the top of the tree saying where it came from', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']);
-    let next = 1000;
-    bomb(s, 999, 1, 6, () => next++);
-    const feed = new Feed('web-1', 'netlink', new Model({ maxTombstones: 5, maxRetainedAncestors: 5 }));
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    await press(stdin, '2');
-    const orphans = lastFrame()!.split('\n').filter((l) => l.includes('./bomb') && /← from pid \d+/.test(l));
-    expect(orphans.length).toBeGreaterThan(0);
-    expect(lastFrame()).not.toMatch(/\/sbin\/init.*← from pid/);
-  });
-
   it('a key that changes the screen, read with others ("2G"): the rest acts on the new screen', async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']);
     for (let i = 0; i < 50; i++) s.after(1).fork(100 + i, 1).exec(100 + i, ['/bin/sleep', `${i}`]); // running: never folded
@@ -321,50 +286,6 @@ describe('live view', () => {
     expect(lastFrame()).toContain('after-pause');
   });
 
-  it('paused, the tree stays as it was too: no process born since, no exit since', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
-    s.fork(20, 10).exec(20, ['/usr/bin/sleep', '60']);
-    const feed = new Feed('h', 'netlink');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    await press(stdin, '2');
-    await press(stdin, ' ');
-    const more = new Script();
-    more.ts = feed.model.now + 1e6;
-    more.after(5).exit(20, 0, 15).fork(21, 10).exec(21, ['/bin/after-pause']);
-    feed.push(more.events);
-    await frame();
-    await press(stdin, 'j'); // a key press re-renders: still paused
-    expect(lastFrame()).toMatch(/sleep 60\n/); // not ✝ yet
-    expect(lastFrame()).not.toContain('after-pause');
-    await press(stdin, ' ');
-    expect(lastFrame()).toMatch(/sleep 60  ✝ sig15/);
-    expect(lastFrame()).toContain('after-pause');
-  });
-
-  it('2 shows the tree by spawning parent with tombstones, finished siblings folded; → lists them, ← folds and collapses', async () => {
-    const { lastFrame, stdin } = show(stormFeed());
-    await press(stdin, '2');
-    expect(lastFrame()).toMatch(/\n\s+1  [█·]{10}  ▾ \/sbin\/init/);
-    expect(lastFrame()).toMatch(/\n\s+10  [█·]{10}\s+▾ \/bin\/bash  as alice\n/); // init runs as root: the user changes here
-    expect(lastFrame()).not.toMatch(/job-\d+.*as alice/); // and not again below
-    // Thirty finished /bin/true, one after another: one row, the newest, with the count.
-    expect(lastFrame()).toMatch(/▸ ×30 \/bin\/true job-29  ✝ exit 3 after 1ms  \(1 of them failed\)/);
-    expect(lastFrame()).not.toContain('job-0');
-    expect(lastFrame()).toMatch(/sleep 100  ✝ sig9/); // another program: its own row
-    await press(stdin, 'jj');
-    await press(stdin, '\u001b[C'); // right arrow on the run: listed, the selection still on job-29
-    // job-12 lived 1 ms, 180 ms before the newest event: one block, in the last cell.
-    expect(lastFrame()).toMatch(/·········█\s+\/bin\/true job-12  ✝ exit 0 after 1ms\n/);
-    expect(lastFrame()).not.toContain('×30');
-    await press(stdin, '\u001b[D'); // left arrow on one of them: folded again
-    expect(lastFrame()).toContain('▸ ×30 /bin/true job-29');
-    await press(stdin, 'k');
-    await press(stdin, '\u001b[D'); // left arrow on bash
-    expect(lastFrame()).toMatch(/▸ \/bin\/bash/);
-    expect(lastFrame()).not.toContain('job-');
-  });
-
   it("a busy parent's card lists its running children first, then the newest, under what they run", async () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
     s.fork(90, 10).exec(90, ['/bin/sleep', '100']);
@@ -421,67 +342,6 @@ describe('live view', () => {
     await press(stdin, '\r');
     expect(lastFrame()).toMatch(/uid +→ alice \(1000\)\n/);
     expect(lastFrame()).toMatch(/uid +→ real alice \(1000\), effective root \(0\)/);
-  });
-
-  it('kernel threads start folded under [kthreadd], named as ps names them; → opens them', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']);
-    s.snapshot(2, 0, ['kthreadd'], { argv_source: 'comm', exe: null });
-    for (let i = 0; i < 5; i++) s.snapshot(3 + i, 2, [`kworker/${i}:1`], { argv_source: 'comm', comm: `kworker/${i}:1`, exe: null });
-    s.snapshot(10, 1, ['/bin/bash']);
-    const feed = new Feed('h', 'netlink');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    await press(stdin, '2');
-    expect(lastFrame()).toMatch(/\n\s+2  [█·]{10}  ▸ \[kthreadd\]\n/);
-    expect(lastFrame()).not.toContain('kworker');
-    expect(lastFrame()).not.toContain('argv not read');
-    await press(stdin, 'jj'); // init, bash, kthreadd
-    await press(stdin, '\u001b[C');
-    expect(lastFrame()).toMatch(/\n\s+3  [█·]{10}\s+\[kworker\/0:1\]\n/);
-  });
-
-  it('in the tree, the selection stays on its process while rows above it go away', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
-    for (let i = 0; i < 20; i++) s.after(5).fork(100 + i, 10).exec(100 + i, ['/bin/true', `job-${i}`]).after(1).exit(100 + i);
-    const feed = new Feed('h', 'netlink', new Model({ maxTombstones: 20 }));
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    await press(stdin, '2');
-    await press(stdin, 'jj');
-    await press(stdin, '\u001b[C'); // the folded run, listed one by one
-    await press(stdin, 'g');
-    for (let i = 0; i < 12; i++) await press(stdin, 'j'); // init, bash, job-0 ... job-9: on job-10
-    // Ten more exit: the ten oldest tombstones (job-0..9, above the selection) are pruned.
-    const more = new Script();
-    more.ts = feed.model.now + 1e6;
-    for (let i = 20; i < 30; i++) more.after(1).fork(100 + i, 10).exec(100 + i, ['/bin/true', `job-${i}`]).exit(100 + i);
-    feed.push(more.events);
-    await frame();
-    expect(lastFrame()).not.toContain('job-0 ');
-    await press(stdin, '\r');
-    expect(lastFrame()).toContain('pid 110  /bin/true job-10');
-  });
-
-  it('a deep tree indents by generation, and the card shows the whole chain, wrapped', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']);
-    let parent = 1;
-    for (let depth = 0; depth < 30; depth++) {
-      const pid = 100 + depth;
-      s.after(1).fork(pid, parent).exec(pid, ['/bin/sh', `level-${depth}`]);
-      parent = pid;
-    }
-    const feed = new Feed('h', 'netlink');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    await press(stdin, '2');
-    expect(lastFrame()).toMatch(/\n\s+105  [█·]{10}\s{14}▾ \/bin\/sh level-5/); // 6 levels deep: 2 + 12 spaces
-    await press(stdin, '1');
-    await press(stdin, '\r'); // the newest exec: level-29
-    const card = lastFrame()!;
-    expect(card).toContain('pid 129  /bin/sh level-29');
-    expect(card).toMatch(/started \d\d:\d\d:\d\d\.\d{3}/);
-    expect(card.replace(/\s+/g, ' ')).toContain('sh(127) › sh(128) › sh(129)');
-    expect(card).toMatch(/lineage init\(1\) › sh\(100\)/);
   });
 
   it('? shows the keys and what the marks mean, cut to the terminal (the header stays on screen)', async () => {

@@ -35,5 +35,14 @@ interface Recorded extends Rendered {
  *  before it, or that changes nothing visible but must be seen handled). */
 export async function frameSince(view: Recorded, since: number, what: string | RegExp | ((frame: string) => boolean), timeoutMs = 10_000): Promise<string> {
   const test = typeof what === 'function' ? what : typeof what === 'string' ? (f: string) => f.includes(what) : (f: string) => what.test(f);
-  return frameWhere(view, (f) => view.frames.length > since && test(f), timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = view.lastFrame() ?? '';
+    if (view.frames.length > since && test(frame)) return frame;
+    if (Date.now() > deadline) {
+      const drawn = view.frames.length > since ? `${view.frames.length - since} frames drawn since; the last was` : 'no frame drawn since; the one before was';
+      throw new Error(`no frame matched ${String(what)}; ${drawn}:\n${frame}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
