@@ -105,10 +105,16 @@ uint32_t Btf::resolve(uint32_t id) const {
   return 0;
 }
 
-bool Btf::findMember(uint32_t id, const std::string& member, uint32_t* bitOffset, int depth) const {
+// `searched`: the types this lookup has looked through already. In real BTF each anonymous
+// member has a type of its own; in crafted data, many members sharing one type would make
+// the walk exponential in the depth. A type already searched (or being searched) holds
+// nothing new, so each is searched once per lookup.
+bool Btf::findMember(uint32_t id, const std::string& member, uint32_t* bitOffset, int depth,
+                     std::vector<bool>& searched) const {
   if (depth > kMaxNesting) return false;
   id = resolve(id);
-  if (id == 0 || id >= types_.size()) return false;
+  if (id == 0 || id >= types_.size() || searched[id]) return false;
+  searched[id] = true;
   const Type& t = types_[id];
   if (t.kind != BTF_KIND_STRUCT && t.kind != BTF_KIND_UNION) return false;
   for (uint32_t i = 0; i < t.vlen; i++) {
@@ -117,7 +123,7 @@ bool Btf::findMember(uint32_t id, const std::string& member, uint32_t* bitOffset
     uint32_t off = t.kindFlag ? BTF_MEMBER_BIT_OFFSET(m.offset) : m.offset;
     if (m.name_off == 0) {
       uint32_t inner;
-      if (findMember(m.type, member, &inner, depth + 1)) {
+      if (findMember(m.type, member, &inner, depth + 1, searched)) {
         *bitOffset = off + inner;
         return true;
       }
@@ -134,7 +140,8 @@ uint32_t Btf::offsetOf(const std::string& structName, const std::string& member)
     const Type& t = types_[id];
     if (t.kind != BTF_KIND_STRUCT || name(t.nameOff) != structName) continue;
     uint32_t bits;
-    if (!findMember(id, member, &bits, 0)) break;
+    std::vector<bool> searched(types_.size());
+    if (!findMember(id, member, &bits, 0, searched)) break;
     if (bits % 8) throw std::runtime_error(structName + "." + member + " is a bit field");
     return bits / 8;
   }

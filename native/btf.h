@@ -38,7 +38,8 @@ class Btf {
   };
 
   void parse();
-  bool findMember(uint32_t typeId, const std::string& member, uint32_t* bitOffset, int depth) const;
+  bool findMember(uint32_t typeId, const std::string& member, uint32_t* bitOffset, int depth,
+                  std::vector<bool>& searched) const;
   uint32_t resolve(uint32_t typeId) const;  // through typedef/const/volatile/…
   std::string_view name(uint32_t nameOff) const;
 

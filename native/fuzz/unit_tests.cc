@@ -344,6 +344,18 @@ void btfTests() {
     b.member(0, 1, 0);  // type 1 inside type 1
     CHECK(btfError(b.blob()).find("has no task_struct.mm") != std::string::npos);
   });
+  test("btf: anonymous members sharing types (2^30 paths) are searched once each", [] {
+    BtfBuilder b;
+    b.type(b.str("task_struct"), BTF_KIND_STRUCT, 2, false, 8);
+    b.member(0, 2, 0);
+    b.member(0, 2, 0);
+    for (uint32_t id = 2; id <= 31; id++) {
+      b.type(0, BTF_KIND_STRUCT, 2, false, 8);
+      b.member(0, id + 1, 0);
+      b.member(0, id + 1, 0);
+    }
+    CHECK(btfError(b.blob()).find("has no task_struct.mm") != std::string::npos);
+  });
   test("btf: member and typedef ids past the table", [] {
     BtfBuilder b;
     b.type(b.str("task_struct"), BTF_KIND_STRUCT, 2, false, 8);
