@@ -166,8 +166,9 @@ export function App({
       case 'help': setHelp((h) => (h === null ? 0 : null)); break;
       case 'up': move(-1); break;
       case 'down': move(1); break;
-      case 'pageUp': move(-height); break;
-      case 'pageDown': move(height); break;
+      // On a card, the pages are its lifetime log's (a long life does not fit a small terminal).
+      case 'pageUp': if (inspected) inspect.scrollLog(Math.max(1, height - 12)); else move(-height); break;
+      case 'pageDown': if (inspected) inspect.scrollLog(-Math.max(1, height - 12)); else move(height); break;
       case 'home': selection.reset(); break;
       case 'end': move(Number.MAX_SAFE_INTEGER); break;
       case 'view.execs': switchView('execs'); break;
@@ -384,13 +385,14 @@ export function App({
         {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}
         {feed.sourceNote ? <Text color={theme.warning}>  {printable(feed.sourceNote)}</Text> : null}
       </Text>
-      <Box flexDirection="column" flexGrow={1}>
+      {/* Whatever a view draws, it never pushes the header or the footer off the screen. */}
+      <Box flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
         {stop.state.dialog ? (
           <StopDialog dialog={stop.state.dialog} reason={stop.state.reason} theme={theme} users={users} />
         ) : help !== null ? (
           <HelpScreen lines={rows - 3} top={help} />
         ) : inspected ? (
-          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height} now={inspectedNow} />
+          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} />
         ) : execList ? (
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} />
         ) : treeList ? (

@@ -5,21 +5,31 @@ import { useState } from 'react';
 export function useInspect() {
   const [stack, setStack] = useState<number[]>([]);
   const [cursor, setCursor] = useState(0);
+  // How many entries of the card's lifetime log are scrolled back from the newest (PgUp).
+  const [logBack, setLogBack] = useState(0);
   return {
     /** The node id on top, if any. */
     top: stack.length > 0 ? stack[stack.length - 1] : undefined,
     cursor,
+    logBack,
     open(id: number) {
       setStack((s) => [...s, id]);
       setCursor(0);
+      setLogBack(0);
     },
     back() {
       setStack((s) => s.slice(0, -1));
       setCursor(0);
+      setLogBack(0);
     },
     close() {
       setStack([]);
       setCursor(0);
+      setLogBack(0);
+    },
+    /** Scrolls the lifetime log: positive goes back in time. The card clamps it. */
+    scrollLog(delta: number) {
+      setLogBack((b) => Math.max(0, b + delta));
     },
     /** Moves the selection among the card's `count` selectable lines. */
     move(delta: number, count: number) {

@@ -201,7 +201,7 @@ describe('live view', () => {
     expect(lastFrame()).toContain('pid 10  /bin/bash');
     expect(lastFrame()).toMatch(/children \(10 kept of 40 spawned\)/);
     expect(lastFrame()).toContain('… 6 later changes not kept (at most 64 per process)');
-    expect(lastFrame()).toMatch(/… \d+ earlier entries above/);
+    expect(lastFrame()).toMatch(/… \d+ earlier above \(PgUp\)/);
   });
 
   it('keys that arrive in one read (key repeat over ssh) each count: "jjj" and Enter', async () => {

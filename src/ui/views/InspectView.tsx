@@ -47,13 +47,17 @@ function name(link: ChainLink): string {
   return `${printable(n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?')}(${n.pid})${n.exit ? '✝' : ''}`;
 }
 
-export function InspectView({ model, node, selected, theme, users, height, now }: {
+export function InspectView({ model, node, selected, theme, users, height, columns = 100, logBack = 0, now }: {
   model: Model;
   node: ProcessNode;
   selected: number;
   theme: Theme;
   users: Map<number, string>;
+  /** Lines the card may use, and the terminal's width: it never draws more. */
   height: number;
+  columns?: number;
+  /** Lifetime log entries scrolled back from the newest (PgUp / PgDn). */
+  logBack?: number;
   /** The process as the system shows it now, when it runs and someone could look. */
   now?: ProcessNow | null;
 }) {
@@ -71,10 +75,19 @@ export function InspectView({ model, node, selected, theme, users, height, now }
   // A loop's or a build's one run among many: say so, and how the others went.
   const siblings = siblingsOf(model, node);
   const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
-  const budget = Math.max(3, height - 12 - shownKids.length - (many ? 1 : 0));
+  // The card fits the terminal: title, times, paths, the lineage (it wraps), the one-of-many
+  // line, the children; the lifetime log gets the rest and scrolls (PgUp / PgDn).
+  const lineageLines = Math.max(1, Math.ceil((8 + links.reduce((n, l) => n + name(l).length + 3, 0)) / Math.max(20, columns)));
+  const fixed = 3 + lineageLines + (many ? 1 : 0) + (node.logDropped > 0 ? 1 : 0) + 1 /* children */ + 1 /* a scroll note */;
+  const kidRoom = Math.max(1, Math.min(shownKids.length, height - fixed - 3 - (kids.length > CARD_CHILDREN ? 1 : 0)));
+  const kidsShown = shownKids.slice(0, kidRoom);
+  const budget = Math.max(1, height - fixed - kidsShown.length - (kids.length > kidsShown.length ? 1 : 0));
+  const back = Math.max(0, Math.min(logBack, entries.length - budget));
+  const logEnd = entries.length - back;
+  const logStart = Math.max(0, logEnd - budget);
   return (
     <Box flexDirection="column">
-      <Text bold wrap="wrap">
+      <Text bold wrap="truncate-end">
         pid {node.pid}  {commandLine(node.argv, node.comm)}
       </Text>
       <Text>
@@ -104,10 +117,14 @@ export function InspectView({ model, node, selected, theme, users, height, now }
           {many.shortestMs !== null ? `, lived ${duration(many.shortestMs)}${many.longestMs !== many.shortestMs ? `–${duration(many.longestMs)}` : ''}` : ''}
         </Text>
       ) : null}
-      {entries.length > budget ? <Text dimColor>… {entries.length - budget} earlier entries above (a taller terminal shows them)</Text> : null}
+      {logStart > 0 || back > 0 ? (
+        <Text dimColor wrap="truncate-end">
+          {`… ${logStart > 0 ? `${logStart} earlier above (PgUp)` : ''}${logStart > 0 && back > 0 ? ', ' : ''}${back > 0 ? `${back} later below (PgDn)` : ''}`}
+        </Text>
+      ) : null}
       {node.logDropped > 0 ? <Text color={theme.warning}>… {node.logDropped} later changes not kept (at most {model.config.maxLogEntries} per process)</Text> : null}
-      {entries.slice(-budget).map((e, i) => (
-        <Text key={i} wrap="wrap">
+      {entries.slice(logStart, logEnd).map((e, i) => (
+        <Text key={logStart + i} wrap="truncate-end">
           {clock(isoOf(model, e.ts))}  {e.kind.padEnd(11)}
           {e.kind === 'fork' ? `from ${spawner && spawner.pid === e.ppid ? name({ pid: e.ppid, node: spawner }) : `pid ${e.ppid}`}` : ''}
           {e.kind === 'exec' ? execText(e) : ''}
@@ -123,14 +140,14 @@ export function InspectView({ model, node, selected, theme, users, height, now }
         <Text bold>children ({kids.length}{node.spawnsTotal > kids.length ? ` kept of ${node.spawnsTotal.toLocaleString('en-US')} spawned` : ''})</Text>
         {kids.length > CARD_CHILDREN ? <Text dimColor>{`  ${spawnsText(childPrograms(model, node, 3))}; running first, then the newest`}</Text> : null}
       </Text>
-      {shownKids.map((k, i) => (
+      {kidsShown.map((k, i) => (
         <Text key={k.id} inverse={ancestors.length + i === selected} dimColor={!!k.exit && theme.dim} wrap="truncate-end">
           {'  '}
           {String(k.pid).padStart(7)}  {commandLine(k.argv, k.comm)}
           {k.exit ? '  ✝' : ''}
         </Text>
       ))}
-      {kids.length > CARD_CHILDREN ? <Text dimColor>  … {kids.length - CARD_CHILDREN} more</Text> : null}
+      {kids.length > kidsShown.length ? <Text dimColor>  … {kids.length - kidsShown.length} more</Text> : null}
     </Box>
   );
 }
