@@ -262,7 +262,8 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     expect(execs[0]).toMatchObject({ argv: ['/bin/true', tag], argv_source: 'kernel', exe: trueProgram, ret: 0 });
     // It was held: it lived the 200 ms after its exec tracepoint.
     expect(exit.ts - execs[0].ts).toBeGreaterThanOrEqual(200e6);
-    expect(source.stats()).toMatchObject({ mergeWithoutArgv: 0 });
+    // Paired across the hold (other processes' execs may be paired late too).
+    expect(source.stats().mergeMatchedLate).toBeGreaterThanOrEqual(1);
   });
 
   it('forktop stopped (SIGSTOP) for 3 s during a storm, then continued: each exec once, with its argv', async () => {
