@@ -48,45 +48,6 @@ function bombFeed(before?: (s: Script) => void): Feed {
 }
 
 describe('live view', () => {
-  it('3 shows a bomb as a lineage: root, live members, generations', async () => {
-    const { lastFrame, stdin } = show(bombFeed());
-    await press(stdin, '3');
-    expect(lastFrame()).toMatch(/\n\s+999\s+\d+\s+\d+\s+8\s+\.\/bomb/);
-  });
-
-  it('K on a lineage row plans to stop that lineage as from its alert; on a spawner row, that process alone', async () => {
-    const planned: [number, boolean][] = [];
-    // The stop itself (signals, real processes) is test/stop.test.ts; here, what K asks for.
-    const control: StopControl = {
-      plan: (nodeId, descend) => {
-        planned.push([nodeId, descend]);
-        return { refused: 'not in this test' };
-      },
-      run: () => Promise.reject(new Error('not in this test')),
-    };
-    const feed = bombFeed((s) => s.fork(50, 1).exec(50, ['/usr/bin/make']).fork(51, 50).fork(52, 50).fork(53, 50));
-    const view = render(<App feed={feed} theme={theme} users={users} stopControl={control} />);
-    unmount = view.unmount;
-    await press(view.stdin, '3');
-    await press(view.stdin, 'jk'); // moved: K is about the selected row, not the alert
-    await press(view.stdin, 'K');
-    await press(view.stdin, '\u001b'); // dismiss the refusal
-    // make's three children that never exec'd are one generation: a spawner, not a lineage.
-    await press(view.stdin, 'j'); // the spawners below the lineages: make, as a process
-    await press(view.stdin, 'K');
-    const make = feed.model.byPid.get(50)!.id;
-    expect(planned).toEqual([[feed.model.byPid.get(999)!.id, true], [make, false]]);
-  });
-
-  it('a lineage row is selectable: once the alert is seen, Enter on it inspects the bomb\'s root', async () => {
-    const { lastFrame, stdin } = show(bombFeed((s) => s.fork(50, 1).exec(50, ['/usr/bin/make']).fork(51, 50).fork(52, 50).fork(53, 50)));
-    await press(stdin, '3');
-    await press(stdin, 'j');
-    await press(stdin, 'k'); // moved: Enter is about the selected row now, not the alert
-    await press(stdin, '\r');
-    expect(lastFrame()).toContain('pid 999  ./bomb');
-  });
-
   it('a fork storm\'s bar counts its live children, not generations (it has one), and says what it spawns', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/usr/bin/make']);
     for (let i = 0; i < 300; i++) s.after(1).fork(100 + i, 10).exec(100 + i, ['/usr/bin/cc', `f${i}.c`]).after(1).exit(100 + i);
@@ -175,35 +136,6 @@ describe('live view', () => {
     expect(lastFrame()).not.toContain('job-17');
   });
 
-  it('the card folds a PATH search into the exec that found the program', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(50, 1);
-    for (const dir of ['/a', '/b', '/c']) s.after(0.01).exec(50, ['make', 'all'], { exe: `${dir}/make`, ret: -2 });
-    s.after(0.01).exec(50, ['make', 'all'], { exe: '/usr/bin/make' });
-    const feed = new Feed('web-1', 'ebpf');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    await press(stdin, '\r');
-    expect(lastFrame()).toContain('pid 50  make all');
-    expect(lastFrame()).toMatch(/exec +make all +\(found on PATH after 3 misses\)/);
-    expect(lastFrame()).not.toContain('ENOENT');
-  });
-
-  it('the card says how many children were pruned, and what of a long life it could not keep or show', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
-    for (let i = 0; i < 40; i++) s.after(1).fork(100 + i, 10).exec(100 + i, ['/bin/true', `n${i}`]).exit(100 + i);
-    for (let i = 0; i < 70; i++) s.after(1).push({ type: 'comm', pid: 10, comm: `name-${i}` });
-    const feed = new Feed('web-1', 'netlink', new Model({ maxTombstones: 10, maxLogEntries: 64 }));
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed, { pid: 10 });
-    await press(stdin, '2');
-    await press(stdin, 'j'); // init, then bash
-    await press(stdin, '\r');
-    expect(lastFrame()).toContain('pid 10  /bin/bash');
-    expect(lastFrame()).toMatch(/children \(10 kept of 40 spawned\)/);
-    expect(lastFrame()).toContain('… 6 later changes not kept (at most 64 per process)');
-    expect(lastFrame()).toMatch(/… \d+ earlier above \(PgUp\)/);
-  });
-
   it('keys that arrive in one read (key repeat over ssh) each count: "jjj" and Enter', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, 'jjj\r');
@@ -286,64 +218,6 @@ describe('live view', () => {
     expect(lastFrame()).toContain('after-pause');
   });
 
-  it("a busy parent's card lists its running children first, then the newest, under what they run", async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
-    s.fork(90, 10).exec(90, ['/bin/sleep', '100']);
-    for (let i = 0; i < 20; i++) s.after(1).fork(100 + i, 10).exec(100 + i, ['/bin/true', `t${i}`]).exit(100 + i);
-    s.fork(91, 10).exec(91, ['/bin/sleep', '200']);
-    const feed = new Feed('h', 'netlink');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed, { pid: 10 });
-    await press(stdin, '2');
-    await press(stdin, 'j'); // init is the way to it; then bash
-    await press(stdin, '\r');
-    const frame = lastFrame()!;
-    expect(frame).toMatch(/children \(22\)  true ×20, sleep ×2; running first, then the newest/);
-    const listed = frame.split('\n').filter((l) => /^\s+\d+  \/bin\//.test(l)).map((l) => l.trim().split(/\s+/)[0]);
-    expect(listed).toEqual(['90', '91', '119', '118', '117', '116', '115', '114']);
-  });
-
-  it('the card of one run among many says how the others went', async () => {
-    const { lastFrame, stdin } = show(stormFeed());
-    await press(stdin, '/job-17\r');
-    await press(stdin, '\r');
-    expect(lastFrame()).toContain('pid 117  /bin/true job-17');
-    expect(lastFrame()).toMatch(/one of 30 runs of this program by bash\(10\) over 174ms: 30 ended, 1 failed, lived 1ms\n/);
-  });
-
-  it("a running process's card says where it is now when it moved since its exec (and only for that same process)", async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(80, 1).exec(80, ['/bin/bash'], { cwd: '/srv' });
-    s.after(1).fork(81, 1).exec(81, ['/bin/sh'], { cwd: '/srv' });
-    const feed = new Feed('h', 'netlink');
-    feed.push(s.events);
-    const started = (pid: number) => feed.model.byPid.get(pid)!.startTs;
-    const readNow = (pid: number) =>
-      pid === 80 ? { cwd: '/tmp', exe: '/usr/bin/bash', cgroup: '/', startTs: started(80) }
-        : { cwd: '/home', exe: '/bin/sh', cgroup: '/', startTs: (started(81) ?? 0) + 5e9 }; // 81 is another process now
-    const view = render(<App feed={feed} theme={theme} users={users} readNow={readNow} />);
-    unmount = view.unmount;
-    await frame();
-    await press(view.stdin, 'j'); // bash
-    await press(view.stdin, '\r');
-    expect(view.lastFrame()).toMatch(/exe \/bin\/bash \(now \/usr\/bin\/bash\)  cwd \/srv \(now \/tmp\)  cgroup \//);
-    await press(view.stdin, '\u001b');
-    await press(view.stdin, 'k');
-    await press(view.stdin, '\r');
-    expect(view.lastFrame()).toContain('pid 81');
-    expect(view.lastFrame()).toMatch(/cwd \/srv  cgroup/);
-  });
-
-  it('the card names the user a process became, and both ids when a setuid program splits them', async () => {
-    const s = new Script().snapshot(1, 0, ['/sbin/init']).fork(60, 1).exec(60, ['/usr/bin/setpriv', 'bash']);
-    s.after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 1000 }).after(1).push({ type: 'uid', pid: 60, ruid: 1000, euid: 0 });
-    const feed = new Feed('h', 'netlink');
-    feed.push(s.events);
-    const { lastFrame, stdin } = show(feed);
-    await press(stdin, '\r');
-    expect(lastFrame()).toMatch(/uid +→ alice \(1000\)\n/);
-    expect(lastFrame()).toMatch(/uid +→ real alice \(1000\), effective root \(0\)/);
-  });
-
   it('? shows the keys and what the marks mean, cut to the terminal (the header stays on screen)', async () => {
     const { lastFrame, stdin } = show(stormFeed());
     await press(stdin, '?');
@@ -354,13 +228,6 @@ describe('live view', () => {
     expect(lastFrame()).toMatch(/help 1–\d+ of \d+  ↓ \d+ below   esc or \?: close/); // the rest scrolls into view
     await press(stdin, '?');
     expect(lastFrame()).toContain('TIME');
-  });
-
-  it('3 ranks spawners', async () => {
-    const { lastFrame, stdin } = show(stormFeed());
-    await press(stdin, '3');
-    // And what each spawns, most first: bash's 30 jobs and its sleep.
-    expect(lastFrame()).toMatch(/\n\s+10\s+\d+\s+[\d.]+\s+\d+\s+.*\/bin\/bash  → true ×30, sleep ×1\n/);
   });
 
 });
