@@ -23,19 +23,21 @@ export class RateCounter {
       return;
     }
     const index = Math.floor(ts / this.bucketNs);
+    if (!Number.isFinite(index)) return; // a NaN would land in no bucket and poison the sums
     this.advance(index);
     const age = this.head - index;
     if (age >= this.buckets) return; // older than the window: already out of every rate
-    this.counts[((index % this.buckets) + this.buckets) % this.buckets] += n;
+    this.counts[this.slot(index)] += n;
   }
 
   /** Events in the last `span` buckets ending with the bucket of `now`. */
   sum(now: number, span = this.buckets): number {
     const index = Math.floor(now / this.bucketNs);
+    const lo = Math.max(index - Math.min(span, this.buckets) + 1, this.head - this.buckets + 1);
+    const n = Math.min(index, this.head) - lo + 1;
     let total = 0;
-    for (let i = Math.max(index - span + 1, this.head - this.buckets + 1); i <= Math.min(index, this.head); i++) {
-      total += this.counts[((i % this.buckets) + this.buckets) % this.buckets];
-    }
+    // Counted by k, not by i++: past 2^53 (a ts of 1e25) i++ stays where it is.
+    for (let k = 0; k < n && k < this.buckets; k++) total += this.counts[this.slot(lo + k)];
     return total;
   }
 
@@ -49,8 +51,9 @@ export class RateCounter {
   history(now: number): number[] {
     const index = Math.floor(now / this.bucketNs);
     const out: number[] = [];
-    for (let i = index - this.buckets + 1; i <= index; i++) {
-      out.push(i > this.head || i <= this.head - this.buckets ? 0 : this.counts[((i % this.buckets) + this.buckets) % this.buckets]);
+    for (let k = this.buckets - 1; k >= 0; k--) {
+      const i = index - k;
+      out.push(i > this.head || i <= this.head - this.buckets ? 0 : this.counts[this.slot(i)]);
     }
     return out;
   }
@@ -61,14 +64,16 @@ export class RateCounter {
   }
 
   private advance(index: number): void {
-    if (index <= this.head) return;
-    const steps = Math.min(index - this.head, this.buckets);
-    for (let k = 1; k <= steps; k++) {
-      const i = index - steps + k;
-      this.counts[((i % this.buckets) + this.buckets) % this.buckets] = 0;
-    }
+    if (!(index > this.head)) return;
+    // A jump past the window clears every bucket once: O(buckets) however far it goes.
+    if (index - this.head >= this.buckets) this.counts.fill(0);
+    else for (let k = 0; k < index - this.head; k++) this.counts[this.slot(this.head + 1 + k)] = 0;
     this.head = index;
     this.headStart = index * this.bucketNs;
-    this.headSlot = ((index % this.buckets) + this.buckets) % this.buckets;
+    this.headSlot = this.slot(index);
+  }
+
+  private slot(i: number): number {
+    return ((i % this.buckets) + this.buckets) % this.buckets;
   }
 }
