@@ -333,7 +333,7 @@ export class Model {
       const parent = this.byPid.get(ev.ppid);
       this.adopt(node, parent, ev.ppid);
       // Already running the same program as its parent: part of the parent's clan.
-      if (parent && programOf(parent) === programOf(node)) this.alerts.join(parent, node);
+      if (parent && parent !== node && programOf(parent) === programOf(node)) this.alerts.join(parent, node);
       else this.alerts.startClan(node);
       if (!node.parentId && ev.ppid > 0) {
         const waiting = this.waitingForParent.get(ev.ppid) ?? [];
@@ -393,7 +393,7 @@ export class Model {
     node.ppid = ppid;
     const previous = node.parentId === null ? undefined : this.nodes.get(node.parentId);
     if (previous) removeChild(previous, node.id);
-    if (parent && parent !== node) {
+    if (parent && !this.wouldCycle(node, parent)) {
       node.parentId = parent.id;
       addChild(parent, node.id);
       this.roots.delete(node.id);
@@ -403,18 +403,42 @@ export class Model {
     }
   }
 
+  /**
+   * Whether `parent` is `node` or below it. Events out of order can say so (pid 11 forked
+   * by 10, then 10's own fork naming 11): linked, both would leave the tree, reachable
+   * from no root. A node with no children yet (every new one) can't close a loop.
+   */
+  private wouldCycle(node: ProcessNode, parent: ProcessNode): boolean {
+    if (parent === node) return true;
+    if (childCount(node) === 0) return false;
+    for (let n: ProcessNode | undefined = parent; n; n = n.parentId === null ? undefined : this.nodes.get(n.parentId)) {
+      if (n === node) return true;
+    }
+    return false;
+  }
+
   private adoptWaiting(parent: ProcessNode): void {
     const waiting = this.waitingForParent.get(parent.pid);
     if (!waiting) return;
     this.waitingForParent.delete(parent.pid);
     for (const id of waiting) {
       const child = this.nodes.get(id);
-      if (child && child.parentId === null) {
+      if (child && child.parentId === null && !this.wouldCycle(child, parent)) {
         child.parentId = parent.id;
         addChild(parent, id);
         this.roots.delete(id);
       }
     }
+  }
+
+  /** A removed snapshot no longer waits for its parent (the lists would only grow). */
+  private stopWaiting(node: ProcessNode): void {
+    if (node.ppid === null) return;
+    const waiting = this.waitingForParent.get(node.ppid);
+    if (!waiting) return;
+    const at = waiting.indexOf(node.id);
+    if (at >= 0) waiting.splice(at, 1);
+    if (waiting.length === 0) this.waitingForParent.delete(node.ppid);
   }
 
   private exitUnseen(node: ProcessNode, ts: number): void {
@@ -456,19 +480,30 @@ export class Model {
   }
 
   private remove(node: ProcessNode): void {
+    // A loop, not recursion: removing a node may leave its expired parent childless, and
+    // that one's parent, up a chain of up to maxRetainedAncestors.
+    for (let next: ProcessNode | undefined = node; next; ) {
+      next = this.removeOne(next);
+    }
+  }
+
+  /** Removes one node; returns its parent when that must go too. */
+  private removeOne(node: ProcessNode): ProcessNode | undefined {
     this.nodes.delete(node.id);
     if (this.byPid.get(node.pid) === node) this.byPid.delete(node.pid);
     if (node.spawns) this.spawners.delete(node);
     if (node.expired) this.retention.forgetExpired();
+    if (node.origin === 'snapshot' && node.parentId === null) this.stopWaiting(node);
     // Its children's spawner is gone from the model: they are roots now (child.ppid still
     // says who). Most removed processes have no children left.
     if (childCount(node) > 0) for (const id of node.childIds) if (this.nodes.has(id)) this.roots.add(id);
     const parent = node.parentId === null ? undefined : this.nodes.get(node.parentId);
     if (parent) {
       removeChild(parent, node.id);
-      if (parent.expired && childCount(parent) === 0) this.remove(parent);
+      if (parent.expired && childCount(parent) === 0) return parent;
     } else {
       this.roots.delete(node.id); // a root is a process whose spawner is not in the model
     }
+    return undefined;
   }
 }

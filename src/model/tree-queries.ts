@@ -90,22 +90,51 @@ function walkTree(
   const memo = shape.memo ?? new TreeMemo();
   const asOf = shape.asOf ?? Infinity;
   const seen = (node: ProcessNode): boolean => node.firstSeenTs <= asOf;
-  const finished = (node: ProcessNode): boolean => {
-    if (!exitedBy(node, asOf)) return false;
-    if (childCount(node) === 0) return true;
-    let known = memo.finished.get(node.id);
-    if (known === undefined) {
-      known = true;
-      for (const id of node.childIds) {
-        const child = model.node(id);
-        if (child && seen(child) && !finished(child)) {
-          known = false;
+  // Whether a process and all it spawned (as far as shown) had exited: a walk down with a
+  // stack of its own, not recursion, so a chain thousands deep can't overflow the stack.
+  type Frame = { node: ProcessNode; ids: Iterator<number>; waitingOn: ProcessNode | null };
+  const finished = (start: ProcessNode): boolean => {
+    if (!exitedBy(start, asOf)) return false;
+    if (childCount(start) === 0) return true;
+    const cached = memo.finished.get(start.id);
+    if (cached !== undefined) return cached;
+    // A node is "not finished" while it is being decided: a loop, if one ever formed, ends.
+    memo.finished.set(start.id, false);
+    const stack: Frame[] = [{ node: start, ids: start.childIds[Symbol.iterator](), waitingOn: null }];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      let outcome: boolean | null = null;
+      if (frame.waitingOn) {
+        if (!memo.finished.get(frame.waitingOn.id)) outcome = false;
+        frame.waitingOn = null;
+      }
+      while (outcome === null) {
+        const next = frame.ids.next();
+        if (next.done) {
+          outcome = true;
           break;
         }
+        const child = model.node(next.value);
+        if (!child || !seen(child)) continue;
+        if (!exitedBy(child, asOf)) outcome = false;
+        else if (childCount(child) === 0) continue;
+        else {
+          const known = memo.finished.get(child.id);
+          if (known === false) outcome = false;
+          else if (known === undefined) {
+            memo.finished.set(child.id, false);
+            frame.waitingOn = child;
+            stack.push({ node: child, ids: child.childIds[Symbol.iterator](), waitingOn: null });
+            break;
+          }
+        }
       }
-      memo.finished.set(node.id, known);
+      if (outcome !== null) {
+        memo.finished.set(frame.node.id, outcome);
+        stack.pop();
+      }
     }
-    return known;
+    return memo.finished.get(start.id)!;
   };
   /** Each finished child in a run of TREE_RUN_MIN or more of its program, to its run. */
   const finishedRuns = (node: ProcessNode): Map<ProcessNode, ProcessNode[]> | null => {
@@ -129,21 +158,36 @@ function walkTree(
     memo.runs.set(node.id, runs);
     return runs;
   };
-  const walk = (node: ProcessNode, depth: number): boolean => {
+  // Depth first with a stack of child iterators, not recursion (a chain can be deep).
+  type Level = { depth: number; ids: Iterator<number>; runs: Map<ProcessNode, ProcessNode[]> | null };
+  const stack: Level[] = [];
+  const enter = (node: ProcessNode, depth: number): boolean => {
     if (!visit(node, depth, null)) return false;
     if (collapsed.has(node.id)) return true;
     const runs = !filter && !unfolded.has(node.id) && childCount(node) >= TREE_RUN_MIN ? finishedRuns(node) : null;
-    for (const id of node.childIds) {
+    stack.push({ depth, ids: node.childIds[Symbol.iterator](), runs });
+    return true;
+  };
+  const walk = (root: ProcessNode): boolean => {
+    if (!enter(root, 0)) return false;
+    while (stack.length > 0) {
+      const level = stack[stack.length - 1];
+      const next = level.ids.next();
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      const id = next.value;
       if (filter && !filter.shown.has(id)) continue;
       const child = model.node(id);
       if (!child || !seen(child)) continue;
-      const run = runs?.get(child);
+      const run = level.runs?.get(child);
       if (run) {
         // The run stands where its newest was born; its other members are skipped.
-        if (run[run.length - 1] === child && !visit(child, depth + 1, run)) return false;
+        if (run[run.length - 1] === child && !visit(child, level.depth + 1, run)) return false;
         continue;
       }
-      if (!walk(child, depth + 1)) return false;
+      if (!enter(child, level.depth + 1)) return false;
     }
     return true;
   };
@@ -154,7 +198,7 @@ function walkTree(
     if (node && seen(node)) roots.push(node);
   }
   roots.sort((a, b) => a.pid - b.pid);
-  for (const root of roots) if (!walk(root, 0)) break;
+  for (const root of roots) if (!walk(root)) break;
 }
 
 /** The tree by spawning parent, depth first, only the rows [offset, offset + limit). */
