@@ -1,15 +1,24 @@
 // Replays a recording (or any --json stream) from a file or stdin into the same model and
 // views: `ssh host sudo forktop --json | forktop --replay -` watches another machine.
+//
+// Its input is not trusted: every line is checked (src/events/validate.ts) before the
+// model sees it, no line is held whole past MAX_LINE_BYTES, and nothing here blocks in a
+// way stop() or a signal can't end (a FIFO with no writer is read through the event loop,
+// not opened in libuv's thread pool, which Node waits for at exit).
 import fs from 'node:fs';
-import readline from 'node:readline';
+import net from 'node:net';
+import tty from 'node:tty';
 import type { ForktopEvent } from '../events/schema.js';
 import { isRecordingHeader, SCHEMA_VERSION } from '../events/header.js';
+import { EVENT_TYPES as VALID_TYPES, TsSpan, validateEvent } from '../events/validate.js';
 import { wallTime } from './clock.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 
-export const EVENT_TYPES = new Set([
-  'fork', 'exec', 'exit', 'comm', 'uid', 'gid', 'sid', 'ptrace', 'coredump', 'lost', 'snapshot', 'alert', 'resync',
-]);
+export const EVENT_TYPES: ReadonlySet<string> = VALID_TYPES;
+
+/** The longest line read. forktop's own longest is about 1.6 MiB: 256 KiB of argv from
+ *  /proc, each byte not UTF-8 written as "\udcXX". A longer one is skipped as it streams. */
+export const MAX_LINE_BYTES = 2 * 1024 * 1024;
 
 export interface ReplayOptions {
   /** A file, or "-" for stdin. */
@@ -22,6 +31,119 @@ export interface ReplayOptions {
 
 const BATCH = 1000;
 const MAX_REPORTED = 5;
+/** setTimeout takes at most 2^31-1 ms (more fires at once): longer waits go in steps. */
+const MAX_TIMER_MS = 2 ** 30;
+
+/** A line of input: its text, or how it was too long (its bytes are never kept). */
+export type Line = string | { tooLong: true };
+
+/**
+ * Cuts bytes into lines, holding at most `max` bytes of an unfinished one: a line that
+ * grows past it comes out at once as { tooLong } and the rest of it, up to its newline, is
+ * dropped as it arrives (/dev/zero has no newline at all).
+ */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private held = 0;
+  private skipping = false;
+
+  constructor(private readonly max = MAX_LINE_BYTES) {}
+
+  push(chunk: Buffer, out: Line[]): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl < 0 ? chunk.length : nl;
+      if (!this.skipping) {
+        if (this.held + (end - start) > this.max) {
+          this.parts = [];
+          this.held = 0;
+          this.skipping = true;
+          out.push({ tooLong: true });
+        } else if (nl >= 0) {
+          out.push(this.take(chunk, start, end));
+        } else if (end > start) {
+          this.parts.push(chunk.subarray(start, end));
+          this.held += end - start;
+        }
+      }
+      if (nl < 0) return;
+      this.skipping = false; // a newline ends the long line too
+      start = nl + 1;
+    }
+  }
+
+  /** The last line, when the input did not end with a newline. */
+  end(): Line | null {
+    if (this.skipping || this.held === 0) return null;
+    const text = Buffer.concat(this.parts).toString('utf8');
+    this.parts = [];
+    this.held = 0;
+    return text;
+  }
+
+  private take(chunk: Buffer, start: number, end: number): string {
+    if (this.held === 0) return chunk.toString('utf8', start, end);
+    this.parts.push(chunk.subarray(start, end));
+    const text = Buffer.concat(this.parts).toString('utf8');
+    this.parts = [];
+    this.held = 0;
+    return text;
+  }
+}
+
+/** Lines from a stream, one at a time, through a LineSplitter. */
+class LineReader {
+  private readonly chunks: AsyncIterator<Buffer | string>;
+  private readonly splitter = new LineSplitter();
+  private queue: Line[] = [];
+  private at = 0;
+  private done = false;
+
+  constructor(input: NodeJS.ReadableStream) {
+    this.chunks = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<Line | null> {
+    while (this.at >= this.queue.length) {
+      if (this.done) return null;
+      this.queue = [];
+      this.at = 0;
+      const chunk = await this.chunks.next();
+      if (chunk.done) {
+        this.done = true;
+        const last = this.splitter.end();
+        if (last !== null) this.queue.push(last);
+      } else {
+        this.splitter.push(typeof chunk.value === 'string' ? Buffer.from(chunk.value) : chunk.value, this.queue);
+      }
+    }
+    return this.queue[this.at++];
+  }
+}
+
+/** Opens a replay file so that no read or open can block a thread: a FIFO or a terminal
+ *  is read through the event loop (a FIFO's open() waits for a writer, maybe forever). */
+function openInput(path: string): NodeJS.ReadableStream {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
+    throw new SourceUnavailableError(`${path}: ${why}`, 'replay', code);
+  }
+  const stat = fs.fstatSync(fd);
+  if (stat.isDirectory()) {
+    fs.closeSync(fd);
+    throw new SourceUnavailableError(`${path}: is a directory`, 'replay', 'EISDIR');
+  }
+  // Opened non-blocking, a FIFO with no writer yet reads as waiting, not as its end:
+  // Linux reports no hang-up until a writer has come and gone.
+  if (stat.isFIFO() || stat.isSocket()) return new net.Socket({ fd, readable: true, writable: false });
+  if (tty.isatty(fd)) return new tty.ReadStream(fd);
+  return fs.createReadStream(path, { fd, highWaterMark: 64 * 1024 });
+}
 
 export class ReplaySource implements EventSource {
   private stopped = false;
@@ -30,6 +152,11 @@ export class ReplaySource implements EventSource {
   private firstTs: number | null = null;
   private wallStart = 0;
   private readonly name: string;
+  private readonly span = new TsSpan();
+  private input: NodeJS.ReadableStream | null = null;
+  private pumping: Promise<void> | null = null;
+  /** Ends a paced wait early (stop()). */
+  private wake: (() => void) | null = null;
 
   constructor(private readonly options: ReplayOptions) {
     this.name = options.path === '-' ? 'stdin' : options.path;
@@ -46,33 +173,32 @@ export class ReplaySource implements EventSource {
   }
 
   async start(handlers: SourceHandlers): Promise<void> {
-    let input: NodeJS.ReadableStream;
-    if (this.options.path === '-') {
-      input = process.stdin;
-    } else {
-      try {
-        fs.accessSync(this.options.path, fs.constants.R_OK);
-        if (fs.statSync(this.options.path).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
-        throw new SourceUnavailableError(`${this.options.path}: ${why}`, 'replay', code);
-      }
-      input = fs.createReadStream(this.options.path);
-    }
-    const lines = readline.createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
+    const input = this.options.path === '-' ? process.stdin : openInput(this.options.path);
+    this.input = input;
+    const lines = new LineReader(input);
     // The first line decides whether this is a recording at all: fail at once if not.
-    const first = await this.firstEvent(lines);
+    let first: { event: ForktopEvent | null; line: number };
+    try {
+      first = await this.firstEvent(lines);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
     // Runs on its own; a read error on the way (a file gone, a pipe broken) is reported, not thrown away.
-    this.pump(lines, first, handlers).catch((error: Error) => handlers.onError(error));
+    this.pumping = this.pump(lines, first, handlers).catch((error: Error) => {
+      if (!this.stopped) handlers.onError(error);
+    });
   }
 
   /** Reads up to the first event; a header is checked, anything else that is not JSON fails. */
-  private async firstEvent(lines: AsyncIterator<string>): Promise<{ event: ForktopEvent | null; line: number }> {
+  private async firstEvent(lines: LineReader): Promise<{ event: ForktopEvent | null; line: number }> {
     for (let line = 1; ; line++) {
       const next = await lines.next();
-      if (next.done) return { event: null, line };
-      const text = next.value.trim();
+      if (next === null) return { event: null, line };
+      if (typeof next !== 'string') {
+        throw new SourceUnavailableError(`${this.name}:${line}: not NDJSON (a line longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB)`, 'replay');
+      }
+      const text = next.trim();
       if (!text) continue;
       let value: unknown;
       try {
@@ -87,16 +213,26 @@ export class ReplaySource implements EventSource {
             'replay',
           );
         }
-        this.recordedHost = value.host;
+        // Shown in the header: a short line of text, or nothing.
+        if (typeof value.host === 'string' && value.host.length <= 255) this.recordedHost = value.host;
         continue;
       }
-      const event = this.check(value, line, false);
-      if (!event) throw new SourceUnavailableError(`${this.name}:${line}: not a forktop event`, 'replay');
-      return { event, line };
+      const checked = validateEvent(value);
+      if (checked.problem !== undefined) {
+        // Not an event at all (no known type) is not a recording; a bad field in one is.
+        if (!value || typeof value !== 'object' || !EVENT_TYPES.has((value as { type?: unknown }).type as string)) {
+          throw new SourceUnavailableError(`${this.name}:${line}: not a forktop event`, 'replay');
+        }
+        this.report(line, checked.problem);
+        continue;
+      }
+      this.span.take(checked.event.ts);
+      this.events++;
+      return { event: checked.event, line };
     }
   }
 
-  private async pump(lines: AsyncIterator<string>, first: { event: ForktopEvent | null; line: number }, handlers: SourceHandlers) {
+  private async pump(lines: LineReader, first: { event: ForktopEvent | null; line: number }, handlers: SourceHandlers) {
     let batch: ForktopEvent[] = first.event ? [first.event] : [];
     let lineNo = first.line;
     let pendingTorn: { line: number } | null = null;
@@ -104,12 +240,16 @@ export class ReplaySource implements EventSource {
     for (;;) {
       if (this.stopped) return;
       const next = await lines.next();
-      if (next.done) break;
+      if (next === null) break;
       lineNo++;
-      const text = next.value.trim();
-      if (!text) continue;
       if (pendingTorn) this.report(pendingTorn.line, 'not JSON');
       pendingTorn = null;
+      if (typeof next !== 'string') {
+        this.report(lineNo, `longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB; skipped`);
+        continue;
+      }
+      const text = next.trim();
+      if (!text) continue;
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -118,19 +258,21 @@ export class ReplaySource implements EventSource {
         pendingTorn = { line: lineNo };
         continue;
       }
-      const event = this.check(value, lineNo, true);
+      const event = this.check(value, lineNo);
       if (!event) continue;
       batch.push(event);
       if (batch.length >= BATCH || (await this.due(event, batch, handlers))) {
+        if (this.stopped) return;
         if (batch.length > 0) handlers.onBatch(batch);
         batch = [];
         if (this.options.speed === 'max') await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    if (batch.length > 0 && !this.stopped) handlers.onBatch(batch);
+    if (this.stopped) return;
+    if (batch.length > 0) handlers.onBatch(batch);
     if (pendingTorn) this.options.onWarning(`${this.name}:${pendingTorn.line}: the last line is torn (cut while recording); ignored`);
     if (this.badLines > 0) this.options.onWarning(`${this.name}: ${this.badLines} line(s) could not be used`);
-    if (!this.stopped) handlers.onEnd?.();
+    handlers.onEnd?.();
   }
 
   /** Real-time pacing: holds events until their recorded time (scaled by speed) comes. */
@@ -138,28 +280,37 @@ export class ReplaySource implements EventSource {
     if (this.options.speed === 'max') return false;
     if (this.firstTs === null) this.firstTs = event.ts;
     const dueMs = (event.ts - this.firstTs) / 1e6 / this.options.speed;
-    const waitMs = dueMs - (performance.now() - this.wallStart);
+    let waitMs = dueMs - (performance.now() - this.wallStart);
     if (waitMs <= 5) return false;
     const earlier = batch.slice(0, -1);
     if (earlier.length > 0) handlers.onBatch(earlier);
     batch.splice(0, batch.length - 1);
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    while (waitMs > 5 && !this.stopped) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.wake = null;
+          resolve();
+        }, Math.min(waitMs, MAX_TIMER_MS));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      waitMs = dueMs - (performance.now() - this.wallStart);
+    }
     return true;
   }
 
-  private check(value: unknown, line: number, report: boolean): ForktopEvent | null {
-    const ev = value as Partial<ForktopEvent> | null;
-    let problem = '';
-    if (!ev || typeof ev !== 'object' || Array.isArray(ev)) problem = 'not a JSON object';
-    else if (typeof ev.type !== 'string') problem = 'no event type';
-    else if (!EVENT_TYPES.has(ev.type)) problem = `unknown event type "${ev.type}"`;
-    else if (typeof ev.ts !== 'number') problem = 'no ts (kernel time)';
+  /** The event, or null after reporting what is wrong with it. */
+  private check(value: unknown, line: number): ForktopEvent | null {
+    const checked = validateEvent(value);
+    const problem = checked.problem ?? this.span.take(checked.event!.ts);
     if (problem) {
-      if (report) this.report(line, problem);
+      this.report(line, problem);
       return null;
     }
     this.events++;
-    return ev as ForktopEvent;
+    return checked.event!;
   }
 
   private report(line: number, problem: string): void {
@@ -175,8 +326,19 @@ export class ReplaySource implements EventSource {
     return [ts, wallTime()];
   }
 
+  /** Ends the replay wherever it is: a read waiting (a FIFO, stdin), a paced wait. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
+    this.wake?.();
+    this.close();
+    await this.pumping;
+  }
+
+  private close(): void {
+    const input = this.input as (NodeJS.ReadableStream & { destroy?: () => void }) | null;
+    this.input = null;
+    input?.destroy?.();
   }
 
   stats(): Record<string, number> {
