@@ -369,7 +369,7 @@ export function App({
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <Header feed={feed} theme={theme} paused={paused !== null} newSincePause={paused ? model.totals.events - paused.events : 0} />
+      <Header feed={feed} theme={theme} paused={paused !== null} newSincePause={paused ? model.totals.events - paused.events : 0} columns={columns} />
       <Text wrap="truncate-end">
         {VIEWS.map((v, i) => (
           <Text key={v} inverse={v === view && !inspected}>{` ${i + 1} ${v[0].toUpperCase()}${v.slice(1)} `}</Text>
@@ -394,7 +394,7 @@ export function App({
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} />
         ) : execList ? (
-          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} />
+          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} />
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} />
         ) : (
@@ -411,7 +411,15 @@ export function App({
       ) : feed.recentlyGone ? (
         <GoneBar alert={feed.recentlyGone} theme={theme} />
       ) : null}
-      <Text dimColor wrap="truncate-end">{footerFor(footerCommands)}</Text>
+      {/* q:quit never falls off a narrow terminal's footer: the other keys are cut first. */}
+      <Box>
+        <Box flexShrink={1}>
+          <Text dimColor wrap="truncate-end">{footerFor(footerCommands.filter((c) => c !== 'quit'))}</Text>
+        </Box>
+        <Box flexShrink={0} marginLeft={2}>
+          <Text dimColor>{footerFor(['quit'])}</Text>
+        </Box>
+      </Box>
     </Box>
   );
 }

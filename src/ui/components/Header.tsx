@@ -11,28 +11,71 @@ function pairs(history: number[]): number[] {
   return out;
 }
 
-export function Header({ feed, theme, paused, newSincePause }: { feed: Feed; theme: Theme; paused: boolean; newSincePause: number }) {
+/** A replay's source is "replay /long/path/storm.ndjson": the file's name says enough. */
+function shortSource(name: string): string {
+  const replay = /^replay (.*\/)?([^/]+)$/.exec(name);
+  return replay ? `replay ${replay[2]}` : name;
+}
+
+interface Part {
+  key: string;
+  text: string;
+  /** Lower is kept longer when the terminal is narrow: the numbers go last. */
+  keep: number;
+  accent?: boolean;
+  bold?: boolean;
+}
+
+/** The parts that fit `width`, in display order: dropped by `keep`, highest first. */
+export function fitParts(parts: Part[], width: number): Part[] {
+  const byKeep = [...parts].sort((a, b) => a.keep - b.keep);
+  const kept = new Set<Part>();
+  let used = 0;
+  for (const part of byKeep) {
+    const cost = part.text.length + (kept.size > 0 ? 2 : 0); // a separator (one less after the name: close enough)
+    if (used + cost > width) continue;
+    kept.add(part);
+    used += cost;
+  }
+  return parts.filter((p) => kept.has(p));
+}
+
+export function Header({ feed, theme, paused, newSincePause, columns = 120 }: {
+  feed: Feed; theme: Theme; paused: boolean; newSincePause: number; columns?: number;
+}) {
   const s = headerStats(feed.model);
+  const state = paused ? `PAUSED +${newSincePause}` : feed.ended ? 'ENDED' : feed.sourceName.startsWith('replay') ? 'REPLAY' : 'LIVE';
+  const lost = `lost ${s.lost}`;
+  const parts: Part[] = [
+    { key: 'name', text: 'forktop', keep: 0, bold: true },
+    { key: 'host', text: printable(feed.host), keep: 6 },
+    { key: 'source', text: printable(shortSource(feed.sourceName)), keep: 4 },
+    { key: 'exec', text: `exec ${rate(s.execsPerSec)}/s`, keep: 1 },
+    { key: 'spark', text: sparkline(pairs(s.execHistory)), keep: 8, accent: true },
+    { key: 'fork', text: `fork ${rate(s.forksPerSec)}/s`, keep: 2 },
+    { key: 'exit', text: `exit ${rate(s.exitsPerSec)}/s`, keep: 5 },
+    { key: 'live', text: `live ${s.live}`, keep: 3 },
+  ];
+  // Never cut: lost events and whether the screen is live must always show.
+  const right = lost.length + 2 + state.length;
+  const shown = fitParts(parts, Math.max(0, columns - right - 2));
   return (
     <Box>
       <Box flexGrow={1} flexShrink={1}>
         <Text wrap="truncate-end">
-        <Text bold>forktop</Text> {printable(feed.host)}  {printable(feed.sourceName)}  exec {rate(s.execsPerSec)}/s{' '}
-        <Text color={theme.accent}>{sparkline(pairs(s.execHistory))}</Text>  fork {rate(s.forksPerSec)}/s  exit{' '}
-        {rate(s.exitsPerSec)}/s  live {s.live}
+          {shown.map((p, i) => (
+            <Text key={p.key} bold={p.bold} color={p.accent ? theme.accent : undefined}>{`${i === 0 ? '' : shown[i - 1].key === 'name' ? ' ' : '  '}${p.text}`}</Text>
+          ))}
         </Text>
       </Box>
-      {/* Never cut: lost events and whether the screen is live must always show. */}
       <Box flexShrink={0} marginLeft={2}>
-        <Text color={s.lost > 0 ? theme.error : undefined} bold={s.lost > 0}>lost {s.lost}  </Text>
+        <Text color={s.lost > 0 ? theme.error : undefined} bold={s.lost > 0}>{lost}  </Text>
         {paused ? (
-          <Text color={theme.warning} bold>PAUSED +{newSincePause}</Text>
+          <Text color={theme.warning} bold>{state}</Text>
         ) : feed.ended ? (
-          <Text color={theme.warning}>ENDED</Text>
-        ) : feed.sourceName.startsWith('replay') ? (
-          <Text color={theme.accent}>REPLAY</Text>
+          <Text color={theme.warning}>{state}</Text>
         ) : (
-          <Text color={theme.accent}>LIVE</Text>
+          <Text color={theme.accent}>{state}</Text>
         )}
       </Box>
     </Box>

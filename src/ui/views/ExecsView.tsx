@@ -25,18 +25,23 @@ const LOST_WHERE: Record<string, string> = {
 const cell = (text: string, width: number, right = false) =>
   (right ? text.padStart(width) : text.padEnd(width)).slice(0, width);
 
-export function ExecsView({ rows, selected, theme, users, now }: {
+/** Below this width the PPID column gives its room to the command line (the card has it). */
+const PPID_FROM_COLUMNS = 100;
+
+export function ExecsView({ rows, selected, theme, users, now, columns = 120 }: {
   rows: ExecRow[];
   selected: number;
   theme: Theme;
   users: Map<number, string>;
   /** The model's time: how long a running one has run. */
   now: number;
+  columns?: number;
 }) {
+  const ppid = columns >= PPID_FROM_COLUMNS;
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        {cell('TIME', 12)} {cell('PID', 7, true)} {cell('PPID', 7, true)} {cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  COMMAND
+        {cell('TIME', 12)} {cell('PID', 7, true)} {ppid ? `${cell('PPID', 7, true)} ` : ''}{cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  COMMAND
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no execs yet (or none match)</Text> : null}
       {rows.map((row, i) => {
@@ -54,7 +59,7 @@ export function ExecsView({ rows, selected, theme, users, now }: {
         const fold = row.count && row.count > 1 ? `×${row.count} in ${duration(row.spanMs ?? 0)}  ` : '';
         return (
           <Text key={e.seq} inverse={i === selected} wrap="truncate-end">
-            {cell(clock(e.time), 12)} {cell(String(e.pid), 7, true)} {cell(String(e.ppid ?? '?'), 7, true)} {cell(user, 8)}{' '}
+            {cell(clock(e.time), 12)} {cell(String(e.pid), 7, true)} {ppid ? `${cell(String(e.ppid ?? '?'), 7, true)} ` : ''}{cell(user, 8)}{' '}
             {e.replacedTs !== null && e.exitCode === null && !e.exitSignal ? (
               // It ended by exec'ing another program: no exit code, and how long it ran.
               <Text dimColor>{cell('exec', 5, true)} {cell(duration((e.replacedTs - e.ts) / 1e6), 6, true)}</Text>
