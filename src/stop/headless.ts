@@ -7,6 +7,8 @@ import { SourceUnavailableError, type SourceHandlers } from '../sources/source.j
 import { orphansOf } from './orphans.js';
 import { Protection } from './protection.js';
 import { planStop, stopLineage } from './stopper.js';
+import { jsonLine } from '../events/json.js';
+import { errorLine } from '../ui/text.js';
 
 export async function runStopLineage(
   pid: number,
@@ -24,7 +26,7 @@ export async function runStopLineage(
     chosen = await start({
       onBatch: (events) => void model.apply(events),
       onError: (error) => {
-        process.stderr.write(`forktop: ${error.message}\n`);
+        process.stderr.write(errorLine(error.message));
         void exit(1);
       },
     });
@@ -48,6 +50,6 @@ export async function runStopLineage(
   // Members reparented before forktop started are found by what they share with the root.
   plan.rootIds.push(...orphansOf(model, node).map((n) => n.id));
   const report = await stopLineage(model, plan, protection);
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.stdout.write(jsonLine(report));
   await exit(report.survivors.length === 0 ? 0 : 1);
 }
