@@ -56,7 +56,8 @@ describe('header', () => {
   it(`at ${name(SMALL)} the header never loses lost and LIVE, and the frame fits`, async () => {
     const view = await showReady(bombFeed(), SMALL, 'FORK BOMB');
     const top = view.lastFrame()!.split('\n')[0];
-    expect(top).toMatch(/^forktop web-1  netlink  exec \d+\/s/);
+    // What a narrow header gives up is its own business; the name and the rate come first.
+    expect(top).toMatch(/^forktop .*exec \d+\/s/);
     expect(top).toMatch(/lost 0  LIVE$/);
     expectFits(view.lastFrame()!, SMALL);
   });
