@@ -129,6 +129,16 @@ export function App({
     const index = spawnerList.rows.findIndex((row) => (row.lineage ? row.lineage.root.id : row.spawner!.node.id) === id);
     if (index > 0) spawnerList.move(index);
   });
+  // A filter just applied in the tree: the selection goes to the first match, not to pid 1
+  // at the top of the way to it.
+  const toFirstMatch = useRef(false);
+  useEffect(() => {
+    if (!toFirstMatch.current) return;
+    toFirstMatch.current = false;
+    if (!treeList) return;
+    const index = treeList.rows.findIndex((row) => !row.context);
+    if (index > 0) treeList.move(index);
+  });
   const list = execList ?? treeList ?? spawnerList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const inspectedNow = useProcessNow(readNow, inspected);
@@ -276,6 +286,7 @@ export function App({
       setEditing(null);
     } else if (key.return) {
       setEditing(null);
+      toFirstMatch.current = true;
     } else if (key.backspace || key.delete) {
       setField((t) => t.slice(0, -1));
     } else if ((key.ctrl && input === 'u') || ch === 0x15) {
