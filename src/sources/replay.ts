@@ -104,6 +104,11 @@ class LineReader {
     this.chunks = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   }
 
+  /** Whether next() has a line without reading more. */
+  get buffered(): boolean {
+    return this.at < this.queue.length;
+  }
+
   async next(): Promise<Line | null> {
     while (this.at >= this.queue.length) {
       if (this.done) return null;
@@ -239,6 +244,12 @@ export class ReplaySource implements EventSource {
     this.wallStart = performance.now();
     for (;;) {
       if (this.stopped) return;
+      // What has come goes on before waiting for more: a live stream (ssh … --json) may
+      // pause for long, and its last events would sit here till a batch filled.
+      if (batch.length > 0 && !lines.buffered) {
+        handlers.onBatch(batch);
+        batch = [];
+      }
       const next = await lines.next();
       if (next === null) break;
       lineNo++;
