@@ -153,7 +153,7 @@ describe('ReplaySource stops wherever it is', () => {
     const t = Date.now();
     await source.stop();
     expect(Date.now() - t).toBeLessThan(500);
-    expect(batches.flat().map((e) => e.pid)).toEqual([1, 10]);
+    expect(batches.flat().map((e) => (e as { pid?: number }).pid)).toEqual([1, 10]);
     expect(run.ended()).toBe(false);
   });
 
