@@ -13,7 +13,8 @@ import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
 import { clampHelpTop, HelpScreen } from './components/HelpScreen.js';
 import type { Feed } from './feed.js';
-import { commandFor, CONTINUES_IN_READ, footerFor, isPlain, keyForChar, PLAIN_KEY, type Command } from './keymap.js';
+import { footerFor, keyForChar, PLAIN_KEY, type Command } from './keymap.js';
+import { makeKeyReader } from './key-reader.js';
 import type { Theme } from './theme.js';
 import { execSource, foldedSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
@@ -315,46 +316,21 @@ export function App({
     }
   };
 
-  const handleKey = (input: string, key: Key): void => {
-    if (escapePrefix.taken()) {
-      // "\x1b/" read at once: Esc, then "/" (see use-escape-prefix.ts).
-      handleKey('', { ...PLAIN_KEY, escape: true });
-      if (key.escape) input = '';
-      key = { ...key, meta: false };
-    }
-    if (key.ctrl && input === 'c') {
+  const handleKey = makeKeyReader({
+    escapePrefixed: () => escapePrefix.taken(),
+    interrupt: () => {
       onInterrupt?.();
       exit();
-      return;
-    }
-    // Keys typed faster than the link delivers them (key repeat over ssh, "jjj", "Ky")
-    // arrive in one read: each character is a key, read in the mode the one before left.
-    const several = input.length > 1 && isPlain(key);
-    if (input.length === 1 && isPlain(key)) key = keyForChar(input, key);
-    if (stop.isOpen()) {
-      stop.answer(input[0] === 'y' || input[0] === 'Y');
-      if (several) handleKey(input.slice(1), key);
-      return;
-    }
-    if (editing.current) {
-      editField(input, key);
-      return;
-    }
-    if (helpTop.current !== null && !several) {
-      helpKey(commandFor(input, key));
-      return;
-    }
-    if (several) {
-      const first = input[0];
-      const command = commandFor(first, keyForChar(first, key));
-      handleKey(first, key);
-      if (command && !CONTINUES_IN_READ.has(command)) deferred.current += input.slice(1);
-      else handleKey(input.slice(1), key);
-      return;
-    }
-    const command = commandFor(input, key);
-    if (command) run(command);
-  };
+    },
+    confirming: () => stop.isOpen(),
+    answer: (yes) => stop.answer(yes),
+    editing: () => editing.current !== null,
+    edit: (input, key) => editField(input, key),
+    helping: () => helpTop.current !== null,
+    help: (command) => helpKey(command),
+    run,
+    defer: (rest) => void (deferred.current += rest),
+  });
   useInput(handleKey);
   // Keys read together with one that changed the screen: go on once it is drawn.
   const deferred = useRef('');
