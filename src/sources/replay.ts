@@ -218,8 +218,8 @@ export class ReplaySource implements EventSource {
             'replay',
           );
         }
-        // Shown in the header: a short line of text, or nothing.
-        if (typeof value.host === 'string' && value.host.length <= 255) this.recordedHost = value.host;
+        // Shown in the header: a host name (printable ASCII, as the kernel's), or nothing.
+        if (typeof value.host === 'string' && /^[\x21-\x7e]{1,255}$/.test(value.host)) this.recordedHost = value.host;
         continue;
       }
       const checked = validateEvent(value);
