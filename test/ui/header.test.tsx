@@ -2,8 +2,8 @@
 // live, and the way out, on the terminal sizes people have.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Feed } from '../../src/ui/feed.js';
-import { bombFeed } from './feeds.js';
-import { DEFAULT_SIZE, expectFits, LARGE, showReady, SMALL, unmountAll, type Size } from './render.js';
+import { bombFeed, stormFeed } from './feeds.js';
+import { DEFAULT_SIZE, expectFits, LARGE, linesOf, showReady, SMALL, unmountAll, type Size } from './render.js';
 import { frameWhere } from './wait.js';
 
 afterEach(unmountAll);
@@ -59,5 +59,14 @@ describe('header', () => {
     expect(top).toMatch(/^forktop .*exec \d+\/s/);
     expect(top).toMatch(/lost 0  LIVE$/);
     expectFits(view.lastFrame()!, SMALL);
+  });
+
+  it(`a terminal made smaller (${name(LARGE)} to ${name(SMALL)}) is drawn again at its new size`, async () => {
+    const view = await showReady(stormFeed(), LARGE, 'job-0');
+    view.resize(SMALL);
+    const frame = await frameWhere(view, (f) => linesOf(f).length === SMALL.rows);
+    expect(linesOf(frame)[0]).toMatch(/^forktop .*lost 0  LIVE$/);
+    expect(linesOf(frame).at(-1)).toContain('q:quit');
+    expectFits(frame, SMALL);
   });
 });
