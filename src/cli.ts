@@ -239,7 +239,10 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
     recorder?.flush();
     await eachStep(
       () => chosen?.source.stop(),
-      () => recorder?.close(),
+      () => {
+        recorder?.end(chosen?.source.now() ?? null); // what still runs was running when it stopped
+        recorder?.close();
+      },
       async () => {
         await writer.drained();
         writer.close();
@@ -316,7 +319,10 @@ async function runLiveView(
     await eachStep(
       () => view?.close(),
       () => chosen?.source.stop(),
-      () => recorder?.close(),
+      () => {
+        recorder?.end(chosen?.source.now() ?? null); // what still runs was running when it stopped
+        recorder?.close();
+      },
     );
     for (const message of warnings.splice(0)) process.stderr.write(errorLine(message));
     return recorder?.failure ? 1 : 0;

@@ -138,6 +138,12 @@ export interface AlertEvent extends Timed {
   trend?: 'growing' | 'stalled' | 'shrinking';
 }
 
+/** The last line of a recording that was stopped (q, Ctrl-C, a signal): what had not exited
+ *  by `ts` was still running when the recording ended, not running for ever. */
+export interface EndEvent extends Timed {
+  type: 'end';
+}
+
 export type ProcessEvent =
   | ForkEvent
   | ExecEvent
@@ -150,6 +156,6 @@ export type ProcessEvent =
   | CoredumpEvent
   | SnapshotEvent;
 
-export type ForktopEvent = ProcessEvent | LostEvent | AlertEvent | ResyncEvent;
+export type ForktopEvent = ProcessEvent | LostEvent | AlertEvent | ResyncEvent | EndEvent;
 
 export type EventType = ForktopEvent['type'];

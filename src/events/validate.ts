@@ -194,6 +194,7 @@ const CHECKS: Record<ForktopEvent['type'], Check[]> = {
   lost: [count('count'), (o) => (typeof o.source === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(o.source) ? null : `source ${shown(o.source)} is not a loss source`)],
   snapshot: [processPid, ppid('ppid'), notSelf('ppid'), ...facts, count('resync', true)],
   resync: [count('id'), count('count')],
+  end: [],
   alert: [
     oneOf('kind', ['fork-bomb', 'fork-storm'], false), oneOf('state', ['raised', 'cleared'], false), pid('root'),
     amount('rate', false), count('live'), count('generations'), str('comm', NAME_MAX_CHARS, true),

@@ -82,6 +82,8 @@ export class Model {
   /** Newest event time seen (CLOCK_MONOTONIC ns) and its wall time. */
   now = 0;
   nowTime = '';
+  /** A recording's end (its `end` line): what runs still was running when it stopped. */
+  recordingEndTs: number | null = null;
   live = 0;
   private nextId = 1;
   /** Snapshot children that came before their parent, by parent pid. */
@@ -191,6 +193,9 @@ export class Model {
         break;
       case 'alert':
         break; // the model raises its own
+      case 'end':
+        this.recordingEndTs = ev.ts;
+        break;
     }
     this.alerts.check(this.now, this.nowTime, alerts);
     this.retention.prune(this.now);

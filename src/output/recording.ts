@@ -187,8 +187,12 @@ export class Recorder {
     this.flush();
   }
 
+  /** The newest event written: where the recording ends if nothing says later. */
+  private newest: { ts: number; time: string } | null = null;
+
   write(events: readonly ForktopEvent[]): void {
     if (this.failure !== null || this.closed) return;
+    for (const ev of events) if (ev.type !== 'alert' && (this.newest === null || ev.ts > this.newest.ts)) this.newest = { ts: ev.ts, time: ev.time };
     this.buffer += jsonLines(events, (ev) => (ev as ForktopEvent).type !== 'alert');
     if (this.buffer.length >= FLUSH_BYTES || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
   }
@@ -211,6 +215,17 @@ export class Recorder {
     this.failure = `recording to ${this.path} stopped: ${describeError(error)}`;
     this.buffer = '';
     this.onFailure(this.failure);
+  }
+
+  /** The recording stops here (`at`: the source's clock now, when it has one): a replay then
+   *  shows what was still running as running when it ended, not as running for ever. */
+  end(at: [number, string] | null): void {
+    if (this.failure !== null || this.closed || !this.begun) return;
+    const newest = this.newest;
+    const ts = Math.max(at?.[0] ?? 0, newest?.ts ?? 0);
+    if (ts === 0) return;
+    const time = at && at[0] >= (newest?.ts ?? 0) ? at[1] : newest!.time;
+    this.buffer += jsonLine({ type: 'end', time, ts });
   }
 
   close(): void {

@@ -381,7 +381,7 @@ export function App({
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} />
         ) : execList ? (
-          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} />
+          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} />
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} />
         ) : (

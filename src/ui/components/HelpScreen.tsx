@@ -12,6 +12,7 @@ const SYMBOLS: [string, string][] = [
   ['(argv not read)', 'the process was gone before its command line could be read'],
   ['exec', 'in EXIT: the program exec\'d another'],
   ['E2', 'in EXIT: the exec failed, errno 2 (ENOENT)'],
+  ['end', 'in EXIT, in a replay: still running when the recording ended'],
   ['──── N lost', 'events the kernel, the eBPF ring or forktop dropped there'],
   ['\\x1b \\u{202E}', 'a control character in a name or argument, shown escaped'],
 ];

@@ -28,7 +28,7 @@ const cell = (text: string, width: number, right = false) =>
 /** Below this width the PPID column gives its room to the command line (the card has it). */
 const PPID_FROM_COLUMNS = 100;
 
-export function ExecsView({ rows, selected, theme, users, now, columns = 120 }: {
+export function ExecsView({ rows, selected, theme, users, now, columns = 120, recordingEnded = false }: {
   rows: ExecRow[];
   selected: number;
   theme: Theme;
@@ -36,6 +36,8 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120 }: 
   /** The model's time: how long a running one has run. */
   now: number;
   columns?: number;
+  /** A recording that ended: what still runs was running when it stopped (EXIT says "end"). */
+  recordingEnded?: boolean;
 }) {
   const ppid = columns >= PPID_FROM_COLUMNS;
   return (
@@ -65,7 +67,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120 }: 
               <Text dimColor>{cell('exec', 5, true)} {cell(duration((e.replacedTs - e.ts) / 1e6), 6, true)}</Text>
             ) : row.running ? (
               // Still running: for how long, dimmed, as it is not an end.
-              <Text dimColor>{cell('', 5, true)} {cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}</Text>
+              <Text dimColor>{cell(recordingEnded ? 'end' : '', 5, true)} {cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}</Text>
             ) : (
               <>
                 <Text color={failed(e) ? theme.error : undefined}>{cell(exitText(e), 5, true)}</Text> {cell(duration(e.durationMs), 6, true)}

@@ -69,7 +69,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
   const status = node.exit
     ? node.exit.unseen ? 'exit unseen' : node.exit.code === null && !node.exit.signal ? 'gone (how it ended was not seen)' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`
-    : 'running';
+    : model.recordingEndTs !== null ? 'still running when the recording ended' : 'running';
   const entries = lifetime(node);
   const spawner = node.parentId === null ? undefined : model.node(node.parentId);
   // A loop's or a build's one run among many: say so, and how the others went.
