@@ -65,7 +65,7 @@ describe('--record opens its file safely', () => {
     expect(result.code).toBe(0);
     const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(lines[0]).toMatchObject({ type: 'header' });
-    expect(lines.slice(1).map((ev) => ev.type)).toEqual(['snapshot', 'fork', 'exec', 'exit']);
+    expect(lines.slice(1).map((ev) => ev.type)).toEqual(['snapshot', 'fork', 'exec', 'exit', 'end']);
     expect(modeOf(file)).toBe(0o600);
   });
 

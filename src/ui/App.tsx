@@ -302,7 +302,7 @@ export function App({
 
   /** The help screen takes the moving keys to scroll; esc or ? closes it, q quits. */
   const helpKey = (command: Command | undefined): void => {
-    const lines = rows - 3;
+    const lines = height + 1;
     const by = (delta: number) => setHelp((top) => clampHelpTop((top ?? 0) + delta, lines));
     switch (command) {
       case 'up': by(-1); break;
@@ -377,7 +377,7 @@ export function App({
         {stop.state.dialog ? (
           <StopDialog dialog={stop.state.dialog} reason={stop.state.reason} theme={theme} users={users} />
         ) : help !== null ? (
-          <HelpScreen lines={rows - 3} top={help} />
+          <HelpScreen lines={height + 1} top={help} />
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} />
         ) : execList ? (

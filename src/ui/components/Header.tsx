@@ -32,7 +32,7 @@ export function fitParts(parts: Part[], width: number): Part[] {
   const kept = new Set<Part>();
   let used = 0;
   for (const part of byKeep) {
-    const cost = part.text.length + (kept.size > 0 ? 2 : 0); // a separator (one less after the name: close enough)
+    const cost = part.text.length + (kept.size > 0 ? 2 : 0); // and its separator
     if (used + cost > width) continue;
     kept.add(part);
     used += cost;
@@ -48,17 +48,18 @@ export function Header({ feed, theme, paused, newSincePause, columns = 120 }: {
   const lost = `lost ${s.lost}`;
   const parts: Part[] = [
     { key: 'name', text: 'forktop', keep: 0, bold: true },
-    { key: 'host', text: printable(feed.host), keep: 6 },
-    { key: 'source', text: printable(shortSource(feed.sourceName)), keep: 4 },
+    { key: 'host', text: printable(feed.host), keep: 3 }, // which machine: someone may watch several
+    { key: 'source', text: printable(shortSource(feed.sourceName)), keep: 5 },
     { key: 'exec', text: `exec ${rate(s.execsPerSec)}/s`, keep: 1 },
     { key: 'spark', text: sparkline(pairs(s.execHistory)), keep: 8, accent: true },
     { key: 'fork', text: `fork ${rate(s.forksPerSec)}/s`, keep: 2 },
-    { key: 'exit', text: `exit ${rate(s.exitsPerSec)}/s`, keep: 5 },
-    { key: 'live', text: `live ${s.live}`, keep: 3 },
+    { key: 'exit', text: `exit ${rate(s.exitsPerSec)}/s`, keep: 6 },
+    { key: 'live', text: `live ${s.live}`, keep: 4 },
   ];
   // Never cut: lost events and whether the screen is live must always show.
   const right = lost.length + 2 + state.length;
-  const shown = fitParts(parts, Math.max(0, columns - right - 2));
+  // +1: the part after the name is set off by one space, not two.
+  const shown = fitParts(parts, Math.max(0, columns - right - 2 + 1));
   return (
     <Box>
       <Box flexGrow={1} flexShrink={1}>
