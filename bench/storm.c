@@ -24,6 +24,13 @@
  *     A fork burst: every process forks two children and exits at once, DEPTH generations
  *     deep (2^(DEPTH+1)-1 processes). They are reparented to this process (a subreaper),
  *     which reaps them all. No exec. Prints "PID PARENT" per process, the parent at fork.
+ *
+ *   storm steady RATE SECONDS TAG
+ *     A steady background load for the soak: RATE execs of /bin/true a second, argv
+ *     ["true", TAG], for SECONDS, each start at its own absolute time (clock_nanosleep), so
+ *     the rate holds however long a fork takes. A start more than 100 ms late is skipped,
+ *     not made up in a burst. Ends by alarm at SECONDS + 30 in any case. Prints
+ *     "execs N skipped M seconds S" at the end (too many to list their pids).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +40,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int exec_storm(long n, long par, const char* prefix, int stack) {
@@ -165,6 +173,49 @@ static int fexecve_once(const char* tag) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int steady(long rate, long seconds, const char* tag) {
+  alarm((unsigned)seconds + 30);
+  const long long period = 1000000000LL / rate;
+  const long long start = now_ns();
+  const long long end = start + seconds * 1000000000LL;
+  long long next = start;
+  long execs = 0, skipped = 0, failed = 0;
+  while (next < end) {
+    struct timespec at = {.tv_sec = next / 1000000000LL, .tv_nsec = next % 1000000000LL};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      execl("/bin/true", "true", tag, (char*)NULL);
+      _exit(127);
+    }
+    if (pid < 0) failed++;
+    else execs++;
+    int status;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failed++;
+    }
+    next += period;
+    long long late = now_ns() - next;
+    if (late > 100000000LL) { /* fell behind (a loaded machine): skip, do not burst */
+      long long missed = late / period;
+      skipped += missed;
+      next += missed * period;
+    }
+  }
+  while (wait(NULL) > 0 || errno == EINTR) {
+  }
+  printf("execs %ld skipped %ld seconds %.3f\n", execs, skipped, (now_ns() - start) / 1e9);
+  if (failed) fprintf(stderr, "storm: %ld children failed\n", failed);
+  return failed ? 1 : 0;
+}
+
 int main(int argc, char** argv) {
   alarm(600);
   if (argc >= 5 && strcmp(argv[1], "exec") == 0) {
@@ -186,6 +237,15 @@ int main(int argc, char** argv) {
     }
     return bomb(depth);
   }
+  if (argc == 5 && strcmp(argv[1], "steady") == 0) {
+    long rate = atol(argv[2]);
+    long seconds = atol(argv[3]);
+    if (rate < 1 || rate > 100000 || seconds < 1 || seconds > 86400) {
+      fprintf(stderr, "storm: 1 <= RATE <= 100000 and 1 <= SECONDS <= 86400\n");
+      return 2;
+    }
+    return steady(rate, seconds, argv[4]);
+  }
   if (argc == 3 && strcmp(argv[1], "fexecve") == 0) return fexecve_once(argv[2]);
   if (argc == 3 && strcmp(argv[1], "tree") == 0) {
     int depth = atoi(argv[2]);
@@ -195,6 +255,6 @@ int main(int argc, char** argv) {
     }
     return tree_storm(depth);
   }
-  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm fexecve PREFIX | storm bomb DEPTH TAG [DELAY_MS [spin]] | storm tree DEPTH\n");
+  fprintf(stderr, "usage: storm exec N PAR PREFIX [literal|stack] | storm fexecve PREFIX | storm bomb DEPTH TAG [DELAY_MS [spin]] | storm tree DEPTH | storm steady RATE SECONDS TAG\n");
   return 2;
 }
