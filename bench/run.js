@@ -2,6 +2,9 @@
 // npm run bench: forktop beside its peers, observing the same storms in the same run.
 //
 //   node bench/run.js [--execs N] [--par P] [--depth D] [--modes literal,stack]
+//                     [--only capture,latency,model,ui,start,soak] [--soak-seconds S]
+//
+// Without --only every section runs but soak (minutes long): ask for it by name.
 //
 // Needs root (the observers listen to the kernel). Peers that are not installed are
 // skipped with a note: apt-get install forkstat libbpf-tools bpftrace.
@@ -12,7 +15,9 @@ import { parseArgs } from 'node:util';
 import { observers } from './lib/observers.js';
 import { benchModel, printModel } from './model.js';
 import { benchUi, printUi } from './ui.js';
-import { buildStorm, cpuSeconds, ensureTracefs, otherObservers } from './lib/system.js';
+import { benchSoak, printSoak } from './soak.js';
+import { benchStart, printStart } from './start.js';
+import { atInterrupt, buildStorm, cpuSeconds, ensureTracefs, otherObservers } from './lib/system.js';
 
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
 const outDir = path.join(benchDir, 'out');
@@ -24,6 +29,10 @@ const { values: opts } = parseArgs({
     modes: { type: 'string', default: 'literal,stack' },
     only: { type: 'string' },
     'latency-samples': { type: 'string', default: '30' },
+    'start-runs': { type: 'string', default: '5' },
+    'soak-seconds': { type: 'string', default: '60' },
+    'soak-interval': { type: 'string', default: '5' },
+    'soak-loads': { type: 'string', default: '500,10' },
   },
 });
 
@@ -212,7 +221,7 @@ async function main() {
     console.error('bench: dist/ is missing; run npm install first');
     process.exit(2);
   }
-  const sections = opts.only ? opts.only.split(',') : ['capture', 'latency', 'model', 'ui'];
+  const sections = opts.only ? opts.only.split(',') : ['capture', 'latency', 'model', 'ui', 'start'];
   console.log(`forktop benchmark, ${new Date().toISOString()}`);
   const others = otherObservers();
   if (others.length > 0) {
@@ -220,7 +229,7 @@ async function main() {
   }
   if (sections.includes('model')) printModel(benchModel());
   if (sections.includes('ui')) printUi(await benchUi());
-  if (!sections.includes('capture') && !sections.includes('latency')) return;
+  if (!['capture', 'latency', 'start', 'soak'].some((s) => sections.includes(s))) return;
   if (process.getuid() !== 0) {
     console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
     process.exit(2);
@@ -228,6 +237,14 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const storm = buildStorm(benchDir);
   const unmountTracefs = ensureTracefs();
+  // tmux servers and the soak's load are not in this process group: a Ctrl-C must end them too.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, async () => {
+      await Promise.all([...atInterrupt].map((undo) => undo()));
+      unmountTracefs();
+      process.exit(130);
+    });
+  }
   try {
     if (sections.includes('capture')) {
       console.log('\ncapture: all observers run at once and watch the same storm');
@@ -235,6 +252,17 @@ async function main() {
       await forkBurst(storm);
     }
     if (sections.includes('latency')) await latency();
+    if (sections.includes('start')) printStart(await benchStart({ runs: Number(opts['start-runs']) }), printTable);
+    if (sections.includes('soak')) {
+      const soak = await benchSoak({
+        storm,
+        seconds: Number(opts['soak-seconds']),
+        interval: Number(opts['soak-interval']),
+        loads: opts['soak-loads'].split(',').map(Number),
+        outDir,
+      });
+      printSoak(soak, printTable);
+    }
   } finally {
     unmountTracefs();
   }

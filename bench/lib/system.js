@@ -70,3 +70,49 @@ export function otherObservers() {
   }
   return found;
 }
+
+/** Resident memory of a process in MiB (VmRSS, all its threads), or null when it is gone. */
+export function rssMiB(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Processes created on the machine since boot (/proc/stat): a rate from it counts everyone's. */
+export function forksSinceBoot() {
+  const m = /^processes (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+export function alive(pid) {
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+/** Signals pid, waits up to `ms` for it to go, then SIGKILLs it. Only for pids the bench started. */
+export async function stopPid(pid, signal = 'SIGINT', ms = 5000) {
+  if (!pid || !alive(pid)) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + ms;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (alive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** What to undo if the bench is interrupted: tmux servers and loads live outside its process group. */
+export const atInterrupt = new Set();

@@ -1,0 +1,159 @@
+// Start time, as a person sees it: the first frame of the live view in a real terminal
+// (a 120×40 tmux session) beside htop's measured the same way, the first `--json` event, and
+// `--version`. Each is the median of several runs, after one untimed run of each (a warm
+// page cache, as when a person starts it a second time).
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { Tmux } from './lib/tmux.js';
+import { atInterrupt, stopPid, which } from './lib/system.js';
+
+const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const POLL_MS = 10;
+
+function shellQuote(s) {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+/** Seconds from asking tmux for a new session running `command` to the first capture-pane
+ *  that matches `pattern` (polled every POLL_MS), or null after 30 s. */
+async function firstFrame(tmux, session, command, pattern) {
+  const started = performance.now();
+  tmux.open(session, command);
+  let seconds = null;
+  for (let poll = started; performance.now() - started < 30_000; ) {
+    const screen = tmux.capture(session);
+    if (screen === null) break; // it exited
+    if (pattern.test(screen)) {
+      seconds = (performance.now() - started) / 1000;
+      break;
+    }
+    poll += POLL_MS;
+    await sleep(Math.max(0, poll - performance.now()));
+  }
+  let pid = null;
+  try {
+    pid = tmux.panePid(session);
+  } catch {
+    // the session is gone
+  }
+  tmux.close(session);
+  await stopPid(pid, 'SIGKILL', 3000); // normally gone already (SIGHUP from kill-session)
+  return seconds;
+}
+
+/** Seconds from spawning `forktop --json` to the first complete line after the header. */
+async function firstJsonEvent() {
+  const started = performance.now();
+  const child = spawn(process.execPath, [cli, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const seconds = await new Promise((resolve) => {
+    let lines = 0;
+    const timer = setTimeout(() => resolve(null), 30_000);
+    child.stdout.on('data', (chunk) => {
+      for (let i = chunk.indexOf(10); i !== -1 && lines < 2; i = chunk.indexOf(10, i + 1)) lines++;
+      if (lines >= 2) {
+        clearTimeout(timer);
+        resolve((performance.now() - started) / 1000);
+      }
+    });
+    child.on('exit', () => resolve(null));
+  });
+  child.stdout.resume(); // keep draining until it has gone
+  child.kill('SIGINT');
+  const timeout = sleep(5000).then(() => child.kill('SIGKILL'));
+  await Promise.race([exited, timeout]);
+  return seconds;
+}
+
+function timeCommand(command, args) {
+  const started = performance.now();
+  execFileSync(command, args, { stdio: 'ignore' });
+  return (performance.now() - started) / 1000;
+}
+
+function summary(values) {
+  const ok = values.filter((v) => v !== null).sort((a, b) => a - b);
+  if (ok.length === 0) return { median: null, min: null, max: null, n: 0, of: values.length };
+  const mid = ok.length >> 1;
+  const median = ok.length % 2 ? ok[mid] : (ok[mid - 1] + ok[mid]) / 2;
+  return { median, min: ok[0], max: ok[ok.length - 1], n: ok.length, of: values.length };
+}
+
+export async function benchStart({ runs = 5 } = {}) {
+  const result = { runs };
+  const tmux = new Tmux(`forktop-bench-start-${process.pid}`);
+  const cleanup = () => tmux.kill();
+  atInterrupt.add(cleanup);
+  const live = [];
+  const htop = [];
+  const htopPath = which('htop');
+  try {
+    tmux.open('idle', 'exec sleep 900'); // the server stays up between runs; bounded in any case
+    const liveCommand = `exec ${shellQuote(process.execPath)} ${shellQuote(cli)}`;
+    const htopCommand = htopPath && `exec ${shellQuote(htopPath)}`;
+    const htopHeader = /Tasks:|Load average/;
+    for (let i = -1; i < runs; i++) {
+      const t = await firstFrame(tmux, `live${i + 1}`, liveCommand, /LIVE/);
+      if (i >= 0) live.push(t);
+      if (htopCommand) {
+        const h = await firstFrame(tmux, `htop${i + 1}`, htopCommand, htopHeader);
+        if (i >= 0) htop.push(h);
+      }
+      await sleep(300);
+    }
+  } finally {
+    tmux.kill();
+    atInterrupt.delete(cleanup);
+  }
+  result.live = summary(live);
+  result.htop = htopPath ? summary(htop) : null;
+
+  const json = [];
+  for (let i = -1; i < runs; i++) {
+    const t = await firstJsonEvent();
+    if (i >= 0) json.push(t);
+    await sleep(300);
+  }
+  result.json = summary(json);
+
+  const version = [];
+  const node = [];
+  for (let i = -1; i < runs; i++) {
+    const v = timeCommand(process.execPath, [cli, '--version']);
+    const n = timeCommand(process.execPath, ['-e', '0']);
+    if (i >= 0) {
+      version.push(v);
+      node.push(n);
+    }
+  }
+  result.version = summary(version);
+  result.node = summary(node);
+  return result;
+}
+
+const sec = (v) => (v === null ? '-' : `${v.toFixed(3)} s`);
+const range = (s) => (s.n === 0 ? '-' : `${s.min.toFixed(3)}–${s.max.toFixed(3)}`);
+const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'held' : 'MISSED');
+
+export function printStart(r, printTable) {
+  const rows = [];
+  const htopMedian = r.htop?.median ?? null;
+  const failed = (s) => (s.n < s.of ? ` (${s.of - s.n} of ${s.of} never came)` : '');
+  rows.push([
+    'first frame, live view (tmux 120×40, "LIVE")',
+    sec(r.live.median) + failed(r.live),
+    range(r.live),
+    htopMedian === null ? "<= 2× htop's (htop not installed: apt-get install -y htop)" : `<= 2× htop's = ${(2 * htopMedian).toFixed(3)} s`,
+    verdict(r.live.median === null || htopMedian === null ? null : r.live.median <= 2 * htopMedian),
+  ]);
+  if (r.htop) rows.push(['first frame, htop (same way, "Tasks:")', sec(r.htop.median) + failed(r.htop), range(r.htop), '', '']);
+  rows.push(['first --json event (the line after the header)', sec(r.json.median) + failed(r.json), range(r.json), '< 0.2 s', verdict(r.json.median === null ? null : r.json.median < 0.2)]);
+  rows.push(['--version', sec(r.version.median), range(r.version), '< 0.1 s', verdict(r.version.median < 0.1)]);
+  rows.push(['node -e 0 (for reference: Node alone)', sec(r.node.median), range(r.node), '', '']);
+  printTable(
+    `start: median of ${r.runs} runs after one untimed run of each (screens polled every ${POLL_MS} ms with capture-pane)`,
+    ['what', 'median', 'min–max s', 'target (issue 15)', ''],
+    rows,
+  );
+}
