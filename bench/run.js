@@ -17,6 +17,7 @@ import { benchModel, printModel } from './model.js';
 import { benchUi, printUi } from './ui.js';
 import { benchSoak, printSoak } from './soak.js';
 import { benchStart, printStart } from './start.js';
+import { Tmux } from './lib/tmux.js';
 import { atInterrupt, buildStorm, cpuSeconds, ensureTracefs, otherObservers } from './lib/system.js';
 
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
@@ -252,8 +253,13 @@ async function main() {
       await forkBurst(storm);
     }
     if (sections.includes('latency')) await latency();
-    if (sections.includes('start')) printStart(await benchStart({ runs: Number(opts['start-runs']) }), printTable);
-    if (sections.includes('soak')) {
+    const needTmux = ['start', 'soak'].filter((s) => sections.includes(s));
+    if (needTmux.length > 0 && !Tmux.available()) {
+      console.log(`\n${needTmux.join(' and ')}: skipped, tmux is not installed (apt-get install -y tmux)`);
+      needTmux.length = 0;
+    }
+    if (needTmux.includes('start')) printStart(await benchStart({ runs: Number(opts['start-runs']) }), printTable);
+    if (needTmux.includes('soak')) {
       const soak = await benchSoak({
         storm,
         seconds: Number(opts['soak-seconds']),
