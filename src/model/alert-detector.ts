@@ -168,6 +168,12 @@ export class AlertDetector {
     return this.active.map((a) => this.event(a, 'raised', now, time));
   }
 
+  /** The process an alert up now is about. By the alert's own record, not by pid: a bomb's
+   *  root usually exits early and its pid may belong to another process by now. */
+  rootOf(alert: Pick<AlertEvent, 'kind' | 'root'>): ProcessNode | undefined {
+    return this.active.find((a) => a.kind === alert.kind && a.root.pid === alert.root)?.root;
+  }
+
   /** A bomb's course over the last two seconds, from its live members: still growing,
    *  stalled (its forks fail at a limit, or it stopped forking), or shrinking. */
   private trendOf(alert: ActiveAlert): AlertEvent['trend'] {

@@ -55,6 +55,8 @@ export function planStop(model: Model, node: ProcessNode, protection: Protection
   }
   const summary = lineage(model, roots.map((r) => r.id));
   const live = summary.live.filter((n) => !protection.isProtected(n.pid));
+  // Nothing to signal: say so rather than offer to "stop and kill" no one.
+  if (live.length === 0) return { refused: `nothing of the lineage of pid ${node.pid} is running any more`, process: named(node) };
   return {
     root: { ...named(node), exited: node.exit !== null },
     rootIds: roots.map((r) => r.id),

@@ -62,7 +62,7 @@ export type { InitialFilter } from './use-filters.js';
 
 /** What a storm's spawner runs, for its alert bar ("true ×412, sh ×410"). */
 function stormSpawns(model: Model, alert: AlertEvent): string | undefined {
-  const root = alert.kind === 'fork-storm' ? model.byPid.get(alert.root) : undefined;
+  const root = alert.kind === 'fork-storm' ? model.alerts.rootOf(alert) : undefined;
   if (!root) return undefined;
   return spawnsText(childPrograms(model, root, 2)) || undefined;
 }
@@ -210,7 +210,7 @@ export function App({
         break;
       }
       case 'alert': {
-        const node = alert && model.byPid.get(alert.root);
+        const node = alert && model.alerts.rootOf(alert);
         if (node) {
           moves.current++; // seen: Enter means the selected row again
           inspect.open(node.id);
@@ -223,7 +223,7 @@ export function App({
         if (!alert) break;
         moves.current++;
         switchView('spawners');
-        jumpTo.current = model.byPid.get(alert.root)?.id ?? null;
+        jumpTo.current = model.alerts.rootOf(alert)?.id ?? null;
         break;
       }
       case 'parent': {
@@ -235,7 +235,7 @@ export function App({
       case 'stop': {
         // The alert's lineage while Enter would go to it; otherwise the selected process.
         if (enterGoesToAlert()) {
-          const node = model.byPid.get(alert.root);
+          const node = model.alerts.rootOf(alert);
           const what = alert.kind === 'fork-bomb' ? 'the fork bomb' : 'the fork storm';
           if (node) stop.ask(node.id, true, `${what} the red bar names (K acts on it until you move)`);
         } else {
@@ -392,7 +392,8 @@ export function App({
       {feed.problem ? <Text color={theme.error} bold wrap="truncate-end">{`! ${printable(feed.problem)}`}</Text> : null}
       {alert ? (
         <AlertBar
-          alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available ? 'K' : undefined}
+          // K is the alert's only until the person moves: then the bar says how to get back to it.
+          alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available && enterGoesToAlert() ? 'K' : undefined}
           spawns={stormSpawns(model, alert)} more={alerts.length - 1} listKey="!"
         />
       ) : feed.recentlyGone ? (

@@ -16,24 +16,25 @@ export interface StopState {
 
 export function useStop(control: StopControl | undefined) {
   const [state, setState] = useState<StopState>({ dialog: null, reason: null, progress: null, report: null, error: null });
-  // Keys can come faster than renders: whether a dialog is open is read from a ref.
-  const open = useRef(false);
+  // Keys can come faster than renders: the dialog a key answers is read from a ref ("Ky"
+  // in one read answers the plan K just made, not the render's none).
+  const open = useRef<StopPlan | StopRefusal | null>(null);
   const running = useRef(false);
   const set = (next: Partial<StopState>) => {
-    if ('dialog' in next) open.current = next.dialog != null;
+    if ('dialog' in next) open.current = next.dialog ?? null;
     setState((s) => ({ ...s, ...next }));
   };
   return {
     state,
     available: control !== undefined,
-    isOpen: () => open.current,
+    isOpen: () => open.current !== null,
     ask(nodeId: number, descend: boolean, reason: string) {
       if (!control || running.current) return;
       set({ dialog: control.plan(nodeId, descend), reason, report: null, error: null, progress: null });
     },
     /** y on a plan starts it; any key closes a refusal or cancels. */
     answer(yes: boolean) {
-      const dialog = state.dialog;
+      const dialog = open.current;
       set({ dialog: null });
       if (!yes || !control || !dialog || 'refused' in dialog) return;
       running.current = true;

@@ -106,3 +106,54 @@ describe('alert bar', () => {
     expect(await frameWhere(view, 'Stop this lineage?')).toContain('which  the process selected: you moved after the alert appeared');
   });
 });
+
+describe('K on an alert, as keys really come', () => {
+  function control(planned: number[], ran: number[]): StopControl {
+    return {
+      plan: (nodeId) => {
+        planned.push(nodeId);
+        return { root: { pid: 999, argv: ['./bomb'], comm: 'bomb', exited: false }, rootIds: [nodeId], live: 1, generations: 1, uids: [0], skipped: [] };
+      },
+      run: (plan) => {
+        ran.push(plan.rootIds[0]);
+        return new Promise(() => {}); // still running: enough for this test
+      },
+    };
+  }
+
+  it('"Ky" read at once stops the lineage K just planned', async () => {
+    const planned: number[] = [];
+    const ran: number[] = [];
+    const { feed } = stormThenBomb();
+    const view = show(feed, control(planned, ran));
+    await frameWhere(view, 'FORK BOMB');
+    view.stdin.write('Ky');
+    await until(() => ran.length > 0, 'the stop ran');
+    expect(ran).toEqual(planned);
+  });
+
+  it('acts on the bomb\'s root even when its pid now belongs to another process', async () => {
+    const planned: number[] = [];
+    const { feed, s } = stormThenBomb();
+    const root = feed.model.byPid.get(999)!;
+    const reuse = new Script();
+    reuse.ts = s.ts;
+    reuse.after(1).exit(999).after(1).fork(999, 70); // the root exits; its pid is reused
+    feed.push(reuse.events);
+    expect(feed.model.byPid.get(999)).not.toBe(root);
+    const view = show(feed, control(planned, []));
+    await frameWhere(view, 'FORK BOMB');
+    view.stdin.write('K');
+    await frameWhere(view, 'Stop this lineage?');
+    expect(planned).toEqual([root.id]);
+  });
+
+  it('once the person moved, the bar no longer says K stops the bomb (K is the selected row\'s)', async () => {
+    const { feed } = stormThenBomb();
+    const view = show(feed, control([], []));
+    await frameWhere(view, 'K: stop it');
+    view.stdin.write('j');
+    const moved = await frameWhere(view, /FORK BOMB.*a: inspect/);
+    expect(moved).not.toContain('K: stop it');
+  });
+});
