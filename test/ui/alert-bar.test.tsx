@@ -80,8 +80,9 @@ describe('alert bar', () => {
     b.ts = feed.model.now + 1e6;
     bomb(b, 999, 1, 8, () => next++);
     feed.push(b.events); // no key pressed from here on
-    const frame = await frameWhere(view, 'FORK BOMB');
-    expect(frame).toMatch(/PAUSED \+[1-9]/);
+    // The bell is a write of its own after the frame: look through every write, not the last.
+    await until(() => view.frames.some((f) => f.includes('FORK BOMB')), 'the alert bar drawn');
+    expect(view.frames.find((f) => f.includes('FORK BOMB'))).toMatch(/PAUSED \+[1-9]/);
     await until(() => view.frames.some((f) => f.includes('\x07')), 'the bell rang');
   });
 
