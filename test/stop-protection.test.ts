@@ -58,6 +58,21 @@ async function waitForComm(pid: number, comm: string): Promise<void> {
   throw new Error(`pid ${pid} never ran as ${comm}`);
 }
 
+/** A process and its descendants down a chain of first children, from /proc. */
+function countChain(pid: number): number {
+  let n = 0;
+  for (let at: number | undefined = pid; at !== undefined && n < 100; n++) {
+    let text = '';
+    try {
+      text = fs.readFileSync(`/proc/${at}/task/${at}/children`, 'utf8').trim();
+    } catch {
+      return n;
+    }
+    at = text ? Number(text.split(' ')[0]) : undefined;
+  }
+  return n;
+}
+
 /** Children of a process now, from /proc. */
 async function childOf(pid: number): Promise<number> {
   for (let i = 0; i < 100; i++) {
@@ -194,6 +209,28 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
         // it ended with its last pane
       }
     }
+  });
+
+  it.skipIf(!hasTmux)("stops a nobody's bomb running the real /usr/bin/tmux with code of its own loaded (LD_PRELOAD)", async () => {
+    // Any user may run the real tmux with a library of their own: every member's program
+    // file is then the real, root-owned tmux. A chain of copies of it is a bomb, not a terminal.
+    const source = path.join(dir, 'chain.c');
+    const library = path.join(dir, 'chain.so');
+    fs.writeFileSync(source, [
+      '#include <unistd.h>',
+      '__attribute__((constructor)) static void chain(void) {',
+      '  for (int i = 0; i < 8; i++) if (fork() != 0) break; /* the parent waits, the child goes on */',
+      '  alarm(60);',
+      '  pause();',
+      '  _exit(0);',
+      '}',
+    ].join('\n'));
+    execFileSync('cc', ['-shared', '-fPIC', '-o', library, source]);
+    fs.chmodSync(library, 0o755);
+    const root = start('/usr/bin/tmux', ['-V'], { ...asNobody, env: { ...process.env, LD_PRELOAD: library } });
+    for (let i = 0; i < 100 && countChain(root.pid!) < 9; i++) await sleep(20);
+    expect(countChain(root.pid!)).toBe(9);
+    await expectStopped(root, 9);
   });
 
   it.each([

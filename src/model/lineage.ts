@@ -58,10 +58,16 @@ export function stopRoots(
 ): StopRoots {
   const roots: ProcessNode[] = [];
   const skipped: StopRoots['skipped'] = [];
+  // Down the lineage as far as it takes to find processes that may be signalled: a bomb
+  // whose upper generations are all refused must not stay unstoppable for its depth.
+  // Each process is looked at once; the walk is bounded by the lineage itself.
   let level = [node];
-  for (let depth = 0; depth < 4 && level.length > 0; depth++) {
+  const seen = new Set<ProcessNode>();
+  while (level.length > 0) {
     const next: ProcessNode[] = [];
     for (const candidate of level) {
+      if (seen.has(candidate)) continue;
+      seen.add(candidate);
       const why = refuse(candidate);
       if (!why) {
         roots.push(candidate);

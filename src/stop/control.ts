@@ -3,6 +3,7 @@
 import type { Model } from '../model/model.js';
 import { Protection } from './protection.js';
 import { planStop, stopLineage, type StopPlan, type StopProgress, type StopRefusal, type StopReport } from './stopper.js';
+import { lineageSizeIn } from './lineage-size.js';
 
 export interface StopControl {
   /** `descend`: the node is a bomb's root that may itself be protected (the user's shell). */
@@ -11,7 +12,7 @@ export interface StopControl {
 }
 
 export function stopControlFor(model: Model): StopControl {
-  const protection = new Protection();
+  const protection = new Protection(process.pid, lineageSizeIn(model));
   return {
     plan(nodeId, descend) {
       const node = model.node(nodeId);

@@ -9,6 +9,7 @@ import { Protection } from './protection.js';
 import { planStop, stopLineage } from './stopper.js';
 import { jsonLine } from '../events/json.js';
 import { errorLine } from '../ui/text.js';
+import { lineageSizeIn } from './lineage-size.js';
 
 export async function runStopLineage(
   pid: number,
@@ -41,7 +42,7 @@ export async function runStopLineage(
     await chosen.source.stop();
     fail(`--stop-lineage: no live process ${pid}`);
   }
-  const protection = new Protection();
+  const protection = new Protection(process.pid, lineageSizeIn(model));
   const plan = planStop(model, node, protection, false);
   if ('refused' in plan) {
     await chosen.source.stop();

@@ -39,12 +39,22 @@ export type ProtectedCandidate = Pick<ProcessNode, 'pid' | 'argv' | 'comm'> & Pa
 /** /proc start times have clock-tick resolution; a fork event is a few µs after the start. */
 const START_TOLERANCE_NS = 30e6;
 
+/** A terminal program with more live copies of itself in its lineage than this (a program
+ *  forking itself, not exec'ing) is a bomb running that program, not a terminal: any user
+ *  can run the real /usr/bin/tmux with code of their own loaded into it. A real one has a
+ *  client and a server or so. */
+const TERMINAL_LINEAGE_MAX = 4;
+
+/** Live members of the same-program lineage the process with this pid is in (the model
+ *  knows; 1 where it doesn't). */
+export type LineageSize = (pid: number) => number;
+
 export class Protection {
   /** pid 1, forktop, and forktop's ancestors (the terminal and ssh session it runs in). */
   readonly pids = new Set<number>();
   private readonly ownSession: number | null;
 
-  constructor(selfPid: number = process.pid) {
+  constructor(selfPid: number = process.pid, private readonly lineageSize: LineageSize = () => 1) {
     this.pids.add(1);
     const { readStat } = loadAddon();
     this.ownSession = readStat(selfPid)?.session ?? null;
@@ -79,7 +89,9 @@ export class Protection {
     const parent = stat.ppid > 0 ? factsOf(stat.ppid) : null;
     if (self.keeper) {
       const { name, kind } = self.keeper;
-      if (kind === 'terminal') return `the real ${name} (a root-owned system program), which holds terminal sessions`;
+      if (kind === 'terminal' && this.lineageSize(pid) <= TERMINAL_LINEAGE_MAX) {
+        return `the real ${name} (a root-owned system program), which holds terminal sessions`;
+      }
       if (self.euid === 0) return `the real ${name} running as root (euid 0), which holds the machine or a session together`;
       // sshd's per-connection process, run as the user by sshd running as root.
       if (parent?.keeper && parent.keeper.kind === 'session' && parent.euid === 0) {
@@ -100,7 +112,7 @@ export class Protection {
   private givesSessions(parent: ProcessFacts, parentPid: number): boolean {
     const keeper = parent.keeper;
     if (!keeper) return false;
-    if (keeper.kind === 'terminal') return true;
+    if (keeper.kind === 'terminal') return this.lineageSize(parentPid) <= TERMINAL_LINEAGE_MAX;
     if (keeper.kind !== 'session') return false;
     if (parent.euid === 0) return true;
     const grand = loadAddon().readStat(parentPid);

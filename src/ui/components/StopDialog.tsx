@@ -3,6 +3,9 @@ import type { StopPlan, StopRefusal } from '../../stop/stopper.js';
 import { commandLine, printable } from '../format.js';
 import type { Theme } from '../theme.js';
 
+/** Processes passed over as roots, shown at most (a deep lineage may pass over many). */
+const SKIPPED_SHOWN = 3;
+
 /** The confirmation before signals go out: what it names is what the person agrees to, so
  *  every name in it is formatted here, quoted and escaped like every other view. */
 export function StopDialog({ dialog, reason, theme, users, selfUid = process.getuid?.() ?? 0 }: {
@@ -32,11 +35,14 @@ export function StopDialog({ dialog, reason, theme, users, selfUid = process.get
       <Text wrap="truncate-end">
         root   pid {dialog.root.pid}{dialog.root.exited ? ' (exited)' : ''}  {commandLine(dialog.root.argv, dialog.root.comm)}
       </Text>
-      {dialog.skipped.map((s) => (
+      {dialog.skipped.slice(0, SKIPPED_SHOWN).map((s) => (
         <Text key={s.pid} wrap="truncate-end" color={theme.warning}>
           {'       '}pid {s.pid} ({commandLine(s.argv, s.comm)}) is {printable(s.why)}: not signalled, only what it spawned
         </Text>
       ))}
+      {dialog.skipped.length > SKIPPED_SHOWN ? (
+        <Text color={theme.warning}>{`       … and ${dialog.skipped.length - SKIPPED_SHOWN} more passed over`}</Text>
+      ) : null}
       <Text>
         live   {dialog.live.toLocaleString('en-US')} member{dialog.live === 1 ? '' : 's'}, {dialog.generations} generation{dialog.generations === 1 ? '' : 's'} below it, user{dialog.uids.length === 1 ? '' : 's'} {who}
       </Text>
