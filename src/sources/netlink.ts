@@ -72,7 +72,10 @@ export class NetlinkSource implements EventSource {
             const events = decodeEvents(payload as PackedEvents);
             this.startTimes.annotate(events);
             handlers.onBatch(events);
-            if (events.some((ev) => ev.type === 'lost' && ev.source === 'kernel')) this.scheduleResync(handlers);
+            // Any loss of this stream (the kernel's buffer, or forktop's own queue falling
+            // behind) may hide a fork or an exit: the tree, and a bomb's live count (its
+            // alert stays while it has members), are repaired from /proc.
+            if (events.some((ev) => ev.type === 'lost')) this.scheduleResync(handlers);
           } else if (kind === 'ready') {
             ready = true;
             resolve();
@@ -87,7 +90,7 @@ export class NetlinkSource implements EventSource {
   }
 
   /**
-   * The kernel dropped events, so the tree may hold processes that are gone and miss some
+   * Events were dropped, so the tree may hold processes that are gone and miss some
    * that are new: rescan /proc (at most every 2 s, a little after the storm that overran
    * us) and send it as snapshot events and a resync event, which the model repairs from.
    */

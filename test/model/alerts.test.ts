@@ -77,6 +77,23 @@ describe('model: fork bombs and fork storms', () => {
     expect(m.alerts.current(m.now, m.nowTime)[0].trend).toBe('stalled');
   });
 
+  it('a bomb whose last exits were lost clears once the rescan after the loss finds none of its members', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 8, () => next++);
+    const { m } = run(s);
+    expect(m.alerts.current(m.now, m.nowTime)).toHaveLength(1);
+    // Its members died, but those exits were dropped (forktop fell behind); the source
+    // rescans /proc: only init is left.
+    const after = new Script();
+    after.ts = s.ts;
+    after.after(100).lost(600);
+    after.after(200).push({ type: 'snapshot', pid: 1, ppid: 0, argv: ['/sbin/init'], argv_source: 'proc', comm: 'init', exe: '/sbin/init', cwd: '/', uid: 0, cgroup: '/', start_ts: s.ts - 10e9, start: null, resync: 1 } as never);
+    after.push({ type: 'resync', id: 1, count: 1 } as never);
+    after.after(200).fork(5, 1);
+    expect(m.apply(after.events)).toEqual([expect.objectContaining({ kind: 'fork-bomb', state: 'cleared', live: 0 })]);
+  });
+
   it('a make -j8 build raises nothing', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(60, 1, ['/usr/bin/make', '-j8']);
     let pid = 2000;
