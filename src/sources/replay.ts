@@ -155,6 +155,10 @@ export class ReplaySource implements EventSource {
   private badLines = 0;
   private events = 0;
   private firstTs: number | null = null;
+  /** The first event's wall time (ms): the recording's clock reads as it did then. */
+  private firstWallMs = 0;
+  /** The last event is in: the recording's clock stops where it ended. */
+  private finished = false;
   private wallStart = 0;
   private readonly name: string;
   private readonly span = new TsSpan();
@@ -283,13 +287,17 @@ export class ReplaySource implements EventSource {
     if (batch.length > 0) handlers.onBatch(batch);
     if (pendingTorn) this.options.onWarning(`${this.name}:${pendingTorn.line}: the last line is torn (cut while recording); ignored`);
     if (this.badLines > 0) this.options.onWarning(`${this.name}: ${this.badLines} line(s) could not be used`);
+    this.finished = true;
     handlers.onEnd?.();
   }
 
   /** Real-time pacing: holds events until their recorded time (scaled by speed) comes. */
   private async due(event: ForktopEvent, batch: ForktopEvent[], handlers: SourceHandlers): Promise<boolean> {
     if (this.options.speed === 'max') return false;
-    if (this.firstTs === null) this.firstTs = event.ts;
+    if (this.firstTs === null) {
+      this.firstTs = event.ts;
+      this.firstWallMs = Date.parse(event.time) || Date.now();
+    }
     const dueMs = (event.ts - this.firstTs) / 1e6 / this.options.speed;
     let waitMs = dueMs - (performance.now() - this.wallStart);
     if (waitMs <= 5) return false;
@@ -331,10 +339,13 @@ export class ReplaySource implements EventSource {
 
   /** The recording's clock while it plays in real time, so alerts clear on time. */
   now(): [number, string] | null {
-    if (this.options.speed === 'max' || this.firstTs === null) return null;
+    // Ended, the recording's time stands where it stopped: a process still running at its
+    // end does not go on running in the replay.
+    if (this.options.speed === 'max' || this.firstTs === null || this.finished) return null;
     const elapsedNs = (performance.now() - this.wallStart) * 1e6 * this.options.speed;
     const ts = this.firstTs + elapsedNs;
-    return [ts, wallTime()];
+    // The recording's wall clock, not this machine's: times shown are when it happened.
+    return [ts, wallTime(new Date(this.firstWallMs + elapsedNs / 1e6))];
   }
 
   /** Ends the replay wherever it is: a read waiting (a FIFO, stdin), a paced wait. */
