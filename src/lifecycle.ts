@@ -83,7 +83,7 @@ export function exitCleanlyOn(cleanup: Cleanup): (code: number) => Promise<never
       void exit(0);
       return;
     }
-    process.stderr.write(errorLine(error.message));
+    process.stderr.write(errorLine(String((error as Error | undefined)?.message ?? error)));
     if (exiting) leave(exitCode || 1); // the cleanup itself crashed
     void exit(1);
   });
