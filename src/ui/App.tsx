@@ -4,7 +4,7 @@ import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { AlertEvent } from '../events/schema.js';
 import type { Model } from '../model/model.js';
-import { childPrograms, type Matcher } from '../model/queries.js';
+import { childPrograms, lifetime, type Matcher } from '../model/queries.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar, GoneBar } from './components/AlertBar.js';
 import { printable, spawnsText } from './format.js';
@@ -178,8 +178,8 @@ export function App({
       case 'up': move(-1); break;
       case 'down': move(1); break;
       // On a card, the pages are its lifetime log's (a long life does not fit a small terminal).
-      case 'pageUp': if (inspected) inspect.scrollLog(Math.max(1, height - 12)); else move(-height); break;
-      case 'pageDown': if (inspected) inspect.scrollLog(-Math.max(1, height - 12)); else move(height); break;
+      case 'pageUp': if (inspected) inspect.scrollLog(Math.max(1, height - 12), lifetime(inspected).length); else move(-height); break;
+      case 'pageDown': if (inspected) inspect.scrollLog(-Math.max(1, height - 12), lifetime(inspected).length); else move(height); break;
       case 'home': selection.reset(); break;
       case 'end': move(Number.MAX_SAFE_INTEGER); break;
       case 'view.execs': switchView('execs'); break;

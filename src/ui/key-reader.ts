@@ -31,7 +31,7 @@ export function makeKeyReader(routes: KeyRoutes): (input: string, key: Key) => v
       if (key.escape) input = '';
       key = { ...key, meta: false };
     }
-    if (key.ctrl && input === 'c') {
+    if ((key.ctrl && input === 'c') || input === '\x03') { // \x03: Ctrl-C read among other keys
       routes.interrupt();
       return;
     }

@@ -27,9 +27,9 @@ export function useInspect() {
       setCursor(0);
       setLogBack(0);
     },
-    /** Scrolls the lifetime log: positive goes back in time. The card clamps it. */
-    scrollLog(delta: number) {
-      setLogBack((b) => Math.max(0, b + delta));
+    /** Scrolls the lifetime log: positive goes back in time, at most `max` entries back. */
+    scrollLog(delta: number, max: number) {
+      setLogBack((b) => Math.max(0, Math.min(max, b + delta)));
     },
     /** Moves the selection among the card's `count` selectable lines. */
     move(delta: number, count: number) {

@@ -81,3 +81,13 @@ describe('Ctrl-C', () => {
     await until(() => interrupted, 'Ctrl-C reached the App');
   });
 });
+
+describe('Ctrl-C among other keys', () => {
+  it('read together with a key before it, still quits as interrupted', async () => {
+    let interrupted = false;
+    const view = show(feedWith(2), () => (interrupted = true));
+    await frameWhere(view, 'job-1');
+    view.stdin.write('j\x03');
+    await until(() => interrupted, 'Ctrl-C read after j');
+  });
+});
