@@ -189,6 +189,21 @@ describe('--record opens its file safely', () => {
     expect(fs.readFileSync(original)).toEqual(before);
   });
 
+  it.skipIf(!isRoot)('--force never goes through a directory another user owns (it could link anywhere by then)', async () => {
+    // Root's file in a directory of ours; a nobody-owned directory with a link to it.
+    const rootDir = at('roots');
+    fs.mkdirSync(rootDir);
+    const victim = path.join(rootDir, 'victim.ndjson');
+    fs.writeFileSync(victim, 'root data\n');
+    const evil = at('evil');
+    fs.mkdirSync(evil);
+    fs.chownSync(evil, 65534, 65534);
+    fs.symlinkSync(rootDir, path.join(evil, 'x'));
+    const result = await runCli([...replaying, '--record', path.join(evil, 'x', 'victim.ndjson'), '--force']);
+    expectRefused(result, /belongs to uid 65534: not overwritten, even with --force/);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('root data\n');
+  });
+
   it('a file this run created is removed when the run fails before recording anything', async () => {
     const file = at('never-started.ndjson');
     const result = await runCli(['--replay', at('missing.ndjson'), '--json', '--record', file]);

@@ -132,6 +132,10 @@ export class Recorder {
   private static openExisting(file: string, replayed: Identity | undefined, refuse: (why: string) => never): number | undefined {
     const before = lstatOrUndefined(file);
     if (!before) return undefined;
+    // O_NOFOLLOW guards the last name only: a directory above it that another user owns
+    // could be a link to /etc by the time we open. Each must be root's or ours.
+    const stranger = foreignDirectory(file);
+    if (stranger) refuse(`${stranger}: not overwritten, even with --force`);
     // Said from lstat first, so a FIFO or a device is never even opened.
     if (!before.isFile()) refuse(`it is ${kindOf(before)}: not overwritten, even with --force`);
     let fd: number;
@@ -258,4 +262,26 @@ export class Recorder {
     this.buffer = '';
     this.close();
   }
+}
+
+/** The first directory above `file` owned by neither root nor us, said as a reason; null
+ *  when there is none. Both the path as given (each name, links included) and where it
+ *  leads now. */
+function foreignDirectory(file: string): string | null {
+  const euid = process.geteuid?.() ?? 0;
+  const given = path.dirname(path.resolve(file));
+  let real: string;
+  try {
+    real = fs.realpathSync(given);
+  } catch (error) {
+    return describeError(error);
+  }
+  for (const [start, look] of [[given, fs.lstatSync], [real, fs.statSync]] as const) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      const stats = look(dir);
+      if (stats.uid !== 0 && stats.uid !== euid) return `the directory ${dir} above it belongs to uid ${stats.uid}`;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return null;
 }
