@@ -48,7 +48,7 @@ describeAsRoot('live view in a real terminal', () => {
     tmux(session, 'send-keys', '-t', session, 'Enter');
     const card = await waitForScreen(new RegExp(`pid ${child.pid}`));
     // The chain wraps when it is wider than the terminal (CI runs tests several processes deep).
-    expect(card).toMatch(new RegExp(`lineage \\S+\\(1\\)\\s›\\s[\\s\\S]*\\s›\\sbash\\(${child.pid}\\)`));
+    expect(card).toMatch(new RegExp(`lineage \\S+\\(1\\)\\s+›\\s+[\\s\\S]*\\s+›\\s+bash\\(${child.pid}\\)`));
 
     tmux(session, 'send-keys', '-t', session, 'q');
     await waitForScreen(/EXIT=0/);
