@@ -52,7 +52,10 @@ describeAsRoot('live view in a real terminal', () => {
 
     tmux(session, 'send-keys', '-t', session, 'q');
     await waitForScreen(/EXIT=0/);
-    expect(execFileSync('cat', [`/tmp/${session}.after`], { encoding: 'utf8' })).toBe(
+    // The shell writes the terminal's settings after it echoes EXIT: wait for them.
+    const after = `/tmp/${session}.after`;
+    for (let i = 0; i < 100 && !(fs.existsSync(after) && fs.statSync(after).size > 0); i++) await sleep(50);
+    expect(execFileSync('cat', [after], { encoding: 'utf8' })).toBe(
       execFileSync('cat', [`/tmp/${session}.before`], { encoding: 'utf8' }),
     );
     child.kill();
@@ -75,6 +78,8 @@ describeAsRoot('live view in a real terminal', () => {
       while (!shown().includes('EXIT=') && Date.now() < deadline + 5000) await sleep(100);
       expect(shown()).toContain('EXIT=0');
       expect(tmux(name, 'display', '-p', '-t', name, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
+      // Written after EXIT is echoed: wait for it.
+      for (let i = 0; i < 100 && !(fs.existsSync(`/tmp/${name}.after`) && fs.statSync(`/tmp/${name}.after`).size > 0); i++) await sleep(50);
       expect(execFileSync('cat', [`/tmp/${name}.after`], { encoding: 'utf8' })).toBe(
         execFileSync('cat', [`/tmp/${name}.before`], { encoding: 'utf8' }),
       );
