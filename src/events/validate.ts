@@ -45,16 +45,20 @@ function shown(value: unknown): string {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/** An absent or null field: null where the field may be null (the model tells undefined
+ *  from null, so absent becomes null), else the problem. */
+function missing(o: Fields, key: string, nullable: boolean): string | null {
+  if (!nullable) return `${key} is ${shown(o[key])}`;
+  o[key] = null;
+  return null;
+}
+
 /** nullable: absent or null is null; optional: may be absent, not null. */
 function intIn(key: string, min: number, max: number, nullable: boolean, optional = false): Check {
   return (o) => {
     const v = o[key];
     if (v === undefined && optional) return null;
-    if (v === null || v === undefined) {
-      if (!nullable) return `${key} is ${shown(v)}`;
-      o[key] = null;
-      return null;
-    }
+    if (v === null || v === undefined) return missing(o, key, nullable);
     return isInt(v) && v >= min && v <= max ? null : `${key} ${shown(v)} is not an integer in ${min}..${max}`;
   };
 }
@@ -78,11 +82,7 @@ function count(key: string, optional = false): Check {
 function str(key: string, max: number, nullable: boolean): Check {
   return (o) => {
     const v = o[key];
-    if (v === null || v === undefined) {
-      if (!nullable) return `${key} is ${shown(v)}`;
-      o[key] = null;
-      return null;
-    }
+    if (v === null || v === undefined) return missing(o, key, nullable);
     if (typeof v !== 'string') return `${key} ${shown(v)} is not a string`;
     return v.length <= max ? null : `${key} is longer than ${max} characters`;
   };
@@ -94,11 +94,7 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:?\d\d)$
 function isoTime(key: string, nullable: boolean): Check {
   return (o) => {
     const v = o[key];
-    if (v === null || v === undefined) {
-      if (!nullable) return `${key} is ${shown(v)}`;
-      o[key] = null;
-      return null;
-    }
+    if (v === null || v === undefined) return missing(o, key, nullable);
     return typeof v === 'string' && v.length <= 40 && ISO_TIME.test(v) ? null : `${key} ${shown(v)} is not an ISO-8601 time`;
   };
 }
