@@ -2,26 +2,18 @@
 // are reported as file:line and skipped; nothing hangs, grows without bound or can't be stopped.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ForktopEvent } from '../src/events/schema.js';
 import { Model } from '../src/model/model.js';
 import { treeRows } from '../src/model/queries.js';
 import { LineSplitter, ReplaySource, type Line } from '../src/sources/replay.js';
 import { CLI, runCli, type CliResult } from './helpers/cli.js';
+import { RECORDING_HEADER, recordingsFolder } from './helpers/recordings.js';
 import { Script } from './helpers/script.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forktop-untrusted-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, text: string): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-}
-
-const header = JSON.stringify({ type: 'header', forktop: '0.1.0', schema: 1, host: 'web-1', kernel: '6.1', source: 'netlink', start: '2026-11-23T00:00:00Z' });
+const { dir, file } = recordingsFolder('forktop-untrusted-');
+const header = RECORDING_HEADER;
 const good = () => new Script().snapshot(1, 0, ['/sbin/init']).fork(10, 1).after(1).exec(10, ['/bin/true']).after(1).exit(10).events;
 const line = (e: unknown) => JSON.stringify(e) + '\n';
 /** A recording with one bad event (from the good ones' third, changed) as its line 4. */

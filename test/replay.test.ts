@@ -4,25 +4,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ForktopEvent } from '../src/events/schema.js';
 import { Model } from '../src/model/model.js';
 import { recentExecs, treeRows } from '../src/model/queries.js';
 import { ReplaySource } from '../src/sources/replay.js';
 import { CLI, runCli, runCommand, startCli, type CliResult } from './helpers/cli.js';
 import { describeAsRoot, run, stormBinary } from './helpers/kernel.js';
+import { RECORDING_HEADER, recordingsFolder } from './helpers/recordings.js';
 import { Script } from './helpers/script.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forktop-replay-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, text: string): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-}
-
-const header = JSON.stringify({ type: 'header', forktop: '0.1.0', schema: 1, host: 'web-1', kernel: '6.1', source: 'netlink', start: '2026-11-23T00:00:00Z' });
+const { dir, file } = recordingsFolder('forktop-replay-');
+const header = RECORDING_HEADER;
 
 function sample(): ForktopEvent[] {
   return new Script().snapshot(1, 0, ['/sbin/init'])
