@@ -12,6 +12,14 @@ export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }
 
+/** A uid as the screen names it: the user's name (escaped: /etc/passwd is text too), the
+ *  number where there is none, ? where the uid is not known. */
+export function userName(users: ReadonlyMap<number, string>, uid: number | null | undefined): string {
+  if (uid === null || uid === undefined) return '?';
+  const name = users.get(uid);
+  return name === undefined ? String(uid) : printable(name);
+}
+
 /** argv as a shell would show it: arguments with spaces or nothing in them are quoted. */
 export function commandLine(argv: string[] | null, comm: string | null): string {
   if (!argv) return comm ? `[${printable(comm)}]` : '?';

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { StopPlan, StopRefusal } from '../../stop/stopper.js';
-import { commandLine, printable } from '../format.js';
+import { commandLine, printable, userName } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** Processes passed over as roots, shown at most (a deep lineage may pass over many). */
@@ -26,7 +26,7 @@ export function StopDialog({ dialog, reason, theme, users, selfUid = process.get
       </Box>
     );
   }
-  const who = dialog.uids.map((uid) => printable(users.get(uid) ?? String(uid))).join(', ') || '?';
+  const who = dialog.uids.map((uid) => userName(users, uid)).join(', ') || '?';
   const others = selfUid === 0 ? [] : dialog.uids.filter((uid) => uid !== selfUid);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.error} paddingX={1}>
@@ -48,7 +48,7 @@ export function StopDialog({ dialog, reason, theme, users, selfUid = process.get
       </Text>
       {others.length > 0 ? (
         <Text color={theme.warning} wrap="wrap">
-          {`note   forktop is not running as root: the kernel will refuse the signals to processes of ${others.map((uid) => printable(users.get(uid) ?? String(uid))).join(', ')}`}
+          {`note   forktop is not running as root: the kernel will refuse the signals to processes of ${others.map((uid) => userName(users, uid)).join(', ')}`}
         </Text>
       ) : null}
       <Text wrap="wrap">

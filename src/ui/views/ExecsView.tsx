@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ExecEntry } from '../../model/process-node.js';
 import type { LossRow } from '../../model/queries.js';
-import { clock, commandLine, duration, exitText, failed, printable } from '../format.js';
+import { clock, commandLine, duration, exitText, failed, printable, userName } from '../format.js';
 import type { Theme } from '../theme.js';
 
 export type ExecRow =
@@ -56,7 +56,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
           );
         }
         const e = row.entry;
-        const user = e.uid === null ? '?' : printable(users.get(e.uid) ?? String(e.uid));
+        const user = userName(users, e.uid);
         const guessed = e.argvSource === 'comm' || e.argv === null;
         const fold = row.count && row.count > 1 ? `×${row.count} in ${duration(row.spanMs ?? 0)}  ` : '';
         return (

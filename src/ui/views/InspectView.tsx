@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
-import { clock, commandLine, duration, errnoName, printable, spawnsText } from '../format.js';
+import { clock, commandLine, duration, errnoName, printable, spawnsText, userName } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** Children a card lists at most. */
@@ -37,7 +37,7 @@ function execText(e: Extract<LifeEntry, { kind: 'exec' }>): string {
 
 /** "→ nobody (65534)", or both ids when the real and the effective differ (a setuid program). */
 function uidText(ruid: number, euid: number, users: Map<number, string>): string {
-  const who = (uid: number) => (users.has(uid) ? `${printable(users.get(uid)!)} (${uid})` : String(uid));
+  const who = (uid: number) => (users.has(uid) ? `${userName(users, uid)} (${uid})` : String(uid));
   return ruid === euid ? `→ ${who(ruid)}` : `→ real ${who(ruid)}, effective ${who(euid)}`;
 }
 
@@ -65,7 +65,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   const kids = children(model, node.id);
   const shownKids = cardChildren(model, node.id, CARD_CHILDREN);
   const ancestors = links.filter((l) => l.node && l.node !== node);
-  const user = node.uid === null ? '?' : printable(users.get(node.uid) ?? String(node.uid));
+  const user = userName(users, node.uid);
   const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
   const status = node.exit
     ? node.exit.unseen ? 'exit unseen' : node.exit.code === null && !node.exit.signal ? 'gone (how it ended was not seen)' : node.exit.signal ? `killed by signal ${node.exit.signal}${node.exit.core ? ' (core)' : ''}` : `exit ${node.exit.code}`

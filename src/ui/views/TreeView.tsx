@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { endedBadly, isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
-import { activityBar, commandLine, duration, lifetimeBar, printable } from '../format.js';
+import { activityBar, commandLine, duration, lifetimeBar, userName } from '../format.js';
 import type { Theme } from '../theme.js';
 
 export function TreeView({ rows, selected, theme, now, filtered, users }: {
@@ -35,7 +35,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
             {commandLine(kernel ? null : n.argv, n.comm)}
             {guessed ? ' (argv not read)' : ''}
             {/* Where the user changes down the tree (sudo, su, setuid, a service): pspy's question. */}
-            {row.userChanged ? <Text color={theme.accent}>{`  as ${printable(users.get(n.uid!) ?? String(n.uid))}`}</Text> : null}
+            {row.userChanged ? <Text color={theme.accent}>{`  as ${userName(users, n.uid)}`}</Text> : null}
             {row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : ''}
             {ended ? (
               // A failure stands out among the dimmed tombstones, as in the exec list.
