@@ -192,7 +192,9 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
     fs.copyFileSync('/usr/bin/tmux', path.join(dir, 'tmux'));
     fs.chmodSync(path.join(dir, 'tmux'), 0o755);
     const server = `forktop-fake-${process.pid}`;
-    const env = { ...process.env, HOME: path.join(dir, 'home'), TMUX_TMPDIR: path.join(dir, 'home') };
+    // SHELL too: without it (CI runs with no login environment) tmux runs the pane's command
+    // with nobody's passwd shell, nologin, and the server is gone before list-panes.
+    const env = { ...process.env, HOME: path.join(dir, 'home'), TMUX_TMPDIR: path.join(dir, 'home'), SHELL: '/bin/sh' };
     const tmux = (...args: string[]) =>
       execFileSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', path.join(dir, 'tmux'), '-L', server, '-f', '/dev/null', ...args], { env, encoding: 'utf8' });
     tmux('new-session', '-d', '/bin/sleep 30');
