@@ -26,9 +26,13 @@ import { useProcessNow } from './use-process-now.js';
 import { useStop } from './use-stop.js';
 import { useTreeState } from './use-tree-state.js';
 import { ExecsView } from './views/ExecsView.js';
+import { installFrameText } from './ink-output.js';
 import { InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';
+
+// Frames reuse what the last ones drew (half the live view's CPU was Ink redoing it).
+await installFrameText();
 
 type View = 'execs' | 'tree' | 'spawners';
 const VIEWS: View[] = ['execs', 'tree', 'spawners'];

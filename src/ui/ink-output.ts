@@ -1,0 +1,178 @@
+// Ink turns each frame into text through its Output class: every line of every Text is
+// parsed for ANSI codes into styled characters, laid into a width × height grid, and each row
+// is turned back into a string. It starts from nothing each frame, and that was half of the
+// live view's CPU. A live list redraws mostly the same lines (shifted a row when one arrives),
+// so this get() remembers across frames each line's characters, each clipped line, and each
+// row's finished string, keyed by what was written on the row. Its output is Ink's, character
+// for character (test/ui/ink-output.test.ts compares the two on random frames).
+import { styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
+import sliceAnsi from 'slice-ansi';
+import stringWidth from 'string-width';
+
+/** Ink's Output as get() reads it (ink/build/output.js). */
+interface Clip { x1?: number; x2?: number; y1?: number; y2?: number }
+type Operation =
+  | { type: 'write'; x: number; y: number; text: string; transformers: ((line: string, index: number) => string)[] }
+  | { type: 'clip'; clip: Clip }
+  | { type: 'unclip' };
+export interface InkOutput {
+  width: number;
+  height: number;
+  operations: Operation[];
+}
+export interface FrameText {
+  output: string;
+  height: number;
+}
+
+/** A map that forgets what two generations did not use: bounded, and what each frame
+ *  reuses stays. */
+class Memo<K, V> {
+  private current = new Map<K, V>();
+  private previous = new Map<K, V>();
+  constructor(private readonly limit: number) {}
+
+  get(key: K, make: (key: K) => V): V {
+    let value = this.current.get(key);
+    if (value !== undefined) return value;
+    value = this.previous.get(key) ?? make(key);
+    if (this.current.size >= this.limit) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(key, value);
+    return value;
+  }
+}
+
+// A few screens' worth of lines and rows (a 300-row terminal redraws 300 rows a frame).
+const LIMIT = 4096;
+const charsOf = new Memo<string, StyledChar[]>(LIMIT);
+const widthOf = new Memo<string, number>(LIMIT);
+const clipped = new Memo<string, string>(LIMIT);
+const rowText = new Memo<string, string>(LIMIT);
+/** Identities for the character arrays charsOf hands out: a row's key names them. */
+const ids = new WeakMap<StyledChar[], number>();
+let nextId = 0;
+const idOf = (chars: StyledChar[]): number => {
+  let id = ids.get(chars);
+  if (id === undefined) ids.set(chars, (id = nextId++));
+  return id;
+};
+
+interface Placed {
+  x: number;
+  chars: StyledChar[];
+}
+
+/** The frame's text, as Ink's Output.get() makes it. */
+export function frameText(output: InkOutput): FrameText {
+  const placed: Placed[][] = Array.from({ length: output.height }, () => []);
+  const clips: Clip[] = [];
+  for (const operation of output.operations) {
+    if (operation.type === 'clip') clips.push(operation.clip);
+    else if (operation.type === 'unclip') clips.pop();
+    else place(operation, clips.at(-1), placed);
+  }
+  const rows: string[] = [];
+  for (const writes of placed) rows.push(writes.length === 0 ? '' : row(writes, output.width));
+  return { output: rows.join('\n'), height: output.height };
+}
+
+function place(
+  { text, transformers, x, y }: Extract<Operation, { type: 'write' }>,
+  clip: Clip | undefined,
+  placed: Placed[][],
+): void {
+  if (!text) return;
+  let lines = text.split('\n');
+  if (clip) {
+    const horizontally = typeof clip.x1 === 'number' && typeof clip.x2 === 'number';
+    const vertically = typeof clip.y1 === 'number' && typeof clip.y2 === 'number';
+    if (horizontally) {
+      const width = widestOf(text);
+      if (x + width < clip.x1! || x > clip.x2!) return;
+    }
+    if (vertically && (y + lines.length < clip.y1! || y > clip.y2!)) return;
+    if (horizontally) {
+      lines = lines.map((line) => {
+        const from = x < clip.x1! ? clip.x1! - x : 0;
+        const width = measure(line);
+        const to = x + width > clip.x2! ? clip.x2! - x : width;
+        return clipped.get(`${from},${to}|${line}`, clipLine);
+      });
+      if (x < clip.x1!) x = clip.x1!;
+    }
+    if (vertically) {
+      const from = y < clip.y1! ? clip.y1! - y : 0;
+      const to = y + lines.length > clip.y2! ? clip.y2! - y : lines.length;
+      lines = lines.slice(from, to);
+      if (y < clip.y1!) y = clip.y1!;
+    }
+  }
+  // As Ink does: a text whose first row is off the grid is not drawn at all (its later
+  // lines do not move up), and one that runs past the last row is cut there.
+  if (!placed[y]) return;
+  lines.forEach((line, index) => {
+    const target = placed[y + index];
+    if (!target) return;
+    for (const transform of transformers) line = transform(line, index);
+    target.push({ x, chars: charsOf.get(line, parse) });
+  });
+}
+
+const parse = (line: string) => styledCharsFromTokens(tokenize(line));
+const measure = (text: string) => widthOf.get(text, stringWidth);
+const widestOf = (text: string) => {
+  let widest = 0;
+  for (const line of text.split('\n')) widest = Math.max(widest, measure(line));
+  return widest;
+};
+const clipLine = (key: string) => {
+  const comma = key.indexOf(',');
+  const bar = key.indexOf('|');
+  return sliceAnsi(key.slice(bar + 1), Number(key.slice(0, comma)), Number(key.slice(comma + 1, bar)));
+};
+
+const BLANK: StyledChar = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: [] }) as StyledChar;
+
+/** One row's string: the same writes at the same places make the same row. */
+function row(writes: Placed[], width: number): string {
+  let key = `${width}`;
+  for (const { x, chars } of writes) key += `;${x}:${idOf(chars)}`;
+  return rowText.get(key, () => {
+    const cells: (StyledChar | undefined)[] = new Array(width).fill(BLANK);
+    for (const { x, chars } of writes) {
+      let at = x;
+      for (const char of chars) {
+        cells[at] = char;
+        const charWidth = Math.max(1, measure(char.value));
+        // A wide character covers the next cells: they print nothing.
+        for (let i = 1; i < charWidth; i++) cells[at + i] = { type: 'char', value: '', fullWidth: false, styles: char.styles };
+        at += charWidth;
+      }
+    }
+    return styledCharsToString(cells.filter((cell): cell is StyledChar => cell !== undefined)).trimEnd();
+  });
+}
+
+/** Ink's own Output.get(), kept for the test that compares the two. */
+export let inkFrameText: ((output: InkOutput) => FrameText) | undefined;
+
+/** Puts frameText() in Ink's place. False (Ink left as it is) where Ink's Output cannot be
+ *  found: a bundle, or an Ink that changed shape. */
+export async function installFrameText(): Promise<boolean> {
+  try {
+    const url = new URL('./output.js', import.meta.resolve('ink'));
+    const { default: Output } = (await import(url.href)) as { default: { prototype: { get: () => FrameText } } };
+    const original = Output?.prototype?.get;
+    if (typeof original !== 'function') return false;
+    inkFrameText ??= (output) => original.call(output);
+    Output.prototype.get = function get(this: InkOutput) {
+      return frameText(this);
+    };
+    return true;
+  } catch {
+    return false;
+  }
+}
