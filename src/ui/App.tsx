@@ -1,5 +1,5 @@
 // The live view: header, one of three views or an inspect card, alert bar, footer.
-// It re-reads the model at most 30 times a second (Ink's maxFps), never per event.
+// It re-reads the model when the feed moved on, at most FRAME_MS apart (use-feed-frames.ts), never per event.
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { AlertEvent } from '../events/schema.js';
@@ -20,6 +20,7 @@ import { execSource, foldedSource, spawnerSource, treeSource } from './list-sour
 import { useFilters, type InitialFilter } from './use-filters.js';
 import { useBombBell } from './use-bell.js';
 import { useEscapePrefix } from './use-escape-prefix.js';
+import { useFeedFrames } from './use-feed-frames.js';
 import { useInspect } from './use-inspect.js';
 import { useListSelection } from './use-list-selection.js';
 import { useProcessNow } from './use-process-now.js';
@@ -38,18 +39,6 @@ type View = 'execs' | 'tree' | 'spawners';
 const VIEWS: View[] = ['execs', 'tree', 'spawners'];
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 12;
-
-/** Re-renders when the feed moved on, at most every frame. Paused too: the lists stay as
- *  they were, but an alert, the bell and the count of events since the pause must not wait
- *  for a key. */
-function useFeedVersion(feed: Feed): number {
-  const [version, setVersion] = useState(feed.version);
-  useEffect(() => {
-    const timer = setInterval(() => setVersion(feed.version), 1000 / 30);
-    return () => clearInterval(timer);
-  }, [feed]);
-  return version;
-}
 
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
@@ -102,7 +91,9 @@ export function App({
   };
   const moves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
-  useFeedVersion(feed);
+  // Drawn when the feed moved on, FRAME_MS apart at most; paused too: the lists stay as they
+  // were, but an alert, the bell and the count of events since the pause must not wait for a key.
+  useFeedFrames(feed);
   const model = feed.model;
   const { collapsed, unfolded, toggle } = useTreeState(model);
   const {

@@ -1,5 +1,6 @@
 // What the UI reads: the model, fed by a source, and a version that moves on every batch.
-// The source calls push() per batch; the UI reads at frame rate and never per event.
+// The source calls push() per batch; the UI hears of it (onChange) and draws at frame rate,
+// never per event.
 import { Model } from '../model/model.js';
 import type { AlertEvent, ForktopEvent } from '../events/schema.js';
 
@@ -29,9 +30,22 @@ export class Feed {
    *  person who saw the alert knows it is over rather than wondering where it went. */
   lastGone: AlertEvent | null = null;
 
+  private readonly listeners = new Set<() => void>();
+
+  /** Calls listener whenever what the screen shows may have changed; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const listener of this.listeners) listener();
+  }
+
   push(events: readonly ForktopEvent[]): void {
     this.noteAlerts(this.model.apply(events));
-    this.version++;
+    this.changed();
   }
 
   private noteAlerts(alerts: readonly AlertEvent[]): void {
@@ -48,18 +62,22 @@ export class Feed {
 
   report(message: string): void {
     this.problem = message;
-    this.version++;
+    this.changed();
   }
 
   end(): void {
     this.ended = true;
-    this.version++;
+    this.changed();
   }
 
+  /** The clock moved with no event: the rates on screen fall, alerts may clear. The screen
+   *  is told once a second of model time (an idle screen draws once a second), or at once
+   *  for an alert. */
   advance(ts: number, time: string): void {
+    const second = Math.floor(this.model.now / 1e9);
     const alerts = this.model.advance(ts, time);
     this.noteAlerts(alerts);
-    if (alerts.length > 0) this.version++;
+    if (alerts.length > 0 || Math.floor(this.model.now / 1e9) !== second) this.changed();
   }
 
   /** The alerts up now, worst first: bombs, then storms, each in the order they were raised

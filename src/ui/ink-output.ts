@@ -45,24 +45,18 @@ class Memo<K, V> {
   }
 }
 
-// A few screens' worth of lines and rows (a 300-row terminal redraws 300 rows a frame).
-const LIMIT = 4096;
-const charsOf = new Memo<string, StyledChar[]>(LIMIT);
-const widthOf = new Memo<string, number>(LIMIT);
-const clipped = new Memo<string, string>(LIMIT);
-const rowText = new Memo<string, string>(LIMIT);
-/** Identities for the character arrays charsOf hands out: a row's key names them. */
-const ids = new WeakMap<StyledChar[], number>();
-let nextId = 0;
-const idOf = (chars: StyledChar[]): number => {
-  let id = ids.get(chars);
-  if (id === undefined) ids.set(chars, (id = nextId++));
-  return id;
-};
+// Rows are remembered by their text (a few screens' worth: a frame of a 300-row terminal
+// redraws 300 rows); parsed characters only while a row is built (they are ~100 bytes each).
+const ROWS = 2048;
+const LINES = 256;
+const charsOf = new Memo<string, StyledChar[]>(LINES);
+const widthOf = new Memo<string, number>(ROWS);
+const clipped = new Memo<string, string>(ROWS);
+const rowText = new Memo<string, string>(ROWS);
 
 interface Placed {
   x: number;
-  chars: StyledChar[];
+  line: string;
 }
 
 /** The frame's text, as Ink's Output.get() makes it. */
@@ -117,7 +111,7 @@ function place(
     const target = placed[y + index];
     if (!target) return;
     for (const transform of transformers) line = transform(line, index);
-    target.push({ x, chars: charsOf.get(line, parse) });
+    target.push({ x, line });
   });
 }
 
@@ -139,12 +133,12 @@ const BLANK: StyledChar = Object.freeze({ type: 'char', value: ' ', fullWidth: f
 /** One row's string: the same writes at the same places make the same row. */
 function row(writes: Placed[], width: number): string {
   let key = `${width}`;
-  for (const { x, chars } of writes) key += `;${x}:${idOf(chars)}`;
+  for (const { x, line } of writes) key += `;${x},${line.length}:${line}`;
   return rowText.get(key, () => {
     const cells: (StyledChar | undefined)[] = new Array(width).fill(BLANK);
-    for (const { x, chars } of writes) {
+    for (const { x, line } of writes) {
       let at = x;
-      for (const char of chars) {
+      for (const char of charsOf.get(line, parse)) {
         cells[at] = char;
         const charWidth = Math.max(1, measure(char.value));
         // A wide character covers the next cells: they print nothing.
