@@ -8,6 +8,7 @@
 import { styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
+import { Memo } from './memo.js';
 
 /** Ink's Output as get() reads it (ink/build/output.js). */
 interface Clip { x1?: number; x2?: number; y1?: number; y2?: number }
@@ -25,30 +26,11 @@ export interface FrameText {
   height: number;
 }
 
-/** A map that forgets what two generations did not use: bounded, and what each frame
- *  reuses stays. */
-class Memo<K, V> {
-  private current = new Map<K, V>();
-  private previous = new Map<K, V>();
-  constructor(private readonly limit: number) {}
-
-  get(key: K, make: (key: K) => V): V {
-    let value = this.current.get(key);
-    if (value !== undefined) return value;
-    value = this.previous.get(key) ?? make(key);
-    if (this.current.size >= this.limit) {
-      this.previous = this.current;
-      this.current = new Map();
-    }
-    this.current.set(key, value);
-    return value;
-  }
-}
-
-// Rows are remembered by their text (a few screens' worth: a frame of a 300-row terminal
-// redraws 300 rows); parsed characters only while a row is built (they are ~100 bytes each).
-const ROWS = 2048;
-const LINES = 256;
+// Rows are remembered by their text, a few screens' worth (a 100-row terminal redraws 100
+// rows a frame; a taller one only costs more misses); parsed characters only while a row is
+// built (~100 bytes each).
+const ROWS = 512;
+const LINES = 128;
 const charsOf = new Memo<string, StyledChar[]>(LINES);
 const widthOf = new Memo<string, number>(ROWS);
 const clipped = new Memo<string, string>(ROWS);
@@ -148,6 +130,35 @@ function row(writes: Placed[], width: number): string {
     }
     return styledCharsToString(cells.filter((cell): cell is StyledChar => cell !== undefined)).trimEnd();
   });
+}
+
+/** Ink's Output with frameText() for get(): what a bundle builds in Ink's place
+ *  (ink-substitutes/output.ts), where Ink's own module is not a file to patch. */
+export class FrameOutput implements InkOutput {
+  readonly width: number;
+  readonly height: number;
+  readonly operations: Operation[] = [];
+
+  constructor({ width, height }: { width: number; height: number }) {
+    this.width = width;
+    this.height = height;
+  }
+
+  write(x: number, y: number, text: string, { transformers }: { transformers: ((line: string, index: number) => string)[] }): void {
+    if (text) this.operations.push({ type: 'write', x, y, text, transformers });
+  }
+
+  clip(clip: Clip): void {
+    this.operations.push({ type: 'clip', clip });
+  }
+
+  unclip(): void {
+    this.operations.push({ type: 'unclip' });
+  }
+
+  get(): FrameText {
+    return frameText(this);
+  }
 }
 
 /** Ink's own Output.get(), kept for the test that compares the two. */

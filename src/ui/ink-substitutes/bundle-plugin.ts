@@ -1,0 +1,25 @@
+// For the bundle (esbuild): three of Ink's modules built from ours instead. Ink's own
+// measure-text and wrap-text keep every text they ever saw; its output redoes each frame
+// from nothing. Ours give the same results (test/ui/ink-output.test.ts,
+// test/ui/ink-substitutes.test.ts). Only Ink's own imports of them are redirected.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SUBSTITUTED = ['output', 'measure-text', 'wrap-text'] as const;
+
+export function inkSubstitutes(): Plugin {
+  return {
+    name: 'ink-substitutes',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/(output|measure-text|wrap-text)\.js$/ }, (args) => {
+        if (!/[\\/]node_modules[\\/]ink[\\/]build$/.test(args.resolveDir)) return undefined;
+        // Built (dist/…/*.js), or the source itself where the tests run it (src/…/*.ts).
+        const built = path.join(here, path.basename(args.path));
+        return { path: fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts') };
+      });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The bundle builds three of Ink's modules from ours (src/ui/ink-substitutes): each must give
+// what Ink's gives, hold a bounded amount however much text goes through it, and be what
+// the bundle really contains.
+import * as esbuild from 'esbuild';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inkSubstitutes } from '../../src/ui/ink-substitutes/bundle-plugin.js';
+import measureText from '../../src/ui/ink-substitutes/measure-text.js';
+import wrapText from '../../src/ui/ink-substitutes/wrap-text.js';
+import { Memo } from '../../src/ui/memo.js';
+
+type Measure = typeof measureText;
+type Wrap = typeof wrapText;
+const inkModule = async <T,>(name: string) =>
+  ((await import(new URL(`./${name}.js`, import.meta.resolve('ink')).href)) as { default: T }).default;
+const inkMeasure = await inkModule<Measure>('measure-text');
+const inkWrap = await inkModule<Wrap>('wrap-text');
+
+const TEXTS = [
+  '', 'a', 'bash -c "echo hi"', 'two\nlines', '\x1b[31mred\x1b[39m text', '漢字 wide', '🙂 emoji', 'e\u0301 combining',
+  '/usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx2g -jar /opt/app/service.jar --spring.profiles.active=prod',
+  'line one is long enough to wrap\nand a second', '\x1b[1m\x1b[7m selected row \x1b[27m\x1b[22m',
+];
+const WRAPS = ['wrap', 'truncate', 'truncate-end', 'truncate-middle', 'truncate-start', 'end', 'middle'] as const;
+
+describe("Ink's modules as the bundle builds them", () => {
+  it("measure as Ink's measure-text does", () => {
+    for (const text of TEXTS) expect(measureText(text)).toEqual(inkMeasure(text));
+  });
+
+  it("wrap and truncate as Ink's wrap-text does, at every width", () => {
+    for (const text of TEXTS) {
+      for (const wrap of WRAPS) {
+        for (let width = 1; width <= 40; width += 3) {
+          expect({ text, wrap, width, out: wrapText(text, width, wrap) }).toEqual({ text, wrap, width, out: inkWrap(text, width, wrap) });
+        }
+      }
+    }
+  });
+
+  it('remember at most twice their limit, however many texts pass', () => {
+    const memo = new Memo<string, number>(100);
+    for (let i = 0; i < 10_000; i++) memo.get(`text ${i}`, () => i);
+    expect(memo.size).toBeLessThanOrEqual(200);
+    // What is used again each round stays.
+    let made = 0;
+    for (let round = 0; round < 50; round++) {
+      memo.get('kept', () => ++made);
+      for (let i = 0; i < 30; i++) memo.get(`churn ${round} ${i}`, () => 0);
+    }
+    expect(made).toBe(1);
+  });
+
+  it('are what a bundle of Ink contains, in place of Ink\'s own', async () => {
+    const result = await esbuild.build({
+      stdin: { contents: "export { render } from 'ink';", resolveDir: process.cwd(), loader: 'js' },
+      bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+      external: ['react-devtools-core'],
+      plugins: [inkSubstitutes()],
+    });
+    const inputs = Object.keys(result.metafile.inputs).map((input) => input.split(path.sep).join('/'));
+    for (const name of ['output', 'measure-text', 'wrap-text']) {
+      expect(inputs.some((input) => input.endsWith(`ink-substitutes/${name}.js`) || input.endsWith(`ink-substitutes/${name}.ts`))).toBe(true);
+      expect(inputs).not.toContain(`node_modules/ink/build/${name}.js`);
+    }
+  });
+});
