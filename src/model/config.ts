@@ -1,9 +1,13 @@
 // The model's limits and alert thresholds, with the defaults documented in the README.
 export interface ModelConfig {
-  /** Recent execs kept (a ring). */
+  /** Recent execs kept (a ring)... */
   execRingSize: number;
+  /** ...holding at most this many characters of argv and program paths (oldest dropped). */
+  maxExecRingText: number;
   /** Exited processes kept for inspection: at most this many... */
   maxTombstones: number;
+  /** ...with at most this many characters of argv and paths between them... */
+  maxTombstoneText: number;
   /** ...and for at most this long (ns) after their exit. */
   tombstoneAgeNs: number;
   /** Exited ancestors kept only because a descendant is still retained: at most this many. */
@@ -33,7 +37,9 @@ export interface AlertThresholds {
 
 export const DEFAULT_CONFIG: ModelConfig = {
   execRingSize: 10_000,
+  maxExecRingText: 8 * 2 ** 20,
   maxTombstones: 5_000,
+  maxTombstoneText: 8 * 2 ** 20,
   tombstoneAgeNs: 60e9,
   maxRetainedAncestors: 5_000,
   maxLogEntries: 64,

@@ -92,7 +92,7 @@ export class Model {
 
   constructor(config: Partial<ModelConfig> = {}) {
     this.config = withDefaults(config);
-    this.execs = new ExecRing(this.config.execRingSize);
+    this.execs = new ExecRing(this.config.execRingSize, this.config.maxExecRingText);
     this.alerts = new AlertDetector(this.config.alerts, (node) => this.liveChildren(node));
     this.retention = new Retention(
       this.config,
@@ -124,6 +124,11 @@ export class Model {
 
   get tombstones(): number {
     return this.retention.tombstoneCount;
+  }
+
+  /** Characters of argv and paths the tombstones hold, against config.maxTombstoneText. */
+  get tombstoneText(): number {
+    return this.retention.tombstoneText;
   }
 
   get retainedAncestors(): number {

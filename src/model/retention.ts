@@ -2,9 +2,18 @@
 // pushed out by the count limit; an ancestor past its limits stays while it still has
 // children in the model, so a chain up to pid 1 survives the death of the processes in
 // it. Those retained ancestors are capped too, oldest dropped first, so memory is bounded
-// under an endless storm: nodes <= live + maxTombstones + maxRetainedAncestors.
+// under an endless storm: nodes <= live + maxTombstones + maxRetainedAncestors. Tombstones
+// are capped by the text they hold as well (argv and paths, up to 16 KiB of argv each):
+// 5,000 of a compiler's long command lines would otherwise be 80 MiB.
 import type { ModelConfig } from './config.js';
+import { entryText } from './exec-ring.js';
 import { childCount, type ProcessNode } from './process-node.js';
+
+/** What a tombstone's strings weigh against maxTombstoneText. */
+export function nodeText(node: ProcessNode): number {
+  const facts = node.facts;
+  return entryText(facts) + (facts.cwd === null ? 0 : facts.cwd.length) + (facts.cgroup === null ? 0 : facts.cgroup.length);
+}
 
 class Fifo<T> {
   private items: T[] = [];
@@ -35,6 +44,10 @@ class Fifo<T> {
 
 export class Retention {
   private readonly tombstones = new Fifo<ProcessNode>();
+  /** Each tombstone's nodeText() at its exit, in step with `tombstones`. */
+  private readonly weights = new Fifo<number>();
+  /** Their sum. */
+  private text = 0;
   private readonly expired = new Fifo<ProcessNode>();
   /** Expired nodes still in the model (the FIFO may also hold ones removed since). */
   expiredCount = 0;
@@ -52,8 +65,16 @@ export class Retention {
     return this.tombstones.length;
   }
 
+  /** Characters of argv and paths the tombstones hold (as they were at each exit). */
+  get tombstoneText(): number {
+    return this.text;
+  }
+
   onExit(node: ProcessNode): void {
+    const weight = nodeText(node);
     this.tombstones.push(node);
+    this.weights.push(weight);
+    this.text += weight;
     if (this.tombstones.length === 1) this.nextExpiry = node.exit!.ts + this.config.tombstoneAgeNs;
   }
 
@@ -63,13 +84,21 @@ export class Retention {
   }
 
   prune(now: number): void {
-    const { maxTombstones, tombstoneAgeNs, maxRetainedAncestors } = this.config;
-    if (now < this.nextExpiry && this.tombstones.length <= maxTombstones && this.expiredCount <= maxRetainedAncestors) return;
+    const { maxTombstones, maxTombstoneText, tombstoneAgeNs, maxRetainedAncestors } = this.config;
+    if (
+      now < this.nextExpiry &&
+      this.tombstones.length <= maxTombstones &&
+      this.text <= maxTombstoneText &&
+      this.expiredCount <= maxRetainedAncestors
+    ) return;
     while (
       this.tombstones.length > 0 &&
-      (this.tombstones.length > maxTombstones || this.tombstones.peek().exit!.ts < now - tombstoneAgeNs)
+      (this.tombstones.length > maxTombstones ||
+        (this.text > maxTombstoneText && this.tombstones.length > 1) ||
+        this.tombstones.peek().exit!.ts < now - tombstoneAgeNs)
     ) {
       const node = this.tombstones.shift();
+      this.text -= this.weights.shift();
       if (!this.isKept(node)) continue;
       if (childCount(node) === 0) {
         this.remove(node);

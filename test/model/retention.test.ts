@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/model/model.js';
 import { chain, children } from '../../src/model/queries.js';
+import type { ExecEntry } from '../../src/model/process-node.js';
 import { Script } from '../helpers/script.js';
 
 describe('model: tombstones and bounded memory', () => {
@@ -69,6 +70,138 @@ describe('model: tombstones and bounded memory', () => {
     expect(m.execs.groupCount).toBeLessThanOrEqual(7);
     expect(m.totals.events).toBeGreaterThanOrEqual(1_000_000);
     expect(m.live).toBe(1);
+  });
+});
+
+/** Characters of every string the model can reach through its processes and exec ring
+ *  (argv, paths, log entries, failed tries), each array or string counted once. */
+function textReachable(m: Model): number {
+  const seen = new Set<unknown>();
+  let n = 0;
+  const str = (s: string | null | undefined) => {
+    if (s) n += s.length; // equal strings from different events are different strings
+  };
+  const argv = (a: readonly string[] | null | undefined) => {
+    if (!a || seen.has(a)) return;
+    seen.add(a);
+    for (const s of a) n += s.length + 1;
+  };
+  const entry = (e: ExecEntry | null) => {
+    if (!e || seen.has(e)) return;
+    seen.add(e);
+    argv(e.argv);
+    str(e.exe);
+  };
+  for (const node of m.nodes.values()) {
+    if (!seen.has(node.facts)) {
+      seen.add(node.facts);
+      argv(node.facts.argv);
+      str(node.facts.exe);
+      str(node.facts.cwd);
+      str(node.facts.cgroup);
+    }
+    entry(node.lastExec);
+    for (const tried of node.failedTries ?? []) entry(tried);
+    for (const l of node.log) if (l.kind === 'exec') argv(l.argv);
+  }
+  m.execs.forEachNewest((e) => (entry(e), true));
+  return n;
+}
+
+describe('model: memory bounded in bytes, not only in count', () => {
+  const longArgv = (i: number, chars: number) => ['/usr/bin/cc', `-DTAG=${i}`, 'x'.repeat(chars)];
+
+  it('the exec ring keeps at most maxExecRingText characters: the newest that fit, folded as before', () => {
+    const m = new Model({ execRingSize: 1000, maxExecRingText: 100_000 });
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    for (let i = 0; i < 200; i++) s.after(1).fork(100 + i, 1).exec(100 + i, longArgv(i % 3, 16 * 1024)).after(1).exit(100 + i);
+    m.apply(s.events);
+    // 16,384 + 11 + 8 + 3 + 11 characters each: 6 fit in 100,000.
+    expect(m.execs.size).toBe(6);
+    expect(m.execs.textHeld).toBeLessThanOrEqual(100_000);
+    expect(m.execs.total).toBe(200);
+    const held: number[] = [];
+    m.execs.forEachNewest((e) => (held.push(e.pid), true));
+    expect(held).toEqual([299, 298, 297, 296, 295, 294]);
+    expect(m.execs.groupCount).toBe(3);
+    // Short lines come back to the count limit.
+    const t = new Script();
+    t.ts = s.ts;
+    for (let i = 0; i < 2000; i++) t.after(1).fork(1000 + i, 1).exec(1000 + i, ['/bin/true', String(i % 5)]).exit(1000 + i);
+    m.apply(t.events);
+    expect(m.execs.size).toBe(1000);
+    expect(m.execs.groupCount).toBe(5);
+  });
+
+  it('one command line longer than the whole budget is still shown (alone)', () => {
+    const m = new Model({ execRingSize: 10, maxExecRingText: 1000 });
+    m.apply(new Script().snapshot(1, 0, ['/sbin/init']).fork(5, 1).exec(5, ['/bin/true']).fork(6, 1).exec(6, longArgv(0, 5000)).events);
+    expect(m.execs.size).toBe(1);
+    expect(m.execs.textHeld).toBeGreaterThan(1000);
+  });
+
+  it('tombstones are pruned by the text they hold, oldest first', () => {
+    const m = new Model({ maxTombstones: 1000, maxTombstoneText: 50_000, maxExecRingText: 50_000 });
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    for (let i = 0; i < 100; i++) s.after(1).fork(100 + i, 1).exec(100 + i, longArgv(i, 10_000)).after(1).exit(100 + i);
+    m.apply(s.events);
+    expect(m.tombstones).toBe(4); // ~10,030 characters each, with cwd and cgroup
+    expect(m.tombstoneText).toBeLessThanOrEqual(50_000);
+    expect([...m.byPid.keys()].sort((a, b) => a - b)).toEqual([1, 196, 197, 198, 199]);
+  });
+
+  it(`after a million events of everything the model keeps, it holds no more than its limits say`, () => {
+    const config = {
+      maxTombstones: 500, maxRetainedAncestors: 500, execRingSize: 1000,
+      maxExecRingText: 200_000, maxTombstoneText: 200_000, maxLogEntries: 8, maxLossMarks: 50,
+    };
+    const m = new Model(config);
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(2, 1, ['/usr/sbin/sshd']);
+    m.apply(s.events);
+    let pid = 100;
+    let round = 0;
+    const next = () => {
+      const p = pid++;
+      if (pid > 60_000) pid = 100; // pids come round again: reuse
+      return p;
+    };
+    while (m.totals.events < 1_000_000) {
+      const b = new Script();
+      b.ts = s.ts;
+      for (let i = 0; i < 200; i++, round++) {
+        const a = next();
+        const c = next();
+        const long = round % 10 === 0;
+        b.after(0.3).fork(a, 2);
+        // A PATH search (failed tries), then the exec; now and then a 16 KiB command line.
+        b.exec(a, ['cc', String(round)], { ret: -2, exe: '/usr/local/bin/cc' }).exec(a, long ? longArgv(round, 16 * 1024) : ['/usr/bin/cc', String(round % 13)]);
+        b.push({ type: 'comm', pid: a, comm: `cc-${round % 7}` }).push({ type: 'uid', pid: a, ruid: 0, euid: round % 3 });
+        for (let k = 0; k < 12; k++) b.push({ type: 'gid', pid: a, rgid: k, egid: k }); // past maxLogEntries
+        b.fork(c, a).exec(c, ['/bin/sh', '-c', `step ${round}`]).exit(a); // c outlives its parent
+        b.after(0.2).exit(c, round % 5);
+        if (round % 97 === 0) b.lost(1);
+      }
+      s.ts = b.ts;
+      m.apply(b.events);
+      expect(m.nodes.size).toBeLessThanOrEqual(m.live + config.maxTombstones + config.maxRetainedAncestors);
+    }
+    expect(m.live).toBe(2);
+    expect(m.execs.size).toBeLessThanOrEqual(config.execRingSize);
+    expect(m.execs.textHeld).toBeLessThanOrEqual(config.maxExecRingText);
+    expect(m.tombstones).toBeLessThanOrEqual(config.maxTombstones);
+    expect(m.tombstoneText).toBeLessThanOrEqual(config.maxTombstoneText);
+    expect(m.lossMarks.length).toBeLessThanOrEqual(config.maxLossMarks);
+    expect(m.alerts.clans.size).toBeLessThanOrEqual(m.live);
+    expect(m.spawners.size).toBeLessThanOrEqual(m.nodes.size);
+    for (const node of m.nodes.values()) {
+      expect(node.log.length).toBeLessThanOrEqual(config.maxLogEntries);
+      expect(node.failedTries?.length ?? 0).toBeLessThanOrEqual(64);
+    }
+    // The strings it can reach: the two budgets, plus what the live processes and the
+    // ancestors kept for their descendants run (here a few short lines).
+    const held = textReachable(m);
+    expect(held).toBeLessThanOrEqual(config.maxExecRingText + config.maxTombstoneText + 10_000);
+    expect(held).toBeGreaterThan(config.maxExecRingText / 2); // it is counting what is there
   });
 });
 
