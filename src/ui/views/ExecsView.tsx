@@ -3,6 +3,7 @@ import type { ExecEntry } from '../../model/process-node.js';
 import type { LossRow } from '../../model/queries.js';
 import { clock, commandLine, duration, exitText, failed, printable, userName } from '../format.js';
 import type { Theme } from '../theme.js';
+import { Row } from '../components/Row.js';
 
 export type ExecRow =
   | {
@@ -59,26 +60,36 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
         const user = userName(users, e.uid);
         const guessed = e.argvSource === 'comm' || e.argv === null;
         const fold = row.count && row.count > 1 ? `×${row.count} in ${duration(row.spanMs ?? 0)}  ` : '';
+        const start = `${cell(clock(e.time), 12)} ${cell(String(e.pid), 7, true)} ${ppid ? `${cell(String(e.ppid ?? '?'), 7, true)} ` : ''}${cell(user, 8)} `;
+        // It ended by exec'ing another program (no exit code; how long it ran), runs still
+        // (for how long, dimmed, as it is not an end), or ended.
+        const end = e.replacedTs !== null && e.exitCode === null && !e.exitSignal
+          ? { dim: true, text: `${cell('exec', 5, true)} ${cell(duration((e.replacedTs - e.ts) / 1e6), 6, true)}` }
+          : row.running
+            ? { dim: true, text: `${cell(recordingEnded ? 'end' : '', 5, true)} ${cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}` }
+            : { dim: false, failed: failed(e), exit: cell(exitText(e), 5, true), took: cell(duration(e.durationMs), 6, true) };
+        const command = `${commandLine(e.argv, e.comm)}${guessed ? ' (argv not read)' : ''}`;
+        const selectedRow = i === selected;
         return (
-          <Text key={e.seq} inverse={i === selected} wrap="truncate-end">
-            {cell(clock(e.time), 12)} {cell(String(e.pid), 7, true)} {ppid ? `${cell(String(e.ppid ?? '?'), 7, true)} ` : ''}{cell(user, 8)}{' '}
-            {e.replacedTs !== null && e.exitCode === null && !e.exitSignal ? (
-              // It ended by exec'ing another program: no exit code, and how long it ran.
-              <Text dimColor>{cell('exec', 5, true)} {cell(duration((e.replacedTs - e.ts) / 1e6), 6, true)}</Text>
-            ) : row.running ? (
-              // Still running: for how long, dimmed, as it is not an end.
-              <Text dimColor>{cell(recordingEnded ? 'end' : '', 5, true)} {cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}</Text>
-            ) : (
-              <>
-                <Text color={failed(e) ? theme.error : undefined}>{cell(exitText(e), 5, true)}</Text> {cell(duration(e.durationMs), 6, true)}
-              </>
+          <Row
+            key={e.seq}
+            shows={[selectedRow, start, JSON.stringify(end), fold, e.truncated, guessed, command].join('\u0000')}
+            draw={() => (
+              <Text inverse={selectedRow} wrap="truncate-end">
+                {start}
+                {end.dim ? <Text dimColor>{end.text}</Text> : (
+                  <>
+                    <Text color={end.failed ? theme.error : undefined}>{end.exit}</Text> {end.took}
+                  </>
+                )}
+                {'  '}
+                {fold}
+                {/* Before the command line: a long one is cut by the screen's edge too. */}
+                {e.truncated ? <Text color={theme.error}>[argv cut at 16 KiB] </Text> : null}
+                <Text dimColor={guessed && theme.dim}>{command}</Text>
+              </Text>
             )}
-            {'  '}
-            {fold}
-            {/* Before the command line: a long one is cut by the screen's edge too. */}
-            {e.truncated ? <Text color={theme.error}>[argv cut at 16 KiB] </Text> : null}
-            <Text dimColor={guessed && theme.dim}>{commandLine(e.argv, e.comm)}{guessed ? ' (argv not read)' : ''}</Text>
-          </Text>
+          />
         );
       })}
     </Box>

@@ -3,6 +3,7 @@ import { endedBadly, isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
 import { activityBar, commandLine, duration, lifetimeBar, userName } from '../format.js';
 import type { Theme } from '../theme.js';
+import { Row } from '../components/Row.js';
 
 export function TreeView({ rows, selected, theme, now, filtered, users }: {
   rows: TreeRow[];
@@ -27,24 +28,31 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
         // A kernel thread has no command line to read: [name] says it, as in ps.
         const kernel = isKernelThread(n);
         const guessed = (n.argvSource === 'comm' || n.argv === null) && !kernel;
+        const bar = row.run ? activityBar(row.run.members, (m) => m.startTs, (m) => m.exit!.ts, now) : lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now);
+        const start = `${String(n.pid).padStart(7)}  ${bar}  ${'  '.repeat(row.depth)}${marker}${filtered ? (row.context ? '  ' : '• ') : ''}${commandLine(kernel ? null : n.argv, n.comm)}${guessed ? ' (argv not read)' : ''}`;
+        // Where the user changes down the tree (sudo, su, setuid, a service): pspy's question.
+        const as = row.userChanged ? `  as ${userName(users, n.uid)}` : '';
+        const from = row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : '';
+        const end = ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : '';
+        const badly = ended && endedBadly(n);
+        const failedRuns = row.run?.failed ? `  (${row.run.failed.toLocaleString('en-US')} of them failed)` : '';
+        const selectedRow = i === selected;
+        const dim = !!(ended || row.context) && theme.dim;
         return (
-          <Text key={n.id} inverse={i === selected} dimColor={(ended || row.context) && theme.dim} wrap="truncate-end">
-            {String(n.pid).padStart(7)}  {row.run ? activityBar(row.run.members, (m) => m.startTs, (m) => m.exit!.ts, now) : lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now)}  {'  '.repeat(row.depth)}
-            {marker}
-            {filtered ? (row.context ? '  ' : '• ') : ''}
-            {commandLine(kernel ? null : n.argv, n.comm)}
-            {guessed ? ' (argv not read)' : ''}
-            {/* Where the user changes down the tree (sudo, su, setuid, a service): pspy's question. */}
-            {row.userChanged ? <Text color={theme.accent}>{`  as ${userName(users, n.uid)}`}</Text> : null}
-            {row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : ''}
-            {ended ? (
-              // A failure stands out among the dimmed tombstones, as in the exec list.
-              <Text color={endedBadly(n) ? theme.error : undefined}>
-                {`  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}`}
+          <Row
+            key={n.id}
+            shows={[selectedRow, dim, start, as, from, end, badly, failedRuns].join('\u0000')}
+            draw={() => (
+              <Text inverse={selectedRow} dimColor={dim} wrap="truncate-end">
+                {start}
+                {as ? <Text color={theme.accent}>{as}</Text> : null}
+                {from}
+                {/* A failure stands out among the dimmed tombstones, as in the exec list. */}
+                {end ? <Text color={badly ? theme.error : undefined}>{end}</Text> : null}
+                {failedRuns ? <Text color={theme.error}>{failedRuns}</Text> : null}
               </Text>
-            ) : null}
-            {row.run?.failed ? <Text color={theme.error}>{`  (${row.run.failed.toLocaleString('en-US')} of them failed)`}</Text> : null}
-          </Text>
+            )}
+          />
         );
       })}
     </Box>
