@@ -1,6 +1,7 @@
 // Picks the event source and says why, in one line: `auto` takes the best this machine
 // allows (eBPF with the proc connector, else the proc connector alone, else the /proc
 // poller); an explicit source that can't run here fails with its one-line reason.
+import fs from 'node:fs';
 import { EbpfSource, type EbpfOptions } from './ebpf.js';
 import { NetlinkSource, type NetlinkOptions } from './netlink.js';
 import { PollSource } from './poll.js';
@@ -63,4 +64,32 @@ async function startPoll(handlers: SourceHandlers, reason: string): Promise<Chos
   const poll = new PollSource();
   await poll.start(handlers);
   return { source: poll, reason, note: poll.describe().caveats[0] };
+}
+
+const CAP_NET_ADMIN = 12;
+const CAP_SYS_ADMIN = 21;
+const CAP_PERFMON = 38;
+const CAP_BPF = 39;
+
+/**
+ * Whether starting `name` here may be refused, so that its one-line reason must print before
+ * the live view takes the screen. `auto` and `poll` never are (auto falls back as far as the
+ * /proc poller). eBPF and the proc connector are checked cheaply, without loading anything:
+ * the effective capabilities they need, in the first user namespace (in another one the
+ * kernel ignores a proc connector subscription whatever the capabilities).
+ */
+export function mayRefuse(name: SourceName): boolean {
+  if (name === 'auto' || name === 'poll') return false;
+  let caps: bigint;
+  try {
+    if (!/^\s*0\s+0\s+4294967295\s*$/.test(fs.readFileSync('/proc/self/uid_map', 'utf8'))) return true;
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (hex === undefined) return true;
+    caps = BigInt(`0x${hex}`);
+  } catch {
+    return true;
+  }
+  const has = (cap: number) => ((caps >> BigInt(cap)) & 1n) === 1n;
+  if (!has(CAP_NET_ADMIN)) return true; // the eBPF source takes forks and exits from it too
+  return name === 'ebpf' && !has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON));
 }
