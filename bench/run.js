@@ -2,7 +2,7 @@
 // npm run bench: forktop beside its peers, observing the same storms in the same run.
 //
 //   node bench/run.js [--execs N] [--par P] [--depth D] [--modes literal,stack]
-//                     [--only capture,latency,model,ui,start,soak] [--soak-seconds S]
+//                     [--only capture,latency,model,ui,start,screen,soak] [--soak-seconds S]
 //
 // Without --only every section runs but soak (minutes long): ask for it by name.
 //
@@ -17,6 +17,7 @@ import { benchModel, printModel } from './model.js';
 import { benchUi, printUi } from './ui.js';
 import { benchSoak, printSoak } from './soak.js';
 import { benchStart, printStart } from './start.js';
+import { benchScreen, printScreen } from './screen.js';
 import { Tmux } from './lib/tmux.js';
 import { atInterrupt, buildStorm, cpuSeconds, ensureTracefs, otherObservers } from './lib/system.js';
 
@@ -222,7 +223,7 @@ async function main() {
     console.error('bench: dist/ is missing; run npm install first');
     process.exit(2);
   }
-  const sections = opts.only ? opts.only.split(',') : ['capture', 'latency', 'model', 'ui', 'start'];
+  const sections = opts.only ? opts.only.split(',') : ['capture', 'latency', 'model', 'ui', 'start', 'screen'];
   console.log(`forktop benchmark, ${new Date().toISOString()}`);
   const others = otherObservers();
   if (others.length > 0) {
@@ -230,7 +231,7 @@ async function main() {
   }
   if (sections.includes('model')) printModel(benchModel());
   if (sections.includes('ui')) printUi(await benchUi());
-  if (!['capture', 'latency', 'start', 'soak'].some((s) => sections.includes(s))) return;
+  if (!['capture', 'latency', 'start', 'screen', 'soak'].some((s) => sections.includes(s))) return;
   if (process.getuid() !== 0) {
     console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
     process.exit(2);
@@ -253,12 +254,13 @@ async function main() {
       await forkBurst(storm);
     }
     if (sections.includes('latency')) await latency();
-    const needTmux = ['start', 'soak'].filter((s) => sections.includes(s));
+    const needTmux = ['start', 'screen', 'soak'].filter((s) => sections.includes(s));
     if (needTmux.length > 0 && !Tmux.available()) {
       console.log(`\n${needTmux.join(' and ')}: skipped, tmux is not installed (apt-get install -y tmux)`);
       needTmux.length = 0;
     }
     if (needTmux.includes('start')) printStart(await benchStart({ runs: Number(opts['start-runs']) }), printTable);
+    if (needTmux.includes('screen')) printScreen(await benchScreen({ storm }));
     if (needTmux.includes('soak')) {
       const soak = await benchSoak({
         storm,
