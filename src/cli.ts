@@ -23,11 +23,11 @@ function entry(): string {
   return bundled >= 0 && bundled >= modifiedMs('main.js') ? './bundle/main.js' : './main.js';
 }
 
+const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', here), 'utf8')) as import('./main.js').PackageJson;
 const args = process.argv.slice(2);
 if (args.length === 1 && args[0] === '--version') {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', here), 'utf8')) as { version?: string };
   process.stdout.write(`${pkg.version ?? '0'}\n`);
 } else {
   const { main } = (await import(entry())) as typeof import('./main.js');
-  await main();
+  await main(pkg);
 }

@@ -24,7 +24,16 @@ const USAGE_ERROR = 2;
 /** The nice value forktop runs at as root: ahead of a bomb's members, which run at 0. */
 const PRIORITY = -20;
 
-const cli = meow(
+/** forktop's package.json, as cli.ts read it. */
+export type PackageJson = Record<string, unknown> & { version?: string; description?: string };
+
+/** The version the header lines carry. */
+let version = '0';
+
+/** The command line, parsed; `--help` (alone) prints the usage and exits. meow is handed the
+ *  package.json: the one it finds itself it normalizes (licence checks included) when asked
+ *  for the version, ~10 ms of every start. */
+const parseCommandLine = (pkg: PackageJson) => meow(
   `
   Usage
     $ sudo forktop [options]        the live view (q quits, ? shows the keys)
@@ -59,6 +68,7 @@ const cli = meow(
 `,
   {
     importMeta: import.meta,
+    pkg,
     allowUnknownFlags: true, // refused below, in one line
     flags: {
       json: { type: 'boolean', default: false },
@@ -126,7 +136,9 @@ function given(name: string): boolean {
   return process.argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
 }
 
-export async function main(): Promise<void> {
+export async function main(pkg: PackageJson): Promise<void> {
+  version = pkg.version ?? '0';
+  const cli = parseCommandLine(pkg);
   const { flags } = cli;
   const unknown = Object.keys(cli.unnormalizedFlags).find((name) => !KNOWN_FLAGS.has(name));
   if (unknown) fail(`unknown flag --${unknown}; see forktop --help`);
@@ -232,7 +244,7 @@ function raisePriority(): void {
 
 function headerFor({ source, reason }: Chosen): RecordingHeader {
   const described = source.describe();
-  return makeHeader(cli.pkg.version ?? '0', described.name, reason, described.caveats, described.host);
+  return makeHeader(version, described.name, reason, described.caveats, described.host);
 }
 
 /** The pipeline's source, or the one line saying why it can't run here (exit 2). */
