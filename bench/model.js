@@ -19,6 +19,31 @@ function bootSnapshot() {
 
 /** An endless exec storm in batches: a loop spawning short-lived execs that each fork once and exit. */
 export function* execStorm(total, batchSize) {
+  yield* execStormOf(total, batchSize, null);
+}
+
+/**
+ * The same storm with long command lines (a build's compiler lines), each exec its own
+ * strings as a source makes them (decode splits each batch's text): what the model's text
+ * budgets (maxExecRingText, maxTombstoneText) bound, where the count limits alone would keep
+ * 10,000 of them in the ring and 5,000 more in the tombstones.
+ */
+export function* longLines(total, batchSize) {
+  yield* execStormOf(total, batchSize, 4096);
+}
+
+/** A flat string of `chars` characters, its own (padEnd or repeat would share their filler). */
+function includes(unit, chars) {
+  const parts = [];
+  for (let n = 0, k = 0; n < chars; k++) {
+    const part = `-I/usr/include/u${unit}/dir${k}`;
+    parts.push(part);
+    n += part.length + 1;
+  }
+  return parts.join(' ').slice(0, chars);
+}
+
+function* execStormOf(total, batchSize, longChars) {
   let ts = START_TS;
   let pid = 1000;
   let made = 0;
@@ -31,10 +56,11 @@ export function* execStorm(total, batchSize) {
       const a = pid++;
       const b = pid++;
       if (pid > 4_000_000) pid = 1000;
-      const argv = argvs[a % 64];
+      const argv = longChars === null ? argvs[a % 64] : ['/usr/bin/cc', `-DUNIT=${a}`, includes(a, longChars)];
+      const exe = longChars === null ? '/usr/bin/true' : '/usr/bin/cc';
       batch.push(
         { type: 'fork', time, ts, pid: a, ppid: 2 },
-        { type: 'exec', time, ts: ts + 1000, pid: a, ppid: 2, argv, argv_source: 'proc', comm: 'true', exe: '/usr/bin/true', cwd: '/', uid: 0, cgroup: '/', start_ts: ts, start: null, ret: 0 },
+        { type: 'exec', time, ts: ts + 1000, pid: a, ppid: 2, argv, argv_source: 'proc', comm: 'true', exe, cwd: '/', uid: 0, cgroup: '/', start_ts: ts, start: null, ret: 0 },
         { type: 'fork', time, ts: ts + 2000, pid: b, ppid: a },
         { type: 'exit', time, ts: ts + 3000, pid: a, ppid: 2, code: 0, signal: 0, core: false },
         { type: 'exit', time, ts: ts + 4000, pid: b, ppid: 1, code: 1, signal: 0, core: false },
@@ -92,6 +118,7 @@ export function* forkBomb(total, batchSize) {
 const streams = {
   'exec storm': { make: execStorm, about: 'fork, exec, fork, exit, exit: a loop spawning short-lived commands' },
   'fork bomb': { make: forkBomb, about: 'every member forks two copies of itself and exits, 2,000 alive' },
+  'long command lines': { make: longLines, about: 'the exec storm with a 4 KiB command line per exec, each its own string' },
 };
 
 export function benchModel({ events = 1_000_000 } = {}) {
@@ -164,6 +191,8 @@ function benchStream(make, events) {
     tombstones: model.tombstones,
     retained: model.retainedAncestors,
     ring: model.execs.size,
+    ringText: model.execs.textHeld,
+    tombstoneText: model.tombstoneText,
     alerts,
   };
 }
@@ -173,7 +202,7 @@ export function printModel({ results, calibrationMs }) {
   for (const r of results) {
     console.log(`  ${r.name} (${r.about})`);
     console.log(`    events per second       ${Math.round(r.perSecond).toLocaleString('en-US')} over ${r.events.toLocaleString('en-US')} events`);
-    console.log(`    heap held by the model  ${r.heapMiB.toFixed(1)} MiB after them (bounded: ${r.nodes} nodes = ${r.live} live + ${r.tombstones} tombstones + ${r.retained} retained ancestors; exec ring ${r.ring}; ${r.alerts} alert events)`);
+    console.log(`    heap held by the model  ${r.heapMiB.toFixed(1)} MiB after them (bounded: ${r.nodes} nodes = ${r.live} live + ${r.tombstones} tombstones + ${r.retained} retained ancestors; exec ring ${r.ring}, ${(r.ringText / 2 ** 20).toFixed(1)} M characters of argv and paths; tombstones ${(r.tombstoneText / 2 ** 20).toFixed(1)} M; ${r.alerts} alert events)`);
   }
   console.log(`  machine speed now: a memory-bound reference loop took ${Math.round(calibrationMs)} ms (slower loop, slower hour: compare runs by it)`);
 }
