@@ -56,6 +56,7 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
         options.readExecInfo = o.Get("readExecInfo").As<Napi::Boolean>().Value();
       if (o.Has("maxPendingEvents") && o.Get("maxPendingEvents").IsNumber())
         maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
+      if (o.Get("eventTypes").IsNumber()) options.eventTypes = o.Get("eventTypes").As<Napi::Number>().Uint32Value();
     }
     try {
       reader_ = std::make_unique<NetlinkReader>(options);
@@ -91,6 +92,8 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
     o.Set("threadExits", double(s.threadExits));
     o.Set("enobufs", double(s.enobufs));
     o.Set("seqGaps", double(s.seqGaps));
+    o.Set("socketDrops", double(s.socketDrops));
+    o.Set("kernelFilter", Napi::Boolean::New(env, s.kernelFilter));
     o.Set("malformed", double(s.malformed));
     o.Set("receiveBufferBytes", s.receiveBufferBytes);
     o.Set("realtime", Napi::Boolean::New(env, s.realtime));
@@ -159,6 +162,8 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     if (!reader_) return o;
     const EbpfStats& s = reader_->stats();
     o.Set("records", double(s.records));
+    o.Set("forks", double(s.forks));
+    o.Set("exits", double(s.exits));
     o.Set("failedExecs", double(s.failedExecs));
     o.Set("drops", double(s.drops));
     o.Set("truncated", double(s.truncated));
@@ -166,7 +171,7 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     return o;
   }
 
-  // { mode: "exec" | "entry", fallbackReason, paths, cgroupPaths, verifierLog }
+  // { mode: "exec" | "entry", fallbackReason, paths, cgroupPaths, tasks, tasksFallbackReason, verifierLog }
   Napi::Value Describe(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     if (!reader_) return o;
@@ -174,6 +179,8 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     o.Set("fallbackReason", reader_->fallbackReason());
     o.Set("paths", reader_->paths());
     o.Set("cgroupPaths", reader_->cgroupPaths());
+    o.Set("tasks", reader_->tasks());
+    o.Set("tasksFallbackReason", reader_->tasksFallbackReason());
     o.Set("verifierLog", verifierLog_);
     return o;
   }

@@ -38,6 +38,7 @@ class BpfAsm {
   void andImm(Reg dst, int32_t imm) { alu(BPF_AND | BPF_K, dst, R0, imm); }
   void orImm(Reg dst, int32_t imm) { alu(BPF_OR | BPF_K, dst, R0, imm); }
   void rsh(Reg dst, int32_t imm) { alu(BPF_RSH | BPF_K, dst, R0, imm); }
+  void lsh(Reg dst, int32_t imm) { alu(BPF_LSH | BPF_K, dst, R0, imm); }
 
   // dst = *(size*)(src + off)
   void load(Size size, Reg dst, Reg src, int16_t off) {

@@ -55,11 +55,11 @@ Fd createMap(bpf_map_type type, const char* name, uint32_t keySize, uint32_t val
   return Fd(int(fd));
 }
 
-Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, std::string* log) {
+Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, std::string* log, bpf_prog_type type) {
   std::vector<char> buffer;
   auto load = [&](uint32_t logLevel) {
     bpf_attr attr{};
-    attr.prog_type = BPF_PROG_TYPE_TRACEPOINT;
+    attr.prog_type = type;
     attr.insns = reinterpret_cast<uint64_t>(code.data());
     attr.insn_cnt = uint32_t(code.size());
     attr.license = reinterpret_cast<uint64_t>("GPL");  // the probe_read helpers are GPL-only
@@ -113,6 +113,15 @@ Fd attachTracepoint(int tracepointId, int programFd) {
   if (ioctl(event.get(), PERF_EVENT_IOC_SET_BPF, programFd) != 0) throw SysError("PERF_EVENT_IOC_SET_BPF", errno);
   if (ioctl(event.get(), PERF_EVENT_IOC_ENABLE, 0) != 0) throw SysError("PERF_EVENT_IOC_ENABLE", errno);
   return event;
+}
+
+Fd attachRawTracepoint(const char* name, int programFd) {
+  bpf_attr attr{};
+  attr.raw_tracepoint.name = reinterpret_cast<uint64_t>(name);
+  attr.raw_tracepoint.prog_fd = uint32_t(programFd);
+  long fd = bpf(BPF_RAW_TRACEPOINT_OPEN, &attr);
+  if (fd < 0) throw SysError(std::string("bpf(BPF_RAW_TRACEPOINT_OPEN ") + name + ")", errno);
+  return Fd(int(fd));
 }
 
 bool lookupMap(int mapFd, const void* key, void* value) {

@@ -17,9 +17,12 @@ namespace forktop {
 Fd createMap(bpf_map_type type, const char* name, uint32_t keySize, uint32_t valueSize, uint32_t maxEntries);
 // A tracepoint program. The verifier's log goes to *log when log is given (and into the
 // error when loading fails).
-Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, std::string* log);
+Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, std::string* log,
+                         bpf_prog_type type = BPF_PROG_TYPE_TRACEPOINT);
 // Attaches the program to a tracepoint by its tracefs id; the returned fd holds it there.
 Fd attachTracepoint(int tracepointId, int programFd);
+// Attaches a BPF_PROG_TYPE_RAW_TRACEPOINT program to the tracepoint of that name.
+Fd attachRawTracepoint(const char* name, int programFd);
 bool lookupMap(int mapFd, const void* key, void* value);
 
 struct BpfObject {

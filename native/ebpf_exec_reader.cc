@@ -42,6 +42,12 @@ KernelLayout readLayout(const std::string& btfPath) {
   k.mmArgEnd = at("mm_struct", "arg_end");
   k.credEuid = at("cred", "euid");
   try {
+    k.taskPid = at("task_struct", "pid");
+    k.taskExitCode = at("task_struct", "exit_code");
+    k.tasks = true;
+  } catch (const std::runtime_error&) {
+  }
+  try {
     k.taskFs = at("task_struct", "fs");
     k.fsPwd = at("fs_struct", "pwd");
     k.mmExeFile = at("mm_struct", "exe_file");
@@ -154,6 +160,37 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
       execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, maps));
     }
   }
+  // Forks and exits in the same ring as the execs: one stream, in the order the kernel
+  // wrote it. Without them (no BTF, a field missing, a refusal) the proc connector has them.
+  int forkProg = -1, processExitProg = -1;
+  if (useBtf && layout.tasks) {
+    int16_t groupDead = -1;
+    try {
+      groupDead = tracefs.fieldOffset("sched/sched_process_exit", "group_dead");
+    } catch (const std::exception&) {
+      // before 6.16: the leader's exit stands for the process's, as for the proc connector
+    }
+    try {
+      std::string log;
+      bool debug = options_.debug && options_.debugLog;
+      auto code = forkProgram(layout, maps);
+      try {
+        programs_.push_back(loadTracepointProgram("forktop_fork", code, debug ? &log : nullptr,
+                                                  BPF_PROG_TYPE_RAW_TRACEPOINT));
+      } catch (...) {
+        if (debug) *options_.debugLog += "; forktop_fork\n" + log;
+        throw;
+      }
+      if (debug) *options_.debugLog += "; forktop_fork\n" + log;
+      forkProg = programs_.back().get();
+      processExitProg = loadProgram("forktop_pexit", processExitProgram(layout, groupDead, maps));
+      tasks_ = true;
+    } catch (const SysError& e) {
+      tasksFallbackReason_ = e.what();
+    }
+  } else {
+    tasksFallbackReason_ = useBtf ? "task_struct's pid or exit_code not in BTF" : fallbackReason_;
+  }
   // Exits before entries, and the exec program last: an entry is then always followed by
   // a program that consumes it.
   attachments_.push_back(attachTracepoint(tracefs.eventId(exitEv), exitProg));
@@ -161,6 +198,11 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   attachments_.push_back(attachTracepoint(tracefs.eventId(enter), enterProg));
   attachments_.push_back(attachTracepoint(tracefs.eventId(enterAt), enterAtProg));
   if (execProg >= 0) attachments_.push_back(attachTracepoint(tracefs.eventId("sched/sched_process_exec"), execProg));
+  if (tasks_) {
+    // The exit first: a process forked meanwhile then always has its exit seen too.
+    attachments_.push_back(attachTracepoint(tracefs.eventId("sched/sched_process_exit"), processExitProg));
+    attachments_.push_back(attachRawTracepoint("sched_process_fork", forkProg));
+  }
 
   consumerPage_ = Mapping::map("ring buffer consumer", pageSize_, PROT_READ | PROT_WRITE, ring_.get(), 0);
   // The data pages are mapped twice in a row, so a record that wraps reads contiguously.
@@ -221,11 +263,11 @@ void EbpfExecReader::run() {
       channel_->fail(errnoName(e), std::string("epoll_wait: ") + strerror(e));
       break;
     }
-    uint64_t before = stats_.records;
+    uint64_t before = stats_.records + stats_.forks + stats_.exits;
     consume();
     checkDrops();
     channel_->flush();
-    if (gather_.shouldGather(stats_.records != before) && !stopping_)
+    if (gather_.shouldGather(stats_.records + stats_.forks + stats_.exits != before) && !stopping_)
       std::this_thread::sleep_for(std::chrono::milliseconds(kGatherMs));
   }
   // Detach first, so nothing new arrives, then take what the buffer still holds.
@@ -284,16 +326,22 @@ void EbpfExecReader::checkDrops() {
 
 void EbpfExecReader::decode(const uint8_t* record, uint32_t length) {
   Event ev;
-  ExecRecordStatus status = decodeExecRecord(record, length, ev);
+  ExecRecordStatus status = decodeRingRecord(record, length, ev);
   if (status != ExecRecordStatus::Ok) {
     // Not a record as our programs write them: an exec lost, said as such. Stamped now,
     // as its own time can't be trusted.
     malformed(uint64_t(monotonicNs()));
     return;
   }
-  stats_.records++;
-  if (ev.ret != 0) stats_.failedExecs++;
-  if (ev.truncated) stats_.truncated++;
+  if (ev.type == EventType::Fork) {
+    stats_.forks++;
+  } else if (ev.type == EventType::Exit) {
+    stats_.exits++;
+  } else {
+    stats_.records++;
+    if (ev.ret != 0) stats_.failedExecs++;
+    if (ev.truncated) stats_.truncated++;
+  }
   channel_->push(std::move(ev));
 }
 

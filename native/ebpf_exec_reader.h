@@ -30,7 +30,9 @@ struct EbpfOptions {
 };
 
 struct EbpfStats {
-  std::atomic<uint64_t> records{0};
+  std::atomic<uint64_t> records{0};  // exec records
+  std::atomic<uint64_t> forks{0};
+  std::atomic<uint64_t> exits{0};
   std::atomic<uint64_t> failedExecs{0};
   std::atomic<uint64_t> drops{0};  // records the ring buffer had no room for
   std::atomic<uint64_t> truncated{0};
@@ -51,6 +53,9 @@ class EbpfExecReader {
   // Whether each exec's exe and cwd (and its cgroup) are walked in the kernel.
   bool paths() const { return paths_; }
   bool cgroupPaths() const { return cgroupPaths_; }
+  // Whether forks and exits come from the ring too (sched_process_fork/exit), and if not, why.
+  bool tasks() const { return tasks_; }
+  const std::string& tasksFallbackReason() const { return tasksFallbackReason_; }
 
  private:
   void load(bool useBtf, const std::string& btfPath);
@@ -63,7 +68,8 @@ class EbpfExecReader {
 
   EbpfOptions options_;
   std::string mode_, fallbackReason_;
-  bool paths_ = false, cgroupPaths_ = false;
+  bool paths_ = false, cgroupPaths_ = false, tasks_ = false;
+  std::string tasksFallbackReason_;
   Fd ring_, scratch_, attempts_, drops_;
   std::vector<Fd> programs_;
   std::vector<Fd> attachments_;

@@ -34,6 +34,7 @@ void lookupFirst(BpfAsm& a, int mapFd, BpfAsm::Label none) {
 
 // Fills the record header at r7 from the current task: time, ids, comm; zeroes the rest.
 void fillHeader(BpfAsm& a) {
+  a.store(Size::U64, R7, FIELD(kind), int32_t(kRecordExec));  // and reserved0
   a.call(BPF_FUNC_ktime_get_ns);
   a.store(Size::U64, R7, FIELD(ts), R0);
   a.call(BPF_FUNC_get_current_pid_tgid);
@@ -238,6 +239,41 @@ void output(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
   a.atomicAdd64(R0, 0, R1);
 }
 
+// The TaskRecord being built on the stack, at fp-64 .. fp-33.
+constexpr int16_t kTask = -64;
+#define TASK(name) int16_t(kTask + int16_t(offsetof(TaskRecord, name)))
+
+// Fills the TaskRecord on the stack for the process whose task is in r8 (its tgid already
+// stored): kind, time, and its parent (task->real_parent->tgid; 0 when unreadable).
+void fillTask(BpfAsm& a, const KernelLayout& k, RecordKind kind) {
+  a.store(Size::U64, R10, TASK(kind), int32_t(kind));  // and reserved0
+  a.store(Size::U64, R10, TASK(exitCode), 0);  // and reserved1
+  a.store(Size::U32, R10, TASK(ppid), 0);
+  a.call(BPF_FUNC_ktime_get_ns);
+  a.store(Size::U64, R10, TASK(ts), R0);
+  BpfAsm::Label noParent = a.label();
+  readKernel(a, -24, 8, R8, k.taskRealParent, noParent);
+  a.load(Size::U64, R6, R10, -24);
+  readKernel(a, -32, 4, R6, k.taskTgid, noParent);
+  a.load(Size::U32, R1, R10, -32);
+  a.store(Size::U32, R10, TASK(ppid), R1);
+  a.bind(noParent);
+}
+
+// Sends the TaskRecord on the stack; a full ring buffer is counted, as for execs.
+void outputTask(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
+  a.loadMap(R1, maps.ring);
+  a.mov(R2, R10);
+  a.add(R2, kTask);
+  a.mov(R3, int32_t(sizeof(TaskRecord)));
+  a.mov(R4, 0);
+  a.call(BPF_FUNC_ringbuf_output);
+  a.jumpIf(Cond::Eq, R0, 0, done);
+  lookupFirst(a, maps.drops, done);
+  a.mov(R1, 1);
+  a.atomicAdd64(R0, 0, R1);
+}
+
 void exitZero(BpfAsm& a, BpfAsm::Label out) {
   a.bind(out);
   a.mov(R0, 0);
@@ -421,6 +457,51 @@ std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const
   a.mov(R2, R10);
   a.add(R2, -16);
   a.call(BPF_FUNC_map_delete_elem);
+  exitZero(a, out);
+  return a.finish();
+}
+
+std::vector<bpf_insn> forkProgram(const KernelLayout& k, const ExecMaps& maps) {
+  BpfAsm a;
+  BpfAsm::Label out = a.label();
+  a.load(Size::U64, R8, R1, 8);  // the child
+  // A new thread shares its creator's tgid; only a new process has its own.
+  readKernel(a, -8, 4, R8, k.taskTgid, out);
+  readKernel(a, -16, 4, R8, k.taskPid, out);
+  a.load(Size::U32, R1, R10, -8);
+  a.load(Size::U32, R2, R10, -16);
+  a.jumpIf(Cond::Ne, R1, R2, out);
+  a.store(Size::U32, R10, TASK(pid), R1);
+  fillTask(a, k, kRecordFork);
+  outputTask(a, maps, out);
+  exitZero(a, out);
+  return a.finish();
+}
+
+std::vector<bpf_insn> processExitProgram(const KernelLayout& k, int16_t groupDeadOffset, const ExecMaps& maps) {
+  BpfAsm a;
+  BpfAsm::Label out = a.label();
+  if (groupDeadOffset >= 0) {
+    a.load(Size::U8, R1, R1, groupDeadOffset);
+    a.jumpIf(Cond::Eq, R1, 0, out);  // other threads of the process live on
+    a.call(BPF_FUNC_get_current_pid_tgid);
+    a.rsh(R0, 32);
+  } else {
+    a.call(BPF_FUNC_get_current_pid_tgid);
+    a.mov(R1, R0);
+    a.lsh(R1, 32);
+    a.rsh(R1, 32);  // the thread id
+    a.rsh(R0, 32);  // the tgid
+    a.jumpIf(Cond::Ne, R0, R1, out);
+  }
+  a.store(Size::U32, R10, TASK(pid), R0);
+  a.call(BPF_FUNC_get_current_task);
+  a.mov(R8, R0);
+  fillTask(a, k, kRecordExit);
+  BpfAsm::Label noCode = a.label();
+  readKernel(a, TASK(exitCode), 4, R8, k.taskExitCode, noCode);  // zeroed when unreadable
+  a.bind(noCode);
+  outputTask(a, maps, out);
   exitZero(a, out);
   return a.finish();
 }

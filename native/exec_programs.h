@@ -6,6 +6,10 @@
 //    argv pointer by pointer from the old program, the best it can do).
 //  - exitProgram, at sys_exit_execve(at): reports a failed exec once, with its errno (and,
 //    without BTF, reports successful ones too).
+//  - forkProgram, at the raw tracepoint sched_process_fork: a new process (a new thread is
+//    left out there), with its parent.
+//  - processExitProgram, at sched:sched_process_exit: a process whose last thread ended,
+//    with its exit status and parent.
 #pragma once
 
 #include <linux/bpf.h>
@@ -18,6 +22,8 @@ namespace forktop {
 // Byte offsets of kernel struct fields, from BTF.
 struct KernelLayout {
   int32_t taskMm, taskCred, taskRealParent, taskTgid, taskStartTime;
+  // Forks and exits: task->pid (the thread id) and task->exit_code.
+  int32_t taskPid, taskExitCode;
   int32_t mmArgStart, mmArgEnd, credEuid;
   // Where a path's names are: task->fs->pwd, mm->exe_file->f_path, and the dentry and
   // mount links walked from them to the root.
@@ -26,6 +32,7 @@ struct KernelLayout {
   // The cgroup v2 path: task->cgroups->dfl_cgrp->kn, and kernfs parents up to the root.
   int32_t taskCgroups, cssSetDfl, cgroupKn, kernfsName, kernfsParent;
   bool paths = false, cgroupPaths = false;  // all of each group's fields were found
+  bool tasks = false;
 };
 
 struct ExecMaps {
@@ -38,5 +45,11 @@ struct ExecMaps {
 std::vector<bpf_insn> execProgram(const KernelLayout& kernel, int16_t filenameLocOffset, const ExecMaps& maps);
 std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, const ExecMaps& maps);
 std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const ExecMaps& maps);
+// A BPF_PROG_TYPE_RAW_TRACEPOINT program: its context is the tracepoint's arguments,
+// (struct task_struct *parent, struct task_struct *child).
+std::vector<bpf_insn> forkProgram(const KernelLayout& kernel, const ExecMaps& maps);
+// groupDeadOffset: the tracepoint's group_dead field (since 6.16), or -1: then the exit of
+// the thread group's leader is taken for the process's, as the proc connector does.
+std::vector<bpf_insn> processExitProgram(const KernelLayout& kernel, int16_t groupDeadOffset, const ExecMaps& maps);
 
 }  // namespace forktop

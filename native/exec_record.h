@@ -1,6 +1,8 @@
-// What forktop's BPF programs write to the ring buffer for each exec, successful or failed:
-// a fixed header and then the argument strings, NUL-separated, as the kernel copied them.
-// The programs (exec_programs.cc) and the reader (ebpf_exec_reader.cc) share this layout.
+// What forktop's BPF programs write to the ring buffer: for each exec, successful or failed,
+// an ExecRecord (a fixed header and then the argument strings, NUL-separated, as the kernel
+// copied them); for each new process and each process that ended, a TaskRecord. Both start
+// with their kind. The programs (exec_programs.cc) and the reader (ebpf_exec_reader.cc)
+// share these layouts.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +30,15 @@ enum ExecRecordFlags : uint32_t {
   kHasCgroup = 256,         // the cgroup v2 path's names are in args[exeEnd, cgroupEnd)
 };
 
+enum RecordKind : uint32_t {
+  kRecordExec = 1,
+  kRecordFork = 2,  // a new process (never a thread): sched_process_fork
+  kRecordExit = 3,  // a process's last thread ended: sched_process_exit
+};
+
 struct ExecRecord {
+  uint32_t kind;         // kRecordExec
+  uint32_t reserved0;
   uint64_t ts;           // bpf_ktime_get_ns: CLOCK_MONOTONIC, as the proc connector stamps
   uint64_t pidTgid;      // tgid << 32 | tid
   uint64_t uidGid;       // real gid << 32 | real uid
@@ -49,6 +59,20 @@ struct ExecRecord {
   char filename[kFilenameCap];
   char args[kArgsCap + kPathsCap];
 };
+
+// A fork or an exit. ts: bpf_ktime_get_ns. Fork: pid is the child (a tgid), ppid its
+// real_parent's tgid (the proc connector's parent too). Exit: pid is the tgid, ppid its
+// parent now, exitCode the task's exit_code (a wait status: code << 8 | core 0x80 | signal).
+struct TaskRecord {
+  uint32_t kind;
+  uint32_t reserved0;
+  uint64_t ts;
+  int32_t pid;
+  int32_t ppid;
+  int32_t exitCode;
+  uint32_t reserved1;
+};
+static_assert(sizeof(TaskRecord) == 32, "the BPF programs build it on their stack at this size");
 
 // What sys_enter keeps for sys_exit when argv is read at exit: the header up to here.
 constexpr uint32_t kAttemptBytes = offsetof(ExecRecord, ret);

@@ -52,6 +52,9 @@ const char* execRecordStatusName(ExecRecordStatus s) {
     case ExecRecordStatus::BadArgsLen: return "argsLen out of bounds";
     case ExecRecordStatus::BadPath: return "a path out of bounds";
     case ExecRecordStatus::BadFilename: return "filenameLen out of bounds";
+    case ExecRecordStatus::BadKind: return "an unknown kind";
+    case ExecRecordStatus::BadSize: return "a fork or exit of the wrong size";
+    case ExecRecordStatus::BadPid: return "a pid out of range";
   }
   return "?";
 }
@@ -59,6 +62,9 @@ const char* execRecordStatusName(ExecRecordStatus s) {
 ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, Event& ev) {
   if (length < kHeaderBytes) return ExecRecordStatus::TooShort;
   if (length > sizeof(ExecRecord)) return ExecRecordStatus::TooLong;
+  uint32_t kind;
+  memcpy(&kind, data, sizeof kind);
+  if (kind != kRecordExec) return ExecRecordStatus::BadKind;
   // The header is copied (it is small); the variable part is read in place as bytes.
   ExecRecord r;
   memcpy(&r, data, kHeaderBytes);
@@ -92,6 +98,31 @@ ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, Event& ev)
   info.uid = (r.flags & kHasEuid) ? r.euid : uint32_t(r.uidGid);
   if (r.flags & kHasPpid) info.ppid = r.ppid;
   if (r.startNs) info.startNs = r.startNs;
+  return ExecRecordStatus::Ok;
+}
+
+ExecRecordStatus decodeRingRecord(const uint8_t* data, size_t length, Event& ev) {
+  uint32_t kind;
+  if (length < sizeof kind) return ExecRecordStatus::TooShort;
+  memcpy(&kind, data, sizeof kind);
+  if (kind == kRecordExec) return decodeExecRecord(data, length, ev);
+  if (kind != kRecordFork && kind != kRecordExit) return ExecRecordStatus::BadKind;
+  if (length != sizeof(TaskRecord)) return ExecRecordStatus::BadSize;
+  TaskRecord r;
+  memcpy(&r, data, sizeof r);
+  if (r.pid <= 0 || r.ppid < 0) return ExecRecordStatus::BadPid;
+  ev.ts = r.ts;
+  ev.pid = r.pid;
+  ev.ppid = r.ppid;
+  if (kind == kRecordFork) {
+    ev.type = EventType::Fork;
+  } else {
+    ev.type = EventType::Exit;
+    // A wait status, as the proc connector's exit_code.
+    ev.code = (r.exitCode >> 8) & 0xff;
+    ev.signal = r.exitCode & 0x7f;
+    ev.core = (r.exitCode & 0x80) != 0;
+  }
   return ExecRecordStatus::Ok;
 }
 

@@ -1,6 +1,6 @@
-// Decoding one exec record (exec_record.h) from the bytes the ring buffer gave, with every
-// length in it (argv, the cwd, exe and cgroup names, the filename) checked against the
-// record's size. Pure: no globals, no syscalls, so a fuzzer can call it directly
+// Decoding one ring buffer record (exec_record.h: an exec, a fork or an exit) from the bytes
+// the ring buffer gave, with its kind, its size and every length in it (argv, the cwd, exe
+// and cgroup names, the filename) checked against the record's size. Pure: no globals, no syscalls, so a fuzzer can call it directly
 // (native/fuzz/fuzz_exec_record.cc).
 #pragma once
 
@@ -18,6 +18,9 @@ enum class ExecRecordStatus {
   BadArgsLen,   // argsLen past the bytes stored or the cap
   BadPath,      // a path's names (cwd, exe, cgroup) out of order or past the bytes stored
   BadFilename,  // filenameLen past the filename's room
+  BadKind,      // not a kind our programs write
+  BadSize,      // a fork or exit record of another size than a TaskRecord
+  BadPid,       // a fork or exit of pid <= 0, or a parent < 0
 };
 
 const char* execRecordStatusName(ExecRecordStatus s);
@@ -26,5 +29,8 @@ const char* execRecordStatusName(ExecRecordStatus s);
 // otherwise leaves `ev` unspecified and says what was wrong. Never reads outside the span;
 // `data` needs no alignment.
 ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, Event& ev);
+
+// Any record: an exec (as decodeExecRecord), a fork or an exit event, by its kind.
+ExecRecordStatus decodeRingRecord(const uint8_t* data, size_t length, Event& ev);
 
 }  // namespace forktop

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +16,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
+
+#include "clock.h"
 
 namespace forktop {
 
@@ -36,6 +40,39 @@ uint32_t possibleCpus() {
   unsigned long highest = std::strtoul(list.c_str() + start, nullptr, 10);
   return highest < kMaxCpus ? uint32_t(highest) + 1 : kMaxCpus;
 }
+// Since Linux 6.6 a listener may say which event types it wants (struct proc_input; older
+// kernels ignore a subscription of that size and never answer it).
+bool kernelFiltersEvents() {
+  utsname u{};
+  if (uname(&u) != 0) return false;
+  int major = 0, minor = 0;
+  if (sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 6);
+}
+
+// Not in every installed <linux/cn_proc.h> yet.
+struct ProcInput {
+  uint32_t mcastOp;
+  uint32_t eventTypes;
+};
+
+// The kernel's count of messages it dropped for the netlink socket with this port id
+// (sk_drops: one per proc event it had no room for), from /proc/net/netlink; -1 if not found.
+int64_t socketDrops(uint32_t portId) {
+  std::ifstream in("/proc/net/netlink");
+  std::string line;
+  std::getline(in, line);  // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string sk;
+    long long eth, pid, drops;
+    std::string groups, rmem, wmem, dump, locks;
+    if (!(fields >> sk >> eth >> pid >> groups >> rmem >> wmem >> dump >> locks >> drops)) continue;
+    if (eth == NETLINK_CONNECTOR && pid == portId) return drops;
+  }
+  return -1;
+}
+
 }  // namespace
 
 NetlinkReader::NetlinkReader(const NetlinkOptions& options)
@@ -61,25 +98,28 @@ NetlinkReader::NetlinkReader(const NetlinkOptions& options)
   getsockname(sock_.get(), reinterpret_cast<sockaddr*>(&addr), &addrLen);
   portId_ = addr.nl_pid;
   buffer_.resize(size_t(kDatagramsPerRead) * kDatagramBytes);
+  stats_.kernelFilter = options_.eventTypes != 0 && kernelFiltersEvents();
   sendControl(PROC_CN_MCAST_LISTEN);
 }
 
 NetlinkReader::~NetlinkReader() { stop(); }
 
-void NetlinkReader::sendControl(int op) {
-  // nlmsghdr | cn_msg | proc_cn_mcast_op, laid out by hand: cn_msg ends in a flexible array.
-  alignas(nlmsghdr) char buf[NLMSG_SPACE(sizeof(cn_msg) + sizeof(proc_cn_mcast_op))] = {};
+void NetlinkReader::sendControl(int op, bool filtered) {
+  // nlmsghdr | cn_msg | proc_cn_mcast_op (or a ProcInput, with the event types), laid out by
+  // hand: cn_msg ends in a flexible array.
+  size_t payload = filtered ? sizeof(ProcInput) : sizeof(proc_cn_mcast_op);
+  alignas(nlmsghdr) char buf[NLMSG_SPACE(sizeof(cn_msg) + sizeof(ProcInput))] = {};
   auto* nl = reinterpret_cast<nlmsghdr*>(buf);
-  nl->nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_cn_mcast_op));
+  nl->nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + payload);
   nl->nlmsg_type = NLMSG_DONE;
   nl->nlmsg_pid = 0;
   auto* cn = static_cast<cn_msg*>(NLMSG_DATA(nl));
   cn->id.idx = CN_IDX_PROC;
   cn->id.val = CN_VAL_PROC;
-  cn->len = sizeof(proc_cn_mcast_op);
+  cn->len = uint16_t(payload);
   cn->ack = listenNonce_;  // the ack carries it + 1, so we know the ack is ours
-  auto mcast = static_cast<proc_cn_mcast_op>(op);
-  memcpy(cn->data, &mcast, sizeof mcast);
+  ProcInput input{uint32_t(op), options_.eventTypes};
+  memcpy(cn->data, &input, payload);
   if (send(sock_.get(), buf, nl->nlmsg_len, 0) < 0) throw SysError("send(PROC_CN_MCAST)", errno);
 }
 
@@ -127,6 +167,7 @@ void NetlinkReader::run() {
     int due = channel_->delayUntilDueMs();
     int waitMs = !subscribed_ ? 100 : due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
     int received = receive(waitMs);
+    if (checkDropsUntilNs_ != 0) countSocketDrops();
     flushWithGaps();
     if (gather_.shouldGather(received > 0) && options_.gatherMs > 0 && subscribed_ && !stopping_)
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.gatherMs));
@@ -147,6 +188,7 @@ void NetlinkReader::run() {
     while (receive(0) > 0) {
       // what arrived before IGNORE took effect
     }
+    if (checkDropsUntilNs_ != 0) countSocketDrops();
     flushWithGaps();
   }
   channel_->release();
@@ -164,6 +206,15 @@ void NetlinkReader::acknowledged(uint32_t err) {
     return;
   }
   subscribed_ = true;
+  if (stats_.kernelFilter) {
+    // Now narrow it to our event types. Not in the first request: the kernel's answer (an
+    // event of type NONE) would be filtered out too, and we would never know we listen.
+    try {
+      sendControl(PROC_CN_MCAST_LISTEN, true);
+    } catch (const SysError&) {
+      stats_.kernelFilter = false;  // all events then, the unwanted left out here
+    }
+  }
   if (options_.snapshot) {
     for (Event& ev : scanProcesses(clock_)) channel_->push(std::move(ev));
   }
@@ -193,8 +244,10 @@ int NetlinkReader::receive(int waitMs) {
                    nullptr);
   if (n < 0) {
     if (errno == ENOBUFS) {
-      // The kernel dropped messages; the per-CPU sequence gaps tell exactly how many.
+      // The kernel dropped messages; the per-CPU sequence gaps tell exactly how many (with
+      // the kernel's filter, its drop count does, for a while: the overrun may go on).
       stats_.enobufs++;
+      if (stats_.kernelFilter) checkDropsUntilNs_ = monotonicNs() + 2'000'000'000;
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       fail(SysError("recvmmsg", errno));
     }
@@ -218,8 +271,9 @@ void NetlinkReader::handleDatagram(const uint8_t* data, size_t length, bool trun
     stats_.messages++;
     const proc_event& pe = msg.event;
     // Every message takes a sequence number on its CPU, acks included: skipping one would
-    // look like a loss.
-    trackSequence(pe.cpu, msg.seq);
+    // look like a loss. Messages the kernel filtered out for us take one too, so then
+    // the numbers say nothing (its drop count does).
+    if (!stats_.kernelFilter) trackSequence(pe.cpu, msg.seq);
     if (pe.what == proc_event::PROC_EVENT_NONE) {
       if (!subscribed_ && msg.ack == listenNonce_ + 1) acknowledged(pe.event_data.ack.err);
       continue;
@@ -262,8 +316,20 @@ void NetlinkReader::trackSequence(uint32_t cpu, uint32_t seq) {
   lastSeq_[cpu] = seq;
 }
 
+// With the kernel's filter, an overrun's dropped messages, as counted by the kernel.
+void NetlinkReader::countSocketDrops() {
+  int64_t drops = socketDrops(portId_);
+  if (drops > int64_t(socketDropsSeen_)) {
+    gapSinceFlush_ += uint64_t(drops) - socketDropsSeen_;
+    stats_.socketDrops += uint64_t(drops) - socketDropsSeen_;
+    socketDropsSeen_ = uint64_t(drops);
+  }
+  if (monotonicNs() > checkDropsUntilNs_) checkDropsUntilNs_ = 0;
+}
+
 void NetlinkReader::decode(const proc_event& pe) {
   lastTs_ = pe.timestamp_ns;
+  if (options_.eventTypes != 0 && !(uint32_t(pe.what) & options_.eventTypes)) return;
   Event ev;
   switch (toEvent(pe, ev)) {
     case ProcEventKind::Event:

@@ -31,6 +31,10 @@ struct NetlinkOptions {
   // After a wakeup, let events gather this long before reading again (0: read at once).
   // Only worth it when nothing has to be read from /proc before the process is gone.
   int gatherMs = 0;
+  // The proc_event types to report (PROC_EVENT_* bits; 0: all). Since Linux 6.6 the kernel
+  // filters them (proc_input), so a storm's forks, execs and exits never wake the reader;
+  // before, the others are read and left out here.
+  uint32_t eventTypes = 0;
 };
 
 struct NetlinkStats {
@@ -40,6 +44,8 @@ struct NetlinkStats {
   std::atomic<uint64_t> enobufs{0};
   std::atomic<uint64_t> seqGaps{0};
   std::atomic<uint64_t> malformed{0};  // messages failing a length check (skipped)
+  std::atomic<uint64_t> socketDrops{0};  // with the kernel's filter: its count of drops (sk_drops)
+  std::atomic<bool> kernelFilter{false};  // the kernel filters eventTypes (sequence numbers then have gaps)
   int receiveBufferBytes = 0;  // what the kernel granted
   std::atomic<bool> realtime{false};
 };
@@ -62,7 +68,8 @@ class NetlinkReader {
   void acknowledged(uint32_t err);
   void fail(const SysError& e);
   void trackSequence(uint32_t cpu, uint32_t seq);
-  void sendControl(int op);
+  void sendControl(int op, bool filtered = false);  // filtered: with options_.eventTypes
+  void countSocketDrops();
 
   NetlinkOptions options_;
   Fd sock_;
@@ -80,6 +87,8 @@ class NetlinkReader {
   std::vector<int64_t> lastSeq_;  // per CPU; -1 until the first message
   uint64_t gapSinceFlush_ = 0;
   uint64_t lastTs_ = 0;
+  uint64_t socketDropsSeen_ = 0;
+  int64_t checkDropsUntilNs_ = 0;  // after an overrun: drops may go on being counted a while
   uint32_t listenNonce_;
   bool subscribed_ = false;  // the kernel acknowledged PROC_CN_MCAST_LISTEN
   bool failed_ = false;

@@ -1,5 +1,5 @@
-// libFuzzer entry point: one exec record, as the ring buffer hands it to the reader (the
-// bytes after the ring's 8-byte record header).
+// libFuzzer entry point: one ring buffer record (an exec, a fork or an exit), as the ring
+// buffer hands it to the reader (the bytes after the ring's 8-byte record header).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint8_t* record = static_cast<uint8_t*>(malloc(size ? size : 1));
   if (size) memcpy(record, data, size);
   forktop::Event ev;
-  forktop::decodeExecRecord(record, size, ev);
+  forktop::decodeRingRecord(record, size, ev);
   free(record);
   return 0;
 }

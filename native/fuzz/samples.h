@@ -125,6 +125,7 @@ struct ExecSample {
 inline Bytes execRecord(const ExecSample& s = {}) {
   ExecRecord r;
   memset(&r, 0, kHeaderBytes);
+  r.kind = kRecordExec;
   r.ts = 123456789;
   r.pidTgid = (uint64_t(4242) << 32) | 4242;
   r.uidGid = (uint64_t(100) << 32) | 1000;
@@ -151,6 +152,17 @@ inline Bytes execRecord(const ExecSample& s = {}) {
   Bytes out(reinterpret_cast<const uint8_t*>(&r), reinterpret_cast<const uint8_t*>(&r) + kHeaderBytes);
   out.insert(out.end(), args.begin(), args.end());
   return out;
+}
+
+// A fork or an exit record, as forkProgram and processExitProgram send it.
+inline Bytes taskRecord(uint32_t kind, int32_t pid, int32_t ppid, int32_t exitCode = 0) {
+  TaskRecord r{};
+  r.kind = kind;
+  r.ts = 987654321;
+  r.pid = pid;
+  r.ppid = ppid;
+  r.exitCode = exitCode;
+  return Bytes(reinterpret_cast<const uint8_t*>(&r), reinterpret_cast<const uint8_t*>(&r) + sizeof r);
 }
 
 template <typename T>

@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   root.cgroup = {};
   write(dir + "/exec_record/no_cwd", execRecord(root));
 
+  write(dir + "/exec_record/fork", taskRecord(forktop::kRecordFork, 4243, 4242));
+  write(dir + "/exec_record/exit", taskRecord(forktop::kRecordExit, 4243, 4242, 3 << 8));
+
   write(dir + "/btf/sample", sampleBtf().blob());
   return 0;
 }

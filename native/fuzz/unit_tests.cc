@@ -179,7 +179,7 @@ void netlinkTests() {
 ExecRecordStatus decodeRecord(const Bytes& record, Event& ev) {
   auto* copy = new uint8_t[record.size() ? record.size() : 1];
   std::copy(record.begin(), record.end(), copy);
-  ExecRecordStatus s = decodeExecRecord(copy, record.size(), ev);
+  ExecRecordStatus s = decodeRingRecord(copy, record.size(), ev);
   delete[] copy;
   return s;
 }
@@ -269,6 +269,33 @@ void execRecordTests() {
     s.extraFlags = kArgvUnreadable;
     Event ev;
     CHECK(decodeRecord(execRecord(s), ev) == ExecRecordStatus::Ok && ev.ret == -2 && !ev.info.argv);
+  });
+  test("ring record: a fork and an exit decode, with the exit's wait status", [] {
+    Event ev;
+    CHECK(decodeRecord(taskRecord(kRecordFork, 12, 1), ev) == ExecRecordStatus::Ok);
+    CHECK(ev.type == EventType::Fork && ev.pid == 12 && ev.ppid == 1 && ev.ts == 987654321);
+    Event exit;
+    CHECK(decodeRecord(taskRecord(kRecordExit, 12, 1, (3 << 8)), exit) == ExecRecordStatus::Ok);
+    CHECK(exit.type == EventType::Exit && exit.code == 3 && exit.signal == 0 && !exit.core);
+    Event killed;
+    CHECK(decodeRecord(taskRecord(kRecordExit, 12, 1, 0x80 | 11), killed) == ExecRecordStatus::Ok);
+    CHECK(killed.code == 0 && killed.signal == 11 && killed.core);
+  });
+  test("ring record: an unknown kind, a wrong size, a pid out of range", [] {
+    CHECK(statusOf(taskRecord(7, 12, 1)) == ExecRecordStatus::BadKind);
+    CHECK(statusOf(taskRecord(0, 12, 1)) == ExecRecordStatus::BadKind);
+    CHECK(statusOf({1, 0}) == ExecRecordStatus::TooShort);
+    Bytes longer = taskRecord(kRecordFork, 12, 1);
+    longer.push_back(0);
+    CHECK(statusOf(longer) == ExecRecordStatus::BadSize);
+    Bytes shorter = taskRecord(kRecordExit, 12, 1);
+    shorter.pop_back();
+    CHECK(statusOf(shorter) == ExecRecordStatus::BadSize);
+    CHECK(statusOf(taskRecord(kRecordFork, 0, 1)) == ExecRecordStatus::BadPid);
+    CHECK(statusOf(taskRecord(kRecordExit, 12, -1)) == ExecRecordStatus::BadPid);
+    Bytes exec = execRecord();
+    setField<uint32_t>(exec, offsetof(ExecRecord, kind), kRecordFork);  // an exec's size as a fork
+    CHECK(statusOf(exec) == ExecRecordStatus::BadSize);
   });
 }
 

@@ -12,6 +12,8 @@ export interface NativeNetlinkOptions {
   readExecInfo?: boolean;
   gatherMs?: number;
   maxPendingEvents?: number;
+  /** The proc_event types to report (PROC_EVENT_* bits; 0 or absent: all). */
+  eventTypes?: number;
 }
 
 export interface NativeEbpfOptions {
@@ -41,7 +43,16 @@ export interface NativeEbpfExecSource {
   /** Detaches, drains and frees every program and map. */
   stop(): void;
   stats(): Record<string, number>;
-  describe(): { mode: 'exec' | 'entry'; fallbackReason: string; paths: boolean; cgroupPaths: boolean; verifierLog: string };
+  describe(): {
+    mode: 'exec' | 'entry';
+    fallbackReason: string;
+    paths: boolean;
+    cgroupPaths: boolean;
+    /** Forks and exits come from the ring buffer too (else from the proc connector). */
+    tasks: boolean;
+    tasksFallbackReason: string;
+    verifierLog: string;
+  };
 }
 
 export interface BpfObject {

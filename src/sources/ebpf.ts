@@ -1,11 +1,15 @@
-// The eBPF source: forktop's own BPF programs copy every exec's argv inside the kernel
-// (native/ebpf_exec_reader.cc), the proc connector supplies forks, exits and id changes,
-// and ExecMerger makes one stream of the two. Needs root (CAP_BPF + CAP_PERFMON).
+// The eBPF source: forktop's own BPF programs copy every exec's argv inside the kernel and
+// report every fork and exit, into one ring buffer (native/ebpf_exec_reader.cc); the proc
+// connector supplies only id, name and session changes (the kernel filters out the rest
+// since 6.6), and ExecMerger puts the two streams in time order. Without BTF the programs
+// report execs only, the proc connector everything else, and ExecMerger also pairs the
+// execs both report. Needs root (CAP_BPF + CAP_PERFMON).
 import { loadAddon, type NativeEbpfExecSource } from './addon.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';
 import { ExecMerger } from './exec-merge.js';
-import { NetlinkSource, type NetlinkOptions } from './netlink.js';
+import { ID_EVENTS, NetlinkSource, type NetlinkOptions } from './netlink.js';
+import { StartTimes } from './start-times.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 
 export interface EbpfOptions {
@@ -38,6 +42,9 @@ export class EbpfSource implements EventSource {
   private mode: 'exec' | 'entry' = 'exec';
   /** Whether the programs walk each exec's exe and cwd, and its cgroup, in the kernel. */
   private walksPaths = { exe: true, cgroup: true };
+  /** Whether the programs report forks and exits too. */
+  private tasks = false;
+  private readonly startTimes = new StartTimes();
   /** The native source's counters as it stopped: stats() is read after stop() too. */
   private lastKernelStats: Record<string, number> = {};
 
@@ -69,13 +76,21 @@ export class EbpfSource implements EventSource {
     const described = this.native.describe();
     this.mode = described.mode;
     this.walksPaths = { exe: described.paths, cgroup: described.cgroupPaths };
+    this.tasks = described.tasks;
     if (debug) this.options.onVerifierLog!(described.verifierLog);
 
-    const merger = (this.merger = new ExecMerger((events) => handlers.onBatch(events)));
+    const tasks = this.tasks;
+    const merger = (this.merger = new ExecMerger((events) => handlers.onBatch(events), { pairExecs: !tasks }));
     this.kernelDone = new Promise((finished) => {
       this.native!.start((kind, payload, message) => {
         if (kind === 'batch') {
-          merger.fromKernel(decodeEvents(payload as PackedEvents), monotonicNs());
+          const events = decodeEvents(payload as PackedEvents);
+          if (tasks) {
+            this.startTimes.annotate(events);
+            // A fork or exit lost: the tree is repaired from /proc, as for the proc connector.
+            if (events.some((ev) => ev.type === 'lost')) this.netlink?.requestResync();
+          }
+          merger.fromKernel(events, monotonicNs());
           this.scheduleFlush();
         }
         else if (kind === 'error') handlers.onError(new Error(`eBPF ring buffer: ${message}`));
@@ -83,7 +98,13 @@ export class EbpfSource implements EventSource {
     });
     // Nothing is read from /proc at an exec here, so the proc connector's reader needs no
     // real-time priority and can let events gather between reads (far fewer wakeups).
-    this.netlink = new NetlinkSource({ realtime: false, gatherMs: 5, ...this.options.netlink, readExecInfo: false });
+    this.netlink = new NetlinkSource({
+      realtime: false,
+      gatherMs: 5,
+      ...this.options.netlink,
+      readExecInfo: false,
+      eventTypes: tasks ? ID_EVENTS : 0,
+    });
     try {
       await this.netlink.start({
         onBatch: (events) => {

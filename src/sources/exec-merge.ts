@@ -25,6 +25,9 @@ export interface ExecMergeOptions {
    *  oldest are forgotten first. */
   rememberNs?: number;
   rememberMax?: number;
+  /** false: the proc connector reports no execs (its subscription leaves them out), so
+   *  there are no twins to pair: every eBPF exec goes out alone, nothing is remembered. */
+  pairExecs?: boolean;
 }
 
 export interface ExecMergeStats {
@@ -74,6 +77,7 @@ export class ExecMerger {
   private readonly waitNs: number;
   private readonly rememberNs: number;
   private readonly rememberMax: number;
+  private readonly pairExecs: boolean;
   /** How late each stream's events reached us lately (the most in a window), by stream. */
   private readonly lateness = { proc: new WindowMax(LATENESS_WINDOW_NS), kernel: new WindowMax(LATENESS_WINDOW_NS) };
   private pending: ForktopEvent[] = [];
@@ -111,6 +115,7 @@ export class ExecMerger {
     this.waitNs = options.waitNs ?? 500e6;
     this.rememberNs = options.rememberNs ?? 600e9;
     this.rememberMax = options.rememberMax ?? 32_768;
+    this.pairExecs = options.pairExecs ?? true;
   }
 
   /** Events from the proc connector (its execs carry no argv). */
@@ -142,7 +147,7 @@ export class ExecMerger {
     this.arrived('kernel', events, nowNs);
     for (const ev of events) {
       this.pending.push(ev);
-      if (ev.type !== 'exec') continue;
+      if (ev.type !== 'exec' || !this.pairExecs) continue;
       if (ev.ts > this.kernelWatermark) this.kernelWatermark = ev.ts;
       if (ev.ret !== 0) continue; // the proc connector never reports a failed exec
       const twin = this.takeWaiting(ev.pid, ev.ts);

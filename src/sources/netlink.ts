@@ -21,7 +21,13 @@ export interface NetlinkOptions {
   readExecInfo?: boolean;
   /** After a wakeup, let events gather this many ms before reading again (default 0). */
   gatherMs?: number;
+  /** Only these proc_event types (PROC_EVENT_* bits, see ID_EVENTS; default all). */
+  eventTypes?: number;
 }
+
+/** The proc connector's events the eBPF source still needs from it when its programs report
+ *  forks and exits: uid, gid, sid, ptrace, comm and coredump. */
+export const ID_EVENTS = 0x4 | 0x40 | 0x80 | 0x100 | 0x200 | 0x40000000;
 
 export const NOT_PRIVILEGED =
   'forktop needs root or CAP_NET_ADMIN for the proc connector; try sudo, or --source poll';
@@ -40,6 +46,7 @@ export class NetlinkSource implements EventSource {
   private resyncs = 0;
   private resyncTimer?: NodeJS.Timeout;
   private lastResyncAt = 0;
+  private handlers?: SourceHandlers;
 
   constructor(private readonly options: NetlinkOptions = {}) {}
 
@@ -60,10 +67,12 @@ export class NetlinkSource implements EventSource {
         maxPendingEvents: this.options.maxPendingEvents,
         readExecInfo: this.options.readExecInfo ?? true,
         gatherMs: this.options.gatherMs ?? 0,
+        eventTypes: this.options.eventTypes ?? 0,
       });
     } catch (error) {
       return Promise.reject(unavailable((error as { code?: string }).code, (error as Error).message));
     }
+    this.handlers = handlers;
     return new Promise((resolve, reject) => {
       let ready = false;
       this.done = new Promise((finished) => {
@@ -87,6 +96,12 @@ export class NetlinkSource implements EventSource {
         }, finished);
       });
     });
+  }
+
+  /** Another stream of this machine's events lost some (the eBPF ring buffer's forks and
+   *  exits): the same repair. */
+  requestResync(): void {
+    if (this.handlers) this.scheduleResync(this.handlers);
   }
 
   /**

@@ -242,19 +242,25 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     expect(seen).toBeLessThan(300);
     expect(lost).toBeGreaterThan(0);
     expect(seen + lost).toBeGreaterThanOrEqual(300); // every record was sent or counted
-    // The proc connector still saw every exec: those eBPF lost go out without argv.
-    const execPids = new Set(capture.events.filter(isExec).map((ev) => ev.pid));
-    expect([...pids].filter((pid) => !execPids.has(pid))).toEqual([]);
   });
 
-  it('an exec a tracer holds 200 ms between the exec tracepoint and the proc connector: once, with its argv', async () => {
+  it('a full ring buffer loses forks and exits too: the loss is counted, and the tree is repaired from /proc', async () => {
+    capture = await Capture.startWith(new EbpfSource({ ringBytes: 4096, netlink: { snapshot: false } }));
+    const tag = uniqueTag('overrun');
+    const script = `long=$(printf 'x%.0s' $(seq 3500)); for i in $(seq 300); do /bin/true ${tag} "$long" & done; wait`;
+    execFileSync('bash', ['-c', script], { timeout: 60_000 });
+    const resync = await capture.waitFor((ev) => ev.type === 'resync', 10_000);
+    expect(resync).toMatchObject({ type: 'resync' });
+    expect(capture.events.some((ev) => ev.type === 'lost' && ev.source === 'ebpf')).toBe(true);
+  });
+
+  it('an exec a tracer holds 200 ms after its exec tracepoint: once, with its argv', async () => {
     const source = new EbpfSource({ netlink: { snapshot: false } });
     capture = await Capture.startWith(source);
     const tag = uniqueTag('traced');
     const held = await runCommand(execHolder(), ['200', '/bin/true', tag], { timeoutMs: 10_000 });
     expect(held.code).toBe(0);
     const pid = Number(held.stdout.trim());
-    // The exit leaves the merge only after the exec's proc-connector report was settled.
     const exit = await capture.waitFor((ev) => ev.type === 'exit' && ev.pid === pid);
     await capture.stop();
     const execs = capture.events.filter(isExec).filter((ev) => ev.pid === pid);
@@ -262,8 +268,78 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     expect(execs[0]).toMatchObject({ argv: ['/bin/true', tag], argv_source: 'kernel', exe: trueProgram, ret: 0 });
     // It was held: it lived the 200 ms after its exec tracepoint.
     expect(exit.ts - execs[0].ts).toBeGreaterThanOrEqual(200e6);
-    // Paired across the hold (other processes' execs may be paired late too).
-    expect(source.stats().mergeMatchedLate).toBeGreaterThanOrEqual(1);
+  });
+
+  it('forks and exits come from the ring: the parent at fork, exit codes and signals, threads left out', async () => {
+    const source = new EbpfSource({ netlink: { snapshot: false } });
+    capture = await Capture.startWith(source);
+    // A shell forks three: one exits 3, one is killed, one runs node with threads of its own
+    // (libuv's pool, V8's platform, a worker) whose last thread to end is not its first.
+    const script = [
+      'sh -c "exit 3" & echo $!; wait',
+      'sleep 30 & echo $!; kill -9 $!; wait',
+      `${process.execPath} -e "new (require('worker_threads').Worker)('setTimeout(()=>process.exit(0),50)', {eval:true}); setTimeout(()=>process.exit(5),300)" & echo $!; wait`,
+    ].join('; ');
+    const shell = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    let out = '';
+    shell.stdout.on('data', (chunk) => (out += chunk));
+    await new Promise((resolve) => shell.on('exit', resolve));
+    const [exited3, killed, threaded] = out.trim().split('\n').map(Number);
+    await capture.waitFor((ev) => ev.type === 'exit' && ev.pid === shell.pid, 10_000);
+    const exitOf = (pid: number) => capture!.of(pid).filter((ev) => ev.type === 'exit');
+    for (const pid of [exited3, killed, threaded]) {
+      expect(capture.of(pid).filter((ev) => ev.type === 'fork')).toEqual([expect.objectContaining({ ppid: shell.pid })]);
+      expect(exitOf(pid)).toHaveLength(1);
+    }
+    expect(exitOf(exited3)[0]).toMatchObject({ ppid: shell.pid, code: 3, signal: 0, core: false });
+    expect(exitOf(killed)[0]).toMatchObject({ code: 0, signal: 9 });
+    expect(exitOf(threaded)[0]).toMatchObject({ code: 5, signal: 0 });
+    expect(exitOf(shell.pid!)[0]).toMatchObject({ code: 0, signal: 0 });
+    // No thread shows as a process: none forked by the threaded child.
+    expect(capture.events.filter((ev) => ev.type === 'fork' && ev.ppid === threaded)).toEqual([]);
+    // The durations come from the forks.
+    expect(exitOf(exited3)[0]).toMatchObject({ duration_ms: expect.any(Number) });
+    const stats = source.stats();
+    expect(stats.ebpfForks).toBeGreaterThanOrEqual(4);
+    expect(stats.ebpfExits).toBeGreaterThanOrEqual(4);
+  });
+
+  it('an exec from a thread other than the first ends the process\'s other threads, not the process: no exit until its own', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('thread-exec');
+    // A second thread execs: the kernel ends every other thread, the first one included,
+    // and the process goes on as /bin/true.
+    const child = await run('/usr/bin/python3', [
+      '-c',
+      `import os, threading, time\nthreading.Thread(target=lambda: os.execv('/bin/true', ['true', '${tag}'])).start()\ntime.sleep(5)`,
+    ]);
+    expect(child.code).toBe(0);
+    await capture.waitFor((ev) => ev.type === 'exit' && ev.pid === child.pid, 10_000);
+    const events = capture.of(child.pid);
+    expect(events.filter((ev) => ev.type === 'exec').at(-1)).toMatchObject({ argv: ['true', tag] });
+    const exits = events.filter((ev) => ev.type === 'exit');
+    expect(exits).toHaveLength(1);
+    expect(exits[0].ts).toBeGreaterThan(events.filter((ev) => ev.type === 'exec').at(-1)!.ts);
+  });
+
+  it('asks the proc connector only for id, name and session changes: a storm never wakes it', async () => {
+    const source = new EbpfSource({ netlink: { snapshot: false } });
+    capture = await Capture.startWith(source);
+    const before = source.stats();
+    const tag = uniqueTag('quiet');
+    const pids = storm(['exec', '500', '4', tag, 'literal']);
+    const last = pids[pids.length - 1];
+    await capture.waitFor((ev) => ev.type === 'exit' && ev.pid === last, 10_000);
+    const after = source.stats();
+    expect(after.ebpfForks - before.ebpfForks).toBeGreaterThanOrEqual(500);
+    if (after.kernelFilter) {
+      // Other tests' processes may change ids meanwhile, never 1,500 times.
+      expect(after.messages - before.messages).toBeLessThan(100);
+    }
+    // Whether filtered by the kernel or here, the proc connector adds no fork, exec or exit.
+    const execs = capture.events.filter((ev) => ev.type === 'exec' && pids.includes(ev.pid));
+    expect(execs).toHaveLength(500);
+    expect(capture.events.filter((ev) => ev.type === 'fork' && pids.includes(ev.pid))).toHaveLength(500);
   });
 
   it('forktop stopped (SIGSTOP) for 3 s during a storm, then continued: each exec once, with its argv', async () => {
@@ -321,6 +397,7 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     expect(ours.map((o) => `${o.kind} ${o.name}`).sort()).toEqual([
       'map forktop_drops', 'map forktop_ring', 'map forktop_scratch', 'map forktop_tries',
       'prog forktop_enter', 'prog forktop_enterat', 'prog forktop_exec', 'prog forktop_exit',
+      'prog forktop_fork', 'prog forktop_pexit',
     ]);
     await capture.stop();
     capture = undefined;
