@@ -1,26 +1,30 @@
 #!/usr/bin/env node
 // forktop's entry. `forktop --version` is answered before anything else loads; the rest
 // runs main.js: from the bundle (dist/bundle/, all of forktop and its dependencies in a few
-// files, so Node reads, resolves and compiles far fewer) when it is there and was built after
-// the compiled modules, else the compiled modules themselves (FORKTOP_NO_BUNDLE=1 forces
-// them). The modules and the bundle behave the same; the bundle starts faster.
+// files, so Node reads, resolves and compiles far fewer) when it is there and up to date, else
+// from the compiled modules (FORKTOP_NO_BUNDLE=1 forces them). Both behave the same; the
+// bundle starts faster.
 import fs from 'node:fs';
 
 const here = new URL('.', import.meta.url);
 
-function modifiedMs(file: string): number {
+function modifiedMs(file: string): number | undefined {
   try {
     return fs.statSync(new URL(file, here)).mtimeMs;
   } catch {
-    return -1;
+    return undefined;
   }
 }
 
-/** The bundle, unless the modules were compiled after it was made (then it is out of date). */
+/** The bundle, unless it is out of date: in a checkout (src/ beside dist/) tsc rewrites
+ *  every module, so one newer than the bundle means the modules were compiled after it. An
+ *  installed package has no src/, and its files' times are when they were unpacked. */
 function entry(): string {
   if (process.env.FORKTOP_NO_BUNDLE) return './main.js';
   const bundled = modifiedMs('bundle/main.js');
-  return bundled >= 0 && bundled >= modifiedMs('main.js') ? './bundle/main.js' : './main.js';
+  if (bundled === undefined) return './main.js';
+  if (modifiedMs('../src') === undefined) return './bundle/main.js';
+  return bundled >= (modifiedMs('main.js') ?? 0) ? './bundle/main.js' : './main.js';
 }
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', here), 'utf8')) as import('./main.js').PackageJson;
