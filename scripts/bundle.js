@@ -44,6 +44,11 @@ const lazyNormalize = {
   },
 };
 
+// Ink's measure-text and wrap-text keep every text they ever saw (the live view leaked
+// ~4.5 MB a minute at 500 exec/s), and its output redoes each frame from nothing: built from
+// forktop's bounded ones (src/ui/ink-substitutes) instead.
+const { inkSubstitutes } = await import('../dist/ui/ink-substitutes/bundle-plugin.js');
+
 fs.rmSync(outdir, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: [path.join(root, 'dist', 'main.js')],
@@ -66,5 +71,5 @@ await esbuild.build({
   logOverride: { 'assign-to-define': 'silent' }, // main.ts's `NODE_ENV ??=`: production either way
   legalComments: 'none',
   sourcemap: false,
-  plugins: [lazyNormalize],
+  plugins: [lazyNormalize, inkSubstitutes()],
 });
