@@ -312,6 +312,23 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
   pipeline.open(headerFor(chosen), new Model(), recorder ? [ndjson, recordingSink(recorder)] : [ndjson]);
 }
 
+/**
+ * Imports the live view. yoga, Ink's layout engine, carries its WASM as a data: URL and reads
+ * it with fetch() when there is one: Node's fetch is undici, loaded on first use, which cost
+ * ~28 ms of CPU (0.1–0.4 s of waiting under load) to decode a string already in memory.
+ * Without fetch, yoga decodes it itself. Nothing of forktop's fetches anything meanwhile.
+ */
+async function loadLiveView(): Promise<typeof import('./ui/live-view.js')> {
+  const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await import('./ui/live-view.js');
+  } finally {
+    if (fetch) Object.defineProperty(globalThis, 'fetch', fetch);
+    else delete (globalThis as { fetch?: unknown }).fetch;
+  }
+}
+
 interface LiveViewFlags {
   replaying: boolean;
   /** `--replay -`: stdin brings the events, the keys come from the terminal itself. */
@@ -331,7 +348,7 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   const keys = keyboard(stdinIsData);
   if (!keys) fail('the live view needs a terminal to read keys from; use --json');
   // Loaded only here (--json never pays for React and Ink), and while the source starts.
-  const ui = import('./ui/live-view.js');
+  const ui = loadLiveView();
   ui.catch(() => {}); // an error loading it is thrown where it is awaited
   let view: LiveView | undefined;
   // A write error (a full disk) shows on screen at once, is said again on stderr after the
@@ -364,6 +381,10 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   });
   if (early) {
     enterScreen(startingLine());
+    // Keys typed from here on wait for the view rather than being echoed over it, and Ctrl-C
+    // is a key the view answers (exit 130), not a SIGINT that ends it as 0 if it comes before
+    // the view reads keys. Node puts the terminal's mode back on every way out.
+    keys.setRawMode?.(true);
     warnNow = false;
   }
   // Otherwise the source starts before the screen switches, so a refusal (no permission, a
