@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 #include "clock.h"
 #include "event_js.h"
 
@@ -20,8 +22,8 @@ constexpr size_t kEagerBatch = 4096;
 }  // namespace
 
 BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
-                           size_t maxPending)
-    : maxPending_(maxPending), wallOffsetNs_(wallClockOffsetNs()) {
+                           size_t maxPending, bool sortByTime)
+    : maxPending_(maxPending), sortByTime_(sortByTime), wallOffsetNs_(wallClockOffsetNs()) {
   onDone_ = Napi::Persistent(onDone);
   tsfn_ = Napi::ThreadSafeFunction::New(
       env, onMessage, "forktop-batch", 0, 1, this, [](Napi::Env, BatchChannel* self) {
@@ -136,6 +138,8 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
     batch.push_back(std::move(lost));
   }
   if (batch.empty()) return;
+  if (sortByTime_)
+    std::stable_sort(batch.begin(), batch.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
   Napi::HandleScope scope(env);
   onMessage.Call({Napi::String::New(env, "batch"), packEvents(env, batch, wallOffsetNs_)});
 }

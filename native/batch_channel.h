@@ -23,7 +23,10 @@ class BatchChannel {
   // onMessage("batch", events) per batch; onMessage("ready") once the kernel accepted the
   // subscription; onMessage("error", code, message) when the reader fails and stops.
   // onDone() once the reader has released the channel and every message was delivered.
-  BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone, size_t maxPending);
+  // sortByTime: each batch goes out in timestamp order (stable), as one reader's events
+  // stamped on several CPUs may not be (the eBPF ring buffer's).
+  BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone, size_t maxPending,
+               bool sortByTime = false);
 
   // Reader thread.
   void push(Event&& ev);
@@ -47,6 +50,7 @@ class BatchChannel {
   int64_t lastCallNs_ = 0;
   size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
   size_t maxPending_;
+  bool sortByTime_;
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;
   Napi::FunctionReference onDone_;

@@ -147,7 +147,7 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     if (!reader_ || started_) throw Napi::Error::New(info.Env(), "EbpfExecSource: already started");
     started_ = true;
     reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
-                                                  info[1].As<Napi::Function>(), maxPending_));
+                                                  info[1].As<Napi::Function>(), maxPending_, true));
     return info.Env().Undefined();
   }
 

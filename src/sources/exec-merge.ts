@@ -101,6 +101,8 @@ export class ExecMerger {
   /** A batch came a stall late (forktop was stopped): the other stream's backlog is then
    *  right behind it, and everything is held for it (until untilNs) to go out in time order. */
   private catchUp: { stream: 'proc' | 'kernel'; untilNs: number } | null = null;
+  /** Without pairing: the times of the /proc scan held now, if any. */
+  private scan: { firstTs: number; lastTs: number } | null = null;
   readonly stats: ExecMergeStats = { matched: 0, matchedLate: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 };
 
   constructor(
@@ -122,6 +124,12 @@ export class ExecMerger {
   fromProcConnector(events: readonly ForktopEvent[], nowNs: number): void {
     this.tick(nowNs);
     this.arrived('proc', events, nowNs);
+    if (!this.pairExecs) {
+      // Rare here (id, name and session changes, a /proc scan): each goes in its place.
+      for (const ev of events) this.insertSorted(ev);
+      this.release(nowNs, false, false);
+      return;
+    }
     for (const ev of events) {
       if (ev.type === 'exec' && ev.ret === 0) {
         const twin = this.takeRemembered(ev.pid, ev.ts);
@@ -145,9 +153,22 @@ export class ExecMerger {
   fromKernel(events: readonly ForktopEvent[], nowNs: number): void {
     this.tick(nowNs);
     this.arrived('kernel', events, nowNs);
+    if (!this.pairExecs) {
+      // The whole stream (forks, execs, exits), each batch in time order (the native side
+      // sorts it): appended, or merged when it reaches back past what is held.
+      if (events.length === 0) return;
+      const pending = this.pending;
+      if (pending.length === 0 || pending[pending.length - 1].ts <= events[0].ts) {
+        for (const ev of events) pending.push(ev);
+      } else {
+        for (const ev of events) this.insertSorted(ev);
+      }
+      this.release(nowNs, false, true);
+      return;
+    }
     for (const ev of events) {
       this.pending.push(ev);
-      if (ev.type !== 'exec' || !this.pairExecs) continue;
+      if (ev.type !== 'exec') continue;
       if (ev.ts > this.kernelWatermark) this.kernelWatermark = ev.ts;
       if (ev.ret !== 0) continue; // the proc connector never reports a failed exec
       const twin = this.takeWaiting(ev.pid, ev.ts);
@@ -168,6 +189,10 @@ export class ExecMerger {
   }
 
   private release(nowNs: number, all: boolean, timeouts: boolean): void {
+    if (!this.pairExecs) {
+      this.releaseOrdered(nowNs, all);
+      return;
+    }
     for (const [pid, waits] of this.waiting) {
       const still = waits.filter(
         (w) =>
@@ -213,6 +238,59 @@ export class ExecMerger {
     this.emit(ready);
   }
 
+  /** `pending` in time order (no pairing): what is due is a prefix, found by a binary search. */
+  private releaseOrdered(nowNs: number, all: boolean): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    let horizon = all ? Infinity : nowNs - this.holdNow(nowNs);
+    if (this.catchUp && !all) {
+      if (nowNs < this.catchUp.untilNs) horizon = -Infinity;
+      else this.catchUp = null;
+    }
+    // A /proc scan goes out whole (see release).
+    if (this.scan && this.scan.firstTs <= horizon && this.scan.lastTs > horizon) horizon = this.scan.lastTs;
+    let lo = 0;
+    let hi = pending.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pending[mid].ts <= horizon) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.scan && this.scan.lastTs <= horizon) this.scan = null;
+    if (lo === 0) return;
+    let ready: ForktopEvent[];
+    if (lo === pending.length) {
+      ready = pending;
+      this.pending = [];
+    } else {
+      ready = pending.slice(0, lo);
+      this.pending = pending.slice(lo);
+    }
+    this.emit(ready);
+  }
+
+  /** Puts a proc-connector event (or one that reaches back) in its time order in `pending`,
+   *  after the events of the same time; notes a /proc scan's extent. */
+  private insertSorted(ev: ForktopEvent): void {
+    if (ev.type === 'snapshot' || ev.type === 'resync') {
+      if (!this.scan) this.scan = { firstTs: ev.ts, lastTs: ev.ts };
+      else {
+        this.scan.firstTs = Math.min(this.scan.firstTs, ev.ts);
+        this.scan.lastTs = Math.max(this.scan.lastTs, ev.ts);
+      }
+    }
+    const pending = this.pending;
+    let lo = 0;
+    let hi = pending.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pending[mid].ts <= ev.ts) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === pending.length) pending.push(ev);
+    else pending.splice(lo, 0, ev);
+  }
+
   /**
    * How long events are held now: a little more than the later stream's recent lateness
    * (an event not arrived yet is at most that old), so each goes out in time order after
@@ -226,6 +304,12 @@ export class ExecMerger {
 
   /** When the next flush can send something (monotonic ns), or null when nothing is held. */
   nextDueNs(nowNs: number): number | null {
+    if (!this.pairExecs) {
+      if (this.pending.length === 0) return null;
+      let first = this.pending[0].ts + this.holdNow(nowNs);
+      if (this.catchUp && first < this.catchUp.untilNs) first = this.catchUp.untilNs;
+      return first;
+    }
     let due = Infinity;
     // Events from the first waiting exec on go out when it is settled, not before.
     let barrier = Infinity;
@@ -244,7 +328,9 @@ export class ExecMerger {
   }
 
   private arrived(stream: 'proc' | 'kernel', events: readonly ForktopEvent[], nowNs: number): void {
-    const late = lateness(events, nowNs);
+    // The eBPF stream without pairing comes in time order, and has no scan: its first is its oldest.
+    const sorted = stream === 'kernel' && !this.pairExecs;
+    const late = sorted ? (events.length ? Math.max(0, nowNs - events[0].ts) : 0) : lateness(events, nowNs);
     this.lateness[stream].add(late, nowNs);
     if (events.length === 0) return;
     if (this.catchUp?.stream === stream) this.catchUp = null;

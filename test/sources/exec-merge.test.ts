@@ -245,3 +245,48 @@ describe('ExecMerger holds events as long as the streams are late, no longer', (
     expect(m.holdNow(3000 * MS)).toBe(4 * MS); // the least
   });
 });
+
+describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id changes from the proc connector', () => {
+  const uid = (pid: number, ts: number): ForktopEvent => ({ type: 'uid', time: '', ts, pid, ruid: 0, euid: 65534 });
+  const snap = (pid: number, ts: number): ForktopEvent => ({
+    type: 'snapshot', time: '', ts, pid, ppid: 1, argv: null, argv_source: null, comm: null, exe: null, cwd: null,
+    uid: null, cgroup: null, start_ts: null, start: null,
+  });
+  const make = () => {
+    const out: ForktopEvent[][] = [];
+    const m = new ExecMerger((events) => out.push(events), { holdNs: 30 * MS, pairExecs: false });
+    const order = () => out.flat().map((ev) => `${ev.type}@${ev.ts / MS}`);
+    return { m, out, order };
+  };
+
+  it('sends each exec once as eBPF gave it, with the proc connector\'s events in their time order', () => {
+    const { m, order } = make();
+    m.fromKernel([fork(10, 100 * MS), exec(10, 101 * MS, ['sudo', 'x']), fork(11, 104 * MS)], 105 * MS);
+    m.fromProcConnector([uid(10, 102 * MS)], 106 * MS);
+    m.fromKernel([exec(11, 103.5 * MS, ['late']), exit(11, 107 * MS)], 108 * MS); // reaches back
+    m.flush(200 * MS);
+    expect(order()).toEqual(['fork@100', 'exec@101', 'uid@102', 'exec@103.5', 'fork@104', 'exit@107']);
+    expect(m.stats).toMatchObject({ matched: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 });
+  });
+
+  it('holds for the hold time, then sends what is due as one batch, and the rest later', () => {
+    const { m, out } = make();
+    const batch = [fork(10, 100 * MS), exec(10, 101 * MS, ['a']), exit(10, 120 * MS)];
+    m.fromKernel(batch, 121 * MS);
+    expect(out).toEqual([]);
+    expect(m.nextDueNs(121 * MS)).toBe(130 * MS);
+    m.flush(131.5 * MS);
+    expect(out.map((b) => b.length)).toEqual([2]);
+    m.flush(150 * MS);
+    expect(out.map((b) => b.length)).toEqual([2, 1]);
+    expect(m.nextDueNs(150 * MS)).toBeNull();
+  });
+
+  it('releases a /proc scan whole, in its place among the stream', () => {
+    const { m, order } = make();
+    m.fromProcConnector([snap(1, 100 * MS), snap(2, 150 * MS), { type: 'resync', time: '', ts: 200 * MS, id: 1, count: 2 }], 101 * MS);
+    m.fromKernel([fork(9, 120 * MS), fork(8, 210 * MS)], 211 * MS);
+    m.flush(131 * MS + 1);
+    expect(order()).toEqual(['snapshot@100', 'fork@120', 'snapshot@150', 'resync@200']);
+  });
+});
