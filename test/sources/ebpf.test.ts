@@ -299,6 +299,10 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     expect(capture.events.filter((ev) => ev.type === 'fork' && ev.ppid === threaded)).toEqual([]);
     // The durations come from the forks.
     expect(exitOf(exited3)[0]).toMatchObject({ duration_ms: expect.any(Number) });
+    // Every event's wall time is its kernel time plus one offset, to the microsecond.
+    const micros = (time: string) => Date.parse(time) * 1000 + Number(time.slice(23, 26));
+    const offsets = capture.events.filter((ev) => ev.type !== 'lost').map((ev) => micros(ev.time) - Math.floor(ev.ts / 1000));
+    expect(Math.max(...offsets) - Math.min(...offsets)).toBeLessThanOrEqual(1);
     const stats = source.stats();
     expect(stats.ebpfForks).toBeGreaterThanOrEqual(4);
     expect(stats.ebpfExits).toBeGreaterThanOrEqual(4);
