@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: forktop beside its peers, observing the same storms in the same run.
 //
-//   node bench/run.js [--execs N] [--par P] [--depth D] [--modes literal,stack]
+//   node bench/run.js [--execs N] [--par P] [--depth D] [--modes literal,stack] [--busy N]
 //                     [--only capture,latency,model,ui,start,screen,soak] [--soak-seconds S]
 //
 // Without --only every section runs but soak (minutes long): ask for it by name.
@@ -29,6 +29,7 @@ const { values: opts } = parseArgs({
     par: { type: 'string', default: '8' },
     depth: { type: 'string', default: '10' },
     modes: { type: 'string', default: 'literal,stack' },
+    busy: { type: 'string', default: '0' },
     only: { type: 'string' },
     'latency-samples': { type: 'string', default: '30' },
     'start-runs': { type: 'string', default: '5' },
@@ -97,6 +98,26 @@ async function observe(label, storm, stormArgs) {
     h.result = h.observer.parse(fs.readFileSync(h.stdoutPath, 'utf8'), fs.readFileSync(h.stderrPath, 'utf8'));
   }
   return { handles, truth, stormSeconds };
+}
+
+/** `--busy N`: N processes that spin (no syscalls, no forks) while the capture storms run, as
+ *  a loaded machine's other work would; bounded by a time limit should the bench die. */
+function startBusyLoops(n) {
+  const loops = [];
+  for (let i = 0; i < n; i++) {
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 600e3; while (Date.now() < end);'], { stdio: 'ignore' });
+    const stop = () => child.kill('SIGKILL');
+    loops.push(stop);
+    atInterrupt.add(stop);
+  }
+  return loops;
+}
+
+function stopBusyLoops(loops) {
+  for (const stop of loops) {
+    stop();
+    atInterrupt.delete(stop);
+  }
 }
 
 function pct(part, whole) {
@@ -249,9 +270,15 @@ async function main() {
   }
   try {
     if (sections.includes('capture')) {
-      console.log('\ncapture: all observers run at once and watch the same storm');
-      for (const mode of opts.modes.split(',')) await execStorm(storm, mode);
-      await forkBurst(storm);
+      const busy = Number(opts.busy);
+      console.log(`\ncapture: all observers run at once and watch the same storm${busy > 0 ? `, with ${busy} busy loop${busy > 1 ? 's' : ''} running (a loaded machine)` : ''}`);
+      const loops = startBusyLoops(busy);
+      try {
+        for (const mode of opts.modes.split(',')) await execStorm(storm, mode);
+        await forkBurst(storm);
+      } finally {
+        stopBusyLoops(loops);
+      }
     }
     if (sections.includes('latency')) await latency();
     const needTmux = ['start', 'screen', 'soak'].filter((s) => sections.includes(s));

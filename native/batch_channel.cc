@@ -83,6 +83,12 @@ int BatchChannel::delayUntilDueMs() {
   return left <= 0 ? 0 : int(left / 1000000) + 1;
 }
 
+int BatchChannel::msUntilNextCall() {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t left = minIntervalNs() - (monotonicNs() - lastCallNs_);
+  return left <= 0 ? 0 : int(left / 1000000);
+}
+
 void BatchChannel::ready() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -32,6 +32,7 @@ class BatchChannel {
   void push(Event&& ev);
   void flush();
   int delayUntilDueMs();  // -1: nothing pending
+  int msUntilNextCall();  // how soon a JS call may be made again, pending or not (0: now)
   void ready();
   void fail(const std::string& code, const std::string& message);
   void release();  // last call from the reader thread

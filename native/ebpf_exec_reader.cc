@@ -23,9 +23,13 @@ namespace forktop {
 namespace {
 
 constexpr int kIdleWakeMs = 200;  // how often an idle reader looks for counted drops
-// In a storm, let records gather this long after a read (see GatherPolicy): the ring buffer
-// holds seconds of a storm, and a wakeup per exec would cost more CPU than the exec it reports.
+// In a storm, let records gather after a read (see GatherPolicy): the ring buffer holds
+// seconds of a storm, and a wakeup per exec would cost more CPU than the exec it reports.
+// At least kGatherMs, and up to when the batch channel may call JS again (it calls at most
+// 10 times a second in a storm: reading more often only wakes this thread for nothing), at
+// most kMaxGatherMs.
 constexpr int kGatherMs = 5;
+constexpr int kMaxGatherMs = 50;
 
 // Fields argv needs are required (without them the programs read argv at entry); the path
 // walks are each dropped alone when a field is missing, and the header says so.
@@ -267,8 +271,10 @@ void EbpfExecReader::run() {
     consume();
     checkDrops();
     channel_->flush();
-    if (gather_.shouldGather(stats_.records + stats_.forks + stats_.exits != before) && !stopping_)
-      std::this_thread::sleep_for(std::chrono::milliseconds(kGatherMs));
+    if (gather_.shouldGather(stats_.records + stats_.forks + stats_.exits != before) && !stopping_) {
+      int gatherMs = std::min(std::max(kGatherMs, channel_->msUntilNextCall()), kMaxGatherMs);
+      std::this_thread::sleep_for(std::chrono::milliseconds(gatherMs));
+    }
   }
   // Detach first, so nothing new arrives, then take what the buffer still holds.
   attachments_.clear();
