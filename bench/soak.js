@@ -1,16 +1,41 @@
 // The soak: forktop left running as a person runs it, beside forkstat, under a steady
 // background load of execs at a fixed rate. The live view and forkstat each draw to a real
 // terminal (a 120×40 tmux session); `forktop --json` writes to /dev/null. All of them watch
-// the same load at once. CPU and RSS are sampled from /proc every few seconds.
+// the same load at once. CPU and RSS are sampled from /proc every few seconds, and where
+// the RSS goes from each forktop's own view (bench/soak-probe.js, loaded with --import:
+// V8's heap by space, GC time) and from /proc/PID/smaps (malloc, the eBPF ring, code).
+//
+// FORKTOP_SOAK_FLAGS (node flags, e.g. "--max-semi-space-size=4") and FORKTOP_SOAK_ENV
+// ("MALLOC_ARENA_MAX=2") add a second live view and --json run that way, beside the
+// plain ones, under the same load: a setting's effect and its CPU cost in one run.
+// FORKTOP_SOAK_CLI runs the variant from another build's cli.js (a change not yet landed).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
+import { smapsByKind } from './soak-probe.js';
 import { alive, atInterrupt, cpuSeconds, forksSinceBoot, rssMiB, stopPid, which } from './lib/system.js';
 
 const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const AFTER_SECONDS = 10; // how long the RSS is watched once the load stops ("flat once it stops")
+const probe = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'soak-probe.js');
+/** How long the RSS is watched once the load stops ("flat once it stops"), sampled every interval. */
+const AFTER_SECONDS = Number(process.env.FORKTOP_SOAK_AFTER ?? 30);
+const variantFlags = (process.env.FORKTOP_SOAK_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const variantCli = process.env.FORKTOP_SOAK_CLI ? path.resolve(process.env.FORKTOP_SOAK_CLI) : null;
+const variantEnv = Object.fromEntries(
+  (process.env.FORKTOP_SOAK_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+/** The variant's settings, as said once above the tables, or null when there is none. */
+export const variantSettings = () =>
+  variantFlags.length || Object.keys(variantEnv).length || variantCli
+    ? [...(variantCli ? [variantCli] : []), ...Object.entries(variantEnv).map(([k, v]) => `${k}=${v}`), ...variantFlags].join(' ')
+    : null;
+/** The plain forktop, and the variant when one is asked for. */
+const variants = () =>
+  [{ suffix: '', flags: [], env: {} }].concat(
+    variantSettings() ? [{ suffix: ' (variant)', flags: variantFlags, env: variantEnv, tag: '-variant', cli: variantCli ?? cli }] : [],
+  );
 
 function shellQuote(s) {
   return `'${s.replaceAll("'", "'\\''")}'`;
@@ -23,6 +48,26 @@ async function waitForScreen(tmux, session, pattern, ms) {
     if (screen !== null && pattern.test(screen)) return true;
     if (screen === null || Date.now() > deadline) return false;
     await sleep(100);
+  }
+}
+
+/** Resident MiB by kind of mapping, or null when the process is gone. */
+function mappings(pid) {
+  try {
+    return smapsByKind(pid);
+  } catch {
+    return null;
+  }
+}
+
+/** The probe's newest line (V8's heap by space, GC so far), or null. */
+function lastProbe(file) {
+  if (!file) return null;
+  try {
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    return JSON.parse(lines.at(-1));
+  } catch {
+    return null;
   }
 }
 
@@ -45,18 +90,27 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
   };
   atInterrupt.add(cleanup);
   try {
-    const live = { name: 'forktop live view (tmux)', key: 'live', session: 'live' };
-    live.pid = tmux.open('live', `exec ${shellQuote(process.execPath)} ${shellQuote(cli)}`);
-    observers.push(live);
+    const lives = [];
+    for (const v of variants()) {
+      const tag = v.tag ?? '';
+      const probeEnv = (key) => ({ FORKTOP_PROBE: path.join(outDir, `soak-${rate}.${key}${tag}.probe.ndjson`), FORKTOP_PROBE_MS: String(interval * 1000) });
+      for (const key of ['live', 'json']) fs.rmSync(probeEnv(key).FORKTOP_PROBE, { force: true });
+      const node = [process.execPath, ...v.flags, '--import', probe, v.cli ?? cli];
+      const live = { name: `forktop live view (tmux)${v.suffix}`, key: 'live' + tag, session: 'live' + tag, probe: probeEnv('live').FORKTOP_PROBE };
+      const liveEnv = Object.entries({ ...v.env, ...probeEnv('live') }).map(([k, val]) => `${k}=${shellQuote(val)}`);
+      live.pid = tmux.open(live.session, `exec env ${liveEnv.join(' ')} ${node.map(shellQuote).join(' ')}`);
+      observers.push(live);
+      lives.push(live);
 
-    const json = { name: 'forktop --json > /dev/null', key: 'json' };
-    const devNull = fs.openSync('/dev/null', 'w');
-    const stderr = fs.openSync(path.join(outDir, `soak-${rate}.json.err`), 'w');
-    const jsonChild = spawn(process.execPath, [cli, '--json'], { stdio: ['ignore', devNull, stderr] });
-    fs.closeSync(devNull);
-    fs.closeSync(stderr);
-    json.pid = jsonChild.pid;
-    observers.push(json);
+      const json = { name: `forktop --json > /dev/null${v.suffix}`, key: 'json' + tag, probe: probeEnv('json').FORKTOP_PROBE };
+      const devNull = fs.openSync('/dev/null', 'w');
+      const stderr = fs.openSync(path.join(outDir, `soak-${rate}.json${tag}.err`), 'w');
+      const jsonChild = spawn(node[0], [...node.slice(1), '--json'], { stdio: ['ignore', devNull, stderr], env: { ...process.env, ...v.env, ...probeEnv('json') } });
+      fs.closeSync(devNull);
+      fs.closeSync(stderr);
+      json.pid = jsonChild.pid;
+      observers.push(json);
+    }
 
     let forkstat = { name: 'forkstat (tmux)', key: 'forkstat', missing: 'not installed: apt-get install -y forkstat' };
     if (which('forkstat')) {
@@ -65,18 +119,19 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
       observers.push(forkstat);
     }
 
-    if (!(await waitForScreen(tmux, 'live', /LIVE/, 30_000))) live.missing = 'the live view never showed LIVE';
+    for (const live of lives) if (!(await waitForScreen(tmux, live.session, /LIVE/, 30_000))) live.missing = 'the live view never showed LIVE';
     if (forkstat.session && !(await waitForScreen(tmux, 'forkstat', /Time\s+Event/, 10_000))) forkstat.missing = 'forkstat did not start';
     await sleep(3000); // start-up is the start section's business: let each settle first
 
     const running = observers.filter((o) => !o.missing && alive(o.pid));
     for (const o of running) o.samples = [];
     const sample = (t, phase) => {
-      for (const o of running) o.samples.push({ t, phase, cpu: cpuSeconds(o.pid), rss: rssMiB(o.pid) });
+      for (const o of running) o.samples.push({ t, phase, cpu: cpuSeconds(o.pid), rss: rssMiB(o.pid), smaps: mappings(o.pid) });
     };
     const forks0 = forksSinceBoot();
     const t0 = performance.now();
     const elapsed = () => (performance.now() - t0) / 1000;
+    for (const o of running) o.probeStart = lastProbe(o.probe);
     const load = runLoad(storm, rate, seconds, `soak${process.pid}r${rate}`);
     atInterrupt.add(() => stopPid(load.child.pid, 'SIGKILL', 1000));
     sample(0, 'load');
@@ -92,17 +147,23 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
     }
     sample(elapsed(), 'load');
     const loadSeconds = elapsed();
+    for (const o of running) o.probeEnd = lastProbe(o.probe);
     const forksPerSecond = (forksSinceBoot() - forks0) / loadSeconds;
-    const screen = tmux.capture('live');
-    if (screen) fs.writeFileSync(path.join(outDir, `soak-${rate}.live-screen.txt`), screen);
+    for (const live of lives) {
+      const screen = tmux.capture(live.session);
+      if (screen) fs.writeFileSync(path.join(outDir, `soak-${rate}.${live.session}-screen.txt`), screen);
+    }
     const afterStart = elapsed();
-    await sleep(AFTER_SECONDS * 1000);
-    sample(elapsed(), 'after');
+    for (let next = afterStart + interval; next <= afterStart + AFTER_SECONDS + 0.01; next += interval) {
+      await sleep(Math.max(0, (next - elapsed()) * 1000));
+      sample(elapsed(), 'after');
+    }
     const afterSeconds = elapsed() - afterStart;
 
     for (const o of running) {
       const during = o.samples.filter((s) => s.phase === 'load' && s.cpu !== null && s.rss !== null);
-      const after = o.samples.find((s) => s.phase === 'after');
+      const afterAll = o.samples.filter((s) => s.phase === 'after' && s.rss !== null);
+      const after = afterAll.at(-1);
       if (during.length < 2) {
         o.missing = 'exited during the load';
         continue;
@@ -116,6 +177,8 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
       o.rssMax = Math.max(...during.map((s) => s.rss));
       o.rssLast = last.rss;
       o.rssAfter = after?.rss ?? null;
+      o.rssAfterMax = afterAll.length ? Math.max(...afterAll.map((s) => s.rss)) : null;
+      o.breakdown = last.smaps;
       o.cpuAfter = after?.cpu != null ? (100 * (after.cpu - last.cpu)) / (after.t - last.t) : null;
       o.exitedEarly = !alive(o.pid);
     }
@@ -157,6 +220,7 @@ export function printSoak({ results, interval }, printTable) {
     `\nsoak: forktop left running beside forkstat, all watching the same steady load of /bin/true execs, ${seconds} s per load` +
       ` (CPU from /proc/PID/stat while the load runs, start-up excluded; RSS = VmRSS, sampled every ${interval} s; the tmux server's own CPU is not counted)`,
   );
+  if (variantSettings()) console.log(`  (variant): the same forktop run with ${variantSettings()}`);
   const rows = [];
   for (const r of results) {
     const forkstat = r.observers.find((o) => o.key === 'forkstat' && o.cpuMean !== undefined);
@@ -177,44 +241,102 @@ export function printSoak({ results, interval }, printTable) {
         fmt(o.rssFirst, 0),
         fmt(o.rssMax, 0),
         fmt(o.rssLast, 0),
-        fmt(o.rssAfter, 0),
+        `${fmt(o.rssAfterMax, 0)} / ${fmt(o.rssAfter, 0)}`,
         ratio,
       ]);
     }
   }
   printTable(
-    'soak figures (CPU in % of one core; RSS in MiB; "after" = the 10 s once the load stopped)',
+    `soak figures (CPU in % of one core; RSS in MiB; "after" = the ${AFTER_SECONDS} s once the load stopped: max / last)`,
     ['observer', 'load', 'CPU mean', `max per ${interval} s`, 'CPU after', 'RSS first', 'RSS max', 'RSS last', 'RSS after', 'vs forkstat: CPU / RSS max'],
     rows,
   );
-  console.log(`\nRSS samples, MiB (${interval} s apart, at most 16 shown evenly spaced; the last is ${AFTER_SECONDS} s after the load stopped):`);
+  console.log(`\nRSS samples, MiB (${interval} s apart, at most 20 shown evenly spaced; those marked ' come after the load stopped, the last ${AFTER_SECONDS} s after):`);
   for (const r of results) {
     for (const o of r.observers) {
       if (!o.samples) continue;
-      const shown = thin(o.samples.filter((s) => s.rss !== null), 16);
-      console.log(`  ${r.rate}/s ${o.name.padEnd(28)} ${shown.map((s) => `${s.t.toFixed(0)}s:${s.rss.toFixed(0)}`).join(' ')}`);
+      const shown = thin(o.samples.filter((s) => s.rss !== null), 20);
+      console.log(`  ${r.rate}/s ${o.name.padEnd(28)} ${shown.map((s) => `${s.t.toFixed(0)}s${s.phase === 'after' ? "'" : ''}:${s.rss.toFixed(0)}`).join(' ')}`);
     }
   }
-  const find = (rate, key) => results.find((r) => r.rate === rate)?.observers.find((o) => o.key === key && o.cpuMean !== undefined);
+  printBreakdown(results, printTable);
   const verdict = (ok) => (ok === null ? 'not measured' : ok ? 'held' : 'MISSED');
   const targets = [];
-  const live500 = find(500, 'live');
+  for (const tag of variantSettings() ? ['', '-variant'] : ['']) targets.push(...targetRows(results, tag, verdict));
+  printTable(`soak targets (issue 15; ${seconds} s per load, the issue's run is 30 minutes: --soak-seconds 1800)`, ['target', 'measured', ''], targets);
+}
+
+/** Issue 15's targets for the plain forktop (tag '') or the variant ('-variant'). */
+function targetRows(results, tag, verdict) {
+  const find = (rate, key) => results.find((r) => r.rate === rate)?.observers.find((o) => o.key === key && o.cpuMean !== undefined);
+  const targets = [];
+  const who = tag ? ' (variant)' : '';
+  const live500 = find(500, 'live' + tag);
   const forkstat500 = find(500, 'forkstat');
   targets.push([
-    'live view CPU at 500 exec/s <= 2× forkstat\'s',
+    `live view${who} CPU at 500 exec/s <= 2× forkstat's`,
     live500 && forkstat500 ? `${fmt(live500.cpuMean)}% vs 2 × ${fmt(forkstat500.cpuMean)}% = ${fmt(2 * forkstat500.cpuMean)}%` : '-',
     verdict(live500 && forkstat500 ? live500.cpuMean <= 2 * forkstat500.cpuMean : null),
   ]);
-  const live10 = find(10, 'live');
-  targets.push(['live view CPU at 10 exec/s < 2% of a core', live10 ? `${fmt(live10.cpuMean)}%` : '-', verdict(live10 ? live10.cpuMean < 2 : null)]);
+  const live10 = find(10, 'live' + tag);
+  targets.push([`live view${who} CPU at 10 exec/s < 2% of a core`, live10 ? `${fmt(live10.cpuMean)}%` : '-', verdict(live10 ? live10.cpuMean < 2 : null)]);
   const maxOf = (key) => {
     const all = results.flatMap((r) => r.observers.filter((o) => o.key === key && o.samples).flatMap((o) => o.samples.map((s) => s.rss)));
     const known = all.filter((v) => v !== null);
     return known.length ? Math.max(...known) : null;
   };
-  const liveMax = maxOf('live');
-  const jsonMax = maxOf('json');
-  targets.push(['live view RSS < 150 MB at every sample', liveMax === null ? '-' : `max ${fmt(liveMax, 0)} MiB`, verdict(liveMax === null ? null : liveMax * 1.048576 < 150)]);
-  targets.push(['--json RSS < 100 MB at every sample', jsonMax === null ? '-' : `max ${fmt(jsonMax, 0)} MiB`, verdict(jsonMax === null ? null : jsonMax * 1.048576 < 100)]);
-  printTable(`soak targets (issue 15; ${seconds} s per load, the issue's run is 30 minutes: --soak-seconds 1800)`, ['target', 'measured', ''], targets);
+  const liveMax = maxOf('live' + tag);
+  const jsonMax = maxOf('json' + tag);
+  // Flat once the load stops: no sample after it above the highest under it (+2%, a page or two of noise).
+  const flat = (key) => {
+    const os = results.flatMap((r) => r.observers.filter((o) => o.key === key && o.rssAfterMax !== undefined && o.rssAfterMax !== null));
+    if (!os.length) return null;
+    return { ok: os.every((o) => o.rssAfterMax <= o.rssMax * 1.02), text: os.map((o) => `${fmt(o.rssAfterMax, 0)} vs ${fmt(o.rssMax, 0)}`).join(', ') };
+  };
+  targets.push([`live view${who} RSS < 150 MB at every sample`, liveMax === null ? '-' : `max ${fmt(liveMax, 0)} MiB`, verdict(liveMax === null ? null : liveMax * 1.048576 < 150)]);
+  targets.push([`--json${who} RSS < 100 MB at every sample`, jsonMax === null ? '-' : `max ${fmt(jsonMax, 0)} MiB`, verdict(jsonMax === null ? null : jsonMax * 1.048576 < 100)]);
+  for (const [key, name] of [['live', 'live view'], ['json', '--json']]) {
+    const f = flat(key + tag);
+    targets.push([`${name}${who} RSS flat once the load stops (after max vs load max)`, f ? f.text : '-', verdict(f ? f.ok : null)]);
+  }
+  return targets;
+}
+
+/**
+ * Where each forktop's RSS went at the load's last sample: from /proc/PID/smaps (files,
+ * malloc, the eBPF ring) and from V8 itself through the probe (its heap's spaces, as
+ * committed, and the share of the load's time spent in GC).
+ */
+function printBreakdown(results, printTable) {
+  const rows = [];
+  for (const r of results) {
+    for (const o of r.observers) {
+      if (!o.samples || !o.breakdown || !o.key.startsWith('live') && !o.key.startsWith('json')) continue;
+      const m = o.breakdown;
+      const get = (k) => m[k] ?? 0;
+      const spaces = o.probeEnd?.spaces ?? {};
+      const committed = (name) => spaces[name]?.[0] ?? 0;
+      const v8Total = Object.values(spaces).reduce((sum, [size]) => sum + size, 0);
+      const anon = get('other anonymous (V8 heap, code, large mallocs)');
+      const gcMs = o.probeEnd && o.probeStart ? o.probeEnd.gc.ms - o.probeStart.gc.ms : null;
+      const gcSpan = o.probeEnd && o.probeStart ? (o.probeEnd.t - o.probeStart.t) * 1000 : null;
+      rows.push([
+        o.name,
+        `${r.rate}/s`,
+        fmt(o.rssLast, 0),
+        fmt(get('node binary and files') + get('shared libraries') + get('other mappings'), 0),
+        fmt(get('eBPF ring buffer (kernel pages mapped in)'), 0),
+        fmt(get('malloc main arena ([heap])') + get('malloc thread arenas'), 0),
+        fmt(get('wasm memory (yoga)'), 0),
+        o.probeEnd ? `${fmt(v8Total, 0)}: ${fmt(committed('new'), 0)} / ${fmt(committed('old'), 0)} (${fmt(spaces.old?.[1], 0)} used) / ${fmt(committed('code') + committed('code_large_object'), 0)} / ${fmt(committed('large_object'), 0)}` : '-',
+        o.probeEnd ? fmt(anon - v8Total, 0) : fmt(anon, 0),
+        gcMs !== null && gcSpan > 0 ? `${fmt((100 * gcMs) / gcSpan)}%` : '-',
+      ]);
+    }
+  }
+  printTable(
+    "where the RSS went at the load's last sample (MiB; /proc/PID/smaps, and V8's own figures from bench/soak-probe.js)",
+    ['observer', 'load', 'RSS', 'node binary, libraries', 'eBPF ring', 'malloc (main + thread arenas)', 'WASM (yoga)', 'V8 heap committed: new / old (used) / code / large', 'other anonymous', 'GC, % of the time'],
+    rows,
+  );
 }
