@@ -5,6 +5,7 @@
       "sources": [
         "native/binding.cc",
         "native/batch_channel.cc",
+        "native/stoppable_thread.cc",
         "native/event_js.cc",
         "native/hangup_watch.cc",
         "native/proc_info.cc",

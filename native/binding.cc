@@ -31,32 +31,79 @@ Napi::Error toJsError(Napi::Env env, const SysError& e) {
   return err;
 }
 
-class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
+// What the two kernel sources' JS objects share: a reader made from the options (its
+// error thrown to JS with .code), started with the batch callbacks, stopped, its counters.
+// Derived supplies the options, the reader, its counters (and anything more it shows).
+template <typename Derived, typename Reader>
+class ReaderWrap : public Napi::ObjectWrap<Derived> {
  public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NetlinkSource",
-                       {InstanceMethod("start", &NetlinkSource::Start),
-                        InstanceMethod("stop", &NetlinkSource::Stop),
-                        InstanceMethod("stats", &NetlinkSource::Stats)});
+  explicit ReaderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Derived>(info) {}
+
+ protected:
+  using Methods = std::vector<typename Napi::ObjectWrap<Derived>::PropertyDescriptor>;
+  static Methods methods() {
+    return {Napi::ObjectWrap<Derived>::InstanceMethod("start", &ReaderWrap::Start),
+            Napi::ObjectWrap<Derived>::InstanceMethod("stop", &ReaderWrap::Stop),
+            Napi::ObjectWrap<Derived>::InstanceMethod("stats", &ReaderWrap::Stats)};
   }
 
-  // new NetlinkSource({ receiveBufferBytes?, snapshot? }): subscribes, or throws with .code.
-  explicit NetlinkSource(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetlinkSource>(info) {
+  void readMaxPending(const Napi::Object& o) {
+    if (o.Get("maxPendingEvents").IsNumber())
+      maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
+  }
+
+  std::unique_ptr<Reader> reader_;
+
+ private:
+  // start(onMessage(kind, payload?, message?), onDone())
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    if (!reader_ || started_) throw Napi::Error::New(info.Env(), std::string(Derived::kName) + ": already started");
+    started_ = true;
+    reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
+                                                  info[1].As<Napi::Function>(), maxPending_, Derived::kSortByTime));
+    return info.Env().Undefined();
+  }
+
+  // Stops and joins the reader; onDone fires once the last batch was delivered. One never
+  // started releases its kernel objects now.
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (reader_ && started_) reader_->stop();
+    if (reader_ && !started_) reader_.reset();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    if (reader_) Derived::fillStats(reader_->stats(), o);
+    return o;
+  }
+
+  bool started_ = false;
+  size_t maxPending_ = kMaxPendingEvents;  // events waiting for JS before drops are counted
+};
+
+class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {
+ public:
+  static constexpr const char* kName = "NetlinkSource";
+  static constexpr bool kSortByTime = false;  // the proc connector's order, scan first
+
+  static Napi::Function Define(Napi::Env env) { return DefineClass(env, kName, methods()); }
+
+  // new NetlinkSource({ receiveBufferBytes?, snapshot?, realtime?, gatherMs?, readExecInfo?,
+  // eventTypes?, maxPendingEvents? }): subscribes, or throws with .code.
+  explicit NetlinkSource(const Napi::CallbackInfo& info) : ReaderWrap(info) {
     NetlinkOptions options;
     if (info.Length() > 0 && info[0].IsObject()) {
       Napi::Object o = info[0].As<Napi::Object>();
-      if (o.Has("receiveBufferBytes") && o.Get("receiveBufferBytes").IsNumber())
+      if (o.Get("receiveBufferBytes").IsNumber())
         options.receiveBufferBytes = o.Get("receiveBufferBytes").As<Napi::Number>().Int32Value();
-      if (o.Has("snapshot") && o.Get("snapshot").IsBoolean())
-        options.snapshot = o.Get("snapshot").As<Napi::Boolean>().Value();
-      if (o.Has("realtime") && o.Get("realtime").IsBoolean())
-        options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
+      if (o.Get("snapshot").IsBoolean()) options.snapshot = o.Get("snapshot").As<Napi::Boolean>().Value();
+      if (o.Get("realtime").IsBoolean()) options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
       if (o.Get("gatherMs").IsNumber()) options.gatherMs = o.Get("gatherMs").As<Napi::Number>().Int32Value();
-      if (o.Has("readExecInfo") && o.Get("readExecInfo").IsBoolean())
+      if (o.Get("readExecInfo").IsBoolean())
         options.readExecInfo = o.Get("readExecInfo").As<Napi::Boolean>().Value();
-      if (o.Has("maxPendingEvents") && o.Get("maxPendingEvents").IsNumber())
-        maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
       if (o.Get("eventTypes").IsNumber()) options.eventTypes = o.Get("eventTypes").As<Napi::Number>().Uint32Value();
+      readMaxPending(o);
     }
     try {
       reader_ = std::make_unique<NetlinkReader>(options);
@@ -65,28 +112,8 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
     }
   }
 
- private:
-  // start(onBatch(events | null, error?), onDone())
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    if (!reader_ || started_) throw Napi::Error::New(info.Env(), "NetlinkSource: already started");
-    started_ = true;
-    reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
-                                                  info[1].As<Napi::Function>(),
-                                                  maxPending_));
-    return info.Env().Undefined();
-  }
-
-  // Unsubscribes and joins the reader; onDone fires once the last batch was delivered.
-  Napi::Value Stop(const Napi::CallbackInfo& info) {
-    if (reader_) reader_->stop();
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Stats(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Object o = Napi::Object::New(env);
-    if (!reader_) return o;
-    const NetlinkStats& s = reader_->stats();
+  static void fillStats(const NetlinkStats& s, Napi::Object& o) {
+    Napi::Env env = o.Env();
     o.Set("messages", double(s.messages));
     o.Set("threadForks", double(s.threadForks));
     o.Set("threadExits", double(s.threadExits));
@@ -97,27 +124,24 @@ class NetlinkSource : public Napi::ObjectWrap<NetlinkSource> {
     o.Set("malformed", double(s.malformed));
     o.Set("receiveBufferBytes", s.receiveBufferBytes);
     o.Set("realtime", Napi::Boolean::New(env, s.realtime));
-    return o;
   }
-
-  std::unique_ptr<NetlinkReader> reader_;
-  bool started_ = false;
-  size_t maxPending_ = kMaxPendingEvents;  // events waiting for JS before drops are counted
 };
 
-class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
+class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
  public:
+  static constexpr const char* kName = "EbpfExecSource";
+  // Records stamped on several CPUs reach the ring in the order they were reserved.
+  static constexpr bool kSortByTime = true;
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "EbpfExecSource",
-                       {InstanceMethod("start", &EbpfExecSource::Start),
-                        InstanceMethod("stop", &EbpfExecSource::Stop),
-                        InstanceMethod("stats", &EbpfExecSource::Stats),
-                        InstanceMethod("describe", &EbpfExecSource::Describe)});
+    Methods all = methods();
+    all.push_back(InstanceMethod("describe", &EbpfExecSource::Describe));
+    return DefineClass(env, kName, all);
   }
 
-  // new EbpfExecSource({ ringBytes?, useBtf?, debug?, btfPath? }): loads and attaches the
-  // programs, or throws with .code (and the verifier's last word in the message).
-  explicit EbpfExecSource(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EbpfExecSource>(info) {
+  // new EbpfExecSource({ ringBytes?, useBtf?, debug?, btfPath?, maxPendingEvents? }): loads
+  // and attaches the programs, or throws with .code (and the verifier's last word in the message).
+  explicit EbpfExecSource(const Napi::CallbackInfo& info) : ReaderWrap(info) {
     EbpfOptions options;
     if (info.Length() > 0 && info[0].IsObject()) {
       Napi::Object o = info[0].As<Napi::Object>();
@@ -125,8 +149,7 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
       if (o.Get("useBtf").IsBoolean()) options.useBtf = o.Get("useBtf").As<Napi::Boolean>().Value();
       if (o.Get("debug").IsBoolean()) options.debug = o.Get("debug").As<Napi::Boolean>().Value();
       if (o.Get("btfPath").IsString()) options.btfPath = o.Get("btfPath").As<Napi::String>().Utf8Value();
-      if (o.Get("maxPendingEvents").IsNumber())
-        maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
+      readMaxPending(o);
     }
     options.debugLog = &verifierLog_;
     try {
@@ -142,25 +165,7 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     }
   }
 
- private:
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    if (!reader_ || started_) throw Napi::Error::New(info.Env(), "EbpfExecSource: already started");
-    started_ = true;
-    reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
-                                                  info[1].As<Napi::Function>(), maxPending_, true));
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Stop(const Napi::CallbackInfo& info) {
-    if (reader_ && started_) reader_->stop();
-    if (reader_ && !started_) reader_.reset();  // never started: release the programs now
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Stats(const Napi::CallbackInfo& info) {
-    Napi::Object o = Napi::Object::New(info.Env());
-    if (!reader_) return o;
-    const EbpfStats& s = reader_->stats();
+  static void fillStats(const EbpfStats& s, Napi::Object& o) {
     o.Set("records", double(s.records));
     o.Set("forks", double(s.forks));
     o.Set("exits", double(s.exits));
@@ -168,9 +173,9 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     o.Set("drops", double(s.drops));
     o.Set("truncated", double(s.truncated));
     o.Set("malformed", double(s.malformed));
-    return o;
   }
 
+ private:
   // { mode: "exec" | "entry", fallbackReason, paths, cgroupPaths, tasks, tasksFallbackReason, verifierLog }
   Napi::Value Describe(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
@@ -185,10 +190,7 @@ class EbpfExecSource : public Napi::ObjectWrap<EbpfExecSource> {
     return o;
   }
 
-  std::string verifierLog_;  // before reader_: the reader writes to it while loading
-  std::unique_ptr<EbpfExecReader> reader_;
-  bool started_ = false;
-  size_t maxPending_ = kMaxPendingEvents;
+  std::string verifierLog_;  // written while the reader loads
 };
 
 // bpfObjects(): [{ kind: "prog" | "map", id, name }] for every BPF object in the kernel.

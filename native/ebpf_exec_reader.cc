@@ -1,5 +1,6 @@
 #include "ebpf_exec_reader.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -214,9 +215,7 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
                                ring_.get(), long(pageSize_));
   epoll_ = Fd(epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_.valid()) throw SysError("epoll_create1", errno);
-  wake_ = Fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wake_.valid()) throw SysError("eventfd", errno);
-  for (int fd : {ring_.get(), wake_.get()}) {
+  for (int fd : {ring_.get(), thread_.wakeFd()}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
@@ -234,30 +233,23 @@ void EbpfExecReader::release() {
   programs_.clear();
   producerArea_.reset();
   consumerPage_.reset();
-  for (Fd* fd : {&ring_, &scratch_, &attempts_, &drops_, &epoll_, &wake_}) fd->reset();
+  for (Fd* fd : {&ring_, &scratch_, &attempts_, &drops_, &epoll_}) fd->reset();
 }
 
 void EbpfExecReader::start(std::unique_ptr<BatchChannel> channel) {
   channel_ = std::move(channel);
-  thread_ = std::thread([this] { run(); });
+  thread_.start([this] { run(); });
 }
 
 void EbpfExecReader::stop() {
-  if (!thread_.joinable()) return;
-  stopping_ = true;
-  uint64_t one = 1;
-  if (write(wake_.get(), &one, sizeof one) < 0) {
-    // the idle wake-up ends the wait anyway
-  }
-  thread_.join();
-  release();
+  if (thread_.stop()) release();
 }
 
 // Reader thread from here on.
 
 void EbpfExecReader::run() {
   channel_->ready();
-  while (!stopping_) {
+  while (!thread_.stopping()) {
     int due = channel_->delayUntilDueMs();
     int waitMs = due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
     epoll_event events[2];
@@ -271,9 +263,10 @@ void EbpfExecReader::run() {
     consume();
     checkDrops();
     channel_->flush();
-    if (gather_.shouldGather(stats_.records + stats_.forks + stats_.exits != before) && !stopping_) {
+    if (gather_.shouldGather(stats_.records + stats_.forks + stats_.exits != before) && !thread_.stopping()) {
       int gatherMs = std::min(std::max(kGatherMs, channel_->msUntilNextCall()), kMaxGatherMs);
-      std::this_thread::sleep_for(std::chrono::milliseconds(gatherMs));
+      pollfd wake{thread_.wakeFd(), POLLIN, 0};  // a sleep that stop() ends
+      poll(&wake, 1, gatherMs);
     }
   }
   // Detach first, so nothing new arrives, then take what the buffer still holds.

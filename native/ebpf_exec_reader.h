@@ -18,6 +18,7 @@
 #include "bpf_syscall.h"
 #include "exec_record.h"
 #include "gather_policy.h"
+#include "stoppable_thread.h"
 
 namespace forktop {
 
@@ -73,15 +74,14 @@ class EbpfExecReader {
   Fd ring_, scratch_, attempts_, drops_;
   std::vector<Fd> programs_;
   std::vector<Fd> attachments_;
-  Fd epoll_, wake_;
+  Fd epoll_;
   Mapping consumerPage_, producerArea_;
   size_t pageSize_ = 0;
   uint64_t dropsSeen_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
   std::unique_ptr<BatchChannel> channel_;
   EbpfStats stats_;
   GatherPolicy gather_;
+  StoppableThread thread_;  // polled beside the ring buffer: its wakeFd() ends the wait
 };
 
 }  // namespace forktop

@@ -2,8 +2,8 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
+
+#include "sys_error.h"
 
 namespace forktop {
 
@@ -13,14 +13,17 @@ Napi::Function HangupWatch::Define(Napi::Env env) {
 
 HangupWatch::HangupWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<HangupWatch>(info) {
   fd_ = info[0].As<Napi::Number>().Int32Value();
-  wakeFd_ = Fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wakeFd_.valid()) throw Napi::Error::New(info.Env(), "eventfd failed");
+  try {
+    thread_.emplace();
+  } catch (const SysError& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
   tsfn_ = Napi::ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "forktop-hangup",
                                         0, 1);
   tsfn_.Unref(info.Env());  // watching must not keep the process alive
-  thread_ = std::thread([this] {
+  thread_->start([this] {
     // events = 0: only errors and hangups are reported, never "writable".
-    pollfd fds[2] = {{fd_, 0, 0}, {wakeFd_.get(), POLLIN, 0}};
+    pollfd fds[2] = {{fd_, 0, 0}, {thread_->wakeFd(), POLLIN, 0}};
     for (;;) {
       int n = poll(fds, 2, -1);
       if (n < 0 && errno == EINTR) continue;
@@ -37,10 +40,7 @@ HangupWatch::HangupWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Hang
 HangupWatch::~HangupWatch() { stop(); }
 
 void HangupWatch::stop() {
-  if (!thread_.joinable()) return;
-  uint64_t one = 1;
-  if (write(wakeFd_.get(), &one, sizeof one) < 0) { /* the thread is already leaving */ }
-  thread_.join();
+  if (thread_) thread_->stop();
 }
 
 Napi::Value HangupWatch::Stop(const Napi::CallbackInfo& info) {

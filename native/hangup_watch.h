@@ -1,13 +1,13 @@
 // Tells JS when the reader of a pipe goes away (`forktop --json | head`), without waiting
 // for the next write to fail: on an idle machine that write might never come.
-// A thread polls the fd for POLLERR/POLLHUP, and an eventfd that stops it.
+// A thread (a StoppableThread) polls the fd for POLLERR/POLLHUP, and its wake-up fd.
 #pragma once
 
 #include <napi.h>
 
-#include <thread>
+#include <optional>
 
-#include "fd.h"
+#include "stoppable_thread.h"
 
 namespace forktop {
 
@@ -22,9 +22,8 @@ class HangupWatch : public Napi::ObjectWrap<HangupWatch> {
   void stop();
 
   int fd_;
-  Fd wakeFd_;
-  std::thread thread_;
   Napi::ThreadSafeFunction tsfn_;
+  std::optional<StoppableThread> thread_;  // made in the constructor's body, where its error can be thrown to JS
 };
 
 }  // namespace forktop

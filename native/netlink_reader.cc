@@ -125,12 +125,12 @@ void NetlinkReader::sendControl(int op, bool filtered) {
 
 void NetlinkReader::start(std::unique_ptr<BatchChannel> channel) {
   channel_ = std::move(channel);
-  thread_ = std::thread([this] { run(); });
+  thread_.start([this] { run(); });
 }
 
-void NetlinkReader::stop() {
-  if (!thread_.joinable()) return;
-  stopping_ = true;
+void NetlinkReader::stop() { thread_.stop(); }
+
+void NetlinkReader::wakeReader() {
   // Wake the blocked recvmmsg: a datagram to our own port (ignored: it is not the kernel's).
   // Should that fail, the receive timeout wakes the thread within kIdleWakeMs anyway.
   sockaddr_nl self{};
@@ -140,7 +140,6 @@ void NetlinkReader::stop() {
   wake.nlmsg_len = sizeof wake;
   wake.nlmsg_type = NLMSG_NOOP;
   sendto(sock_.get(), &wake, sizeof wake, 0, reinterpret_cast<sockaddr*>(&self), sizeof self);
-  thread_.join();
 }
 
 // Reader thread from here on.
@@ -163,13 +162,13 @@ void NetlinkReader::run() {
   // One blocking recvmmsg per wakeup (not poll + recv + recv-until-EAGAIN): in a storm the
   // events come one at a time, and syscalls per message are most of this thread's cost.
   auto startedAt = std::chrono::steady_clock::now();
-  while (!failed_ && !stopping_) {
+  while (!failed_ && !thread_.stopping()) {
     int due = channel_->delayUntilDueMs();
     int waitMs = !subscribed_ ? 100 : due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
     int received = receive(waitMs);
     if (checkDropsUntilNs_ != 0) countSocketDrops();
     flushWithGaps();
-    if (gather_.shouldGather(received > 0) && options_.gatherMs > 0 && subscribed_ && !stopping_)
+    if (gather_.shouldGather(received > 0) && options_.gatherMs > 0 && subscribed_ && !thread_.stopping())
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.gatherMs));
     if (!subscribed_ && !failed_ && std::chrono::steady_clock::now() - startedAt >
                                         std::chrono::milliseconds(kAckTimeoutMs)) {

@@ -19,6 +19,7 @@
 #include "gather_policy.h"
 #include "netlink_decode.h"
 #include "proc_info.h"
+#include "stoppable_thread.h"
 #include "sys_error.h"
 
 namespace forktop {
@@ -68,19 +69,18 @@ class NetlinkReader {
   void acknowledged(uint32_t err);
   void fail(const SysError& e);
   void trackSequence(uint32_t cpu, uint32_t seq);
-  void sendControl(int op, bool filtered = false);  // filtered: with options_.eventTypes
+  void sendControl(int op, bool filtered = false);
+  void wakeReader();  // filtered: with options_.eventTypes
   void countSocketDrops();
 
   NetlinkOptions options_;
   Fd sock_;
   uint32_t cpuLimit_ = kMaxCpus;
   uint32_t portId_ = 0;
-  std::atomic<bool> stopping_{false};
   int currentWaitMs_ = -1;
   static constexpr int kDatagramsPerRead = 64;
   static constexpr size_t kDatagramBytes = 1024;  // one proc event is about 100 bytes
   std::vector<char> buffer_;
-  std::thread thread_;
   std::unique_ptr<BatchChannel> channel_;
   StartClock clock_;
   std::vector<ProcMessage> messages_;  // one datagram's, reused
@@ -94,6 +94,9 @@ class NetlinkReader {
   bool failed_ = false;
   NetlinkStats stats_;
   GatherPolicy gather_;
+  // It blocks in recvmmsg (one syscall per wakeup, not poll and then recv), so stop() wakes
+  // it with a datagram to its own port.
+  StoppableThread thread_{[this] { wakeReader(); }};
 };
 
 }  // namespace forktop
