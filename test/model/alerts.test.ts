@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/events/schema.js';
+import { HEADLESS_CONFIG } from '../../src/model/config.js';
 import { Model } from '../../src/model/model.js';
 import { bomb, Script } from '../helpers/script.js';
 
@@ -121,5 +122,39 @@ describe('model: fork bombs and fork storms', () => {
     const { alerts } = run(s);
     expect(alerts.map((a) => [a.kind, a.state, a.root])).toEqual([['fork-storm', 'raised', 70]]);
     expect(alerts.some((a) => a.kind === 'fork-bomb')).toBe(false);
+  });
+});
+
+describe('model: a headless model (HEADLESS_CONFIG, for --json) raises the same alerts', () => {
+  it('through a bomb past its limits, a shell loop storm, an exec storm and the bomb stopped', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(50, 1, ['/bin/bash']).snapshot(60, 1, ['/bin/bash']);
+    let next = 1000;
+    bomb(s, 999, 50, 11, () => next++); // 4,095 members, 2,047 of them exited: past 1,000 tombstones
+    for (let i = 0; i < 3000; i++) {
+      const pid = next++;
+      s.after(3).fork(pid, 60).exec(pid, ['/bin/date', String(i % 5)]).after(0.5).exit(pid, i % 3);
+    }
+    const [full, headless] = [new Model(), new Model(HEADLESS_CONFIG)];
+    const feed = (events: Script['events']) => [full.apply(events), headless.apply(events)];
+    const [a, b] = feed(s.events);
+    expect(b).toEqual(a);
+    expect(a.map((x) => `${x.kind} ${x.state}`)).toEqual(expect.arrayContaining(['fork-bomb raised', 'fork-storm raised']));
+    expect(headless.tombstones).toBe(1000);
+    // The bomb is stopped: every member still alive exits; then time passes.
+    const members = [...full.byPid.values()].filter((n) => !n.exit && n.pid >= 999 && n.comm === 'bomb').map((n) => n.pid);
+    expect(members.length).toBeGreaterThan(1000);
+    const stop = new Script();
+    stop.ts = s.ts;
+    for (const pid of members) stop.after(0.1).exit(pid, 0, 9);
+    const [c, d] = feed(stop.events);
+    expect(d).toEqual(c);
+    for (let t = 1; t <= 10; t++) {
+      const ts = stop.ts + t * 1e9;
+      const later = full.advance(ts, stop.time);
+      expect(headless.advance(ts, stop.time)).toEqual(later);
+      c.push(...later);
+    }
+    expect(c.map((x) => `${x.kind} ${x.state}`)).toEqual(expect.arrayContaining(['fork-bomb cleared', 'fork-storm cleared']));
+    expect(headless.alerts.current(headless.now, headless.nowTime)).toEqual(full.alerts.current(full.now, full.nowTime));
   });
 });
