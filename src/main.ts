@@ -391,7 +391,11 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   // replay that is not NDJSON) prints as one plain line.
   const chosen = await startOrFail(pipeline, start);
   warnNow = false;
-  const { startLiveView } = await ui;
+  // A UI that fails to load says why on the normal screen, not on the one that said "starting…".
+  const { startLiveView } = await ui.catch((error: unknown) => {
+    leaveScreen();
+    throw error;
+  });
   const header = headerFor(chosen);
   // Stopping a lineage signals real processes, and /proc describes this machine: only
   // from a live source, never a replay.
