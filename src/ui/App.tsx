@@ -53,11 +53,15 @@ function useTerminalSize(): { columns: number; rows: number } {
 
 export type { InitialFilter } from './use-filters.js';
 
-/** What a storm's spawner runs, for its alert bar ("true ×412, sh ×410"). */
-function stormSpawns(model: Model, alert: AlertEvent): string | undefined {
-  const root = alert.kind === 'fork-storm' ? model.alerts.rootOf(alert) : undefined;
+/** What a storm's spawner runs, for its alert bar ("true ×412, sh ×410"): counted over all
+ *  its children (thousands in a storm), so once a second of model time, not every frame. */
+function useStormSpawns(model: Model, alert: AlertEvent | undefined): string | undefined {
+  const last = useRef<{ key: string; text: string | undefined } | null>(null);
+  const root = alert?.kind === 'fork-storm' ? model.alerts.rootOf(alert) : undefined;
   if (!root) return undefined;
-  return spawnsText(childPrograms(model, root, 2)) || undefined;
+  const key = `${root.id}:${Math.floor(model.now / 1e9)}`;
+  if (last.current?.key !== key) last.current = { key, text: spawnsText(childPrograms(model, root, 2)) || undefined };
+  return last.current.text;
 }
 
 export function App({
@@ -146,6 +150,7 @@ export function App({
   // on the screen, and the person who sees it wants to look at the bomb.
   const alerts = feed.alerts;
   const alert = alerts[0];
+  const alertSpawns = useStormSpawns(model, alert);
   const alertKey = alert ? `${alert.kind}:${alert.root}` : '';
   if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current };
   // A function: a move earlier in the same read of keys counts.
@@ -367,8 +372,10 @@ export function App({
         {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}
         {feed.sourceNote ? <Text color={theme.warning}>  {printable(feed.sourceNote)}</Text> : null}
       </Text>
-      {/* Whatever a view draws, it never pushes the header or the footer off the screen. */}
-      <Box flexDirection="column" flexGrow={1} flexShrink={1} overflow="hidden">
+      {/* Whatever a view draws, it never pushes the header or the footer off the screen. Only
+          rows are clipped: each line cuts itself at the edge (truncate), and clipping across
+          too made Ink slice every line of every frame again. */}
+      <Box flexDirection="column" flexGrow={1} flexShrink={1} overflowY="hidden">
         {stop.state.dialog ? (
           <StopDialog dialog={stop.state.dialog} reason={stop.state.reason} theme={theme} users={users} />
         ) : help !== null ? (
@@ -389,7 +396,7 @@ export function App({
         <AlertBar
           // K is the alert's only until the person moves: then the bar says how to get back to it.
           alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available && enterGoesToAlert() ? 'K' : undefined}
-          spawns={stormSpawns(model, alert)} more={alerts.length - 1} listKey="!"
+          spawns={alertSpawns} more={alerts.length - 1} listKey="!"
         />
       ) : feed.recentlyGone ? (
         <GoneBar alert={feed.recentlyGone} theme={theme} />
