@@ -122,7 +122,8 @@ function row(writes: Placed[], width: number): string {
       let at = x;
       for (const char of charsOf.get(line, parse)) {
         cells[at] = char;
-        const charWidth = Math.max(1, measure(char.value));
+        // One column below U+1100 (where wide scripts begin), as Ink's max(1, width) gives.
+        const charWidth = char.value.length === 1 && char.value.charCodeAt(0) < 0x1100 ? 1 : Math.max(1, measure(char.value));
         // A wide character covers the next cells: they print nothing.
         for (let i = 1; i < charWidth; i++) cells[at + i] = { type: 'char', value: '', fullWidth: false, styles: char.styles };
         at += charWidth;

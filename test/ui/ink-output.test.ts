@@ -1,6 +1,7 @@
 // frameText() must give exactly what Ink's own Output.get() gives: the same frames, drawn
 // from random writes, clips, styles and wide characters, compared character for character,
 // again once its caches are warm, and through a real render.
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { frameText, inkFrameText, installFrameText, type FrameText, type InkOutput } from '../../src/ui/ink-output.js';
 
@@ -74,6 +75,13 @@ describe("the live view's frame text", () => {
       const expected: FrameText = inkFrameText!(frame);
       expect({ seed, ...frameText(frame) }).toEqual({ seed, ...expected });
       expect({ seed, ...frameText(frame) }).toEqual({ seed, ...expected }); // from its caches
+    }
+  });
+
+  it('takes every character below U+1100 as one column, as string-width does', () => {
+    for (let code = 0; code < 0x1100; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      expect({ code, width: Math.max(1, stringWidth(String.fromCharCode(code))) }).toEqual({ code, width: 1 });
     }
   });
 
