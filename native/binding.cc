@@ -149,6 +149,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
       if (o.Get("useBtf").IsBoolean()) options.useBtf = o.Get("useBtf").As<Napi::Boolean>().Value();
       if (o.Get("debug").IsBoolean()) options.debug = o.Get("debug").As<Napi::Boolean>().Value();
       if (o.Get("btfPath").IsString()) options.btfPath = o.Get("btfPath").As<Napi::String>().Utf8Value();
+      if (o.Get("realtime").IsBoolean()) options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
       readMaxPending(o);
     }
     options.debugLog = &verifierLog_;
@@ -173,6 +174,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
     o.Set("drops", double(s.drops));
     o.Set("truncated", double(s.truncated));
     o.Set("malformed", double(s.malformed));
+    o.Set("realtime", Napi::Boolean::New(o.Env(), s.realtime));
   }
 
  private:

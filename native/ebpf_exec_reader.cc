@@ -1,6 +1,8 @@
 #include "ebpf_exec_reader.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -248,6 +250,11 @@ void EbpfExecReader::stop() {
 // Reader thread from here on.
 
 void EbpfExecReader::run() {
+  if (options_.realtime) {
+    sched_param param{};
+    param.sched_priority = 1;
+    stats_.realtime = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
+  }
   channel_->ready();
   while (!thread_.stopping()) {
     int due = channel_->delayUntilDueMs();

@@ -28,6 +28,10 @@ struct EbpfOptions {
   bool debug = false;  // keep the verifier's log, in *debugLog (also when loading fails)
   std::string* debugLog = nullptr;
   std::string btfPath = "/sys/kernel/btf/vmlinux";
+  // Run the reader thread SCHED_FIFO (priority 1) when allowed: on a loaded machine a reader
+  // waiting its turn delivers late, and the merge with the proc connector's events (a name
+  // set just before a storm) must not see one stream far behind the other.
+  bool realtime = true;
 };
 
 struct EbpfStats {
@@ -38,6 +42,7 @@ struct EbpfStats {
   std::atomic<uint64_t> drops{0};  // records the ring buffer had no room for
   std::atomic<uint64_t> truncated{0};
   std::atomic<uint64_t> malformed{0};  // records failing a length check: reported as lost
+  std::atomic<bool> realtime{false};
 };
 
 class EbpfExecReader {

@@ -96,11 +96,14 @@ export class EbpfSource implements EventSource {
         else if (kind === 'error') handlers.onError(new Error(`eBPF ring buffer: ${message}`));
       }, finished);
     });
-    // Nothing is read from /proc at an exec here, so the proc connector's reader needs no
-    // real-time priority and can let events gather between reads (far fewer wakeups).
+    // Nothing is read from /proc at an exec here. With forks and exits from eBPF the proc
+    // connector's reader has little to do (ids, names, sessions), so it runs at real-time
+    // priority: a name set just before a storm must not reach the merge after the storm's
+    // forks went out (it did on a machine loaded to 30). Else it has the storm too: normal
+    // priority, and events gather between reads (far fewer wakeups).
     this.netlink = new NetlinkSource({
-      realtime: false,
-      gatherMs: 5,
+      realtime: tasks,
+      gatherMs: tasks ? 0 : 5,
       ...this.options.netlink,
       readExecInfo: false,
       eventTypes: tasks ? ID_EVENTS : 0,

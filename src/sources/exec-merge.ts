@@ -101,6 +101,8 @@ export class ExecMerger {
   /** A batch came a stall late (forktop was stopped): the other stream's backlog is then
    *  right behind it, and everything is held for it (until untilNs) to go out in time order. */
   private catchUp: { stream: 'proc' | 'kernel'; untilNs: number } | null = null;
+  /** Without pairing: id and name changes held, with when they came (waitClock). */
+  private procHeld: { ts: number; arrived: number }[] = [];
   /** Without pairing: the times of the /proc scan held now, if any. */
   private scan: { firstTs: number; lastTs: number } | null = null;
   readonly stats: ExecMergeStats = { matched: 0, matchedLate: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 };
@@ -125,8 +127,14 @@ export class ExecMerger {
     this.tick(nowNs);
     this.arrived('proc', events, nowNs);
     if (!this.pairExecs) {
-      // Rare here (id, name and session changes, a /proc scan): each goes in its place.
-      for (const ev of events) this.insertSorted(ev);
+      // Rare here (id, name and session changes, a /proc scan): each goes in its place, and
+      // an id or name change waits for the eBPF stream to reach its time (see releaseOrdered).
+      for (const ev of events) {
+        this.insertSorted(ev);
+        if (ev.type !== 'snapshot' && ev.type !== 'resync' && ev.type !== 'lost') {
+          this.procHeld.push({ ts: ev.ts, arrived: this.waitClock });
+        }
+      }
       this.release(nowNs, false, false);
       return;
     }
@@ -157,6 +165,8 @@ export class ExecMerger {
       // The whole stream (forks, execs, exits), each batch in time order (the native side
       // sorts it): appended, or merged when it reaches back past what is held.
       if (events.length === 0) return;
+      const last = events[events.length - 1].ts;
+      if (last > this.kernelWatermark) this.kernelWatermark = last;
       const pending = this.pending;
       if (pending.length === 0 || pending[pending.length - 1].ts <= events[0].ts) {
         for (const ev of events) pending.push(ev);
@@ -249,6 +259,12 @@ export class ExecMerger {
     }
     // A /proc scan goes out whole (see release).
     if (this.scan && this.scan.firstTs <= horizon && this.scan.lastTs > horizon) horizon = this.scan.lastTs;
+    // An id or name change goes out once the eBPF stream has reached its time, or has been
+    // waited for PROC_WAIT_NS: on a loaded machine the stream that is late is not always the
+    // same, and a process's exec must not come after the name it set since (the exec would
+    // undo it), nor its forks before it.
+    const blocking = this.blockingProc(all);
+    if (blocking !== null && blocking.ts - 1 < horizon) horizon = blocking.ts - 1;
     let lo = 0;
     let hi = pending.length;
     while (lo < hi) {
@@ -257,6 +273,7 @@ export class ExecMerger {
       else hi = mid;
     }
     if (this.scan && this.scan.lastTs <= horizon) this.scan = null;
+    if (this.procHeld.length > 0) this.procHeld = this.procHeld.filter((p) => p.ts > horizon);
     if (lo === 0) return;
     let ready: ForktopEvent[];
     if (lo === pending.length) {
@@ -267,6 +284,18 @@ export class ExecMerger {
       this.pending = pending.slice(lo);
     }
     this.emit(ready);
+  }
+
+  /** The earliest held id or name change the eBPF stream has not reached yet, while it may
+   *  still be waited for. */
+  private blockingProc(all: boolean): { ts: number; arrived: number } | null {
+    if (all) return null;
+    let first: { ts: number; arrived: number } | null = null;
+    for (const p of this.procHeld) {
+      if (p.ts <= this.kernelWatermark || this.waitClock - p.arrived >= PROC_WAIT_NS) continue;
+      if (first === null || p.ts < first.ts) first = p;
+    }
+    return first;
   }
 
   /** Puts a proc-connector event (or one that reaches back) in its time order in `pending`,
@@ -308,6 +337,10 @@ export class ExecMerger {
       if (this.pending.length === 0) return null;
       let first = this.pending[0].ts + this.holdNow(nowNs);
       if (this.catchUp && first < this.catchUp.untilNs) first = this.catchUp.untilNs;
+      const blocking = this.blockingProc(false);
+      if (blocking !== null && blocking.ts <= first) {
+        first = Math.max(first, nowNs + Math.min(STALL_NS / 2, blocking.arrived + PROC_WAIT_NS - this.waitClock));
+      }
       return first;
     }
     let due = Infinity;
@@ -427,6 +460,8 @@ export class ExecMerger {
   }
 }
 
+/** How long an id or name change waits for the eBPF stream to reach its time. */
+const PROC_WAIT_NS = 100e6;
 /** Margin over the measured lateness: a reader's wakeup and a batch in flight. */
 const HOLD_MARGIN_NS = 3e6;
 /** Lateness is remembered this long: a storm's 100 ms batches keep the hold up while it lasts. */

@@ -282,6 +282,25 @@ describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id ch
     expect(m.nextDueNs(150 * MS)).toBeNull();
   });
 
+  it('a name set after an exec waits for the eBPF stream to reach its time (the exec must not come after it), a while at most', () => {
+    const { m, order } = make();
+    const comm = (pid: number, ts: number): ForktopEvent => ({ type: 'comm', time: '', ts, pid, comm: 'renamed' });
+    // The proc connector's reader was on time, eBPF's was not (a loaded machine).
+    m.fromProcConnector([comm(10, 101 * MS)], 102 * MS);
+    m.flush(140 * MS); // past the hold: still waiting for eBPF
+    expect(order()).toEqual([]);
+    expect(m.nextDueNs(140 * MS)).toBeGreaterThan(140 * MS);
+    m.fromKernel([exec(10, 100 * MS, ['bash']), fork(11, 102 * MS)], 141 * MS);
+    m.flush(200 * MS);
+    expect(order()).toEqual(['exec@100', 'comm@101', 'fork@102']);
+    // eBPF idle: the change goes out once it has waited long enough.
+    m.fromProcConnector([comm(10, 300 * MS)], 301 * MS);
+    m.flush(340 * MS);
+    expect(order()).toHaveLength(3);
+    m.flush(402 * MS);
+    expect(order()).toEqual(['exec@100', 'comm@101', 'fork@102', 'comm@300']);
+  });
+
   it('releases a /proc scan whole, in its place among the stream', () => {
     const { m, order } = make();
     m.fromProcConnector([snap(1, 100 * MS), snap(2, 150 * MS), { type: 'resync', time: '', ts: 200 * MS, id: 1, count: 2 }], 101 * MS);
