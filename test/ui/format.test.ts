@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activityBar, commandLine, lifetimeBar } from '../../src/ui/format.js';
+import { activityBar, commandLine, grouped, lifetimeBar } from '../../src/ui/format.js';
 
 describe('commandLine', () => {
   it('quotes what a shell would need quoted, and shows an empty argument', () => {
@@ -27,5 +27,13 @@ describe('activity over the last minute', () => {
     const lives: [number, number][] = [[70e9, 71e9], [99e9, 99.5e9], [5e9, 6e9]];
     expect(activityBar(lives, (l) => l[0], (l) => l[1], now)).toBe('·····█···█');
     expect(activityBar([], () => null, () => null, now)).toBe('··········');
+  });
+});
+
+describe('grouped', () => {
+  it("groups thousands as toLocaleString('en-US') does, for every size and sign", () => {
+    for (const n of [0, 7, 42, 999, 1000, 12_345, 999_999, 1_000_000, 123_456_789, 2 ** 53 - 1, -1, -1234, -1_000_000]) {
+      expect(grouped(n)).toBe(n.toLocaleString('en-US'));
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { grouped } from '../format.js';
 import type { AlertEvent } from '../../events/schema.js';
 import { printable } from '../text.js';
 import type { Theme } from '../theme.js';
@@ -9,7 +10,7 @@ const TREND: Record<NonNullable<AlertEvent['trend']>, string> = {
   shrinking: 'shrinking',
 };
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = grouped;
 
 /** The worst alert up now (a bomb before a storm), and how many more a key lists. */
 export function AlertBar({ alert, theme, inspectKey, stopKey, spawns, more, listKey }: {

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { StopPlan, StopRefusal } from '../../stop/stopper.js';
-import { commandLine, printable, userName } from '../format.js';
+import { commandLine, printable, userName, grouped } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** Processes passed over as roots, shown at most (a deep lineage may pass over many). */
@@ -44,7 +44,7 @@ export function StopDialog({ dialog, reason, theme, users, selfUid = process.get
         <Text color={theme.warning}>{`       … and ${dialog.skipped.length - SKIPPED_SHOWN} more passed over`}</Text>
       ) : null}
       <Text>
-        live   {dialog.live.toLocaleString('en-US')} member{dialog.live === 1 ? '' : 's'}, {dialog.generations} generation{dialog.generations === 1 ? '' : 's'} below it, user{dialog.uids.length === 1 ? '' : 's'} {who}
+        live   {grouped(dialog.live)} member{dialog.live === 1 ? '' : 's'}, {dialog.generations} generation{dialog.generations === 1 ? '' : 's'} below it, user{dialog.uids.length === 1 ? '' : 's'} {who}
       </Text>
       {others.length > 0 ? (
         <Text color={theme.warning} wrap="wrap">

@@ -1,9 +1,10 @@
 import { Text } from 'ink';
+import { grouped } from '../format.js';
 import type { StopState } from '../use-stop.js';
 import { printable } from '../text.js';
 import type { Theme } from '../theme.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = grouped;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** One line while a stop runs, and its result after (esc clears it). */

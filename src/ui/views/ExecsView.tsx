@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ExecEntry } from '../../model/process-node.js';
 import type { LossRow } from '../../model/queries.js';
-import { clock, commandLine, duration, exitText, failed, printable, userName } from '../format.js';
+import { clock, commandLine, duration, exitText, failed, printable, userName, grouped } from '../format.js';
 import type { Theme } from '../theme.js';
 import { Row } from '../components/Row.js';
 
@@ -52,7 +52,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
           const l = row.loss;
           return (
             <Text key={`lost-${l.newestTs}`} inverse={i === selected} color={theme.error} bold wrap="truncate-end">
-              {`──── ${l.lost.toLocaleString('en-US')} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map((s) => LOST_WHERE[s] ?? printable(s)).join('; ')}) ────`}
+              {`──── ${grouped(l.lost)} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map((s) => LOST_WHERE[s] ?? printable(s)).join('; ')}) ────`}
             </Text>
           );
         }

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
-import { clock, commandLine, duration, errnoName, printable, spawnsText, userName } from '../format.js';
+import { clock, commandLine, duration, errnoName, printable, spawnsText, userName, grouped } from '../format.js';
 import type { Theme } from '../theme.js';
 
 /** Children a card lists at most. */
@@ -111,9 +111,9 @@ export function InspectView({ model, node, selected, theme, users, height, colum
       </Text>
       {many ? (
         <Text wrap="truncate-end">
-          one of {many.count.toLocaleString('en-US')} runs of this program by {name({ pid: node.ppid ?? 0, node: model.node(node.parentId!) })} over {duration((many.lastTs - many.firstTs) / 1e6)}:{' '}
-          {many.exited.toLocaleString('en-US')} ended
-          {many.failed ? <Text color={theme.error}>, {many.failed.toLocaleString('en-US')} failed</Text> : null}
+          one of {grouped(many.count)} runs of this program by {name({ pid: node.ppid ?? 0, node: model.node(node.parentId!) })} over {duration((many.lastTs - many.firstTs) / 1e6)}:{' '}
+          {grouped(many.exited)} ended
+          {many.failed ? <Text color={theme.error}>, {grouped(many.failed)} failed</Text> : null}
           {many.shortestMs !== null ? `, lived ${duration(many.shortestMs)}${many.longestMs !== many.shortestMs ? `–${duration(many.longestMs)}` : ''}` : ''}
         </Text>
       ) : null}
@@ -137,7 +137,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
         </Text>
       ))}
       <Text wrap="truncate-end">
-        <Text bold>children ({kids.length}{node.spawnsTotal > kids.length ? ` kept of ${node.spawnsTotal.toLocaleString('en-US')} spawned` : ''})</Text>
+        <Text bold>children ({kids.length}{node.spawnsTotal > kids.length ? ` kept of ${grouped(node.spawnsTotal)} spawned` : ''})</Text>
         {kids.length > CARD_CHILDREN ? <Text dimColor>{`  ${spawnsText(childPrograms(model, node, 3))}; running first, then the newest`}</Text> : null}
       </Text>
       {kidsShown.map((k, i) => (

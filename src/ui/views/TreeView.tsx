@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { endedBadly, isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
-import { activityBar, commandLine, duration, lifetimeBar, userName } from '../format.js';
+import { activityBar, commandLine, duration, lifetimeBar, userName, grouped } from '../format.js';
 import type { Theme } from '../theme.js';
 import { Row } from '../components/Row.js';
 
@@ -22,7 +22,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
       {rows.map((row, i) => {
         const n = row.node;
         // A run of finished siblings shows its newest, after the count: ▸ says → lists them.
-        const marker = row.run ? `▸ ×${row.run.count.toLocaleString('en-US')} ` : row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
+        const marker = row.run ? `▸ ×${grouped(row.run.count)} ` : row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
         const ended = row.exited;
         const life = n.startTs !== null ? duration(((ended ? n.exit!.ts : now) - n.startTs) / 1e6) : '';
         // A kernel thread has no command line to read: [name] says it, as in ps.
@@ -35,7 +35,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
         const from = row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : '';
         const end = ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : '';
         const badly = ended && endedBadly(n);
-        const failedRuns = row.run?.failed ? `  (${row.run.failed.toLocaleString('en-US')} of them failed)` : '';
+        const failedRuns = row.run?.failed ? `  (${grouped(row.run.failed)} of them failed)` : '';
         const selectedRow = i === selected;
         const dim = !!(ended || row.context) && theme.dim;
         return (
