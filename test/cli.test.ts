@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOT_PRIVILEGED } from '../src/sources/netlink.js';
-import { CLI, runCli, runCommand } from './helpers/cli.js';
+import { CLI, runCli, runCommand, startCli } from './helpers/cli.js';
 import { describeAsRoot, kernelAllowsUnprivilegedProcConnector, uniqueTag } from './helpers/kernel.js';
 
 /** Linux 6.6 lets any user listen to the proc connector; before, it needs CAP_NET_ADMIN. */
@@ -33,9 +33,10 @@ describe('forktop flags', () => {
 describeAsRoot('forktop --json (real kernel)', () => {
   it('prints valid NDJSON and, on SIGTERM, stops and flushes with exit 0', async () => {
     const tag = uniqueTag('cli');
-    const pending = runCli(['--json'], { signalAfterMs: 1500, stopWith: 'SIGTERM' });
-    setTimeout(() => void runCommand('bash', ['-c', `sleep 0.3; true ${tag}`]), 700);
-    const result = await pending;
+    const cli = await startCli(['--json']);
+    await runCommand('bash', ['-c', `sleep 0.3; true ${tag}`]);
+    await cli.line((line) => line.includes(tag) && line.includes('"exec"'));
+    const result = await cli.stop('SIGTERM');
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
@@ -62,9 +63,10 @@ describeAsRoot('forktop --json (real kernel)', () => {
 
   it('--source netlink reads argv from /proc', async () => {
     const tag = uniqueTag('cli-netlink');
-    const pending = runCli(['--json', '--source', 'netlink'], { signalAfterMs: 1500, stopWith: 'SIGINT' });
-    setTimeout(() => void runCommand('bash', ['-c', `sleep 0.3; true ${tag}`]), 700);
-    const result = await pending;
+    const cli = await startCli(['--json', '--source', 'netlink']);
+    await runCommand('bash', ['-c', `sleep 0.3; true ${tag}`]);
+    await cli.line((line) => line.includes(tag) && line.includes('"exec"'));
+    const result = await cli.stop();
     expect(result.code).toBe(0);
     const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(events[0]).toMatchObject({ type: 'header', source: 'netlink', reason: 'netlink: the kernel proc connector; chosen with --source netlink' });
@@ -73,7 +75,8 @@ describeAsRoot('forktop --json (real kernel)', () => {
   });
 
   it.each(['SIGINT', 'SIGHUP'] as const)('exits 0 on %s', async (signal) => {
-    const result = await runCli(['--json'], { signalAfterMs: 800, stopWith: signal });
+    const cli = await startCli(['--json']);
+    const result = await cli.stop(signal);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout.endsWith('\n')).toBe(true);

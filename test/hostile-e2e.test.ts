@@ -28,7 +28,8 @@ describeAsRoot('text a process controls, in a real terminal', () => {
     const tag = uniqueTag('hostile');
     fs.mkdirSync(dir, { mode: 0o777 });
     fs.chmodSync(dir, 0o777);
-    terminal.start(`${process.execPath} ${CLI}; sleep 30`, 120, 40);
+    // Filtered to the tag: other tests' storms beside this one must not scroll its rows away.
+    terminal.start(`${process.execPath} ${CLI} --filter ${tag}; sleep 30`, 120, 40);
     // Accept applications' clipboard writes, as a terminal that allows them would.
     tmux(session, 'set-option', '-g', 'set-clipboard', 'on');
     await terminal.waitFor(/LIVE/);
@@ -46,7 +47,7 @@ describeAsRoot('text a process controls, in a real terminal', () => {
       cwd: dir, stdio: 'ignore',
     });
     try {
-      const screen = await terminal.waitFor((text) => text.includes('FORK STORM') && text.includes(tag), 15_000);
+      const screen = await terminal.waitFor((text) => text.includes('FORK STORM') && text.includes('\\x1b]0;PWN\\x07') && text.split('\n').some((line) => line.includes('/bin/true') && line.includes(tag)), 15_000);
       expect(screen).toContain('\\x1b]0;PWN\\x07'); // the comm, escaped, in the alert bar
       terminal.keys('a'); // the storm's root: its card, with its cwd
       const card = await terminal.waitFor(/lineage/);

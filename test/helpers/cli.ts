@@ -45,8 +45,11 @@ export function runCli(args: string[], options: Parameters<typeof runCommand>[2]
 export interface RunningCli {
   pid: number;
   stdout(): string;
-  /** SIGINT, then the whole result. */
-  stop(): Promise<CliResult>;
+  /** Resolves once stdout has a line `has` accepts (it waits for what it expects, however
+   *  loaded the machine); rejects after timeoutMs. */
+  line(has: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** SIGINT (or the signal given), then the whole result. */
+  stop(signal?: NodeJS.Signals): Promise<CliResult>;
 }
 
 /** Starts the CLI and resolves once it printed its first line (it is listening). */
@@ -71,8 +74,16 @@ export function startCli(args: string[], timeoutMs = 15_000): Promise<RunningCli
         resolve({
           pid: child.pid!,
           stdout: () => stdout,
-          stop: () => {
-            child.kill('SIGINT');
+          line: async (has, waitMs = 15_000) => {
+            for (const deadline = Date.now() + waitMs; ; ) {
+              const line = stdout.split('\n').slice(0, -1).find(has);
+              if (line !== undefined) return line;
+              if (Date.now() > deadline) throw new Error(`no such line in forktop's output after ${waitMs} ms`);
+              await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+          },
+          stop: (signal = 'SIGINT') => {
+            child.kill(signal);
             return closed;
           },
         });
