@@ -27,7 +27,7 @@ import { useProcessNow } from './use-process-now.js';
 import { useStop } from './use-stop.js';
 import { useTreeState } from './use-tree-state.js';
 import { ExecsView } from './views/ExecsView.js';
-import { installFrameText } from './ink-output.js';
+import { installFrameText } from './ink-install.js';
 import { InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';

@@ -3,7 +3,8 @@
 // again once its caches are warm, and through a real render.
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { frameText, inkFrameText, installFrameText, type FrameText, type InkOutput } from '../../src/ui/ink-output.js';
+import { inkFrameText, installFrameText } from '../../src/ui/ink-install.js';
+import { frameText, type FrameText, type InkOutput } from '../../src/ui/ink-output.js';
 
 interface OutputClass {
   new (options: { width: number; height: number }): InkOutput & {

@@ -64,4 +64,16 @@ describe("Ink's modules as the bundle builds them", () => {
       expect(inputs).not.toContain(`node_modules/ink/build/${name}.js`);
     }
   });
+
+  it("leave out the App's runtime patch of Ink: the bundle has nothing to patch", async () => {
+    const result = await esbuild.build({
+      stdin: { contents: "export { App } from './src/ui/App.js';", resolveDir: process.cwd(), loader: 'ts' },
+      bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+      external: ['react-devtools-core'],
+      plugins: [inkSubstitutes()],
+    });
+    const inputs = Object.keys(result.metafile.inputs).map((input) => input.split(path.sep).join('/'));
+    expect(inputs).toContain('src/ui/ink-substitutes/ink-install.ts');
+    expect(inputs).not.toContain('src/ui/ink-install.ts');
+  });
 });

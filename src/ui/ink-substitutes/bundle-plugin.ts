@@ -1,4 +1,5 @@
-// For the bundle (esbuild): three of Ink's modules built from ours instead. Ink's own
+// For the bundle (esbuild): three of Ink's modules built from ours instead, and the App's
+// runtime patch of Ink left out. Ink's own
 // measure-text and wrap-text keep every text they ever saw; its output redoes each frame
 // from nothing. Ours give the same results (test/ui/ink-output.test.ts,
 // test/ui/ink-substitutes.test.ts). Only Ink's own imports of them are redirected.
@@ -18,6 +19,12 @@ export function inkSubstitutes(): Plugin {
         if (!/[\\/]node_modules[\\/]ink[\\/]build$/.test(args.resolveDir)) return undefined;
         // Built (dist/…/*.js), or the source itself where the tests run it (src/…/*.ts).
         const built = path.join(here, path.basename(args.path));
+        return { path: fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts') };
+      });
+      // The App's runtime patch of Ink: in the bundle, Ink is built with ours already.
+      build.onResolve({ filter: /^\.\/ink-install\.js$/ }, (args) => {
+        if (path.resolve(args.resolveDir) !== path.dirname(here)) return undefined;
+        const built = path.join(here, 'ink-install.js');
         return { path: fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts') };
       });
     },
