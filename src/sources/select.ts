@@ -28,7 +28,7 @@ export interface SourceOptions {
   ebpf?: Omit<EbpfOptions, 'netlink'>;
 }
 
-const EBPF_REASON = 'ebpf: argv copied in the kernel at each exec, forks and exits from the proc connector';
+const EBPF_REASON = 'ebpf: argv copied in the kernel at each exec, forks and exits from the same ring; id and name changes from the proc connector';
 
 /** Starts the named source (auto: the best that starts here). Throws SourceUnavailableError. */
 export async function startSource(name: SourceName, handlers: SourceHandlers, options: SourceOptions = {}): Promise<Chosen> {
@@ -90,6 +90,6 @@ export function mayRefuse(name: SourceName): boolean {
     return true;
   }
   const has = (cap: number) => ((caps >> BigInt(cap)) & 1n) === 1n;
-  if (!has(CAP_NET_ADMIN)) return true; // the eBPF source takes forks and exits from it too
+  if (!has(CAP_NET_ADMIN)) return true; // the eBPF source takes id and name changes from it too
   return name === 'ebpf' && !has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON));
 }
