@@ -95,7 +95,7 @@ export function App({
   };
   const moves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number } | null>(null);
-  // Drawn when the feed moved on, FRAME_MS apart at most; paused too: the lists stay as they
+  // Drawn when the feed moved on, FRAME_MS (200 ms) apart at most; paused too: the lists stay as they
   // were, but an alert, the bell and the count of events since the pause must not wait for a key.
   useFeedFrames(feed);
   const model = feed.model;
