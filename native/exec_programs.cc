@@ -225,7 +225,15 @@ void readTaskPointer(BpfAsm& a, std::initializer_list<int32_t> chain, BpfAsm::La
   }
 }
 
-// Sends the record at r7 with r9 argument bytes; a full ring buffer is counted, not silent.
+// After bpf_ringbuf_output(): a full ring buffer (r0 not 0) is counted, not silent.
+void countIfFull(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
+  a.jumpIf(Cond::Eq, R0, 0, done);
+  lookupFirst(a, maps.drops, done);
+  a.mov(R1, 1);
+  a.atomicAdd64(R0, 0, R1);
+}
+
+// Sends the record at r7 with r9 argument bytes.
 void output(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
   a.loadMap(R1, maps.ring);
   a.mov(R2, R7);
@@ -233,10 +241,7 @@ void output(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
   a.add(R3, int32_t(kHeaderBytes));
   a.mov(R4, 0);
   a.call(BPF_FUNC_ringbuf_output);
-  a.jumpIf(Cond::Eq, R0, 0, done);
-  lookupFirst(a, maps.drops, done);
-  a.mov(R1, 1);
-  a.atomicAdd64(R0, 0, R1);
+  countIfFull(a, maps, done);
 }
 
 // The TaskRecord being built on the stack, at fp-64 .. fp-33.
@@ -260,7 +265,7 @@ void fillTask(BpfAsm& a, const KernelLayout& k, RecordKind kind) {
   a.bind(noParent);
 }
 
-// Sends the TaskRecord on the stack; a full ring buffer is counted, as for execs.
+// Sends the TaskRecord on the stack.
 void outputTask(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
   a.loadMap(R1, maps.ring);
   a.mov(R2, R10);
@@ -268,10 +273,7 @@ void outputTask(BpfAsm& a, const ExecMaps& maps, BpfAsm::Label done) {
   a.mov(R3, int32_t(sizeof(TaskRecord)));
   a.mov(R4, 0);
   a.call(BPF_FUNC_ringbuf_output);
-  a.jumpIf(Cond::Eq, R0, 0, done);
-  lookupFirst(a, maps.drops, done);
-  a.mov(R1, 1);
-  a.atomicAdd64(R0, 0, R1);
+  countIfFull(a, maps, done);
 }
 
 void exitZero(BpfAsm& a, BpfAsm::Label out) {

@@ -23,6 +23,17 @@ const TEXTS = [
 ];
 const WRAPS = ['wrap', 'truncate', 'truncate-end', 'truncate-middle', 'truncate-start', 'end', 'middle'] as const;
 
+/** The files a bundle of `contents` (with the plugin) is made of, relative, with / between. */
+async function bundleInputs(contents: string): Promise<string[]> {
+  const result = await esbuild.build({
+    stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
+    bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+    external: ['react-devtools-core'],
+    plugins: [inkSubstitutes()],
+  });
+  return Object.keys(result.metafile.inputs).map((input) => input.split(path.sep).join('/'));
+}
+
 describe("Ink's modules as the bundle builds them", () => {
   it("measure as Ink's measure-text does", () => {
     for (const text of TEXTS) expect(measureText(text)).toEqual(inkMeasure(text));
@@ -52,13 +63,7 @@ describe("Ink's modules as the bundle builds them", () => {
   });
 
   it('are what a bundle of Ink contains, in place of Ink\'s own', async () => {
-    const result = await esbuild.build({
-      stdin: { contents: "export { render } from 'ink';", resolveDir: process.cwd(), loader: 'js' },
-      bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent',
-      external: ['react-devtools-core'],
-      plugins: [inkSubstitutes()],
-    });
-    const inputs = Object.keys(result.metafile.inputs).map((input) => input.split(path.sep).join('/'));
+    const inputs = await bundleInputs("export { render } from 'ink';");
     for (const name of ['output', 'measure-text', 'wrap-text']) {
       expect(inputs.some((input) => input.endsWith(`ink-substitutes/${name}.js`) || input.endsWith(`ink-substitutes/${name}.ts`))).toBe(true);
       expect(inputs).not.toContain(`node_modules/ink/build/${name}.js`);
@@ -66,13 +71,7 @@ describe("Ink's modules as the bundle builds them", () => {
   });
 
   it("leave out the App's runtime patch of Ink: the bundle has nothing to patch", async () => {
-    const result = await esbuild.build({
-      stdin: { contents: "export { App } from './src/ui/App.js';", resolveDir: process.cwd(), loader: 'ts' },
-      bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent',
-      external: ['react-devtools-core'],
-      plugins: [inkSubstitutes()],
-    });
-    const inputs = Object.keys(result.metafile.inputs).map((input) => input.split(path.sep).join('/'));
+    const inputs = await bundleInputs("export { App } from './src/ui/App.js';");
     expect(inputs).toContain('src/ui/ink-substitutes/ink-install.ts');
     expect(inputs).not.toContain('src/ui/ink-install.ts');
   });
