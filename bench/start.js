@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
-import { atInterrupt, stopPid, which } from './lib/system.js';
+import { atInterrupt, cliNodeFlags, stopPid, which } from './lib/system.js';
 
 const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,7 +47,7 @@ async function firstFrames(tmux, session, command, patterns) {
 /** Seconds from spawning `forktop --json` to the first complete line after the header. */
 async function firstJsonEvent() {
   const started = performance.now();
-  const child = spawn(process.execPath, [cli, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...cliNodeFlags(cli), cli, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const seconds = await new Promise((resolve) => {
     let lines = 0;
@@ -94,7 +94,7 @@ export async function benchStart({ runs = 5 } = {}) {
   const htopPath = which('htop');
   try {
     tmux.open('idle', 'exec sleep 900'); // the server stays up between runs; bounded in any case
-    const liveCommand = `exec ${shellQuote(process.execPath)} ${shellQuote(cli)}`;
+    const liveCommand = `exec ${shellQuote(process.execPath)} ${cliNodeFlags(cli).join(' ')} ${shellQuote(cli)}`;
     const htopCommand = htopPath && `exec ${shellQuote(htopPath)}`;
     const htopHeader = /Tasks:|Load average/;
     // forktop's first frame: its header line, "starting…" or already LIVE.
@@ -133,7 +133,7 @@ export async function benchStart({ runs = 5 } = {}) {
   const version = [];
   const node = [];
   for (let i = -1; i < runs; i++) {
-    const v = timeCommand(process.execPath, [cli, '--version']);
+    const v = timeCommand(process.execPath, [...cliNodeFlags(cli), cli, '--version']);
     const n = timeCommand(process.execPath, ['-e', '0']);
     if (i >= 0) {
       version.push(v);

@@ -116,3 +116,11 @@ export async function stopPid(pid, signal = 'SIGINT', ms = 5000) {
 
 /** What to undo if the bench is interrupted: tmux servers and loads live outside its process group. */
 export const atInterrupt = new Set();
+
+/** The node flags on dist/cli.js's first line (`#!/usr/bin/env -S node FLAGS`): forktop as its
+ *  installed command runs, which `node dist/cli.js` would not. */
+export function cliNodeFlags(cli) {
+  const first = fs.readFileSync(cli, 'utf8').split('\n', 1)[0];
+  const match = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
+  return match ? match[1].trim().split(/\s+/) : [];
+}

@@ -29,7 +29,7 @@ export const BINDINGS: Binding[] = [
   { command: 'user', keys: ['u'], label: 'u', help: 'user filter (a name or a uid)' },
   { command: 'pause', keys: [' '], label: 'space', help: 'pause the display (capture goes on)' },
   { command: 'inspect', keys: ['return'], label: 'enter', help: 'inspect the process' },
-  { command: 'parent', keys: ['p'], label: 'p', help: 'go to the parent' },
+  { command: 'parent', keys: ['p'], label: 'p', help: 'parent (its card)' },
   { command: 'back', keys: ['escape', 'backspace'], label: 'esc', help: 'back / clear filter' },
   { command: 'fold', keys: ['f'], label: 'f', help: 'fold identical command lines' },
   { command: 'collapse', keys: ['left', '-'], label: '←', help: 'collapse (on one of a listed run: fold it again)' },

@@ -33,7 +33,7 @@ export function AlertBar({ alert, theme, inspectKey, stopKey, spawns, more, list
   const keys = `${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''}${more > 0 ? `  ${listKey}: +${more} more` : ''}`;
   const details = bomb
     ? `${alert.generations} generation${alert.generations === 1 ? '' : 's'}  ${n(Math.round(alert.rate))} forks/s`
-    : `${n(alert.live)} live children${spawns ? `  → ${spawns}` : ''}`;
+    : `${n(alert.live)} live ${alert.live === 1 ? 'child' : 'children'}${spawns ? `  → ${spawns}` : ''}`;
   return (
     <Text color={bomb ? theme.error : theme.warning} bold inverse wrap="truncate-end">
       {` ! ${bomb ? 'FORK BOMB' : 'FORK STORM'}  ${name}  ${size}   ${keys}   ${details} `}
