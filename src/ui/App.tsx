@@ -119,7 +119,7 @@ export function App({
   const listHeight = view === 'spawners' ? Math.max(3, height - 2) : height;
   const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
   const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null, unfolded, paused?.ts), listHeight) : undefined;
-  const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model), listHeight) : undefined;
+  const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model, filtering ? matcher : null), listHeight) : undefined;
   // `!` asked for an alert's row: the list is there now; move onto it once drawn.
   const jumpTo = useRef<number | null>(null);
   useEffect(() => {

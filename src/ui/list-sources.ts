@@ -1,7 +1,7 @@
 // What each list view shows, in the shape the selection needs: a slice of rows, how many
 // there are, and what keeps a row selected while the list moves under it.
 import type { Model } from '../model/model.js';
-import type { ExecEntry } from '../model/process-node.js';
+import type { ExecEntry, ProcessNode } from '../model/process-node.js';
 import {
   execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, spawnerCount, streamAnchor, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
   type LineageRow, type Matcher, type SpawnerRow, type TreeRow, type TreeShape,
@@ -82,12 +82,16 @@ export const LINEAGE_ROWS = 3;
 
 /** Rankings reorder themselves, so nothing is anchored. A bomb whose fork rate fell (no
  *  alert any more) is still here, with its live members, for Enter and K. */
-export function spawnerSource(model: Model): ListSource<SpawnerListRow> {
-  const lineages = topLineages(model, LINEAGE_ROWS).map((lineage) => ({ lineage }));
-  const spawners = (limit: number) => topSpawners(model, limit).map((spawner) => ({ spawner }));
+export function spawnerSource(model: Model, matcher: Matcher | null = null): ListSource<SpawnerListRow> {
+  // Filtered (a user, a subtree, text): the rows whose root or spawner matches, ranked as
+  // before; there are few spawners, so all of them are ranked then.
+  const keep = <T,>(rows: T[], node: (row: T) => ProcessNode) => (matcher ? rows.filter((row) => matcher.node(node(row))) : rows);
+  const lineages = keep(topLineages(model, LINEAGE_ROWS), (l) => l.root).map((lineage) => ({ lineage }));
+  const filtered = matcher ? keep(topSpawners(model, spawnerCount(model)), (r) => r.node) : null;
+  const spawners = (limit: number) => (filtered ? filtered.slice(0, limit) : topSpawners(model, limit)).map((spawner) => ({ spawner }));
   return {
     rows: (offset, limit) => [...lineages, ...spawners(Math.max(0, offset + limit - lineages.length))].slice(offset, offset + limit),
-    length: () => lineages.length + spawnerCount(model),
+    length: () => lineages.length + (filtered ? filtered.length : spawnerCount(model)),
     anchorOf: () => null,
     indexOf: () => -1,
     topFollowsNewest: false,

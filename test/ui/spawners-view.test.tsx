@@ -55,6 +55,14 @@ describe('spawners view', () => {
     await press(view, '\r', 'pid 999  ./bomb');
   });
 
+  it('a filter (text, user, subtree) narrows both sections, as it does the other views', async () => {
+    const view = await showReady(bombAfterMake());
+    await press(view, '3', 'LINEAGES');
+    const frame = await press(view, '/make\r', (text) => !text.includes('LINEAGES'));
+    expect(frame).toMatch(/\n\s+50\s+\d+\s+[\d.]+\s+\d+\s+.*\/usr\/bin\/make/);
+    await press(view, '\u001b', 'LINEAGES'); // Esc clears it: the bomb's lineage is back
+  });
+
   it.each([SMALL, LARGE])('at $columns×$rows: both sections, the footer with q:quit, and it fits', async (size) => {
     const view = await showReady(bombAfterMake(), size);
     const frame = await press(view, '3', 'LINEAGES');
