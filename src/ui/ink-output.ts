@@ -75,7 +75,7 @@ function place(
         const from = x < clip.x1! ? clip.x1! - x : 0;
         const width = measure(line);
         const to = x + width > clip.x2! ? clip.x2! - x : width;
-        return clipped.get(`${from},${to}|${line}`, clipLine);
+        return clipped.get(`${from},${to}|${line}`, () => sliceAnsi(line, from, to));
       });
       if (x < clip.x1!) x = clip.x1!;
     }
@@ -103,11 +103,6 @@ const widestOf = (text: string) => {
   let widest = 0;
   for (const line of text.split('\n')) widest = Math.max(widest, measure(line));
   return widest;
-};
-const clipLine = (key: string) => {
-  const comma = key.indexOf(',');
-  const bar = key.indexOf('|');
-  return sliceAnsi(key.slice(bar + 1), Number(key.slice(0, comma)), Number(key.slice(comma + 1, bar)));
 };
 
 const BLANK: StyledChar = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: [] }) as StyledChar;
