@@ -28,6 +28,9 @@ export class PollSource implements EventSource {
   private timer?: NodeJS.Timeout;
   /** pid -> what we know of it (argv to tell a fork-only child from an exec). */
   private readonly known = new Map<number, SnapshotEvent>();
+  /** Children first seen still running their parent's program: looked at again each poll,
+   *  since most exec soon after the fork (a loaded machine's poll can land in between). */
+  private readonly forkOnly = new Set<number>();
   private polls = 0;
 
   constructor(options: PollOptions = {}) {
@@ -66,29 +69,26 @@ export class PollSource implements EventSource {
       const pid = Number(name);
       if (!Number.isInteger(pid) || pid <= 0) continue;
       seen.add(pid);
-      if (this.known.has(pid)) continue;
+      if (this.known.has(pid)) {
+        if (this.forkOnly.has(pid)) this.execSince(pid, events);
+        continue;
+      }
       const snap = readProcess(pid);
       if (!snap) continue; // gone already
       this.known.set(pid, snap);
       const start = snap.start_ts ?? snap.ts;
       const fork: ForkEvent = { type: 'fork', time: snap.start ?? snap.time, ts: start, pid, ppid: snap.ppid, inferred: true };
       events.push(fork);
-      // A child still running its parent's program only forked; otherwise it exec'd.
+      // A child still running its parent's program only forked (so far); otherwise it exec'd.
       const parent = this.known.get(snap.ppid);
-      const sameProgram = parent && JSON.stringify(parent.argv) === JSON.stringify(snap.argv) && parent.exe === snap.exe;
-      if (!sameProgram) {
-        const exec: ExecEvent = {
-          type: 'exec', time: snap.time, ts: Math.max(start, snap.ts - 1), pid, ppid: snap.ppid, argv: snap.argv,
-          argv_source: snap.argv_source, comm: snap.comm, exe: snap.exe, cwd: snap.cwd, uid: snap.uid, cgroup: snap.cgroup,
-          start_ts: snap.start_ts, start: snap.start, ret: 0, inferred: true,
-        };
-        events.push(exec);
-      }
+      if (parent && sameProgram(parent, snap)) this.forkOnly.add(pid);
+      else events.push(execOf(snap, start));
     }
     const now = monotonicNs();
     for (const [pid, snap] of this.known) {
       if (seen.has(pid)) continue;
       this.known.delete(pid);
+      this.forkOnly.delete(pid);
       const exit: ExitEvent = {
         type: 'exit', time: wallTime(), ts: now, pid, ppid: snap.ppid, code: null, signal: null, core: false, inferred: true,
         duration_ms: snap.start_ts === null ? null : (now - snap.start_ts) / 1e6,
@@ -97,6 +97,16 @@ export class PollSource implements EventSource {
     }
     events.sort((a, b) => a.ts - b.ts);
     return events;
+  }
+
+  /** A fork-only child that runs another program now: it exec'd since the last poll. */
+  private execSince(pid: number, events: ForktopEvent[]): void {
+    const before = this.known.get(pid)!;
+    const now = readProcess(pid);
+    if (!now || sameProgram(before, now)) return;
+    this.forkOnly.delete(pid);
+    this.known.set(pid, now);
+    events.push(execOf(now, before.start_ts ?? before.ts));
   }
 
   async stop(): Promise<void> {
@@ -111,4 +121,16 @@ export class PollSource implements EventSource {
   now(): [number, string] {
     return [monotonicNs(), wallTime()];
   }
+}
+
+const sameProgram = (a: SnapshotEvent, b: SnapshotEvent): boolean =>
+  a.exe === b.exe && JSON.stringify(a.argv) === JSON.stringify(b.argv);
+
+/** The exec a poll infers from what a process runs now (its time: just before it was read). */
+function execOf(snap: SnapshotEvent, start: number): ExecEvent {
+  return {
+    type: 'exec', time: snap.time, ts: Math.max(start, snap.ts - 1), pid: snap.pid, ppid: snap.ppid, argv: snap.argv,
+    argv_source: snap.argv_source, comm: snap.comm, exe: snap.exe, cwd: snap.cwd, uid: snap.uid, cgroup: snap.cgroup,
+    start_ts: snap.start_ts, start: snap.start, ret: 0, inferred: true,
+  };
 }

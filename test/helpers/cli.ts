@@ -52,10 +52,13 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<CliResult>;
 }
 
-/** Starts the CLI and resolves once it printed its first line (it is listening). */
-export function startCli(args: string[], timeoutMs = 15_000): Promise<RunningCli> {
+/** Starts the CLI (through `through`, if given) and resolves once it printed its first line
+ *  (it is listening). */
+export function startCli(args: string[], timeoutMs = 15_000, through: string[] = []): Promise<RunningCli> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `through`: a command that runs it (setpriv to run it as another user).
+    const [command, ...before] = [...through, process.execPath];
+    const child = spawn(command, [...before, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let started = false;
