@@ -146,7 +146,7 @@ describeAsRoot('record then replay (real kernel)', () => {
     const live = await cli.stop();
     expect(live.code).toBe(0);
     const header = JSON.parse(fs.readFileSync(recording, 'utf8').split('\n')[0]);
-    expect(header).toMatchObject({ type: 'header', schema: 1, host: os.hostname(), source: 'ebpf' });
+    expect(header).toMatchObject({ type: 'header', schema: 2, host: os.hostname(), source: 'ebpf' });
 
     const replay = await runCli(['--replay', recording, '--json', '--speed', 'max']);
     expect(replay.code).toBe(0);

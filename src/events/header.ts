@@ -1,8 +1,9 @@
 // The header line: the first line of --json and of a recording, saying what made the stream.
 import os from 'node:os';
 
-/** Bumped when a field changes meaning; a reader refuses a stream from a newer schema. */
-export const SCHEMA_VERSION = 1;
+/** Bumped when a field changes meaning or is added; a reader refuses a stream from a newer
+ *  schema and reads older ones (2: exec and snapshot origin fields, exec filename). */
+export const SCHEMA_VERSION = 2;
 
 export interface RecordingHeader {
   type: 'header';

@@ -22,7 +22,37 @@ interface ProcessFacts {
   /** Process start, CLOCK_MONOTONIC ns, and as wall time. */
   start_ts: number | null;
   start: string | null;
+  /** Who started it (see OriginFacts). Absent where the source does not read them (older
+   *  recordings, a BTF without the fields): absent is "not read", null is "read, none". */
+  auid?: number | null;
+  session?: number | null;
+  tty?: string | null;
+  sid?: number | null;
+  pgid?: number | null;
+  env?: Record<string, string> | null;
+  /** Set when the origin fields were read from /proc after the exec, not at it. */
+  origin_late?: boolean;
 }
+
+/**
+ * Who started a process, read at its exec. `auid` is the audit login uid (task->loginuid):
+ * who logged in, kept across su and sudo; 4294967295 when no login set it (a service, boot).
+ * `session` is the audit session id (task->sessionid; logind names `session-N.scope` after
+ * it); 4294967295 when none. `tty` is the controlling terminal as ps names it (`pts/3`,
+ * `tty1`), null for none. `sid` and `pgid` are the POSIX session and process group.
+ * `env` holds only the allowlisted environment variables the process has (ENV_ALLOWLIST and
+ * `--env`); nothing else of the environment is read.
+ */
+export type OriginFacts = Pick<ProcessFacts, 'auid' | 'session' | 'tty' | 'sid' | 'pgid' | 'env'>;
+
+/** The audit ids' "unset" value ((u32)-1). */
+export const AUDIT_UNSET = 4294967295;
+
+/** Environment variables read at each exec: where a login came from, sudo, a systemd unit's
+ *  run, and the loader overrides an intruder uses. Environments hold secrets: nothing else. */
+export const ENV_ALLOWLIST = [
+  'SSH_CONNECTION', 'SSH_TTY', 'SUDO_USER', 'SUDO_UID', 'INVOCATION_ID', 'LD_PRELOAD', 'LD_LIBRARY_PATH',
+] as const;
 
 /** Events the /proc poller infers carry `inferred: true`: their times are approximate. */
 interface MaybeInferred {
@@ -47,6 +77,9 @@ export interface ExecEvent extends Timed, ProcessFacts, MaybeInferred {
   /** 0, or -errno for a failed exec. */
   ret: number;
   truncated?: boolean;
+  /** The path given to execve() when it is not the exe that runs (a script run by its
+   *  interpreter: `./deploy.sh` beside exe `/usr/bin/bash`). Absent otherwise. */
+  filename?: string;
 }
 
 export interface ExitEvent extends Timed, MaybeInferred {

@@ -162,10 +162,42 @@ const forkParent: Check = (o) =>
 
 const ARGV_SOURCES = ['kernel', 'proc', 'comm'] as const;
 
+/** A field a newer source adds: absent stays absent ("not read"), else it is checked. */
+function ifPresent(key: string, check: Check): Check {
+  return (o) => (o[key] === undefined ? null : check(o));
+}
+
+/** Environment variable names, as a shell allows them; values up to a page. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const ENV_MAX_NAMES = 64;
+const ENV_VALUE_MAX_CHARS = 4096;
+
+const env: Check = (o) => {
+  const v = o.env;
+  if (v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) return `env ${shown(v)} is not an object of strings (or null)`;
+  const names = Object.keys(v as object);
+  if (names.length > ENV_MAX_NAMES) return `env has more than ${ENV_MAX_NAMES} names`;
+  for (const name of names) {
+    if (!ENV_NAME.test(name)) return `env name ${shown(name)} is not a variable name`;
+    const value: unknown = (v as Record<string, unknown>)[name];
+    if (typeof value !== 'string') return `env ${name} ${shown(value)} is not a string`;
+    if (value.length > ENV_VALUE_MAX_CHARS) return `env ${name} is longer than ${ENV_VALUE_MAX_CHARS} characters`;
+  }
+  return null;
+};
+
+/** Who started it (schema.ts OriginFacts): each may be absent (not read) or null (none). */
+const originFacts: Check[] = [
+  ifPresent('auid', id32('auid', true)), ifPresent('session', id32('session', true)),
+  ifPresent('tty', str('tty', 32, true)), ifPresent('sid', intIn('sid', 0, PID_MAX_LIMIT, true)),
+  ifPresent('pgid', intIn('pgid', 0, PID_MAX_LIMIT, true)), ifPresent('env', env), bool('origin_late', true),
+];
+
 const facts: Check[] = [
   argv, oneOf('argv_source', ARGV_SOURCES, true), str('comm', NAME_MAX_CHARS, true), str('exe', PATH_MAX_CHARS, true),
   str('cwd', PATH_MAX_CHARS, true), id32('uid', true), str('cgroup', PATH_MAX_CHARS, true), nsTime('start_ts', true),
-  isoTime('start', true),
+  isoTime('start', true), ...originFacts,
 ];
 
 const inferred = bool('inferred', true);
@@ -174,7 +206,8 @@ const processPid = pid('pid');
 /** Per event type, after type, time and ts (checked for all). */
 const CHECKS: Record<ForktopEvent['type'], Check[]> = {
   fork: [processPid, ppid('ppid'), notSelf('ppid'), forkParent, intIn('tid', 1, PID_MAX_LIMIT, false, true), intIn('ptid', 1, PID_MAX_LIMIT, false, true), inferred],
-  exec: [processPid, ppid('ppid', true), notSelf('ppid'), ...facts, intIn('ret', -ERRNO_MAX, 0, false), bool('truncated', true), inferred],
+  exec: [processPid, ppid('ppid', true), notSelf('ppid'), ...facts, intIn('ret', -ERRNO_MAX, 0, false), bool('truncated', true),
+    ifPresent('filename', str('filename', PATH_MAX_CHARS, false)), inferred],
   exit: [
     processPid, ppid('ppid'), notSelf('ppid'), intIn('code', 0, 255, true), intIn('signal', 0, 127, true), bool('core', false),
     amount('duration_ms', true, true), inferred,

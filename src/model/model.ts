@@ -213,10 +213,10 @@ export class Model {
     this.recentForks.add(ev.ts);
     const parent = this.byPid.get(ev.ppid);
     let child = this.byPid.get(ev.pid);
-    if (child && child.origin === 'late' && child.forkTs === null && this.firstTs(child) >= ev.ts - LATE_FORK_SLACK_NS) {
+    if (child && child.seenFrom === 'late' && child.forkTs === null && this.firstTs(child) >= ev.ts - LATE_FORK_SLACK_NS) {
       // Its exec or exit overtook the fork: this fork is its start.
       this.adopt(child, parent, ev.ppid);
-      child.origin = 'fork';
+      child.seenFrom = 'fork';
       // It keeps the clan it started when seen late (it already exec'd or exited).
     } else {
       if (child && !child.exit) this.exitUnseen(child, ev.ts); // pid reused: we missed its exit
@@ -380,8 +380,8 @@ export class Model {
     return node && !node.exit ? node : this.createLate(ev.pid, ev.ts, null);
   }
 
-  private create(pid: number, origin: ProcessNode['origin'], ts: number): ProcessNode {
-    const node = newProcessNode(this.nextId++, pid, origin, ts);
+  private create(pid: number, seenFrom: ProcessNode['seenFrom'], ts: number): ProcessNode {
+    const node = newProcessNode(this.nextId++, pid, seenFrom, ts);
     this.nodes.set(node.id, node);
     this.byPid.set(pid, node);
     this.live++;
@@ -503,7 +503,7 @@ export class Model {
     if (this.byPid.get(node.pid) === node) this.byPid.delete(node.pid);
     if (node.spawns) this.spawners.delete(node);
     if (node.expired) this.retention.forgetExpired();
-    if (node.origin === 'snapshot' && node.parentId === null) this.stopWaiting(node);
+    if (node.seenFrom === 'snapshot' && node.parentId === null) this.stopWaiting(node);
     // Its children's spawner is gone from the model: they are roots now (child.ppid still
     // says who). Most removed processes have no children left.
     if (childCount(node) > 0) for (const id of node.childIds) if (this.nodes.has(id)) this.roots.add(id);

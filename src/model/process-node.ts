@@ -60,7 +60,7 @@ export interface ProcessNode {
   startTs: number | null;
   forkTs: number | null;
   /** Known from a snapshot, or first seen by an exec/exit without its fork. */
-  origin: 'fork' | 'snapshot' | 'late';
+  seenFrom: 'fork' | 'snapshot' | 'late';
   /** What it runs and as whom; argv, comm and the rest below read from here. */
   facts: Facts;
   readonly argv: string[] | null;
@@ -229,7 +229,7 @@ class Node implements ProcessNode {
   constructor(
     readonly id: number,
     readonly pid: number,
-    public origin: ProcessNode['origin'],
+    public seenFrom: ProcessNode['seenFrom'],
     public firstSeenTs: number,
   ) {}
 
@@ -256,8 +256,8 @@ class Node implements ProcessNode {
   }
 }
 
-export function newProcessNode(id: number, pid: number, origin: ProcessNode['origin'], ts: number): ProcessNode {
-  return new Node(id, pid, origin, ts);
+export function newProcessNode(id: number, pid: number, seenFrom: ProcessNode['seenFrom'], ts: number): ProcessNode {
+  return new Node(id, pid, seenFrom, ts);
 }
 
 class Entry implements ExecEntry {

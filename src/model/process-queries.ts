@@ -98,7 +98,7 @@ export function siblingsOf(model: Model, node: ProcessNode): Siblings | null {
 export function lifetime(node: ProcessNode): LifeEntry[] {
   const entries: LifeEntry[] = [];
   if (node.forkTs !== null && node.ppid !== null) entries.push({ kind: 'fork', ts: node.forkTs, ppid: node.ppid });
-  else if (node.origin === 'snapshot') entries.push({ kind: 'snapshot', ts: node.firstSeenTs });
+  else if (node.seenFrom === 'snapshot') entries.push({ kind: 'snapshot', ts: node.firstSeenTs });
   entries.push(...node.log);
   const last = node.lastExec;
   if (last) {

@@ -94,7 +94,7 @@ describe('model: processes and their lifetimes', () => {
     m.apply(s.events);
     const nodes = [...m.nodes.values()].filter((n) => n.pid === 400);
     expect(nodes).toHaveLength(1);
-    expect(nodes[0].origin).toBe('fork');
+    expect(nodes[0].seenFrom).toBe('fork');
     expect(nodes[0].ppid).toBe(1);
     expect(lifetime(nodes[0]).map((e) => e.kind)).toEqual(['fork', 'exec', 'exit']);
     expect(m.live).toBe(0);
@@ -103,9 +103,9 @@ describe('model: processes and their lifetimes', () => {
   it('an exec or exit of an unknown pid creates it, marked seen late', () => {
     const m = new Model();
     m.apply(new Script().exec(500, ['/bin/ls']).exit(501, 0, 9).events);
-    expect(latest(m, 500).origin).toBe('late');
+    expect(latest(m, 500).seenFrom).toBe('late');
     expect(latest(m, 500).argv).toEqual(['/bin/ls']);
-    expect(latest(m, 501)).toMatchObject({ origin: 'late', exit: { signal: 9 } });
+    expect(latest(m, 501)).toMatchObject({ seenFrom: 'late', exit: { signal: 9 } });
   });
 
   it('an exit overtaking the exec still fills the exec entry', () => {

@@ -92,7 +92,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
       </Text>
       <Text>
         {node.startTs !== null ? `started ${clock(isoOf(model, node.startTs))}  ` : ''}user {user}  <Text color={node.exit && (node.exit.code || node.exit.signal) ? theme.error : undefined}>{status}</Text> after {life}
-        {node.origin !== 'fork' ? `  (${node.origin === 'late' ? 'seen late: its fork was not seen' : 'running when forktop started'})` : ''}
+        {node.seenFrom !== 'fork' ? `  (${node.seenFrom === 'late' ? 'seen late: its fork was not seen' : 'running when forktop started'})` : ''}
       </Text>
       <Text wrap="truncate-end">
         exe {factNow(node.exe, now?.exe)}  cwd {factNow(node.cwd, now?.cwd)}  cgroup {factNow(node.cgroup, now?.cgroup)}
