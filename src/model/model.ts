@@ -12,9 +12,11 @@ import type {
   ProcessEvent,
   SnapshotEvent,
 } from '../events/schema.js';
+import { AUDIT_UNSET } from '../events/schema.js';
 import { ExecRing } from './exec-ring.js';
 import { IdSet, IdTable } from './id-table.js';
-import { addChild, childCount, Facts, isPathSearchMiss, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
+import { LoginFacts, OriginTable, type Origin } from './origins.js';
+import { addChild, childCount, Facts, isKernelThread, isPathSearchMiss, KTHREADD_PID, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -56,6 +58,13 @@ function sameArgv(a: string[] | null, b: string[] | null): boolean {
   return true;
 }
 
+/** The origin fields an exec or scan carries, or null where its source reads none. */
+function loginFacts(ev: ExecEvent | SnapshotEvent): LoginFacts | null {
+  if (ev.auid === undefined && ev.session === undefined && ev.tty === undefined && ev.env === undefined) return null;
+  const id = (n: number | null | undefined) => (n === undefined || n === null || n === AUDIT_UNSET ? null : n);
+  return new LoginFacts(id(ev.auid), id(ev.session), ev.tty ?? null, ev.sid ?? null, ev.pgid ?? null, ev.env ?? null, ev.origin_late === true);
+}
+
 export class Model {
   readonly config: ModelConfig;
   /** Every process kept, by id. */
@@ -79,6 +88,8 @@ export class Model {
   readonly recentExecs = new RateCounter(1e8, 10);
   readonly recentExits = new RateCounter(1e8, 10);
   readonly alerts: AlertDetector;
+  /** Who started what: ssh logins, units, containers... (origins.ts). */
+  readonly origins = new OriginTable();
   /** Newest event time seen (CLOCK_MONOTONIC ns) and its wall time. */
   now = 0;
   nowTime = '';
@@ -223,11 +234,13 @@ export class Model {
       child = this.create(ev.pid, 'fork', ev.ts);
       if (parent) {
         child.facts = parent.facts; // fork copies the program and its facts
+        this.setOrigin(child, parent.origin);
         this.adopt(child, parent, ev.ppid);
         this.alerts.join(parent, child);
       } else {
         this.adopt(child, parent, ev.ppid);
         this.alerts.startClan(child);
+        if (ev.ppid === KTHREADD_PID || ev.pid === KTHREADD_PID) this.setOrigin(child, this.origins.kernel);
       }
     }
     child.forkTs = ev.ts;
@@ -271,7 +284,13 @@ export class Model {
         ev.cwd ?? had.cwd,
         ev.cgroup ?? had.cgroup,
         ev.uid ?? had.uid,
+        loginFacts(ev) ?? had.login,
+        ev.filename ?? null,
       );
+      const origin = this.origins.derive(
+        node.origin, had.login?.session ?? null, { login: node.facts.login, cgroup: node.facts.cgroup, commBefore: had.comm }, ev.ts);
+      this.setOrigin(node, origin);
+      this.origins.countExec(origin, ev.ts, node.facts.uid, node.facts.comm ?? '?');
       if (node.startTs === null && ev.start_ts !== null) node.startTs = ev.start_ts;
       if (ev.ppid !== null) node.currentPpid = ev.ppid;
       if (!node.exit) this.alerts.onExec(node);
@@ -358,9 +377,29 @@ export class Model {
     node.resyncSeen = ev.resync ?? 0;
   }
 
-  /** What /proc said about a process replaces what the model had. */
+  /** What /proc said about a process replaces what the model had; its origin is derived
+   *  from its spawner's, as at an exec. */
   private takeScannedFacts(node: ProcessNode, ev: SnapshotEvent): void {
-    node.facts = new Facts(ev.argv, ev.argv_source, ev.comm, ev.exe, ev.cwd, ev.cgroup, ev.uid);
+    node.facts = new Facts(ev.argv, ev.argv_source, ev.comm, ev.exe, ev.cwd, ev.cgroup, ev.uid, loginFacts(ev));
+    if (isKernelThread(node)) {
+      this.setOrigin(node, this.origins.kernel);
+      return;
+    }
+    const parent = this.byPid.get(ev.ppid);
+    const inherited = parent && parent !== node ? parent.origin : this.origins.system;
+    const origin = this.origins.derive(
+      inherited, parent?.facts.login?.session ?? null, { login: node.facts.login, cgroup: ev.cgroup, commBefore: parent?.comm ?? null }, ev.ts);
+    this.setOrigin(node, origin);
+  }
+
+  /** Moves a process to another origin, keeping the origins' live counts. */
+  private setOrigin(node: ProcessNode, origin: Origin): void {
+    if (node.origin === origin) return;
+    if (!node.exit) {
+      node.origin.live--;
+      origin.live++;
+    }
+    node.origin = origin;
   }
 
   /**
@@ -381,7 +420,8 @@ export class Model {
   }
 
   private create(pid: number, seenFrom: ProcessNode['seenFrom'], ts: number): ProcessNode {
-    const node = newProcessNode(this.nextId++, pid, seenFrom, ts);
+    const node = newProcessNode(this.nextId++, pid, seenFrom, ts, this.origins.system);
+    this.origins.system.live++;
     this.nodes.set(node.id, node);
     this.byPid.set(pid, node);
     this.live++;
@@ -458,6 +498,7 @@ export class Model {
 
   private ended(node: ProcessNode): void {
     this.live--;
+    node.origin.live--;
     this.fillExit(node);
     this.alerts.onExit(node);
     this.retention.onExit(node);

@@ -3,6 +3,7 @@
 import type { ArgvSource } from '../events/schema.js';
 import type { Clan } from './alert-detector.js';
 import { IdSet } from './id-table.js';
+import type { LoginFacts, Origin } from './origins.js';
 import type { RateCounter } from './rate-counter.js';
 
 export type LifeEntry =
@@ -63,6 +64,8 @@ export interface ProcessNode {
   seenFrom: 'fork' | 'snapshot' | 'late';
   /** What it runs and as whom; argv, comm and the rest below read from here. */
   facts: Facts;
+  /** Who started it: inherited at fork, changed by an exec or scan that says so (origins.ts). */
+  origin: Origin;
   readonly argv: string[] | null;
   readonly argvSource: ArgvSource;
   readonly comm: string | null;
@@ -119,6 +122,10 @@ export interface ExecEntry {
   truncated: boolean;
   /** A failed try of a PATH search: the same process then ran the same command line. */
   pathSearch?: boolean;
+  /** Its process's origin and facts at this exec (the field filter reads them). */
+  origin: Origin | null;
+  cwd: string | null;
+  tty: string | null;
   /** Filled in when the process exits. */
   exitCode: number | null;
   exitSignal: number | null;
@@ -187,14 +194,18 @@ export class Facts {
     readonly cwd: string | null,
     readonly cgroup: string | null,
     readonly uid: number | null,
+    /** Who started it, where the source reads that (null: not read). */
+    readonly login: LoginFacts | null = null,
+    /** The path execve() was given, where an interpreter runs it (a script). */
+    readonly filename: string | null = null,
   ) {}
 
   withComm(comm: string): Facts {
-    return new Facts(this.argv, this.argvSource, comm, this.exe, this.cwd, this.cgroup, this.uid);
+    return new Facts(this.argv, this.argvSource, comm, this.exe, this.cwd, this.cgroup, this.uid, this.login, this.filename);
   }
 
   withUid(uid: number): Facts {
-    return new Facts(this.argv, this.argvSource, this.comm, this.exe, this.cwd, this.cgroup, uid);
+    return new Facts(this.argv, this.argvSource, this.comm, this.exe, this.cwd, this.cgroup, uid, this.login, this.filename);
   }
 }
 
@@ -231,6 +242,7 @@ class Node implements ProcessNode {
     readonly pid: number,
     public seenFrom: ProcessNode['seenFrom'],
     public firstSeenTs: number,
+    public origin: Origin,
   ) {}
 
   get argv(): string[] | null {
@@ -256,8 +268,8 @@ class Node implements ProcessNode {
   }
 }
 
-export function newProcessNode(id: number, pid: number, seenFrom: ProcessNode['seenFrom'], ts: number): ProcessNode {
-  return new Node(id, pid, seenFrom, ts);
+export function newProcessNode(id: number, pid: number, seenFrom: ProcessNode['seenFrom'], ts: number, origin: Origin): ProcessNode {
+  return new Node(id, pid, seenFrom, ts, origin);
 }
 
 class Entry implements ExecEntry {
@@ -269,6 +281,9 @@ class Entry implements ExecEntry {
   durationMs: number | null = null;
   replacedTs: number | null = null;
   followsExec = false;
+  origin: Origin | null = null;
+  cwd: string | null = null;
+  tty: string | null = null;
 
   constructor(
     readonly nodeId: number,
@@ -288,10 +303,14 @@ class Entry implements ExecEntry {
 
 /** An exec-ring entry; the ring sets seq and key, the exit fills in the rest. */
 export function newExecEntry(
-  node: Pick<ProcessNode, 'id' | 'ppid' | 'uid' | 'comm'>,
+  node: Pick<ProcessNode, 'id' | 'ppid' | 'uid' | 'comm' | 'origin' | 'facts'>,
   ev: { pid: number; ppid: number | null; ts: number; time: string; argv: string[] | null; argv_source: ArgvSource; exe: string | null; ret: number; truncated?: boolean },
 ): ExecEntry {
-  return new Entry(node.id, ev.pid, node.ppid ?? ev.ppid, ev.ts, ev.time, node.uid, ev.argv, ev.argv_source, node.comm, ev.exe, ev.ret, ev.truncated === true);
+  const entry = new Entry(node.id, ev.pid, node.ppid ?? ev.ppid, ev.ts, ev.time, node.uid, ev.argv, ev.argv_source, node.comm, ev.exe, ev.ret, ev.truncated === true);
+  entry.origin = node.origin;
+  entry.cwd = node.facts.cwd;
+  entry.tty = node.facts.login?.tty ?? null;
+  return entry;
 }
 
 export function programOf(node: ProcessNode): string {

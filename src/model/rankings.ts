@@ -1,6 +1,7 @@
 // Who is busy: processes by fork rate, same-program lineages (a fork bomb's shape), and the
 // header's rates.
 import type { Model } from './model.js';
+import { topPrograms, type Origin } from './origins.js';
 import { isKernelThread, programOf, type ProcessNode } from './process-node.js';
 
 export interface SpawnerRow {
@@ -107,4 +108,32 @@ export function topLineages(model: Model, limit: number): LineageRow[] {
   const busy = (row: LineageRow) => (row.rate1s >= bombRate * clearFraction ? 1 : 0);
   rows.sort((a, b) => b.alerted - a.alerted || busy(b) - busy(a) || b.live - a.live || b.rate1s - a.rate1s || a.root.pid - b.root.pid);
   return rows.slice(0, limit).map(({ alerted: _, ...row }) => row);
+}
+
+export interface OriginRow {
+  origin: Origin;
+  /** Execs over the last second, and per second over the last 10 s. */
+  rate1s: number;
+  rate10s: number;
+  live: number;
+  /** Execs per second, 60 s, oldest first. */
+  history: number[];
+  runs: { program: string; count: number }[];
+}
+
+/** Origins by exec rate now, then over 10 s, then live processes; ones with neither a live
+ *  process nor an exec in the last minute are left out. `keep` says which may be listed
+ *  (a filter). */
+export function topOrigins(model: Model, limit: number, keep: (origin: Origin) => boolean = () => true): OriginRow[] {
+  const now = model.now;
+  const ranked: { origin: Origin; rate1s: number; rate10s: number }[] = [];
+  for (const origin of model.origins.byKey.values()) {
+    if (origin.live <= 0 && origin.execs.idle(now)) continue;
+    if (!keep(origin)) continue;
+    ranked.push({ origin, rate1s: origin.recentExecs.sum(now), rate10s: origin.execs.sum(now, 10) / 10 });
+  }
+  ranked.sort((a, b) => b.rate1s - a.rate1s || b.rate10s - a.rate10s || b.origin.live - a.origin.live || (a.origin.key < b.origin.key ? -1 : 1));
+  return ranked.slice(0, limit).map(({ origin, rate1s, rate10s }) => ({
+    origin, rate1s, rate10s, live: origin.live, history: origin.execs.history(now), runs: topPrograms(origin, 3),
+  }));
 }
