@@ -1,10 +1,14 @@
-// What the lists are narrowed by: text or /regex/ on argv and comm, user, failed only,
-// live or exited, a subtree; compiled once into tests on execs and on processes.
+// What the lists are narrowed by: text or /regex/ on argv and comm, field terms
+// (user:alice origin:ssh unit:nginx container:3f2a tty:pts/1 exe:curl cwd:/tmp failed),
+// user, failed only, live or exited, a subtree, an origin; compiled once into tests on
+// execs, on processes and on origins.
 import type { Model } from './model.js';
+import { ORIGIN_KINDS, originLabel, type Origin } from './origins.js';
 import type { ExecEntry, ProcessNode } from './process-node.js';
 
 export interface Filter {
-  /** Substring of argv/comm, or /regex/ (with optional flags after the last slash). */
+  /** Substring of argv/comm, or /regex/ (with optional flags after the last slash), with
+   *  field terms among the words (see FILTER_FIELDS). */
   text?: string;
   uid?: number;
   /** Only this process (a node id) and its descendants, including ones born later. */
@@ -12,36 +16,154 @@ export interface Filter {
   state?: 'live' | 'exited';
   /** Non-zero exit code, killed by a signal, or a failed exec. */
   failedOnly?: boolean;
+  /** Only processes of this origin (its key): the Origins view's Enter. */
+  originKey?: string;
+}
+
+/** The filter's field terms, `name:value`, and what each matches (the help lists them). */
+export const FILTER_FIELDS: Record<string, string> = {
+  user: 'runs as this user (a name or a uid)',
+  origin: 'origin kind (ssh, login, cron, unit, container, kernel, system) or words of its name',
+  unit: 'systemd unit (part of its name)',
+  container: 'container id (its start) or runtime',
+  tty: 'controlling terminal (pts/1, tty1)',
+  exe: 'program path (part of it)',
+  cwd: 'working directory (it, or a directory in it)',
+};
+
+export interface FilterTerm {
+  field: string;
+  value: string;
+}
+
+export interface ParsedFilter {
+  /** What is left to match argv and comm against ('' for nothing). */
+  text: string;
+  terms: FilterTerm[];
+  /** The word `failed`: failed execs and exits only. */
+  failed: boolean;
+}
+
+const TERM = /^([a-z]+):(.+)$/;
+
+/** Splits the filter's words into field terms and text; a /regex/ is text whole. */
+export function parseFilterText(input: string): ParsedFilter {
+  const trimmed = input.trim();
+  if (/^\/.*\/[a-z]*$/s.test(trimmed)) return { text: trimmed, terms: [], failed: false };
+  const rest: string[] = [];
+  const terms: FilterTerm[] = [];
+  let failed = false;
+  for (const word of trimmed.split(/\s+/)) {
+    if (!word) continue;
+    const term = TERM.exec(word);
+    if (term && Object.hasOwn(FILTER_FIELDS, term[1])) terms.push({ field: term[1], value: term[2] });
+    else if (word === 'failed') failed = true;
+    else rest.push(word);
+  }
+  return { text: rest.join(' '), terms, failed };
 }
 
 export type Matcher = {
   entry: (e: ExecEntry) => boolean;
   node: (n: ProcessNode) => boolean;
+  /** The origin-level terms (origin, unit, container, user, the origin key): the Origins view. */
+  origin: (o: Origin) => boolean;
   /** The exec list shows no loss newer than this (a paused list stops where it was). */
   lossesUntil?: number;
 };
 
+/** What a term tests: the fields an exec entry and a process both have. */
+interface Subject {
+  uid: number | null;
+  origin: Origin | null;
+  tty: string | null;
+  exe: string | null;
+  cwd: string | null;
+}
+
+function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>): { subject: (s: Subject) => boolean; origin?: (o: Origin) => boolean } {
+  const v = term.value;
+  const name = (uid: number) => users.get(uid) ?? String(uid);
+  switch (term.field) {
+    case 'user': {
+      let uid = /^\d+$/.test(v) ? Number(v) : undefined;
+      if (uid === undefined) for (const [id, n] of users) if (n === v) { uid = id; break; }
+      if (uid === undefined) throw new Error(`no user named ${v}`);
+      const want = uid;
+      return { subject: (s) => s.uid === want, origin: (o) => o.uids.includes(want) || o.auid === want };
+    }
+    case 'origin': {
+      // A kind by its name (origin:ssh is not ssh.service); anything else, words of the name.
+      const kind = (ORIGIN_KINDS as readonly string[]).includes(v)
+        ? (o: Origin) => o.kind === v
+        : (o: Origin) => originLabel(o, name).includes(v);
+      return { subject: (s) => !!s.origin && kind(s.origin), origin: kind };
+    }
+    case 'unit': {
+      const unit = (o: Origin) => !!o.unit && o.unit.includes(v);
+      return { subject: (s) => !!s.origin && unit(s.origin), origin: unit };
+    }
+    case 'container': {
+      const container = (o: Origin) => !!o.container && (o.container.id.startsWith(v) || o.container.runtime === v);
+      return { subject: (s) => !!s.origin && container(s.origin), origin: container };
+    }
+    case 'tty': {
+      const tty = v.replace(/^\/dev\//, '');
+      return { subject: (s) => s.tty === tty };
+    }
+    case 'exe':
+      return { subject: (s) => !!s.exe && s.exe.includes(v) };
+    default: { // cwd: it or below
+      const dir = v.length > 1 ? v.replace(/\/+$/, '') : v;
+      return { subject: (s) => !!s.cwd && (s.cwd === dir || s.cwd.startsWith(dir === '/' ? '/' : `${dir}/`)) };
+    }
+  }
+}
+
+const entrySubject = (e: ExecEntry): Subject => e;
+const nodeSubject = (n: ProcessNode): Subject => ({ uid: n.uid, origin: n.origin, tty: n.facts.login?.tty ?? null, exe: n.exe, cwd: n.cwd });
+
 /** Compiles a filter once; throws on a bad /regex/ with a message for the user. */
-export function compileFilter(model: Model, filter: Filter): Matcher {
-  const text = compileText(filter.text);
+export function compileFilter(model: Model, filter: Filter, users: ReadonlyMap<number, string> = new Map()): Matcher {
+  const parsed = parseFilterText(filter.text ?? '');
+  const text = compileText(parsed.text || undefined);
+  const failedOnly = filter.failedOnly || parsed.failed;
+  const compiled = parsed.terms.map((t) => compileTerm(t, users));
+  const subjectTerms = compiled.map((c) => c.subject);
+  const originTerms = compiled.flatMap((c) => (c.origin ? [c.origin] : []));
+  const key = filter.originKey;
+  const terms = (s: Subject): boolean => {
+    if (key !== undefined && s.origin?.key !== key) return false;
+    for (const test of subjectTerms) if (!test(s)) return false;
+    return true;
+  };
   const inSubtree = (nodeId: number): boolean =>
     filter.subtreeOf === undefined || isDescendant(model, nodeId, filter.subtreeOf);
   const nodeState = (n: ProcessNode | undefined): boolean =>
     !filter.state || (filter.state === 'live' ? !!n && !n.exit : !n || !!n.exit);
+  const anyTerm = subjectTerms.length > 0 || key !== undefined;
   return {
     entry: (e) => {
       if (filter.uid !== undefined && e.uid !== filter.uid) return false;
-      if (filter.failedOnly && e.ret === 0 && !e.exitCode && !e.exitSignal) return false;
+      if (failedOnly && e.ret === 0 && !e.exitCode && !e.exitSignal) return false;
       if (text && !text(e.argv, e.comm)) return false;
+      if (anyTerm && !terms(entrySubject(e))) return false;
       if (filter.state && !nodeState(model.node(e.nodeId))) return false;
       return inSubtree(e.nodeId);
     },
     node: (n) => {
       if (filter.uid !== undefined && n.uid !== filter.uid) return false;
-      if (filter.failedOnly && !(n.exit && (n.exit.code || n.exit.signal))) return false;
+      if (failedOnly && !(n.exit && (n.exit.code || n.exit.signal))) return false;
       if (text && !text(n.argv, n.comm)) return false;
+      if (anyTerm && !terms(nodeSubject(n))) return false;
       if (!nodeState(n)) return false;
       return inSubtree(n.id);
+    },
+    origin: (o) => {
+      if (key !== undefined && o.key !== key) return false;
+      if (filter.uid !== undefined && !o.uids.includes(filter.uid) && o.auid !== filter.uid) return false;
+      for (const test of originTerms) if (!test(o)) return false;
+      return true;
     },
   };
 }

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AlertEvent } from '../events/schema.js';
 import type { Model } from '../model/model.js';
 import { childPrograms, lifetime, type Matcher } from '../model/queries.js';
+import { originLabel } from '../model/origins.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar, GoneBar } from './components/AlertBar.js';
 import { printable, spawnsText } from './format.js';
@@ -16,7 +17,7 @@ import type { Feed } from './feed.js';
 import { footerFor, keyForChar, PLAIN_KEY, type Command } from './keymap.js';
 import { makeKeyReader } from './key-reader.js';
 import type { Theme } from './theme.js';
-import { execSource, foldedSource, spawnerSource, treeSource } from './list-sources.js';
+import { execSource, foldedSource, originSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
 import { useBombBell } from './use-bell.js';
 import { useEscapePrefix } from './use-escape-prefix.js';
@@ -29,14 +30,15 @@ import { useTreeState } from './use-tree-state.js';
 import { ExecsView } from './views/ExecsView.js';
 import { installFrameText } from './ink-install.js';
 import { InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
+import { OriginsView } from './views/OriginsView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';
 
 // Frames reuse what the last ones drew (half the live view's CPU was Ink redoing it).
 await installFrameText();
 
-type View = 'execs' | 'tree' | 'spawners';
-const VIEWS: View[] = ['execs', 'tree', 'spawners'];
+type View = 'execs' | 'tree' | 'spawners' | 'origins';
+const VIEWS: View[] = ['execs', 'tree', 'spawners', 'origins'];
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 12;
 
@@ -103,6 +105,7 @@ export function App({
   const {
     filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
     failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, state, setState, cycleState, uid, matcher, filterError, filtering,
+    originKey, setOriginKey,
   } = useFilters(model, users, initial);
   const setEditingFilter = (on: boolean) => setEditing(on ? 'filter' : null);
   const editingFilter = editingField === 'filter';
@@ -111,7 +114,7 @@ export function App({
   const height = Math.max(3, rows - 6 - (feed.problem ? 1 : 0));
   // Paused: the exec list stops at what was there; the model goes on underneath.
   const execMatcher: Matcher = paused
-    ? { entry: (e) => e.seq <= paused.seq && matcher.entry(e), node: matcher.node, lossesUntil: paused.ts }
+    ? { ...matcher, entry: (e) => e.seq <= paused.seq && matcher.entry(e), lossesUntil: paused.ts }
     : matcher;
 
   // Only the list on screen is read from the model. The spawners view spends two lines on
@@ -120,6 +123,7 @@ export function App({
   const execList = view === 'execs' ? selection.resolve(fold ? foldedSource(model, execMatcher) : execSource(model, execMatcher), listHeight) : undefined;
   const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null, unfolded, paused?.ts), listHeight) : undefined;
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model, filtering ? matcher : null), listHeight) : undefined;
+  const originList = view === 'origins' ? selection.resolve(originSource(model, filtering ? matcher : null), listHeight) : undefined;
   // `!` asked for an alert's row: the list is there now; move onto it once drawn.
   const jumpTo = useRef<number | null>(null);
   useEffect(() => {
@@ -139,7 +143,7 @@ export function App({
     const index = treeList.rows.findIndex((row) => !row.context);
     if (index > 0) treeList.move(index);
   });
-  const list = execList ?? treeList ?? spawnerList!;
+  const list = execList ?? treeList ?? spawnerList ?? originList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const inspectedNow = useProcessNow(readNow, inspected);
   const targets = inspected ? inspectTargets(model, inspected) : [];
@@ -185,6 +189,7 @@ export function App({
       case 'view.execs': switchView('execs'); break;
       case 'view.tree': switchView('tree'); break;
       case 'view.spawners': switchView('spawners'); break;
+      case 'view.origins': switchView('origins'); break;
       case 'view.next': switchView(VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]); break;
       case 'filter': setEditingFilter(true); break;
       case 'user': setUserText(''); setEditing('user'); break;
@@ -203,6 +208,14 @@ export function App({
       case 'inspect': {
         if (enterGoesToAlert()) {
           run('alert');
+          break;
+        }
+        // An origin's row: its processes, as a tree (the other views narrowed to it too).
+        const origin = !inspected ? originList?.selectedNow()?.origin : undefined;
+        if (origin) {
+          setOriginKey(origin.key);
+          switchView('tree');
+          toFirstMatch.current = true;
           break;
         }
         const id = selectedNodeId();
@@ -252,10 +265,11 @@ export function App({
         stop.dismiss();
         if (inspected) {
           inspect.back();
-        } else if (filterText || userText || subtreeOf !== undefined || failedOnly || state) {
+        } else if (filterText || userText || subtreeOf !== undefined || failedOnly || state || originKey !== undefined) {
           setFilterText('');
           setUserText('');
           setSubtreeOf(undefined);
+          setOriginKey(undefined);
           setFailedOnly(false);
           setState(undefined);
         }
@@ -331,7 +345,13 @@ export function App({
     run,
     defer: (rest) => void (deferred.current += rest),
   });
-  useInput(handleKey);
+  // Ink subscribes a new handler in an effect, after the frame is drawn: a key read in
+  // between went to the old one (the view before, `4` then Enter inspected an exec). The
+  // one subscribed reads the handler of the latest render.
+  const latestKey = useRef(handleKey);
+  latestKey.current = handleKey;
+  const onKey = useRef((input: string, key: Key) => latestKey.current(input, key)).current;
+  useInput(onKey);
   // Keys read together with one that changed the screen: go on once it is drawn.
   const deferred = useRef('');
   useEffect(() => {
@@ -347,6 +367,12 @@ export function App({
         forktop needs a terminal of at least {MIN_COLUMNS}×{MIN_ROWS} (this one is {columns}×{rows}); make it larger.
       </Text>
     );
+  }
+
+  /** An origin filter's name, while the model keeps the origin. */
+  function originNamed(key: string): string {
+    const origin = model.origins.byKey.get(key);
+    return origin ? originLabel(origin, (id) => users.get(id) ?? String(id)) : key;
   }
 
   const footerCommands: Command[] = inspected
@@ -367,6 +393,7 @@ export function App({
           <Text color={uid === -1 ? theme.error : theme.accent}>  user {printable(userText)}{editingField === 'user' ? '_' : ''}{uid === -1 ? ' (no such user)' : ''}</Text>
         ) : null}
         {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf)?.pid ?? '?'}</Text> : null}
+        {originKey !== undefined ? <Text color={theme.accent}>  origin {printable(originNamed(originKey))}</Text> : null}
         {failedOnly ? <Text color={theme.accent}>  failed only</Text> : null}
         {state ? <Text color={theme.accent}>  {state} only</Text> : null}
         {fold && view === 'execs' ? <Text color={theme.accent}>  folded</Text> : null}
@@ -386,8 +413,10 @@ export function App({
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} />
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} />
+        ) : spawnerList ? (
+          <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} />
         ) : (
-          <SpawnersView rows={spawnerList!.rows} selected={spawnerList!.cursor} />
+          <OriginsView rows={originList!.rows} selected={originList!.cursor} users={users} />
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />

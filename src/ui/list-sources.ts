@@ -3,8 +3,8 @@
 import type { Model } from '../model/model.js';
 import type { ExecEntry, ProcessNode } from '../model/process-node.js';
 import {
-  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, spawnerCount, streamAnchor, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
-  type LineageRow, type Matcher, type SpawnerRow, type TreeRow, type TreeShape,
+  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, spawnerCount, streamAnchor, topLineages, topOrigins, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
+  type LineageRow, type Matcher, type OriginRow, type SpawnerRow, type TreeRow, type TreeShape,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
 
@@ -96,5 +96,19 @@ export function spawnerSource(model: Model, matcher: Matcher | null = null): Lis
     indexOf: () => -1,
     topFollowsNewest: false,
     nodeIdOf: (row) => (row.lineage ? row.lineage.root.id : row.spawner!.node.id),
+  };
+}
+
+/** Origins by exec rate (a ranking: nothing anchored). Enter narrows the other views to the
+ *  selected origin, so a row is about no one process. */
+export function originSource(model: Model, matcher: Matcher | null = null): ListSource<OriginRow> {
+  const keep = matcher ? matcher.origin : undefined;
+  return {
+    rows: (offset, limit) => topOrigins(model, offset + limit, keep).slice(offset),
+    length: () => topOrigins(model, Number.MAX_SAFE_INTEGER, keep).length,
+    anchorOf: () => null,
+    indexOf: () => -1,
+    topFollowsNewest: false,
+    nodeIdOf: () => undefined,
   };
 }

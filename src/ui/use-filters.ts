@@ -1,5 +1,5 @@
-// What the lists are filtered by: argv/comm text (or /regex/), user, failed only, a
-// subtree; and which of the two text fields is being typed into.
+// What the lists are filtered by: argv/comm text (or /regex/) and field terms, user, failed
+// only, a subtree, an origin; and which of the two text fields is being typed into.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Model } from '../model/model.js';
 import { compileFilter, type Matcher } from '../model/queries.js';
@@ -28,6 +28,8 @@ export function useFilters(model: Model, users: Map<number, string>, initial: In
     editing.current === 'user' ? setUserText(update) : setFilterText(update);
   const [failedOnly, setFailedOnly] = useState(false);
   const [subtreeOf, setSubtreeOf] = useState<number | undefined>();
+  /** Only one origin's processes (the Origins view's Enter): its key. */
+  const [originKey, setOriginKey] = useState<string | undefined>();
   /** Only processes still running, or only those that exited; undefined: all. */
   const [state, setState] = useState<'live' | 'exited' | undefined>();
   const cycleState = () => setState((s) => (s === undefined ? 'live' : s === 'live' ? 'exited' : undefined));
@@ -53,18 +55,19 @@ export function useFilters(model: Model, users: Map<number, string>, initial: In
   }, [userText, users]);
   const { matcher, filterError } = useMemo(() => {
     try {
-      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid, state });
+      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid, state, originKey }, users);
       return { matcher: m as Matcher, filterError: '' };
     } catch (error) {
-      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid, state }), filterError: (error as Error).message };
+      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid, state, originKey }, users), filterError: (error as Error).message };
     }
-  }, [model, filterText, failedOnly, subtreeOf, uid, state]);
+  }, [model, filterText, failedOnly, subtreeOf, uid, state, originKey, users]);
 
   /** Any filter set: the tree then shows only the matches and the way to them. */
-  const filtering = !!filterText || uid !== undefined || failedOnly || subtreeOf !== undefined || state !== undefined;
+  const filtering = !!filterText || uid !== undefined || failedOnly || subtreeOf !== undefined || state !== undefined || originKey !== undefined;
 
   return {
     filtering, filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
     failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, state, setState, cycleState, uid, matcher, filterError,
+    originKey, setOriginKey,
   };
 }

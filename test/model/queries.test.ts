@@ -124,13 +124,13 @@ describe('exec stream with its losses', () => {
     expect(text(execStream(m, null, 10))).toEqual(['/bin/c', 'lost 5 (2, kernel+ebpf)', '/bin/b', 'lost 5 (1, kernel)', '/bin/a']);
     expect(execStreamLength(m, null)).toBe(5);
     // A filter hides execs, never losses: the two marks around /bin/b now stand together.
-    const notB = { entry: (e: { argv: string[] | null }) => e.argv?.[0] !== '/bin/b', node: () => true };
+    const notB = { entry: (e: { argv: string[] | null }) => e.argv?.[0] !== '/bin/b', node: () => true, origin: () => true };
     expect(text(execStream(m, notB, 10))).toEqual(['/bin/c', 'lost 10 (3, kernel+ebpf)', '/bin/a']);
     expect(text(execStream(m, null, 2, 1))).toEqual(['lost 5 (2, kernel+ebpf)', '/bin/b']);
     // A loss row is found again by its anchor; a paused list shows no newer loss.
     const row = execStream(m, null, 10)[3];
     expect(execStreamIndex(m, null, streamAnchor(row))).toBe(3);
-    const paused = { entry: () => true, node: () => true, lossesUntil: m.byPid.get(11)!.startTs ?? 0 };
+    const paused = { entry: () => true, node: () => true, origin: () => true, lossesUntil: m.byPid.get(11)!.startTs ?? 0 };
     expect(text(execStream(m, paused, 10))).toEqual(['/bin/c', '/bin/b', 'lost 5 (1, kernel)', '/bin/a']);
   });
 });

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { FILTER_FIELDS } from '../../model/filters.js';
 import { BINDINGS } from '../keymap.js';
 
 /** What the screen's marks mean. */
@@ -22,6 +23,11 @@ export function helpLines(): { text: string; dim: boolean }[] {
   return [
     ...BINDINGS.map((b) => ({ text: `${b.label.padEnd(8)} ${b.help}`, dim: false })),
     { text: 'typing a filter or user: enter keeps it, esc clears it, ctrl-w deletes a word, ctrl-u the line', dim: true },
+    { text: ' ', dim: false },
+    { text: 'the filter takes words of the command line and these fields, all of them to match:', dim: false },
+    ...Object.entries(FILTER_FIELDS).map(([field, meaning]) => ({ text: `${`${field}:`.padEnd(10)} ${meaning}`, dim: true })),
+    { text: `${'failed'.padEnd(10)} failed execs and exits only`, dim: true },
+    { text: 'e.g. /origin:ssh user:alice curl   (the same with --filter)', dim: true },
     { text: ' ', dim: false },
     ...SYMBOLS.map(([symbol, meaning]) => ({ text: `${symbol.padEnd(16)} ${meaning}`, dim: true })),
   ];

@@ -4,6 +4,7 @@ import type { LossRow } from '../../model/queries.js';
 import { clock, commandLine, duration, exitText, failed, printable, userName, grouped } from '../format.js';
 import type { Theme } from '../theme.js';
 import { Row } from '../components/Row.js';
+import { originLabel } from '../../model/origins.js';
 
 export type ExecRow =
   | {
@@ -28,6 +29,9 @@ const cell = (text: string, width: number, right = false) =>
 
 /** Below this width the PPID column gives its room to the command line (the card has it). */
 const PPID_FROM_COLUMNS = 100;
+/** From this width an ORIGIN column (who started it) comes before the command line. */
+const ORIGIN_FROM_COLUMNS = 140;
+const ORIGIN_WIDTH = 24;
 
 export function ExecsView({ rows, selected, theme, users, now, columns = 120, recordingEnded = false }: {
   rows: ExecRow[];
@@ -41,10 +45,12 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
   recordingEnded?: boolean;
 }) {
   const ppid = columns >= PPID_FROM_COLUMNS;
+  const withOrigin = columns >= ORIGIN_FROM_COLUMNS;
+  const name = (uid: number) => userName(users, uid);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        {cell('TIME', 12)} {cell('PID', 7, true)} {ppid ? `${cell('PPID', 7, true)} ` : ''}{cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  COMMAND
+        {cell('TIME', 12)} {cell('PID', 7, true)} {ppid ? `${cell('PPID', 7, true)} ` : ''}{cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  {withOrigin ? `${cell('ORIGIN', ORIGIN_WIDTH)} ` : ''}COMMAND
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no execs yet (or none match)</Text> : null}
       {rows.map((row, i) => {
@@ -68,12 +74,13 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
           : row.running
             ? { dim: true, text: `${cell(recordingEnded ? 'end' : '', 5, true)} ${cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}` }
             : { dim: false, failed: failed(e), exit: cell(exitText(e), 5, true), took: cell(duration(e.durationMs), 6, true) };
+        const origin = withOrigin ? `${cell(e.origin ? printable(originLabel(e.origin, name)) : '', ORIGIN_WIDTH)} ` : '';
         const command = `${commandLine(e.argv, e.comm)}${guessed ? ' (argv not read)' : ''}`;
         const selectedRow = i === selected;
         return (
           <Row
             key={e.seq}
-            shows={[selectedRow, start, JSON.stringify(end), fold, e.truncated, guessed, command].join('\u0000')}
+            shows={[selectedRow, start, JSON.stringify(end), origin, fold, e.truncated, guessed, command].join('\u0000')}
             draw={() => (
               <Text inverse={selectedRow} wrap="truncate-end">
                 {start}
@@ -83,6 +90,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
                   </>
                 )}
                 {'  '}
+                {origin}
                 {fold}
                 {/* Before the command line: a long one is cut by the screen's edge too. */}
                 {e.truncated ? <Text color={theme.error}>[argv cut at 16 KiB] </Text> : null}

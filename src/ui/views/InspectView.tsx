@@ -3,6 +3,7 @@ import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
 import { clock, commandLine, duration, errnoName, printable, spawnsText, userName, grouped } from '../format.js';
+import { originLabel } from '../../model/origins.js';
 import type { Theme } from '../theme.js';
 
 /** Children a card lists at most. */
@@ -47,6 +48,27 @@ function name(link: ChainLink): string {
   return `${printable(n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?')}(${n.pid})${n.exit ? '✝' : ''}`;
 }
 
+/** Who started it: its origin, the login behind it, the allowlisted environment, and the
+ *  script an interpreter runs. Every value is the process's own text: printable() each. */
+function originLines(node: ProcessNode, users: Map<number, string>): string[] {
+  const who = (uid: number) => (users.has(uid) ? `${userName(users, uid)} (${uid})` : String(uid));
+  const login = node.facts.login;
+  const parts = [`origin ${printable(originLabel(node.origin, (uid) => userName(users, uid)))}`];
+  if (login) {
+    parts.push(login.auid === null ? 'no login uid' : `login ${who(login.auid)}`);
+    if (login.session !== null) parts.push(`session ${login.session}`);
+    parts.push(`tty ${login.tty === null ? 'none' : printable(login.tty)}`);
+    if (login.sid !== null) parts.push(`sid ${login.sid}`);
+    if (login.pgid !== null) parts.push(`pgid ${login.pgid}`);
+    if (login.late) parts.push('(read from /proc after the exec)');
+  }
+  const lines = [parts.join('  ')];
+  const env = login?.env ? Object.entries(login.env) : [];
+  if (env.length > 0) lines.push(`env ${env.map(([k, v]) => `${printable(k)}=${printable(v)}`).join('  ')}`);
+  if (node.facts.filename) lines.push(`script ${printable(node.facts.filename)} run by ${printable(node.exe ?? '?')}`);
+  return lines;
+}
+
 export function InspectView({ model, node, selected, theme, users, height, columns = 100, logBack = 0, now }: {
   model: Model;
   node: ProcessNode;
@@ -78,7 +100,8 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   // The card fits the terminal: title, times, paths, the lineage (it wraps), the one-of-many
   // line, the children; the lifetime log gets the rest and scrolls (PgUp / PgDn).
   const lineageLines = Math.max(1, Math.ceil((8 + links.reduce((n, l) => n + name(l).length + 3, 0)) / Math.max(20, columns)));
-  const fixed = 3 + lineageLines + (many ? 1 : 0) + (node.logDropped > 0 ? 1 : 0) + 1 /* children */ + 1 /* a scroll note */;
+  const origin = originLines(node, users);
+  const fixed = 3 + origin.length + lineageLines + (many ? 1 : 0) + (node.logDropped > 0 ? 1 : 0) + 1 /* children */ + 1 /* a scroll note */;
   const kidRoom = Math.max(1, Math.min(shownKids.length, height - fixed - 3 - (kids.length > CARD_CHILDREN ? 1 : 0)));
   const kidsShown = shownKids.slice(0, kidRoom);
   const budget = Math.max(1, height - fixed - kidsShown.length - (kids.length > kidsShown.length ? 1 : 0));
@@ -97,6 +120,9 @@ export function InspectView({ model, node, selected, theme, users, height, colum
       <Text wrap="truncate-end">
         exe {factNow(node.exe, now?.exe)}  cwd {factNow(node.cwd, now?.cwd)}  cgroup {factNow(node.cgroup, now?.cgroup)}
       </Text>
+      {origin.map((line, i) => (
+        <Text key={`origin-${i}`} wrap="truncate-end">{line}</Text>
+      ))}
       <Text wrap="wrap">
         lineage{' '}
         {links.map((l, i) => {
