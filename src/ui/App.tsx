@@ -29,7 +29,7 @@ import { useStop } from './use-stop.js';
 import { useTreeState } from './use-tree-state.js';
 import { ExecsView } from './views/ExecsView.js';
 import { installFrameText } from './ink-install.js';
-import { InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
+import { cardChildLimit, InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
 import { OriginsView } from './views/OriginsView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';
@@ -146,9 +146,9 @@ export function App({
   const list = execList ?? treeList ?? spawnerList ?? originList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const inspectedNow = useProcessNow(readNow, inspected);
-  const targets = inspected ? inspectTargets(model, inspected) : [];
+  const targets = inspected ? inspectTargets(model, inspected, cardChildLimit(model, inspected, height + 1, columns, users)) : [];
 
-  const selectedNodeId = (): number | undefined => (inspected ? targets[inspect.cursor]?.id : list.selectedNodeId());
+  const selectedNodeId = (): number | undefined => (inspected ? targets[inspect.cursorNow()]?.id : list.selectedNodeId());
 
   // Enter goes to a new alert's root until the user moves: the red bar is the newest thing
   // on the screen, and the person who sees it wants to look at the bomb.

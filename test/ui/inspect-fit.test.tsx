@@ -45,3 +45,26 @@ it('a deep lineage, a long life and many children fit a 24-row terminal; PgUp sc
   expect(back).not.toMatch(/comm +step-39/);
   expect(back.split('\n').length).toBeLessThanOrEqual(24);
 });
+
+it("a busy parent's card lists as many children as its rows allow, not eight above empty rows", async () => {
+  const s = new Script().snapshot(1, 0, ['/sbin/init']).after(1).fork(100, 1).exec(100, ['/usr/bin/make']);
+  for (let k = 0; k < 40; k++) s.after(1).fork(500 + k, 100).exec(500 + k, ['/bin/sleep', `kid-${k}`]);
+  const feed = new Feed('web-1', 'netlink');
+  feed.push(s.events);
+  const view = render(<App feed={feed} theme={theme} users={new Map()} initial={{ pid: 100 }} />);
+  Object.defineProperty(view.stdout, 'rows', { value: 40 });
+  view.stdout.emit('resize');
+  unmount = view.unmount;
+  await frameWhere(view, 'kid-39');
+  view.stdin.write('\r'); // the newest child's card, then its parent's
+  await frameWhere(view, 'pid 539');
+  view.stdin.write('p');
+  const card = await frameWhere(view, 'pid 100  /usr/bin/make');
+  const listed = card.split('\n').filter((line) => /^\s+\d+\s+\/bin\/sleep kid-/.test(line)).length;
+  expect(listed).toBeGreaterThan(20);
+  expect(card).toMatch(/… \d+ more/);
+  // Down past the eighth child still selects one (App and the card list the same children).
+  for (let i = 0; i < 12; i++) view.stdin.write('j');
+  view.stdin.write('\r');
+  await frameWhere(view, /pid 5\d\d  \/bin\/sleep kid-/);
+});

@@ -34,6 +34,7 @@ function feed(): Feed {
 function show(f: Feed, columns = 120) {
   const view = render(<App feed={f} theme={theme} users={users} />);
   Object.defineProperty(view.stdout, 'columns', { value: columns });
+  view.stdout.emit('resize');
   unmount = view.unmount;
   return view;
 }

@@ -6,13 +6,31 @@ import { clock, commandLine, duration, errnoName, printable, spawnsText, userNam
 import { originLabel } from '../../model/origins.js';
 import type { Theme } from '../theme.js';
 
-/** Children a card lists at most. */
+/** Children a card lists at least (when it has them), then as many as the rows its short
+ *  lifetime log leaves: a busy parent's card said `… 3785 more` above empty rows. */
 const CARD_CHILDREN = 8;
 
-/** The selectable entries of the card: ancestors, then children. */
-export function inspectTargets(model: Model, node: ProcessNode): ProcessNode[] {
+/** The selectable entries of the card: ancestors, then the children it lists. */
+export function inspectTargets(model: Model, node: ProcessNode, childLimit = CARD_CHILDREN): ProcessNode[] {
   const ancestors = chain(model, node.id).map((l) => l.node).filter((n): n is ProcessNode => !!n && n !== node);
-  return [...ancestors, ...cardChildren(model, node.id, CARD_CHILDREN)];
+  return [...ancestors, ...cardChildren(model, node.id, childLimit)];
+}
+
+/** The card's lines but for its log and its children: title, times, paths, origin, the
+ *  lineage (it wraps), the one-of-many line, the dropped-log note, the children's title and
+ *  a scroll note. */
+function fixedLines(model: Model, node: ProcessNode, columns: number, users: Map<number, string>): number {
+  const links = chain(model, node.id);
+  const lineageLines = Math.max(1, Math.ceil((8 + links.reduce((n, l) => n + name(l).length + 3, 0)) / Math.max(20, columns)));
+  const siblings = siblingsOf(model, node);
+  const many = !!siblings && siblings.count >= TREE_RUN_MIN;
+  return 3 + originLines(node, users).length + lineageLines + (many ? 1 : 0) + (node.logDropped > 0 ? 1 : 0) + 1 + 1;
+}
+
+/** How many children the card lists in `height` lines (App selects among the same). */
+export function cardChildLimit(model: Model, node: ProcessNode, height: number, columns: number, users: Map<number, string>): number {
+  const room = height - fixedLines(model, node, columns, users) - lifetime(node).length - 1 /* "… N more" */;
+  return Math.max(CARD_CHILDREN, room);
 }
 
 function isoOf(model: Model, ts: number): string {
@@ -85,7 +103,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
 }) {
   const links = chain(model, node.id);
   const kids = children(model, node.id);
-  const shownKids = cardChildren(model, node.id, CARD_CHILDREN);
+  const shownKids = cardChildren(model, node.id, cardChildLimit(model, node, height, columns, users));
   const ancestors = links.filter((l) => l.node && l.node !== node);
   const user = userName(users, node.uid);
   const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
@@ -99,10 +117,9 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
   // The card fits the terminal: title, times, paths, the lineage (it wraps), the one-of-many
   // line, the children; the lifetime log gets the rest and scrolls (PgUp / PgDn).
-  const lineageLines = Math.max(1, Math.ceil((8 + links.reduce((n, l) => n + name(l).length + 3, 0)) / Math.max(20, columns)));
   const origin = originLines(node, users);
-  const fixed = 3 + origin.length + lineageLines + (many ? 1 : 0) + (node.logDropped > 0 ? 1 : 0) + 1 /* children */ + 1 /* a scroll note */;
-  const kidRoom = Math.max(1, Math.min(shownKids.length, height - fixed - 3 - (kids.length > CARD_CHILDREN ? 1 : 0)));
+  const fixed = fixedLines(model, node, columns, users);
+  const kidRoom = Math.max(1, Math.min(shownKids.length, height - fixed - 3 - (kids.length > shownKids.length ? 1 : 0)));
   const kidsShown = shownKids.slice(0, kidRoom);
   const budget = Math.max(1, height - fixed - kidsShown.length - (kids.length > kidsShown.length ? 1 : 0));
   const back = Math.max(0, Math.min(logBack, entries.length - budget));
