@@ -16,7 +16,7 @@ describe('alerts', () => {
     for (let i = 0; i < 4; i++) s.fork(500 + i, 10).exec(500 + i, ['/usr/bin/cc', `g${i}.c`]);
     const view = await showReady(feedOf(s, 'web-1'), {}, 'FORK STORM');
     const frame = view.lastFrame()!;
-    expect(frame).toMatch(/! FORK STORM\s+make \(pid 10\)\s+\d+ forks\/s\s+enter: inspect\s+4 live children  → cc ×304/);
+    expect(frame).toMatch(/! FORK STORM\s+make \(pid 10\)\s+\d+ forks\/s\s+enter: inspect\s+→ cc ×304  4 live children/);
     expect(frame).not.toContain('generation');
   });
 

@@ -33,7 +33,8 @@ export function AlertBar({ alert, theme, inspectKey, stopKey, spawns, more, list
   const keys = `${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''}${more > 0 ? `  ${listKey}: +${more} more` : ''}`;
   const details = bomb
     ? `${alert.generations} generation${alert.generations === 1 ? '' : 's'}  ${n(Math.round(alert.rate))} forks/s`
-    : `${n(alert.live)} live ${alert.live === 1 ? 'child' : 'children'}${spawns ? `  → ${spawns}` : ''}`;
+    // What it spawns says more than its live children (a storm's are short-lived: 0).
+    : `${spawns ? `→ ${spawns}  ` : ''}${n(alert.live)} live ${alert.live === 1 ? 'child' : 'children'}`;
   return (
     <Text color={bomb ? theme.error : theme.warning} bold inverse wrap="truncate-end">
       {` ! ${bomb ? 'FORK BOMB' : 'FORK STORM'}  ${name}  ${size}   ${keys}   ${details} `}
