@@ -31,3 +31,10 @@ export function step(from: ListWindow, delta: number, height: number, length: nu
   offset = Math.max(0, Math.min(offset, length - height));
   return { offset, cursor: index - offset };
 }
+
+/** The window moved up so the last page is full: a list that shrank under a window near its
+ *  end (the tree folding exited processes) would show a few rows above blank ones. */
+export function fillUp(window: ListWindow, height: number, length: number): ListWindow {
+  const offset = Math.max(0, Math.min(window.offset, length - height));
+  return offset === window.offset ? window : { offset, cursor: Math.min(window.cursor + window.offset - offset, Math.max(0, length - 1 - offset)) };
+}

@@ -2,7 +2,7 @@
 // moves under it (new execs push in above, the tree grows), for whichever list is shown.
 import { useRef, useState } from 'react';
 import type { ListSource } from './list-sources.js';
-import { follow, step, TOP, type ListWindow } from './list-window.js';
+import { fillUp, follow, step, TOP, type ListWindow } from './list-window.js';
 
 export interface ResolvedList<Row> {
   rows: Row[];
@@ -30,7 +30,15 @@ export function useListSelection() {
       const index = source.indexOf(anchor);
       if (index >= 0) shown = follow(shown, index, height);
     }
-    const rows = source.rows(shown.offset, height);
+    let rows = source.rows(shown.offset, height);
+    if (rows.length < height && shown.offset > 0) {
+      // Fewer rows than room, scrolled down: the list shrank under the window.
+      const filled = fillUp(shown, height, source.length());
+      if (filled !== shown) {
+        shown = filled;
+        rows = source.rows(shown.offset, height);
+      }
+    }
     const cursor = Math.max(0, Math.min(shown.cursor, rows.length - 1));
     const move = (delta: number) => {
       const next = step(pending.current ?? shown, delta, height, source.length());

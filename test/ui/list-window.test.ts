@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { follow, step, TOP } from '../../src/ui/list-window.js';
+import { fillUp, follow, step, TOP } from '../../src/ui/list-window.js';
 
 describe('list window', () => {
   it('moves the selection down the screen, then scrolls', () => {
@@ -22,5 +22,15 @@ describe('list window', () => {
     expect(follow({ offset: 0, cursor: 2 }, 4, 5)).toEqual({ offset: 0, cursor: 4 });
     expect(follow({ offset: 0, cursor: 2 }, 12, 5)).toEqual({ offset: 8, cursor: 4 });
     expect(follow({ offset: 10, cursor: 2 }, 3, 5)).toEqual({ offset: 3, cursor: 0 });
+  });
+});
+
+describe('fillUp', () => {
+  it('moves a window past a shrunk list up so its last page is full, the same row selected', () => {
+    expect(fillUp({ offset: 90, cursor: 5 }, 10, 50)).toEqual({ offset: 40, cursor: 9 }); // row 95 is gone: the last one
+    expect(fillUp({ offset: 45, cursor: 2 }, 10, 50)).toEqual({ offset: 40, cursor: 7 }); // row 47 stays selected
+    const full = { offset: 20, cursor: 3 };
+    expect(fillUp(full, 10, 50)).toBe(full);
+    expect(fillUp({ offset: 5, cursor: 1 }, 10, 4)).toEqual({ offset: 0, cursor: 3 });
   });
 });
