@@ -11,6 +11,8 @@ import { makeHeader, type RecordingHeader } from './events/header.js';
 import { Recorder, RecordingRefused } from './output/recording.js';
 import { Pipeline, type ModelStage, type Sink, type Starter } from './pipeline.js';
 import { readProcessNow } from './sources/process-now.js';
+import { ContainerNames } from './sources/container-names.js';
+import type { Origin } from './model/origins.js';
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, mayRefuse, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError } from './sources/source.js';
@@ -406,6 +408,7 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
     sourceName: header.source, stdin: keys, host: header.host, note: chosen.note, initial, bell,
     makeStopControl: live ? stopControlFor : undefined,
     readNow: live ? readProcessNow : undefined,
+    containerName: live ? containerNamer() : undefined,
   });
   const feed = view.feed;
   // The feed applies each batch to its model and keeps the alerts for the screen: the
@@ -424,4 +427,10 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   const screen: Sink = { write: () => {}, end: () => feed.end() };
   pipeline.open(header, model, recorder ? [screen, recordingSink(recorder)] : [screen]);
   await exit(await view.done); // 130 after Ctrl-C, as a shell expects
+}
+
+/** Names containers from their runtimes' files on this machine (an origin's label). */
+function containerNamer(): (origin: Origin) => string | null {
+  const names = new ContainerNames();
+  return (origin) => (origin.container ? names.name(origin.container, origin.pod) : null);
 }

@@ -81,9 +81,8 @@ interface Subject {
   cwd: string | null;
 }
 
-function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>): { subject: (s: Subject) => boolean; origin?: (o: Origin) => boolean } {
+function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>, label: (o: Origin) => string): { subject: (s: Subject) => boolean; origin?: (o: Origin) => boolean } {
   const v = term.value;
-  const name = (uid: number) => users.get(uid) ?? String(uid);
   switch (term.field) {
     case 'user': {
       let uid = /^\d+$/.test(v) ? Number(v) : undefined;
@@ -96,7 +95,7 @@ function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>): { su
       // A kind by its name (origin:ssh is not ssh.service); anything else, words of the name.
       const kind = (ORIGIN_KINDS as readonly string[]).includes(v)
         ? (o: Origin) => o.kind === v
-        : (o: Origin) => originLabel(o, name).includes(v);
+        : (o: Origin) => label(o).includes(v);
       return { subject: (s) => !!s.origin && kind(s.origin), origin: kind };
     }
     case 'unit': {
@@ -124,11 +123,15 @@ const entrySubject = (e: ExecEntry): Subject => e;
 const nodeSubject = (n: ProcessNode): Subject => ({ uid: n.uid, origin: n.origin, tty: n.facts.login?.tty ?? null, exe: n.exe, cwd: n.cwd });
 
 /** Compiles a filter once; throws on a bad /regex/ with a message for the user. */
-export function compileFilter(model: Model, filter: Filter, users: ReadonlyMap<number, string> = new Map()): Matcher {
+/** `users` names uids (user: terms); `label` names an origin as the screen does (origin: terms). */
+export function compileFilter(
+  model: Model, filter: Filter, users: ReadonlyMap<number, string> = new Map(),
+  label: (o: Origin) => string = (o) => originLabel(o, (uid) => users.get(uid) ?? String(uid)),
+): Matcher {
   const parsed = parseFilterText(filter.text ?? '');
   const text = compileText(parsed.text || undefined);
   const failedOnly = filter.failedOnly || parsed.failed;
-  const compiled = parsed.terms.map((t) => compileTerm(t, users));
+  const compiled = parsed.terms.map((t) => compileTerm(t, users, label));
   const subjectTerms = compiled.map((c) => c.subject);
   const originTerms = compiled.flatMap((c) => (c.origin ? [c.origin] : []));
   const key = filter.originKey;

@@ -288,7 +288,7 @@ export function topPrograms(origin: Origin, limit: number): { program: string; c
  * `login root tty1`, `cron (root)`, `nginx.service`, `container docker 3f2a1b9c0d4e`,
  * `kernel`, `system`. `userName` maps a uid to a name (the UI reads /etc/passwd).
  */
-export function originLabel(origin: Origin, userName: (uid: number) => string): string {
+export function originLabel(origin: Origin, userName: (uid: number) => string, containerName?: (origin: Origin) => string | null): string {
   const who = origin.auid === null ? '?' : userName(origin.auid);
   switch (origin.kind) {
     case 'ssh':
@@ -299,8 +299,10 @@ export function originLabel(origin: Origin, userName: (uid: number) => string): 
       return `cron (${who})`;
     case 'unit':
       return origin.unit!;
-    case 'container':
-      return `container ${origin.container!.runtime} ${shortId(origin.container!.id)}${origin.pod ? ` pod ${origin.pod.slice(0, 8)}` : ''}`;
+    case 'container': {
+      const name = containerName?.(origin);
+      return `container ${origin.container!.runtime} ${shortId(origin.container!.id)}${name ? ` (${name})` : origin.pod ? ` pod ${origin.pod.slice(0, 8)}` : ''}`;
+    }
     default:
       return origin.kind;
   }

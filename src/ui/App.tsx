@@ -1,14 +1,14 @@
 // The live view: header, one of three views or an inspect card, alert bar, footer.
 // It re-reads the model when the feed moved on, at most FRAME_MS apart (use-feed-frames.ts), never per event.
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AlertEvent } from '../events/schema.js';
 import type { Model } from '../model/model.js';
 import { childPrograms, lifetime, type Matcher } from '../model/queries.js';
-import { originLabel } from '../model/origins.js';
+import { originLabel, type Origin } from '../model/origins.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar, GoneBar } from './components/AlertBar.js';
-import { printable, spawnsText } from './format.js';
+import { printable, spawnsText, userName } from './format.js';
 import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
@@ -67,7 +67,7 @@ function useStormSpawns(model: Model, alert: AlertEvent | undefined): string | u
 }
 
 export function App({
-  feed, theme, users, initial = {}, stopControl, bell = false, readNow, onInterrupt,
+  feed, theme, users, initial = {}, stopControl, bell = false, readNow, onInterrupt, containerName,
 }: {
   feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl;
   /** Ctrl-C: quits, and the exit status says it was interrupted (130), as a shell expects. */
@@ -76,6 +76,8 @@ export function App({
   bell?: boolean;
   /** Reads a running process as the system shows it now, for its card (a live source only). */
   readNow?: ReadNow;
+  /** A container's name from its runtime's files (a live source only). */
+  containerName?: (origin: Origin) => string | null;
 }) {
   const { exit } = useApp();
   useBombBell(feed, bell);
@@ -102,11 +104,13 @@ export function App({
   useFeedFrames(feed);
   const model = feed.model;
   const { collapsed, unfolded, toggle } = useTreeState(model);
+  // How an origin reads everywhere: rows, the card, the filter's origin: words.
+  const labelOf = useMemo(() => (o: Origin) => originLabel(o, (uid) => userName(users, uid), containerName), [users, containerName]);
   const {
     filterText, setFilterText, userText, setUserText, editingField, editing, setEditing, setField,
     failedOnly, setFailedOnly, subtreeOf, setSubtreeOf, state, setState, cycleState, uid, matcher, filterError, filtering,
     originKey, setOriginKey,
-  } = useFilters(model, users, initial);
+  } = useFilters(model, users, initial, labelOf);
   const setEditingFilter = (on: boolean) => setEditing(on ? 'filter' : null);
   const editingFilter = editingField === 'filter';
 
@@ -372,7 +376,7 @@ export function App({
   /** An origin filter's name, while the model keeps the origin. */
   function originNamed(key: string): string {
     const origin = model.origins.byKey.get(key);
-    return origin ? originLabel(origin, (id) => users.get(id) ?? String(id)) : key;
+    return origin ? labelOf(origin) : key;
   }
 
   const footerCommands: Command[] = inspected
@@ -408,15 +412,15 @@ export function App({
         ) : help !== null ? (
           <HelpScreen lines={height + 1} top={help} />
         ) : inspected ? (
-          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} />
+          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} originLabel={labelOf} />
         ) : execList ? (
-          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} />
+          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} originLabel={labelOf} />
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} />
         ) : spawnerList ? (
           <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} />
         ) : (
-          <OriginsView rows={originList!.rows} selected={originList!.cursor} users={users} />
+          <OriginsView rows={originList!.rows} selected={originList!.cursor} users={users} originLabel={labelOf} />
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />

@@ -3,6 +3,7 @@
 import { render } from 'ink';
 import os from 'node:os';
 import type { Model } from '../model/model.js';
+import type { Origin } from '../model/origins.js';
 import type { StopControl } from '../stop/control.js';
 import { App, type InitialFilter } from './App.js';
 import type { ReadNow } from './views/InspectView.js';
@@ -32,10 +33,12 @@ export interface LiveViewOptions {
   bell?: boolean;
   /** Reads a running process's cwd, exe and cgroup now (a live source: /proc). */
   readNow?: ReadNow;
+  /** A container's name from its runtime's files (a live source). */
+  containerName?: (origin: Origin) => string | null;
 }
 
 export function startLiveView({
-  sourceName, stdin = process.stdin, host = os.hostname(), note, initial = {}, makeStopControl, bell = true, readNow,
+  sourceName, stdin = process.stdin, host = os.hostname(), note, initial = {}, makeStopControl, bell = true, readNow, containerName,
 }: LiveViewOptions): LiveView {
   const feed = new Feed(host, sourceName, undefined, note);
   const stopControl = makeStopControl?.(feed.model);
@@ -44,7 +47,7 @@ export function startLiveView({
   enterScreen();
   let status = 0;
   const onInterrupt = () => void (status = 130);
-  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} onInterrupt={onInterrupt} />, {
+  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} containerName={containerName} onInterrupt={onInterrupt} />, {
     stdin,
     exitOnCtrlC: false, // the App handles Ctrl-C, so the exit status can say so
     maxFps: 30,

@@ -2,6 +2,7 @@
 // only, a subtree, an origin; and which of the two text fields is being typed into.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Model } from '../model/model.js';
+import type { Origin } from '../model/origins.js';
 import { compileFilter, type Matcher } from '../model/queries.js';
 
 /** Filters the view starts with (--filter, --user, --pid). */
@@ -13,7 +14,7 @@ export interface InitialFilter {
 
 type Field = 'filter' | 'user';
 
-export function useFilters(model: Model, users: Map<number, string>, initial: InitialFilter) {
+export function useFilters(model: Model, users: Map<number, string>, initial: InitialFilter, label?: (o: Origin) => string) {
   const [filterText, setFilterText] = useState(initial.text ?? '');
   const [userText, setUserText] = useState(initial.user ?? '');
   const [editingField, setEditingField] = useState<Field | null>(null);
@@ -55,12 +56,12 @@ export function useFilters(model: Model, users: Map<number, string>, initial: In
   }, [userText, users]);
   const { matcher, filterError } = useMemo(() => {
     try {
-      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid, state, originKey }, users);
+      const m = compileFilter(model, { text: filterText || undefined, failedOnly, subtreeOf, uid, state, originKey }, users, label);
       return { matcher: m as Matcher, filterError: '' };
     } catch (error) {
-      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid, state, originKey }, users), filterError: (error as Error).message };
+      return { matcher: compileFilter(model, { failedOnly, subtreeOf, uid, state, originKey }, users, label), filterError: (error as Error).message };
     }
-  }, [model, filterText, failedOnly, subtreeOf, uid, state, originKey, users]);
+  }, [model, filterText, failedOnly, subtreeOf, uid, state, originKey, users, label]);
 
   /** Any filter set: the tree then shows only the matches and the way to them. */
   const filtering = !!filterText || uid !== undefined || failedOnly || subtreeOf !== undefined || state !== undefined || originKey !== undefined;

@@ -114,6 +114,7 @@ describe('origins: derived from the event stream', () => {
     m.apply(s.events);
     expect(originLabel(originOf(m, 800), names)).toBe('containerd.service');
     expect(originLabel(originOf(m, 801), names)).toBe(`container docker ${ID.slice(0, 12)}`);
+    expect(originLabel(originOf(m, 801), names, () => 'web')).toBe(`container docker ${ID.slice(0, 12)} (web)`);
     expect(originOf(m, 802)).toBe(originOf(m, 801));
     expect(originOf(m, 900).kind).toBe('kernel');
     expect(originOf(m, 2).kind).toBe('kernel');

@@ -4,7 +4,7 @@ import type { LossRow } from '../../model/queries.js';
 import { clock, commandLine, duration, exitText, failed, printable, userName, grouped } from '../format.js';
 import type { Theme } from '../theme.js';
 import { Row } from '../components/Row.js';
-import { originLabel } from '../../model/origins.js';
+import { originLabel as defaultLabel, type Origin } from '../../model/origins.js';
 
 export type ExecRow =
   | {
@@ -33,7 +33,7 @@ const PPID_FROM_COLUMNS = 100;
 const ORIGIN_FROM_COLUMNS = 140;
 const ORIGIN_WIDTH = 24;
 
-export function ExecsView({ rows, selected, theme, users, now, columns = 120, recordingEnded = false }: {
+export function ExecsView({ rows, selected, theme, users, now, columns = 120, recordingEnded = false, originLabel }: {
   rows: ExecRow[];
   selected: number;
   theme: Theme;
@@ -43,10 +43,12 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
   columns?: number;
   /** A recording that ended: what still runs was running when it stopped (EXIT says "end"). */
   recordingEnded?: boolean;
+  /** How an origin reads (App's, with container names). */
+  originLabel?: (o: Origin) => string;
 }) {
   const ppid = columns >= PPID_FROM_COLUMNS;
   const withOrigin = columns >= ORIGIN_FROM_COLUMNS;
-  const name = (uid: number) => userName(users, uid);
+  const label = originLabel ?? ((o: Origin) => defaultLabel(o, (uid) => userName(users, uid)));
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
@@ -74,7 +76,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
           : row.running
             ? { dim: true, text: `${cell(recordingEnded ? 'end' : '', 5, true)} ${cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}` }
             : { dim: false, failed: failed(e), exit: cell(exitText(e), 5, true), took: cell(duration(e.durationMs), 6, true) };
-        const origin = withOrigin ? `${cell(e.origin ? printable(originLabel(e.origin, name)) : '', ORIGIN_WIDTH)} ` : '';
+        const origin = withOrigin ? `${cell(e.origin ? printable(label(e.origin)) : '', ORIGIN_WIDTH)} ` : '';
         const command = `${commandLine(e.argv, e.comm)}${guessed ? ' (argv not read)' : ''}`;
         const selectedRow = i === selected;
         return (

@@ -3,7 +3,7 @@ import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
 import { clock, commandLine, duration, errnoName, printable, spawnsText, userName, grouped } from '../format.js';
-import { originLabel } from '../../model/origins.js';
+import { originLabel as defaultLabel, type Origin } from '../../model/origins.js';
 import type { Theme } from '../theme.js';
 
 /** Children a card lists at least (when it has them), then as many as the rows its short
@@ -68,10 +68,10 @@ function name(link: ChainLink): string {
 
 /** Who started it: its origin, the login behind it, the allowlisted environment, and the
  *  script an interpreter runs. Every value is the process's own text: printable() each. */
-function originLines(node: ProcessNode, users: Map<number, string>): string[] {
+function originLines(node: ProcessNode, users: Map<number, string>, label?: (o: Origin) => string): string[] {
   const who = (uid: number) => (users.has(uid) ? `${userName(users, uid)} (${uid})` : String(uid));
   const login = node.facts.login;
-  const parts = [`origin ${printable(originLabel(node.origin, (uid) => userName(users, uid)))}`];
+  const parts = [`origin ${printable(label ? label(node.origin) : defaultLabel(node.origin, (uid) => userName(users, uid)))}`];
   if (login) {
     parts.push(login.auid === null ? 'no login uid' : `login ${who(login.auid)}`);
     if (login.session !== null) parts.push(`session ${login.session}`);
@@ -87,7 +87,7 @@ function originLines(node: ProcessNode, users: Map<number, string>): string[] {
   return lines;
 }
 
-export function InspectView({ model, node, selected, theme, users, height, columns = 100, logBack = 0, now }: {
+export function InspectView({ model, node, selected, theme, users, height, columns = 100, logBack = 0, now, originLabel }: {
   model: Model;
   node: ProcessNode;
   selected: number;
@@ -100,6 +100,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   logBack?: number;
   /** The process as the system shows it now, when it runs and someone could look. */
   now?: ProcessNow | null;
+  originLabel?: (o: Origin) => string;
 }) {
   const links = chain(model, node.id);
   const kids = children(model, node.id);
@@ -117,7 +118,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
   // The card fits the terminal: title, times, paths, the lineage (it wraps), the one-of-many
   // line, the children; the lifetime log gets the rest and scrolls (PgUp / PgDn).
-  const origin = originLines(node, users);
+  const origin = originLines(node, users, originLabel);
   const fixed = fixedLines(model, node, columns, users);
   const kidRoom = Math.max(1, Math.min(shownKids.length, height - fixed - 3 - (kids.length > shownKids.length ? 1 : 0)));
   const kidsShown = shownKids.slice(0, kidRoom);
