@@ -44,6 +44,9 @@ describeAsRoot('live view in a real terminal', () => {
     const rows = filtered.split('\n').filter((l) => l.includes(tag) && !l.includes('filter'));
     expect(rows).toHaveLength(1);
 
+    // Up (a move, on the top row): Enter inspects the row, not an alert another test's storm
+    // may have raised since (Enter goes to a new alert until the person moves).
+    tmux(session, 'send-keys', '-t', session, 'k');
     tmux(session, 'send-keys', '-t', session, 'Enter');
     const card = await waitForScreen(new RegExp(`pid ${child.pid}`));
     // The chain wraps when it is wider than the terminal (CI runs tests several processes deep).

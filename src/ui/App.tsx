@@ -174,6 +174,7 @@ export function App({
   };
 
   const switchView = (next: View) => {
+    moves.current++; // a person who went elsewhere since the alert means what they select
     setView(next);
     selection.reset();
     inspect.close();
@@ -306,6 +307,7 @@ export function App({
     } else if (key.return) {
       setEditing(null);
       toFirstMatch.current = true;
+      moves.current++; // filtered since the alert: Enter means the row they narrowed to
     } else if (key.backspace || key.delete) {
       setField((t) => t.slice(0, -1));
     } else if ((key.ctrl && input === 'u') || ch === 0x15) {
