@@ -67,4 +67,16 @@ describe('alerts', () => {
     await press(view, '\u001b', 'TIME');
     await press(view, 'a', 'pid 999  ./bomb');
   });
+
+  it('a filter typed since the alert counts as moving: Enter inspects the row it narrowed to', async () => {
+    const feed = bombFeed((s) => {
+      for (let i = 0; i < 5; i++) s.fork(50 + i, 1).exec(50 + i, ['/bin/ls', `dir-${i}`]);
+    });
+    const view = await showReady(feed, {}, 'enter: inspect');
+    view.stdin.write('/');
+    view.stdin.write('dir-3');
+    await press(view, '\r', 'a: inspect');
+    const card = await press(view, '\r', /^pid \d+/m);
+    expect(card).toContain('/bin/ls dir-3');
+  });
 });
