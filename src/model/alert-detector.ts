@@ -181,8 +181,10 @@ export class AlertDetector {
     const live = alert.clan!.live;
     if (history.length < 2) return 'growing';
     const then = history[0].live;
-    // A few members either way is noise: a bomb at its limit loses and regains some.
-    const margin = Math.max(2, then * 0.02);
+    // A tenth either way is noise: a bomb at its limit loses members and regains them as
+    // its forks get through (with 2% the bar flipped growing/stalled/shrinking at pids.max).
+    // A growing bomb doubles within the window; one being stopped loses most.
+    const margin = Math.max(3, then * 0.1);
     if (live > then + margin) return 'growing';
     if (live < then - margin) return 'shrinking';
     return 'stalled';

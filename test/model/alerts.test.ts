@@ -67,6 +67,32 @@ describe('model: fork bombs and fork storms', () => {
     expect(alerts.map((a) => [a.kind, a.state])).toEqual([['fork-storm', 'raised']]);
   });
 
+  it('a bomb at its limit, losing members and regaining them, stays stalled (the bar does not flip)', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']);
+    let next = 1000;
+    bomb(s, 999, 1, 8, () => next++);
+    const { m } = run(s);
+    const clan = m.byPid.get(999)!.clan!;
+    const trends = new Set<string | undefined>();
+    // At pids.max: every 100 ms some members exit and as many new ones get through, up to
+    // 8% of the lineage either way.
+    // The CLI moves the model's clock on every 500 ms when nothing happens.
+    for (let t = 0.5e9; t <= 3e9; t += 0.5e9) m.advance(s.ts + t, 'later');
+    for (let round = 0; round < 40; round++) {
+      const alive = [...m.byPid.values()].filter((n) => n.clan === clan && !n.exit).map((n) => n.pid);
+      const churn = Math.round(alive.length * (round % 2 ? 0.08 : 0.04));
+      const step = new Script();
+      step.ts = m.now;
+      for (const pid of alive.slice(1, 1 + churn)) step.after(1).exit(pid);
+      for (let i = 0; i < churn; i++) step.after(1).fork(next++, alive[alive.length - 1]);
+      step.after(100 - 2 * churn > 0 ? 100 - 2 * churn : 1);
+      m.apply(step.events);
+      m.advance(step.ts, 'later');
+      trends.add(m.alerts.current(m.now, m.nowTime)[0]?.trend);
+    }
+    expect([...trends]).toEqual(['stalled']);
+  });
+
   it('a bomb grows, then stalls at its limit, then shrinks as it is stopped', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']);
     let next = 1000;
