@@ -29,9 +29,10 @@ const cell = (text: string, width: number, right = false) =>
 
 /** Below this width the PPID column gives its room to the command line (the card has it). */
 const PPID_FROM_COLUMNS = 100;
-/** From this width an ORIGIN column (who started it) comes before the command line. */
+/** From this width an ORIGIN column (who started it) comes before the command line, wider
+ *  as the terminal is (`ssh alice@203.0.113.7 pts/1` is 29). */
 const ORIGIN_FROM_COLUMNS = 140;
-const ORIGIN_WIDTH = 24;
+const originWidth = (columns: number) => Math.min(36, Math.max(20, Math.floor((columns - 100) / 2)));
 
 export function ExecsView({ rows, selected, theme, users, now, columns = 120, recordingEnded = false, originLabel }: {
   rows: ExecRow[];
@@ -48,6 +49,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
 }) {
   const ppid = columns >= PPID_FROM_COLUMNS;
   const withOrigin = columns >= ORIGIN_FROM_COLUMNS;
+  const ORIGIN_WIDTH = originWidth(columns);
   const label = originLabel ?? ((o: Origin) => defaultLabel(o, (uid) => userName(users, uid)));
   return (
     <Box flexDirection="column">
