@@ -104,6 +104,8 @@ export function parseCgroup(path: string | null): CgroupPlace {
 
 /** One origin: what started a group of processes, and how busy it is. */
 export class Origin {
+  /** Serial in its table, for a list to keep it selected while the ranking reorders. */
+  id = 0;
   /** Processes of this origin alive now. */
   live = 0;
   execTotal = 0;
@@ -173,10 +175,13 @@ export class OriginTable {
   readonly system: Origin;
   readonly kernel: Origin;
   private readonly places = new Map<string, CgroupPlace>();
+  private nextId = 3;
 
   constructor(private readonly limit = 1_000) {
     this.system = new Origin('system', 'system', 0);
+    this.system.id = 1;
     this.kernel = new Origin('kernel', 'kernel', 0);
+    this.kernel.id = 2;
     this.byKey.set('system', this.system);
     this.byKey.set('kernel', this.kernel);
   }
@@ -251,6 +256,7 @@ export class OriginTable {
     if (origin) return origin;
     if (this.byKey.size >= this.limit) this.evictOne();
     origin = make(key);
+    origin.id = this.nextId++;
     this.byKey.set(key, origin);
     return origin;
   }

@@ -99,15 +99,18 @@ export function spawnerSource(model: Model, matcher: Matcher | null = null): Lis
   };
 }
 
-/** Origins by exec rate (a ranking: nothing anchored). Enter narrows the other views to the
- *  selected origin, so a row is about no one process. */
+/** Origins by exec rate. Few, and Enter narrows the views to the one selected: it stays
+ *  selected while the ranking reorders (a login's burst passing the system's). A row is
+ *  about no one process. */
 export function originSource(model: Model, matcher: Matcher | null = null): ListSource<OriginRow> {
   const keep = matcher ? matcher.origin : undefined;
+  let all: OriginRow[] | null = null;
+  const ranked = () => (all ??= topOrigins(model, Number.MAX_SAFE_INTEGER, keep));
   return {
-    rows: (offset, limit) => topOrigins(model, offset + limit, keep).slice(offset),
-    length: () => topOrigins(model, Number.MAX_SAFE_INTEGER, keep).length,
-    anchorOf: () => null,
-    indexOf: () => -1,
+    rows: (offset, limit) => ranked().slice(offset, offset + limit),
+    length: () => ranked().length,
+    anchorOf: (row) => row.origin.id,
+    indexOf: (id) => ranked().findIndex((row) => row.origin.id === id),
     topFollowsNewest: false,
     nodeIdOf: () => undefined,
   };

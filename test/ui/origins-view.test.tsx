@@ -61,6 +61,29 @@ describe('Origins view', () => {
     await frameWhere(view, (f) => f.includes('backup-job') && !f.includes('origin ssh'));
   });
 
+  it('the selected origin stays selected while the ranking reorders, and Enter narrows to it', async () => {
+    const f = feed();
+    const view = show(f);
+    await frameWhere(view, 'job-11');
+    view.stdin.write('4');
+    await frameWhere(view, 'cron (root)');
+    view.stdin.write('j'); // the cron row, second
+    await frameWhere(view, (frame) => frame.split('\n').some((l) => l.includes('cron (root)')));
+    // cron gets busy: its row goes to the top, and the selection with it.
+    const s = new Script();
+    s.ts = f.model.now + 1e6;
+    for (let i = 0; i < 30; i++) s.after(5).fork(800 + i, 700).exec(800 + i, ['/bin/sh', '-c', `cron-job-${i}`], { auid: 0, session: 100 + i, tty: null }).after(1).exit(800 + i);
+    f.push(s.events);
+    await frameWhere(view, (frame) => {
+      const lines = frame.split('\n');
+      const first = lines.findIndex((l) => /^\s+\d+\s+[\d.]+\s+\d+/.test(l));
+      return first >= 0 && lines[first].includes('cron (root)');
+    });
+    view.stdin.write('\r');
+    const tree = await frameWhere(view, 'origin cron (root)');
+    expect(tree).toContain('backup-job');
+  });
+
   it('the filter takes field terms: origin:cron, and a bad user says so', async () => {
     const view = show(feed());
     await frameWhere(view, 'job-11');
