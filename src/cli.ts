@@ -1,7 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
-// (V8's young generation, 32 MB by default, is fixed when Node starts: only a command line
-// sets it. 16 MB keeps the live view under 150 MB and --json under 100 MB of RSS at 500
-// exec/s, for half a point of a core; bench/ runs forktop with these flags too.)
+#!/usr/bin/env -S node --max-semi-space-size=4 --single-threaded-gc
+// (V8's young generation, 32 MB by default, and its GC threads are fixed when Node starts:
+// only a command line sets them. An 8 MB young generation, collected on the JS thread, kept
+// the live view at 125 MiB and --json at 86 at 500 exec/s where 16 MB and helper threads kept
+// 139 and 96, and cost a point of a core less: on two cores the helper threads only contend.
+// bench/ runs forktop with these flags too.)
 // forktop's entry. `forktop --version` is answered before anything else loads; the rest
 // runs main.js: from the bundle (dist/bundle/, all of forktop and its dependencies in a few
 // files, so Node reads, resolves and compiles far fewer) when it is there and up to date, else
