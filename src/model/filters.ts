@@ -23,7 +23,7 @@ export interface Filter {
 /** The filter's field terms, `name:value`, and what each matches (the help lists them). */
 export const FILTER_FIELDS: Record<string, string> = {
   user: 'runs as this user (a name or a uid)',
-  origin: 'origin kind (ssh, login, cron, unit, container, kernel, system) or words of its name',
+  origin: 'ssh, login, cron, unit, container, kernel, system; or part of a name',
   unit: 'systemd unit (part of its name)',
   container: 'container id (its start) or runtime',
   tty: 'controlling terminal (pts/1, tty1)',
