@@ -41,8 +41,9 @@ void fillHeader(BpfAsm& a) {
   a.store(Size::U64, R7, FIELD(pidTgid), R0);
   a.call(BPF_FUNC_get_current_uid_gid);
   a.store(Size::U64, R7, FIELD(uidGid), R0);
-  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid), FIELD(cwdEnd), FIELD(cgroupEnd)})
-    a.store(Size::U64, R7, off, 0);
+  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid), FIELD(cwdEnd), FIELD(cgroupEnd),
+                      FIELD(auid), FIELD(ttyMajor), FIELD(sid)})
+    a.store(Size::U64, R7, off, 0);  // each with the field after it
   a.mov(R1, R7);
   a.add(R1, FIELD(comm));
   a.mov(R2, 16);
@@ -80,6 +81,106 @@ void readThroughPointer(BpfAsm& a, int32_t pointer, int32_t member, int16_t fiel
   a.store(Size::U32, R7, field, R1);
   orFlags(a, flag);
   a.bind(skip);
+}
+
+// r7->field = (u32) current->member, and the flag, when the read works (r8: current).
+void readTaskField(BpfAsm& a, int32_t member, int16_t field, uint32_t flag) {
+  BpfAsm::Label skip = a.label();
+  readKernel(a, -32, 4, R8, member, skip);
+  a.load(Size::U32, R1, R10, -32);
+  a.store(Size::U32, R7, field, R1);
+  orFlags(a, flag);
+  a.bind(skip);
+}
+
+// Who started it (r8: current): the audit login uid and session, the POSIX session and
+// process group, and the controlling terminal's device, each group with its flag when read.
+// Stack: fp-56 holds current->signal.
+void readOrigin(BpfAsm& a, const KernelLayout& k) {
+  if (k.auid) readTaskField(a, k.taskLoginuid, FIELD(auid), kHasAuid);
+  if (k.session) readTaskField(a, k.taskSessionid, FIELD(session), kHasSession);
+  if (!k.sidPgid && !k.tty) return;
+  BpfAsm::Label noSignal = a.label();
+  readKernel(a, -56, 8, R8, k.taskSignal, noSignal);
+  a.load(Size::U64, R6, R10, -56);
+  a.jumpIf(Cond::Eq, R6, 0, noSignal);
+  if (k.sidPgid) {
+    // signal->pids[type] is a struct pid; numbers[0].nr its number in the first namespace.
+    BpfAsm::Label noIds = a.label();
+    int32_t number = k.pidNumbers + k.upidNr;
+    readKernel(a, -24, 8, R6, k.signalPids + 8 * k.pidtypeSid, noIds);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, noIds);
+    readKernel(a, -32, 4, R6, number, noIds);
+    a.load(Size::U64, R6, R10, -56);
+    readKernel(a, -24, 8, R6, k.signalPids + 8 * k.pidtypePgid, noIds);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, noIds);
+    readKernel(a, -40, 4, R6, number, noIds);
+    a.load(Size::U32, R1, R10, -32);
+    a.store(Size::U32, R7, FIELD(sid), R1);
+    a.load(Size::U32, R1, R10, -40);
+    a.store(Size::U32, R7, FIELD(pgid), R1);
+    orFlags(a, kHasSidPgid);
+    a.bind(noIds);
+    a.load(Size::U64, R6, R10, -56);
+  }
+  if (k.tty) {
+    // tty_devnum(): MKDEV(driver->major, driver->minor_start) + index; no tty: 0, 0.
+    BpfAsm::Label noTty = a.label(), none = a.label();
+    readKernel(a, -24, 8, R6, k.signalTty, noTty);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, none);
+    readKernel(a, -32, 4, R6, k.ttyIndex, noTty);
+    readKernel(a, -24, 8, R6, k.ttyDriver, noTty);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, noTty);
+    readKernel(a, -40, 4, R6, k.driverMajor, noTty);
+    readKernel(a, -48, 4, R6, k.driverMinorStart, noTty);
+    a.load(Size::U32, R1, R10, -40);
+    a.store(Size::U32, R7, FIELD(ttyMajor), R1);
+    a.load(Size::U32, R1, R10, -48);
+    a.load(Size::U32, R2, R10, -32);
+    a.add(R1, R2);
+    a.store(Size::U32, R7, FIELD(ttyMinor), R1);
+    a.bind(none);
+    orFlags(a, kHasTty);
+    a.bind(noTty);
+  }
+  a.bind(noSignal);
+}
+
+// The environment's first kEnvCap bytes (current->mm->env_start..env_end, on the new stack
+// just above argv) into r7->args at r9 (<= kArgsCap), moving r9 past them. Nothing is
+// filtered here: the reader keeps only the allowlisted variables (exec_record_decode.cc).
+void readEnvironment(BpfAsm& a, const KernelLayout& k) {
+  BpfAsm::Label noEnv = a.label(), fits = a.label(), read = a.label();
+  readKernel(a, -24, 8, R8, k.taskMm, noEnv);
+  a.load(Size::U64, R6, R10, -24);
+  a.jumpIf(Cond::Eq, R6, 0, noEnv);
+  readKernel(a, -32, 8, R6, k.mmEnvStart, noEnv);
+  readKernel(a, -40, 8, R6, k.mmEnvEnd, noEnv);
+  a.load(Size::U64, R6, R10, -40);
+  a.load(Size::U64, R1, R10, -32);
+  a.sub(R6, R1);
+  a.jumpIf(Cond::SLt, R6, 0, noEnv);
+  a.jumpIf(Cond::Eq, R6, 0, read);  // an empty environment: read, and nothing in it
+  a.jumpIf(Cond::SLe, R6, int32_t(kEnvCap), fits);
+  a.mov(R6, int32_t(kEnvCap));
+  orFlags(a, kEnvTruncated);
+  a.bind(fits);
+  a.mov(R1, R7);
+  a.add(R1, FIELD(args));
+  a.add(R1, R9);
+  a.mov(R2, R6);
+  a.load(Size::U64, R3, R10, -32);
+  a.call(BPF_FUNC_probe_read_user);
+  a.jumpIf(Cond::Ne, R0, 0, noEnv);
+  a.add(R9, R6);
+  a.bind(read);
+  a.store(Size::U32, R7, FIELD(envEnd), R9);
+  orFlags(a, kHasEnv);
+  a.bind(noEnv);
 }
 
 // Reads the argv array at r8 pointer by pointer into r7->args; r9 = bytes read. Used where
@@ -128,12 +229,12 @@ void readArgvPointers(BpfAsm& a) {
   a.store(Size::U32, R7, FIELD(argsLen), R9);
 }
 
-// r9 &= 0x7fff: a no-op on its value (it never passes kArgsCap + kPathsCap), but it gives
+// r9 &= 0x7fff: a no-op on its value (it never passes kVarCap), but it gives
 // the verifier one range for r9 on every way here. Without it each step's two ways (a name
 // or a mount crossing) leave different ranges, so no state matches an earlier one and the
 // verifier walks 2^steps paths.
 void forgetRange(BpfAsm& a) {
-  static_assert(kArgsCap + kPathsCap <= 0x7fff, "the mask must keep every offset");
+  static_assert(kVarCap <= 0x7fff, "the mask must keep every offset");
   a.andImm(R9, 0x7fff);
 }
 
@@ -141,7 +242,7 @@ void forgetRange(BpfAsm& a) {
 // r7->args at r9, and moves r9 past it; jumps to `cut` when it is unreadable or no room is left.
 void appendName(BpfAsm& a, int32_t nameOffset, BpfAsm::Label cut) {
   readKernel(a, -40, 8, R6, nameOffset, cut);
-  a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap - kNameCap), cut);
+  a.jumpIf(Cond::Gt, R9, int32_t(kVarCap - kNameCap), cut);
   a.mov(R1, R7);
   a.add(R1, FIELD(args));
   a.add(R1, R9);
@@ -294,15 +395,36 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.store(Size::U32, R7, FIELD(flags), 0);
   a.store(Size::U32, R7, FIELD(filenameLen), 0);
 
-  // The filename sits in the tracepoint record: __data_loc is (length << 16 | offset).
-  a.load(Size::U32, R3, R6, filenameLocOffset);
-  a.andImm(R3, 0xffff);
-  a.add(R3, R6);
-  a.mov(R1, R7);
-  a.add(R1, FIELD(filename));
-  a.mov(R2, int32_t(kFilenameCap));
-  a.call(BPF_FUNC_probe_read_kernel_str);
-  a.store(Size::U32, R7, FIELD(filenameLen), R0);
+  if (k.interp) {
+    // A raw tracepoint: (task, old_pid, bprm). bprm->interp is bprm->filename itself unless
+    // binfmt_script or binfmt_misc handed the file to an interpreter (bprm_change_interp).
+    BpfAsm::Label noBprm = a.label(), same = a.label();
+    a.load(Size::U64, R8, R6, 16);
+    readKernel(a, -24, 8, R8, k.bprmFilename, noBprm);
+    readKernel(a, -32, 8, R8, k.bprmInterp, noBprm);
+    a.load(Size::U64, R1, R10, -24);
+    a.load(Size::U64, R2, R10, -32);
+    a.jumpIf(Cond::Eq, R1, R2, same);
+    orFlags(a, kInterpreted);
+    a.bind(same);
+    a.mov(R1, R7);
+    a.add(R1, FIELD(filename));
+    a.mov(R2, int32_t(kFilenameCap));
+    a.load(Size::U64, R3, R10, -24);
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.store(Size::U32, R7, FIELD(filenameLen), R0);
+    a.bind(noBprm);
+  } else {
+    // The filename sits in the tracepoint record: __data_loc is (length << 16 | offset).
+    a.load(Size::U32, R3, R6, filenameLocOffset);
+    a.andImm(R3, 0xffff);
+    a.add(R3, R6);
+    a.mov(R1, R7);
+    a.add(R1, FIELD(filename));
+    a.mov(R2, int32_t(kFilenameCap));
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.store(Size::U32, R7, FIELD(filenameLen), R0);
+  }
 
   a.call(BPF_FUNC_get_current_task);
   a.mov(R8, R0);
@@ -315,6 +437,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.load(Size::U64, R1, R10, -24);
   a.store(Size::U64, R7, FIELD(startNs), R1);
   a.bind(noStart);
+  readOrigin(a, k);
 
   // argv: current->mm->arg_start .. arg_end, on the new stack, one read.
   BpfAsm::Label unreadable = a.label(), fits = a.label(), read = a.label();
@@ -342,6 +465,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.mov(R9, 0);
   a.bind(read);
   a.store(Size::U32, R7, FIELD(argsLen), R9);
+  if (k.env) readEnvironment(a, k);
   a.store(Size::U32, R7, FIELD(cwdEnd), R9);  // each path's names start where the last ended
   a.store(Size::U32, R7, FIELD(exeEnd), R9);
 
@@ -374,7 +498,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
     a.bind(noCgroup);
   }
   forgetRange(a);
-  a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap), sent);  // never: for the verifier
+  a.jumpIf(Cond::Gt, R9, int32_t(kVarCap), sent);  // never: for the verifier
   output(a, maps, sent);
   a.bind(sent);
   exitZero(a, out);

@@ -6,6 +6,8 @@ import type { SnapshotEvent } from '../events/schema.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 
 export interface NativeNetlinkOptions {
+  /** The environment variable names kept from /proc/PID/environ (none read without it). */
+  envAllowlist?: string[];
   receiveBufferBytes?: number;
   snapshot?: boolean;
   realtime?: boolean;
@@ -16,7 +18,20 @@ export interface NativeNetlinkOptions {
   eventTypes?: number;
 }
 
+/** Which of who-started-it the eBPF exec program reads on this kernel. */
+export interface OriginFieldsRead {
+  auid: boolean;
+  session: boolean;
+  tty: boolean;
+  sidPgid: boolean;
+  env: boolean;
+  /** The path given to execve beside its interpreter (linux_binprm, a raw tracepoint). */
+  filename: boolean;
+}
+
 export interface NativeEbpfOptions {
+  /** The environment variable names kept (the rest never leaves native code). */
+  envAllowlist?: string[];
   ringBytes?: number;
   useBtf?: boolean;
   debug?: boolean;
@@ -51,6 +66,7 @@ export interface NativeEbpfExecSource {
     /** Forks and exits come from the ring buffer too (else from the proc connector). */
     tasks: boolean;
     tasksFallbackReason: string;
+    origin: OriginFieldsRead;
     verifierLog: string;
   };
 }

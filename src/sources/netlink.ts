@@ -23,6 +23,8 @@ export interface NetlinkOptions {
   gatherMs?: number;
   /** Only these proc_event types (PROC_EVENT_* bits, see ID_EVENTS; default all). */
   eventTypes?: number;
+  /** The environment variables read from /proc (default ENV_ALLOWLIST). */
+  envNames?: readonly string[];
 }
 
 /** The proc connector's events the eBPF source still needs from it when its programs report
