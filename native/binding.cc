@@ -118,6 +118,7 @@ class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {
       if (o.Get("readExecInfo").IsBoolean())
         options.readExecInfo = o.Get("readExecInfo").As<Napi::Boolean>().Value();
       if (o.Get("eventTypes").IsNumber()) options.eventTypes = o.Get("eventTypes").As<Napi::Number>().Uint32Value();
+      options.envAllowlist = readEnvAllowlist(o);
       readMaxPending(o);
     }
     try {
@@ -297,20 +298,23 @@ Napi::Value ReadStat(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// scanProcesses(): one snapshot event per process in /proc now (packed).
+// scanProcesses({ envAllowlist? }): one snapshot event per process in /proc now (packed).
 Napi::Value ScanProcesses(const Napi::CallbackInfo& info) {
   StartClock clock;
-  return packEvents(info.Env(), scanProcesses(clock), wallClockOffsetNs());
+  EnvAllowlist allow = info.Length() > 0 && info[0].IsObject() ? readEnvAllowlist(info[0].As<Napi::Object>()) : EnvAllowlist{};
+  return packEvents(info.Env(), scanProcesses(clock, allow), wallClockOffsetNs());
 }
 
-// readProcess(pid): one snapshot event for that process now (packed), or null when it is gone.
+// readProcess(pid, { envAllowlist? }): one snapshot event for that process now (packed), or
+// null when it is gone.
 Napi::Value ReadProcess(const Napi::CallbackInfo& info) {
   StartClock clock;
   pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  EnvAllowlist allow = info.Length() > 1 && info[1].IsObject() ? readEnvAllowlist(info[1].As<Napi::Object>()) : EnvAllowlist{};
   Event ev;
   ev.type = EventType::Snapshot;
   ev.pid = pid;
-  ev.info = readProcInfo(pid, clock);
+  ev.info = readProcInfo(pid, clock, allow);
   if (!ev.info.startNs) return info.Env().Null();
   ev.ppid = ev.info.ppid.value_or(0);
   ev.ts = uint64_t(monotonicNs());

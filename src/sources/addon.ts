@@ -111,13 +111,13 @@ export interface Addon {
   EbpfExecSource: new (options: NativeEbpfOptions) => NativeEbpfExecSource;
   /** Every BPF program and map in the kernel now (forktop's are named forktop_*). */
   bpfObjects(): BpfObject[];
-  scanProcesses(): PackedEvents;
+  scanProcesses(options?: { envAllowlist?: string[] }): PackedEvents;
   /** Signals each process through a pidfd, after checking it is still the one meant. */
   signalProcesses(targets: SignalTarget[], signal: number): Promise<SignalOutcome[]>;
   readStat(pid: number): ProcStat | null;
   /** Points fds 0-2 at /dev/null: the terminal is gone, and Node must not restore it. */
   detachStdio(): void;
-  readProcess(pid: number): PackedEvents | null;
+  readProcess(pid: number, options?: { envAllowlist?: string[] }): PackedEvents | null;
 }
 
 let addon: Addon | undefined;
@@ -130,13 +130,13 @@ export function loadAddon(): Addon {
   return addon;
 }
 
-/** One snapshot event per process in /proc now. */
-export function scanProcesses(): SnapshotEvent[] {
-  return decodeEvents(loadAddon().scanProcesses()) as SnapshotEvent[];
+/** One snapshot event per process in /proc now, with these environment variables (none: env not read). */
+export function scanProcesses(envNames: readonly string[] = []): SnapshotEvent[] {
+  return decodeEvents(loadAddon().scanProcesses({ envAllowlist: [...envNames] })) as SnapshotEvent[];
 }
 
-/** A snapshot event for one process now, or null when it is gone. */
-export function readProcess(pid: number): SnapshotEvent | null {
-  const packed = loadAddon().readProcess(pid);
+/** A snapshot event for one process now, or null when it is gone (env: as scanProcesses). */
+export function readProcess(pid: number, envNames: readonly string[] = []): SnapshotEvent | null {
+  const packed = loadAddon().readProcess(pid, { envAllowlist: [...envNames] });
   return packed === null ? null : (decodeEvents(packed)[0] as SnapshotEvent);
 }
