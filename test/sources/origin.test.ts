@@ -6,11 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { ExecEvent, ForktopEvent } from '../../src/events/schema.js';
+import type { ExecEvent, ForktopEvent, SnapshotEvent } from '../../src/events/schema.js';
 import { AUDIT_UNSET } from '../../src/events/schema.js';
 import { validateEvent } from '../../src/events/validate.js';
 import { EbpfSource } from '../../src/sources/ebpf.js';
+import { NetlinkSource } from '../../src/sources/netlink.js';
+import { PollSource } from '../../src/sources/poll.js';
 import type { EventSource } from '../../src/sources/source.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { Capture, describeAsRoot, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: ForktopEvent): ev is ExecEvent => ev.type === 'exec';
@@ -38,6 +41,8 @@ function ttyFromStat(stat: string): string | null {
 
 const sources: Array<[string, () => EventSource, { late: boolean; shortLived: boolean }]> = [
   ['ebpf', () => new EbpfSource({ netlink: { snapshot: false } }), { late: false, shortLived: true }],
+  ['netlink', () => new NetlinkSource({ snapshot: false }), { late: true, shortLived: false }],
+  ['poll', () => new PollSource({ intervalMs: 20 }), { late: true, shortLived: false }],
 ];
 
 describeAsRoot('who started an exec (real kernel)', () => {
@@ -53,8 +58,10 @@ describeAsRoot('who started an exec (real kernel)', () => {
   });
 
   for (const [name, make, { late, shortLived }] of sources) {
-    // A process the /proc readers can still find: the exec'd shell waits a moment.
-    const hold = shortLived ? 'exec /bin/true' : `exec /bin/sh -c 'sleep 0.6'`;
+    // The command's last process. For the /proc readers one they can still find, and a new
+    // child (not an exec in place): the poller reads a process once, when it first sees it,
+    // and a child starts with all it inherits already set.
+    const hold = shortLived ? 'exec /bin/true' : '/bin/sh -c "sleep 0.6"';
     const held = shortLived ? ['/bin/true'] : ['/bin/sh', '-c', 'sleep 0.6'];
     /** The exec of `hold`, the last of the command's. */
     const execOf = (tag: string) => (ev: ForktopEvent): ev is ExecEvent =>
@@ -92,7 +99,7 @@ describeAsRoot('who started an exec (real kernel)', () => {
       const pid = await runWith('/usr/bin/setsid', ['/bin/sh', '-c', `${hold} ${tag}`, tag], {});
       const exec = await capture.waitFor(execOf(tag), 10_000);
       // spawn()'s child is no group leader, so setsid(1) calls setsid() without forking.
-      expect(exec.pid).toBe(pid);
+      if (shortLived) expect(exec.pid).toBe(pid);
       expect(exec).toMatchObject({ sid: pid, pgid: pid });
       if (name === 'ebpf') expect(exec.tty).toBeNull();
     });
@@ -145,4 +152,40 @@ describeAsRoot('who started an exec (real kernel)', () => {
     const exec = await capture.waitFor((ev): ev is ExecEvent => isExec(ev) && ev.argv?.[1] === tag, 10_000);
     expect(exec.env).toEqual({ FORKTOP_TEST_VAR: tag, SSH_TTY: '/dev/pts/9' });
   });
+
+  it('snapshots at start carry the origin fields of processes already running', async () => {
+    const tag = uniqueTag('snap');
+    const child = spawn('/bin/sh', ['-c', `sleep 5`, tag], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin', SUDO_USER: tag }, timeout: 10_000 });
+    try {
+      capture = await Capture.startWith(new NetlinkSource({ snapshot: true }));
+      const snap = (await capture.waitFor((ev) => ev.type === 'snapshot' && ev.pid === child.pid, 10_000)) as SnapshotEvent;
+      const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').slice(0).split(') ')[1].split(' ');
+      expect(snap).toMatchObject({ env: { SUDO_USER: tag }, pgid: Number(stat[2]), sid: Number(stat[3]), tty: null, auid: AUDIT_UNSET });
+      expect(snap.session).toBe(Number(fs.readFileSync(`/proc/${child.pid}/sessionid`, 'utf8')));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('--json --env NAME: the exec carries that variable too, nothing outside the allowlist anywhere', async () => {
+    const cli = await startCli(['--json', '--env', 'FORKTOP_EXTRA,OTHER_NAME']);
+    try {
+      const tag = uniqueTag('cli-env');
+      await runWith('/bin/true', [tag], { FORKTOP_EXTRA: tag, SSH_CONNECTION: '127.0.0.1 4000 127.0.0.1 22', SECRET: `hunter2-${tag}` });
+      const line = await cli.line((l) => l.includes('"type":"exec"') && l.includes(`"${tag}"`));
+      expect(JSON.parse(line).env).toEqual({ FORKTOP_EXTRA: tag, SSH_CONNECTION: '127.0.0.1 4000 127.0.0.1 22' });
+    } finally {
+      const result = await cli.stop();
+      expect(result.stdout).not.toContain('hunter2');
+    }
+  });
+});
+
+it('--env refuses what is not a variable name, in one line, exit 2', async () => {
+  for (const bad of ['A-B', '1ABC', 'X,', '__proto__']) {
+    const result = await runCli(['--json', '--env', bad], { timeoutMs: 10_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/--env wants environment variable names/);
+  }
 });
