@@ -211,6 +211,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
     fields.Set("sidPgid", origin.sidPgid);
     fields.Set("env", origin.env);
     fields.Set("filename", origin.filename);
+    fields.Set("envEntries", origin.envEntries);
     o.Set("origin", fields);
     o.Set("tasks", reader_->tasks());
     o.Set("tasksFallbackReason", reader_->tasksFallbackReason());

@@ -212,7 +212,7 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
     };
     for (size_t step = 0;; step++) {
       try {
-        execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, maps),
+        execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, options_.envAllowlist, maps),
                                layout.interp ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT);
         break;
       } catch (const SysError&) {
@@ -222,7 +222,8 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
     }
     paths_ = paths_ && layout.paths;
     cgroupPaths_ = cgroupPaths_ && layout.cgroupPaths;
-    origin_ = {layout.auid, layout.session, layout.tty, layout.sidPgid, layout.env, layout.interp};
+    origin_ = {layout.auid, layout.session, layout.tty, layout.sidPgid, layout.env, layout.interp,
+               envEntriesScanned(options_.envAllowlist.size())};
   }
   // Forks and exits in the same ring as the execs: one stream, in the order the kernel
   // wrote it. Without them (no BTF, a field missing, a refusal) the proc connector has them.

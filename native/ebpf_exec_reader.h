@@ -44,6 +44,7 @@ struct EbpfOptions {
 // the verifier refused the program with it).
 struct OriginFields {
   bool auid = false, session = false, tty = false, sidPgid = false, env = false, filename = false;
+  uint32_t envEntries = 0;  // how many of an environment's variables are looked at
 };
 
 struct EbpfStats {

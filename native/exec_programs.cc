@@ -1,7 +1,9 @@
 #include "exec_programs.h"
 
 #include <cstddef>
+#include <algorithm>
 #include <initializer_list>
+#include <string>
 
 #include "bpf_asm.h"
 #include "exec_record.h"
@@ -150,11 +152,19 @@ void readOrigin(BpfAsm& a, const KernelLayout& k) {
   a.bind(noSignal);
 }
 
-// The environment's first kEnvCap bytes (current->mm->env_start..env_end, on the new stack
-// just above argv) into r7->args at r9 (<= kArgsCap), moving r9 past them. Nothing is
-// filtered here: the reader keeps only the allowlisted variables (exec_record_decode.cc).
-void readEnvironment(BpfAsm& a, const KernelLayout& k) {
-  BpfAsm::Label noEnv = a.label(), fits = a.label(), read = a.label();
+// The environment (current->mm->env_start..env_end, on the new stack just above argv): its
+// first kEnvCap bytes are read into r7->args at r9 (<= kArgsCap), then each NAME=value there
+// is kept only when its first bytes are an allowlisted name's ("NAME=", or the first 8 of a
+// longer name): the rest is overwritten, so the ring carries a few variables, not every
+// exec's whole environment. The reader compares whole names (exec_record_decode.cc): a
+// prefix is only a cheap first cut. Moves r9 past what is kept. The loop's state (write
+// position, read position, end) goes through the record between variables, so each
+// variable's code starts from the same bounds on every way there (the verifier then checks
+// each once, not once per earlier keep or drop).
+void readEnvironment(BpfAsm& a, const KernelLayout& k, const std::vector<std::string>& names) {
+  constexpr int32_t kLimit = int32_t(kArgsCap + kEnvCap);
+  static_assert(kArgsCap + 2 * kEnvCap <= kVarCap, "a copy of up to kEnvCap bytes at any write position fits");
+  BpfAsm::Label noEnv = a.label(), init = a.label(), fits = a.label(), done = a.label(), out = a.label();
   readKernel(a, -24, 8, R8, k.taskMm, noEnv);
   a.load(Size::U64, R6, R10, -24);
   a.jumpIf(Cond::Eq, R6, 0, noEnv);
@@ -164,7 +174,7 @@ void readEnvironment(BpfAsm& a, const KernelLayout& k) {
   a.load(Size::U64, R1, R10, -32);
   a.sub(R6, R1);
   a.jumpIf(Cond::SLt, R6, 0, noEnv);
-  a.jumpIf(Cond::Eq, R6, 0, read);  // an empty environment: read, and nothing in it
+  a.jumpIf(Cond::Eq, R6, 0, init);  // an empty environment: read, and nothing in it
   a.jumpIf(Cond::SLe, R6, int32_t(kEnvCap), fits);
   a.mov(R6, int32_t(kEnvCap));
   orFlags(a, kEnvTruncated);
@@ -176,11 +186,93 @@ void readEnvironment(BpfAsm& a, const KernelLayout& k) {
   a.load(Size::U64, R3, R10, -32);
   a.call(BPF_FUNC_probe_read_user);
   a.jumpIf(Cond::Ne, R0, 0, noEnv);
-  a.add(R9, R6);
-  a.bind(read);
+  a.bind(init);
+  // Loop state, in fields the path walks set again later: write (envEnd), read (cwdEnd), end (exeEnd).
+  a.store(Size::U32, R7, FIELD(envEnd), R9);
+  a.store(Size::U32, R7, FIELD(cwdEnd), R9);
+  a.mov(R1, R9);
+  a.add(R1, R6);
+  a.store(Size::U32, R7, FIELD(exeEnd), R1);
+  uint32_t entries = names.empty() ? 0 : envEntriesScanned(names.size());
+  for (uint32_t i = 0; i < entries; i++) {
+    BpfAsm::Label keep = a.label(), copy = a.label(), whole = a.label(), next = a.label();
+    a.load(Size::U32, R9, R7, FIELD(envEnd));
+    a.jumpIf(Cond::Gt, R9, kLimit - 1, done);
+    a.load(Size::U32, R6, R7, FIELD(cwdEnd));
+    a.jumpIf(Cond::Gt, R6, kLimit - 1, done);
+    a.load(Size::U32, R8, R7, FIELD(exeEnd));
+    a.jumpIf(Cond::Gt, R8, kLimit, done);
+    a.jumpIf(Cond::Ge, R6, R8, done);
+    a.mov(R2, R8);
+    a.sub(R2, R6);
+    a.jumpIf(Cond::SLe, R2, 0, done);
+    a.jumpIf(Cond::SGt, R2, int32_t(kEnvCap), done);
+    a.store(Size::U64, R10, -40, R2);  // bytes left: this variable's room
+    // Its first 8 bytes, against each name's.
+    a.mov(R1, R7);
+    a.add(R1, FIELD(args));
+    a.add(R1, R6);
+    a.load(Size::U64, R3, R1, 0);
+    for (const std::string& name : names) {
+      std::string prefix = name.size() >= 8 ? name.substr(0, 8) : name + "=";
+      uint64_t want = 0;
+      for (size_t b = 0; b < prefix.size(); b++) want |= uint64_t(uint8_t(prefix[b])) << (8 * b);
+      int shift = int(64 - 8 * prefix.size());
+      a.mov(R4, R3);
+      if (shift > 0) {
+        a.lsh(R4, shift);
+        a.rsh(R4, shift);
+      }
+      a.loadImm64(R5, want);
+      a.jumpIf(Cond::Eq, R4, R5, keep);
+    }
+    a.store(Size::U64, R10, -48, 0);
+    a.jump(copy);
+    a.bind(keep);
+    a.store(Size::U64, R10, -48, 1);
+    a.bind(copy);
+    // Copied to the write position (at or before the read one: a forward copy, so nothing
+    // unread is overwritten); its length tells where the next one starts.
+    a.mov(R1, R7);
+    a.add(R1, FIELD(args));
+    a.add(R1, R9);
+    a.load(Size::U64, R2, R10, -40);
+    a.mov(R3, R7);
+    a.add(R3, FIELD(args));
+    a.add(R3, R6);
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.jumpIf(Cond::SLe, R0, 0, done);
+    a.load(Size::U64, R1, R10, -40);
+    a.jumpIf(Cond::Lt, R0, R1, whole);
+    // It ran to the end of what was read: when the environment was cut there, so was it.
+    a.load(Size::U32, R1, R7, FIELD(flags));
+    a.andImm(R1, int32_t(kEnvTruncated));
+    a.jumpIf(Cond::Ne, R1, 0, done);
+    a.bind(whole);
+    a.add(R6, R0);
+    a.store(Size::U32, R7, FIELD(cwdEnd), R6);
+    a.load(Size::U64, R1, R10, -48);
+    a.jumpIf(Cond::Eq, R1, 0, next);
+    a.add(R9, R0);
+    a.store(Size::U32, R7, FIELD(envEnd), R9);
+    a.bind(next);
+  }
+  // Variables past the last one looked at are not seen: said as a cut environment.
+  a.load(Size::U32, R6, R7, FIELD(cwdEnd));
+  a.load(Size::U32, R8, R7, FIELD(exeEnd));
+  a.jumpIf(Cond::Ge, R6, R8, done);
+  orFlags(a, kEnvTruncated);
+  a.bind(done);
+  a.load(Size::U32, R9, R7, FIELD(envEnd));
+  BpfAsm::Label bounded = a.label();
+  a.jumpIf(Cond::Le, R9, kLimit, bounded);
+  a.mov(R9, kLimit);  // never (it was stored within it): for the verifier
+  a.bind(bounded);
   a.store(Size::U32, R7, FIELD(envEnd), R9);
   orFlags(a, kHasEnv);
+  a.jump(out);
   a.bind(noEnv);
+  a.bind(out);
 }
 
 // Reads the argv array at r8 pointer by pointer into r7->args; r9 = bytes read. Used where
@@ -385,7 +477,14 @@ void exitZero(BpfAsm& a, BpfAsm::Label out) {
 
 }  // namespace
 
-std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffset, const ExecMaps& maps) {
+// Unrolled: each name to compare makes every variable's code longer, so fewer are looked at
+// with a long --env list (the program stays within a jump's reach). Past them, none is seen.
+uint32_t envEntriesScanned(size_t names) {
+  return std::clamp<uint32_t>(uint32_t(12000 / (32 + 6 * names)), 16, 128);
+}
+
+std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffset, const std::vector<std::string>& envNames,
+                                  const ExecMaps& maps) {
   BpfAsm a;
   BpfAsm::Label out = a.label(), sent = a.label();
   a.mov(R6, R1);
@@ -465,7 +564,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.mov(R9, 0);
   a.bind(read);
   a.store(Size::U32, R7, FIELD(argsLen), R9);
-  if (k.env) readEnvironment(a, k);
+  if (k.env) readEnvironment(a, k, envNames);
   a.store(Size::U32, R7, FIELD(cwdEnd), R9);  // each path's names start where the last ended
   a.store(Size::U32, R7, FIELD(exeEnd), R9);
 

@@ -16,6 +16,7 @@
 #include <linux/bpf.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace forktop {
@@ -57,7 +58,13 @@ struct ExecMaps {
 // filenameLocOffset: the sched_process_exec tracepoint's filename (a __data_loc); ignored
 // when kernel.interp: the program is then a BPF_PROG_TYPE_RAW_TRACEPOINT one, and reads the
 // filename and the interpreter from its linux_binprm.
-std::vector<bpf_insn> execProgram(const KernelLayout& kernel, int16_t filenameLocOffset, const ExecMaps& maps);
+// How many of an exec's environment variables the program looks at, with this many names.
+uint32_t envEntriesScanned(size_t names);
+
+// envNames: the environment variables the reader keeps; the program sends only variables
+// whose first bytes match one (the reader then compares whole names).
+std::vector<bpf_insn> execProgram(const KernelLayout& kernel, int16_t filenameLocOffset,
+                                  const std::vector<std::string>& envNames, const ExecMaps& maps);
 std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, const ExecMaps& maps);
 std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const ExecMaps& maps);
 // A BPF_PROG_TYPE_RAW_TRACEPOINT program: its context is the tracepoint's arguments,

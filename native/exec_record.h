@@ -14,8 +14,9 @@ constexpr uint32_t kArgsCap = 16384;     // argument bytes kept per exec; more i
 constexpr uint32_t kArgReadCap = 4096;   // per argument, when argv is read pointer by pointer
 constexpr uint32_t kMaxArgPointers = 64; // arguments read pointer by pointer
 constexpr uint32_t kFilenameCap = 256;
-constexpr uint32_t kEnvCap = 7168;       // after argv: the environment's first bytes (the allowlist is
-                                         // applied in user space; a variable past them is not seen)
+constexpr uint32_t kEnvCap = 7168;       // after argv: of the environment's first bytes, the variables
+                                         // whose names start as an allowlisted one's (the reader then
+                                         // keeps whole allowlisted names only); one past them is not seen
 constexpr uint32_t kPathsCap = 8192;     // after the environment: the cwd's and the exe's names, leaf first
 constexpr uint32_t kVarCap = kArgsCap + kEnvCap + kPathsCap;  // the record's variable part
 constexpr uint32_t kNameCap = 256;       // one path component (NAME_MAX) and its NUL
@@ -32,7 +33,7 @@ enum ExecRecordFlags : uint32_t {
   kHasExePath = 128,        // mm->exe_file's names are in args[cwdEnd, exeEnd)
   kHasCgroup = 256,         // the cgroup v2 path's names are in args[exeEnd, cgroupEnd)
   kHasEnv = 512,            // the environment's bytes are in args[argsLen, envEnd); the paths follow
-  kEnvTruncated = 1024,     // it went past kEnvCap: the last variable may be cut
+  kEnvTruncated = 1024,     // it went past kEnvCap, or had more variables than were looked at
   kHasAuid = 2048,          // task->loginuid
   kHasSession = 4096,       // task->sessionid
   kHasTty = 8192,           // signal->tty was read: ttyMajor/ttyMinor, both 0 for none

@@ -27,6 +27,8 @@ export interface OriginFieldsRead {
   env: boolean;
   /** The path given to execve beside its interpreter (linux_binprm, a raw tracepoint). */
   filename: boolean;
+  /** How many of an exec's environment variables are looked at (the rest are not seen). */
+  envEntries: number;
 }
 
 export interface NativeEbpfOptions {

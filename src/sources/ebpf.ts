@@ -48,7 +48,7 @@ export class EbpfSource implements EventSource {
   /** Whether the programs report forks and exits too. */
   private tasks = false;
   /** Which of who-started-it the exec program reads (each dropped alone where BTF lacks it). */
-  private origin: OriginFieldsRead = { auid: true, session: true, tty: true, sidPgid: true, env: true, filename: true };
+  private origin: OriginFieldsRead = { auid: true, session: true, tty: true, sidPgid: true, env: true, filename: true, envEntries: 0 };
   private readonly startTimes = new StartTimes();
   /** The native source's counters as it stopped: stats() is read after stop() too. */
   private lastKernelStats: Record<string, number> = {};
@@ -196,7 +196,7 @@ function originCaveats(read: OriginFieldsRead | null): string[] {
   if (!read.env) missing.push('environment (mm_struct.env_start)');
   if (!read.filename) missing.push("a script's path beside its interpreter (linux_binprm.interp)");
   const caveats = missing.length > 0 ? [`not read at the exec (not in this kernel's BTF, or refused by its verifier): ${missing.join(', ')}`] : [];
-  if (read.env) caveats.push('environment: only the allowlisted variables within its first 7 KiB are read at an exec; one past them is not seen');
+  if (read.env) caveats.push(`environment: only allowlisted variables among its first ${read.envEntries} and first 7 KiB are read at an exec; one past them is not seen`);
   return caveats;
 }
 

@@ -142,7 +142,18 @@ describeAsRoot('who started an exec (real kernel)', () => {
     const source = new EbpfSource({ netlink: { snapshot: false } });
     capture = await Capture.startWith(source);
     expect(source.describe().caveats.filter((c) => /not read at the exec/.test(c))).toEqual([]);
-    expect(source.describe().caveats).toContainEqual(expect.stringMatching(/first 7 KiB/));
+    expect(source.describe().caveats).toContainEqual(expect.stringMatching(/among its first 128 and first 7 KiB/));
+  });
+
+  it('ebpf: an allowlisted variable past the first 7 KiB of the environment is not seen, as the header says', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('farenv');
+    await runWith('/bin/true', [`${tag}-near`], { SUDO_USER: 'near', PAD: 'x'.repeat(100) });
+    await runWith('/bin/true', [`${tag}-far`], { PAD: 'x'.repeat(8000), SUDO_USER: 'far' });
+    const near = await capture.waitFor((ev): ev is ExecEvent => isExec(ev) && ev.argv?.[1] === `${tag}-near`, 10_000);
+    const far = await capture.waitFor((ev): ev is ExecEvent => isExec(ev) && ev.argv?.[1] === `${tag}-far`, 10_000);
+    expect(near.env).toEqual({ SUDO_USER: 'near' });
+    expect(far.env).toBeNull();
   });
 
   it('ebpf: --env names are kept, the default allowlist too', async () => {
