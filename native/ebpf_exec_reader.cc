@@ -200,10 +200,12 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
     int16_t filenameLoc = tracefs.fieldOffset("sched/sched_process_exec", "filename");
     // A verifier that refuses the program (an older kernel's limits, its raw tracepoint)
     // still gets argv at the exec: with a plain tracepoint (no interpreter), then without the
-    // path walks (most of the program), then without who started it. The header says which.
+    // path walks, then without the environment's loop, then without who started it. The
+    // header says which.
     std::vector<std::function<bool(KernelLayout&)>> simpler = {
         [](KernelLayout& k) { return std::exchange(k.interp, false); },
         [](KernelLayout& k) { return std::exchange(k.paths, false) | std::exchange(k.cgroupPaths, false); },
+        [](KernelLayout& k) { return std::exchange(k.env, false); },  // its loop (bounded loops: 5.3)
         [](KernelLayout& k) {
           bool any = k.auid || k.session || k.tty || k.sidPgid || k.env;
           k.auid = k.session = k.tty = k.sidPgid = k.env = false;

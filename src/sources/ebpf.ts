@@ -193,7 +193,7 @@ function originCaveats(read: OriginFieldsRead | null): string[] {
   if (!read.session) missing.push('audit session (task_struct.sessionid)');
   if (!read.tty) missing.push('controlling terminal (signal_struct.tty)');
   if (!read.sidPgid) missing.push('session and process group (signal_struct.pids)');
-  if (!read.env) missing.push('environment (mm_struct.env_start)');
+  if (!read.env) missing.push('environment (mm_struct.env_start, or a verifier without bounded loops)');
   if (!read.filename) missing.push("a script's path beside its interpreter (linux_binprm.interp)");
   const caveats = missing.length > 0 ? [`not read at the exec (not in this kernel's BTF, or refused by its verifier): ${missing.join(', ')}`] : [];
   if (read.env) caveats.push(`environment: only allowlisted variables among its first ${read.envEntries} and first 7 KiB are read at an exec; one past them is not seen`);
