@@ -13,6 +13,7 @@
         "native/netlink_decode.cc",
         "native/netlink_reader.cc",
         "native/exec_record_decode.cc",
+        "native/origin_decode.cc",
         "native/btf.cc",
         "native/tracefs.cc",
         "native/bpf_syscall.cc",

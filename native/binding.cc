@@ -32,6 +32,20 @@ Napi::Error toJsError(Napi::Env env, const SysError& e) {
   return err;
 }
 
+// options.envAllowlist: the environment variable names to keep (validated in TypeScript;
+// bounded here again, as anything from outside the addon).
+EnvAllowlist readEnvAllowlist(const Napi::Object& o) {
+  EnvAllowlist names;
+  Napi::Value v = o.Get("envAllowlist");
+  if (!v.IsArray()) return names;
+  Napi::Array list = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length() && i < 64; i++) {
+    Napi::Value name = list.Get(i);
+    if (name.IsString()) names.push_back(name.As<Napi::String>().Utf8Value());
+  }
+  return names;
+}
+
 // What the two kernel sources' JS objects share: a reader made from the options (its
 // error thrown to JS with .code), started with the batch callbacks, stopped, its counters.
 // Derived supplies the options, the reader, its counters (and anything more it shows).
@@ -104,6 +118,7 @@ class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {
       if (o.Get("readExecInfo").IsBoolean())
         options.readExecInfo = o.Get("readExecInfo").As<Napi::Boolean>().Value();
       if (o.Get("eventTypes").IsNumber()) options.eventTypes = o.Get("eventTypes").As<Napi::Number>().Uint32Value();
+      options.envAllowlist = readEnvAllowlist(o);
       readMaxPending(o);
     }
     try {
@@ -151,6 +166,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
       if (o.Get("debug").IsBoolean()) options.debug = o.Get("debug").As<Napi::Boolean>().Value();
       if (o.Get("btfPath").IsString()) options.btfPath = o.Get("btfPath").As<Napi::String>().Utf8Value();
       if (o.Get("realtime").IsBoolean()) options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
+      options.envAllowlist = readEnvAllowlist(o);
       readMaxPending(o);
     }
     options.debugLog = &verifierLog_;
@@ -187,6 +203,16 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
     o.Set("fallbackReason", reader_->fallbackReason());
     o.Set("paths", reader_->paths());
     o.Set("cgroupPaths", reader_->cgroupPaths());
+    const OriginFields& origin = reader_->origin();
+    Napi::Object fields = Napi::Object::New(info.Env());
+    fields.Set("auid", origin.auid);
+    fields.Set("session", origin.session);
+    fields.Set("tty", origin.tty);
+    fields.Set("sidPgid", origin.sidPgid);
+    fields.Set("env", origin.env);
+    fields.Set("filename", origin.filename);
+    fields.Set("envEntries", origin.envEntries);
+    o.Set("origin", fields);
     o.Set("tasks", reader_->tasks());
     o.Set("tasksFallbackReason", reader_->tasksFallbackReason());
     o.Set("verifierLog", verifierLog_);
@@ -273,20 +299,23 @@ Napi::Value ReadStat(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// scanProcesses(): one snapshot event per process in /proc now (packed).
+// scanProcesses({ envAllowlist? }): one snapshot event per process in /proc now (packed).
 Napi::Value ScanProcesses(const Napi::CallbackInfo& info) {
   StartClock clock;
-  return packEvents(info.Env(), scanProcesses(clock), wallClockOffsetNs());
+  EnvAllowlist allow = info.Length() > 0 && info[0].IsObject() ? readEnvAllowlist(info[0].As<Napi::Object>()) : EnvAllowlist{};
+  return packEvents(info.Env(), scanProcesses(clock, allow), wallClockOffsetNs());
 }
 
-// readProcess(pid): one snapshot event for that process now (packed), or null when it is gone.
+// readProcess(pid, { envAllowlist? }): one snapshot event for that process now (packed), or
+// null when it is gone.
 Napi::Value ReadProcess(const Napi::CallbackInfo& info) {
   StartClock clock;
   pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  EnvAllowlist allow = info.Length() > 1 && info[1].IsObject() ? readEnvAllowlist(info[1].As<Napi::Object>()) : EnvAllowlist{};
   Event ev;
   ev.type = EventType::Snapshot;
   ev.pid = pid;
-  ev.info = readProcInfo(pid, clock);
+  ev.info = readProcInfo(pid, clock, allow);
   if (!ev.info.startNs) return info.Env().Null();
   ev.ppid = ev.info.ppid.value_or(0);
   ev.ts = uint64_t(monotonicNs());

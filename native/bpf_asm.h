@@ -61,6 +61,11 @@ class BpfAsm {
     emit(BPF_LD | BPF_DW | BPF_IMM, dst, Reg(BPF_PSEUDO_MAP_FD), 0, fd);
     emit(0, R0, R0, 0, 0);
   }
+  // dst = imm (a 16-byte instruction: the one form that takes 64 bits)
+  void loadImm64(Reg dst, uint64_t imm) {
+    emit(BPF_LD | BPF_DW | BPF_IMM, dst, R0, 0, int32_t(uint32_t(imm)));
+    emit(0, R0, R0, 0, int32_t(uint32_t(imm >> 32)));
+  }
   void call(bpf_func_id helper) { emit(BPF_JMP | BPF_CALL, R0, R0, 0, int32_t(helper)); }
   void exit() { emit(BPF_JMP | BPF_EXIT, R0, R0, 0, 0); }
 

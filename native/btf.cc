@@ -148,4 +148,17 @@ uint32_t Btf::offsetOf(const std::string& structName, const std::string& member)
   throw std::runtime_error("kernel BTF has no " + structName + "." + member);
 }
 
+int64_t Btf::enumValue(const std::string& enumName, const std::string& enumerator) const {
+  for (uint32_t id = 1; id < types_.size(); id++) {
+    const Type& t = types_[id];
+    if (t.kind != BTF_KIND_ENUM || name(t.nameOff) != enumName) continue;
+    for (uint32_t i = 0; i < t.vlen; i++) {
+      btf_enum e;
+      memcpy(&e, &data_[t.extra + size_t(i) * sizeof e], sizeof e);  // parse() checked it fits
+      if (name(e.name_off) == enumerator) return t.kindFlag ? int64_t(e.val) : int64_t(uint32_t(e.val));
+    }
+  }
+  throw std::runtime_error("kernel BTF has no " + enumName + " value " + enumerator);
+}
+
 }  // namespace forktop

@@ -25,6 +25,9 @@ class Btf {
   // members too (mm_struct keeps its fields in one). Throws when there is no such field.
   uint32_t offsetOf(const std::string& structName, const std::string& member) const;
 
+  // The value of `enumerator` in `enum name` (an enum of 32-bit values). Throws when there is none.
+  int64_t enumValue(const std::string& enumName, const std::string& enumerator) const;
+
   size_t typeCount() const { return types_.size(); }
 
  private:

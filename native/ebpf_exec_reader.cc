@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <utility>
 #include <stdexcept>
 
 #include "btf.h"
@@ -84,6 +86,45 @@ KernelLayout readLayout(const std::string& btfPath) {
     k.cgroupPaths = true;
   } catch (const std::runtime_error&) {
   }
+  // Who started it: each group alone (an audit-less kernel still has the tty, say).
+  auto group = [](bool& has, const std::function<void()>& read) {
+    try {
+      read();
+      has = true;
+    } catch (const std::runtime_error&) {
+    }
+  };
+  group(k.auid, [&] { k.taskLoginuid = at("task_struct", "loginuid"); });
+  group(k.session, [&] { k.taskSessionid = at("task_struct", "sessionid"); });
+  bool signal = false;
+  group(signal, [&] { k.taskSignal = at("task_struct", "signal"); });
+  group(k.tty, [&] {
+    k.signalTty = at("signal_struct", "tty");
+    k.ttyIndex = at("tty_struct", "index");
+    k.ttyDriver = at("tty_struct", "driver");
+    k.driverMajor = at("tty_driver", "major");
+    k.driverMinorStart = at("tty_driver", "minor_start");
+  });
+  group(k.sidPgid, [&] {
+    k.signalPids = at("signal_struct", "pids");
+    k.pidNumbers = at("pid", "numbers");
+    k.upidNr = at("upid", "nr");
+    k.pidtypeSid = int32_t(btf.enumValue("pid_type", "PIDTYPE_SID"));
+    k.pidtypePgid = int32_t(btf.enumValue("pid_type", "PIDTYPE_PGID"));
+    // signal->pids[] holds PIDTYPE_MAX pointers; a value past a few is not that array.
+    if (k.pidtypeSid < 0 || k.pidtypeSid > 8 || k.pidtypePgid < 0 || k.pidtypePgid > 8)
+      throw std::runtime_error("enum pid_type out of range");
+  });
+  k.tty = k.tty && signal;
+  k.sidPgid = k.sidPgid && signal;
+  group(k.env, [&] {
+    k.mmEnvStart = at("mm_struct", "env_start");
+    k.mmEnvEnd = at("mm_struct", "env_end");
+  });
+  group(k.interp, [&] {
+    k.bprmFilename = at("linux_binprm", "filename");
+    k.bprmInterp = at("linux_binprm", "interp");
+  });
   return k;
 }
 
@@ -129,11 +170,12 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   ExecMaps maps{ring_.get(), scratch_.get(), attempts_.get(), drops_.get()};
 
   Tracefs tracefs;  // unmounted again (if we mounted it) when this scope ends
-  auto loadProgram = [&](const char* name, const std::vector<bpf_insn>& code) {
+  auto loadProgram = [&](const char* name, const std::vector<bpf_insn>& code,
+                         bpf_prog_type type = BPF_PROG_TYPE_TRACEPOINT) {
     std::string log;
     bool debug = options_.debug && options_.debugLog;
     try {
-      programs_.push_back(loadTracepointProgram(name, code, debug ? &log : nullptr));
+      programs_.push_back(loadTracepointProgram(name, code, debug ? &log : nullptr, type));
     } catch (...) {
       if (debug) *options_.debugLog += std::string("; ") + name + "\n" + log;
       throw;
@@ -156,16 +198,34 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   int execProg = -1;
   if (useBtf) {
     int16_t filenameLoc = tracefs.fieldOffset("sched/sched_process_exec", "filename");
-    try {
-      execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, maps));
-    } catch (const SysError&) {
-      // The path walks are most of the program: a verifier that refuses it (an older
-      // kernel's limits) still gets argv at the exec, without them. The header says so.
-      if (!layout.paths && !layout.cgroupPaths) throw;
-      layout.paths = layout.cgroupPaths = false;
-      paths_ = cgroupPaths_ = false;
-      execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, maps));
+    // A verifier that refuses the program (an older kernel's limits, its raw tracepoint)
+    // still gets argv at the exec: with a plain tracepoint (no interpreter), then without the
+    // path walks, then without the environment's loop, then without who started it. The
+    // header says which.
+    std::vector<std::function<bool(KernelLayout&)>> simpler = {
+        [](KernelLayout& k) { return std::exchange(k.interp, false); },
+        [](KernelLayout& k) { return std::exchange(k.paths, false) | std::exchange(k.cgroupPaths, false); },
+        [](KernelLayout& k) { return std::exchange(k.env, false); },  // its loop (bounded loops: 5.3)
+        [](KernelLayout& k) {
+          bool any = k.auid || k.session || k.tty || k.sidPgid || k.env;
+          k.auid = k.session = k.tty = k.sidPgid = k.env = false;
+          return any;
+        },
+    };
+    for (size_t step = 0;; step++) {
+      try {
+        execProg = loadProgram("forktop_exec", execProgram(layout, filenameLoc, options_.envAllowlist, maps),
+                               layout.interp ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT);
+        break;
+      } catch (const SysError&) {
+        while (step < simpler.size() && !simpler[step](layout)) step++;
+        if (step >= simpler.size()) throw;
+      }
     }
+    paths_ = paths_ && layout.paths;
+    cgroupPaths_ = cgroupPaths_ && layout.cgroupPaths;
+    origin_ = {layout.auid, layout.session, layout.tty, layout.sidPgid, layout.env, layout.interp,
+               envEntriesScanned(options_.envAllowlist.size())};
   }
   // Forks and exits in the same ring as the execs: one stream, in the order the kernel
   // wrote it. Without them (no BTF, a field missing, a refusal) the proc connector has them.
@@ -204,7 +264,10 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   attachments_.push_back(attachTracepoint(tracefs.eventId(exitAt), exitProg));
   attachments_.push_back(attachTracepoint(tracefs.eventId(enter), enterProg));
   attachments_.push_back(attachTracepoint(tracefs.eventId(enterAt), enterAtProg));
-  if (execProg >= 0) attachments_.push_back(attachTracepoint(tracefs.eventId("sched/sched_process_exec"), execProg));
+  if (execProg >= 0 && origin_.filename)
+    attachments_.push_back(attachRawTracepoint("sched_process_exec", execProg));
+  else if (execProg >= 0)
+    attachments_.push_back(attachTracepoint(tracefs.eventId("sched/sched_process_exec"), execProg));
   if (tasks_) {
     // The exit first: a process forked meanwhile then always has its exit seen too.
     attachments_.push_back(attachTracepoint(tracefs.eventId("sched/sched_process_exit"), processExitProg));
@@ -332,7 +395,7 @@ void EbpfExecReader::checkDrops() {
 
 void EbpfExecReader::decode(const uint8_t* record, uint32_t length) {
   Event ev;
-  ExecRecordStatus status = decodeRingRecord(record, length, ev);
+  ExecRecordStatus status = decodeRingRecord(record, length, options_.envAllowlist, ev);
   if (status != ExecRecordStatus::Ok) {
     // Not a record as our programs write them: an exec lost, said as such. Stamped now,
     // as its own time can't be trusted.

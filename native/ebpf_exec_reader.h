@@ -18,6 +18,7 @@
 #include "bpf_syscall.h"
 #include "exec_record.h"
 #include "gather_policy.h"
+#include "origin_decode.h"
 #include "stoppable_thread.h"
 
 namespace forktop {
@@ -35,6 +36,15 @@ struct EbpfOptions {
   // waiting its turn delivers late, and the merge with the proc connector's events (a name
   // set just before a storm) must not see one stream far behind the other.
   bool realtime = true;
+  // The environment variables each exec's record keeps (the rest never leaves the reader).
+  EnvAllowlist envAllowlist;
+};
+
+// Which of who-started-it each exec carries (each dropped alone where BTF lacks a field or
+// the verifier refused the program with it).
+struct OriginFields {
+  bool auid = false, session = false, tty = false, sidPgid = false, env = false, filename = false;
+  uint32_t envEntries = 0;  // how many of an environment's variables are looked at
 };
 
 struct EbpfStats {
@@ -62,6 +72,7 @@ class EbpfExecReader {
   // Whether each exec's exe and cwd (and its cgroup) are walked in the kernel.
   bool paths() const { return paths_; }
   bool cgroupPaths() const { return cgroupPaths_; }
+  const OriginFields& origin() const { return origin_; }
   // Whether forks and exits come from the ring too (sched_process_fork/exit), and if not, why.
   bool tasks() const { return tasks_; }
   const std::string& tasksFallbackReason() const { return tasksFallbackReason_; }
@@ -78,6 +89,7 @@ class EbpfExecReader {
   EbpfOptions options_;
   std::string mode_, fallbackReason_;
   bool paths_ = false, cgroupPaths_ = false, tasks_ = false;
+  OriginFields origin_;
   std::string tasksFallbackReason_;
   Fd ring_, scratch_, attempts_, drops_;
   std::vector<Fd> programs_;

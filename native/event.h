@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace forktop {
@@ -25,6 +26,17 @@ struct ProcInfo {
   std::optional<uint32_t> uid;                   // effective uid, as ps shows it
   std::optional<int32_t> ppid;                   // current parent (not the parent at fork)
   std::optional<uint64_t> startNs;               // process start, CLOCK_MONOTONIC ns
+  // Who started it, each absent when not read: the audit login uid and session, the POSIX
+  // session and process group, the controlling terminal (read: a name, or none), and the
+  // allowlisted environment variables (read: those present, maybe none).
+  std::optional<uint32_t> auid, session;
+  std::optional<int32_t> sid, pgid;
+  bool ttyRead = false;
+  std::optional<std::string> tty;
+  bool envRead = false;
+  std::vector<std::pair<std::string, std::string>> env;
+  bool originLate = false;               // read from /proc after the exec, not at it
+  std::optional<std::string> filename;   // exec: the path execve() was given, when an interpreter runs it
 };
 
 struct Event {

@@ -167,7 +167,8 @@ double orNull(const std::optional<T>& v) {
   return v ? double(*v) : kNull;
 }
 
-// exec and snapshot: slots 4..10 and their strings.
+// exec and snapshot: slots 4..15 and their strings. Slot 10's bits say which strings
+// follow (and which origin fields were read: NaN in a number slot is "not read" there).
 void packProcInfo(double* slot, Text& text, const ProcInfo& info, IsoTimes& times) {
   slot[6] = orNull(info.uid);
   slot[7] = orNull(info.startNs);
@@ -178,10 +179,26 @@ void packProcInfo(double* slot, Text& text, const ProcInfo& info, IsoTimes& time
   if (info.exe) present |= 2, text.add(*info.exe);
   if (info.cwd) present |= 4, text.add(*info.cwd);
   if (info.cgroup) present |= 8, text.add(*info.cgroup);
+  if (info.ttyRead) present |= 16;
+  if (info.ttyRead && info.tty) present |= 32, text.add(*info.tty);
+  if (info.envRead) present |= 64;
+  if (info.originLate) present |= 128;
+  if (info.filename) present |= 256, text.add(*info.filename);
   slot[10] = present;
+  slot[11] = orNull(info.auid);
+  slot[12] = orNull(info.session);
+  slot[13] = orNull(info.sid);
+  slot[14] = orNull(info.pgid);
+  slot[15] = info.envRead ? double(info.env.size()) : 0;
   if (info.startNs) text.addTime(times, *info.startNs);
   if (info.argv) {
     for (const auto& arg : *info.argv) text.add(arg);
+  }
+  if (info.envRead) {
+    for (const auto& [name, value] : info.env) {
+      text.add(name);
+      text.add(value);
+    }
   }
 }
 

@@ -17,7 +17,7 @@ namespace forktop {
 int64_t wallClockOffsetNs();
 
 // Numbers per event in the Float64Array (decode.ts reads the same layout).
-constexpr size_t kEventSlots = 12;
+constexpr size_t kEventSlots = 16;
 
 // [Float64Array, string]: the packed batch. Strings keep every byte (see appendBytes).
 Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs);

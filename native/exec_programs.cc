@@ -1,7 +1,9 @@
 #include "exec_programs.h"
 
 #include <cstddef>
+#include <algorithm>
 #include <initializer_list>
+#include <string>
 
 #include "bpf_asm.h"
 #include "exec_record.h"
@@ -41,8 +43,9 @@ void fillHeader(BpfAsm& a) {
   a.store(Size::U64, R7, FIELD(pidTgid), R0);
   a.call(BPF_FUNC_get_current_uid_gid);
   a.store(Size::U64, R7, FIELD(uidGid), R0);
-  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid), FIELD(cwdEnd), FIELD(cgroupEnd)})
-    a.store(Size::U64, R7, off, 0);
+  for (int16_t off : {FIELD(startNs), FIELD(ret), FIELD(argsLen), FIELD(euid), FIELD(cwdEnd), FIELD(cgroupEnd),
+                      FIELD(auid), FIELD(ttyMajor), FIELD(sid)})
+    a.store(Size::U64, R7, off, 0);  // each with the field after it
   a.mov(R1, R7);
   a.add(R1, FIELD(comm));
   a.mov(R2, 16);
@@ -80,6 +83,222 @@ void readThroughPointer(BpfAsm& a, int32_t pointer, int32_t member, int16_t fiel
   a.store(Size::U32, R7, field, R1);
   orFlags(a, flag);
   a.bind(skip);
+}
+
+// r7->field = (u32) current->member, and the flag, when the read works (r8: current).
+void readTaskField(BpfAsm& a, int32_t member, int16_t field, uint32_t flag) {
+  BpfAsm::Label skip = a.label();
+  readKernel(a, -32, 4, R8, member, skip);
+  a.load(Size::U32, R1, R10, -32);
+  a.store(Size::U32, R7, field, R1);
+  orFlags(a, flag);
+  a.bind(skip);
+}
+
+// Who started it (r8: current): the audit login uid and session, the POSIX session and
+// process group, and the controlling terminal's device, each group with its flag when read.
+// Stack: fp-56 holds current->signal.
+void readOrigin(BpfAsm& a, const KernelLayout& k) {
+  if (k.auid) readTaskField(a, k.taskLoginuid, FIELD(auid), kHasAuid);
+  if (k.session) readTaskField(a, k.taskSessionid, FIELD(session), kHasSession);
+  if (!k.sidPgid && !k.tty) return;
+  BpfAsm::Label noSignal = a.label();
+  readKernel(a, -56, 8, R8, k.taskSignal, noSignal);
+  a.load(Size::U64, R6, R10, -56);
+  a.jumpIf(Cond::Eq, R6, 0, noSignal);
+  if (k.sidPgid) {
+    // signal->pids[type] is a struct pid; numbers[0].nr its number in the first namespace.
+    BpfAsm::Label noIds = a.label();
+    int32_t number = k.pidNumbers + k.upidNr;
+    readKernel(a, -24, 8, R6, k.signalPids + 8 * k.pidtypeSid, noIds);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, noIds);
+    readKernel(a, -32, 4, R6, number, noIds);
+    a.load(Size::U64, R6, R10, -56);
+    readKernel(a, -24, 8, R6, k.signalPids + 8 * k.pidtypePgid, noIds);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, noIds);
+    readKernel(a, -40, 4, R6, number, noIds);
+    a.load(Size::U32, R1, R10, -32);
+    a.store(Size::U32, R7, FIELD(sid), R1);
+    a.load(Size::U32, R1, R10, -40);
+    a.store(Size::U32, R7, FIELD(pgid), R1);
+    orFlags(a, kHasSidPgid);
+    a.bind(noIds);
+    a.load(Size::U64, R6, R10, -56);
+  }
+  if (k.tty) {
+    // tty_devnum(): MKDEV(driver->major, driver->minor_start) + index; no tty: 0, 0.
+    BpfAsm::Label noTty = a.label(), none = a.label();
+    readKernel(a, -24, 8, R6, k.signalTty, noTty);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, none);
+    readKernel(a, -32, 4, R6, k.ttyIndex, noTty);
+    readKernel(a, -24, 8, R6, k.ttyDriver, noTty);
+    a.load(Size::U64, R6, R10, -24);
+    a.jumpIf(Cond::Eq, R6, 0, noTty);
+    readKernel(a, -40, 4, R6, k.driverMajor, noTty);
+    readKernel(a, -48, 4, R6, k.driverMinorStart, noTty);
+    a.load(Size::U32, R1, R10, -40);
+    a.store(Size::U32, R7, FIELD(ttyMajor), R1);
+    a.load(Size::U32, R1, R10, -48);
+    a.load(Size::U32, R2, R10, -32);
+    a.add(R1, R2);
+    a.store(Size::U32, R7, FIELD(ttyMinor), R1);
+    a.bind(none);
+    orFlags(a, kHasTty);
+    a.bind(noTty);
+  }
+  a.bind(noSignal);
+}
+
+// The environment (current->mm->env_start..env_end, on the new stack just above argv): its
+// first kEnvCap bytes are read into r7->args at r9 (<= kArgsCap), then each NAME=value there
+// is kept only when its first bytes are an allowlisted name's ("NAME=", or the first 8 of a
+// longer name): the rest is overwritten, so the ring carries a few variables, not every
+// exec's whole environment. The reader compares whole names (exec_record_decode.cc): a
+// prefix is only a cheap first cut. Moves r9 past what is kept. The loop's state (write
+// position, read position, end) goes through the record between variables, so each
+// variable's code starts from the same bounds on every way there (the verifier then checks
+// each once, not once per earlier keep or drop).
+// Stack: fp-40 the bytes left, fp-48 keep or not, fp-56 the loop counter.
+void readEnvironment(BpfAsm& a, const KernelLayout& k, const std::vector<std::string>& names) {
+  constexpr int32_t kLimit = int32_t(kArgsCap + kEnvCap);
+  static_assert(kArgsCap + 2 * kEnvCap <= kVarCap, "a copy of up to kEnvCap bytes at any write position fits");
+  BpfAsm::Label noEnv = a.label(), init = a.label(), fits = a.label(), done = a.label(), out = a.label();
+  readKernel(a, -24, 8, R8, k.taskMm, noEnv);
+  a.load(Size::U64, R6, R10, -24);
+  a.jumpIf(Cond::Eq, R6, 0, noEnv);
+  readKernel(a, -32, 8, R6, k.mmEnvStart, noEnv);
+  readKernel(a, -40, 8, R6, k.mmEnvEnd, noEnv);
+  a.load(Size::U64, R6, R10, -40);
+  a.load(Size::U64, R1, R10, -32);
+  a.sub(R6, R1);
+  a.jumpIf(Cond::SLt, R6, 0, noEnv);
+  a.jumpIf(Cond::Eq, R6, 0, init);  // an empty environment: read, and nothing in it
+  a.jumpIf(Cond::SLe, R6, int32_t(kEnvCap), fits);
+  a.mov(R6, int32_t(kEnvCap));
+  orFlags(a, kEnvTruncated);
+  a.bind(fits);
+  a.mov(R1, R7);
+  a.add(R1, FIELD(args));
+  a.add(R1, R9);
+  a.mov(R2, R6);
+  a.load(Size::U64, R3, R10, -32);
+  a.call(BPF_FUNC_probe_read_user);
+  a.jumpIf(Cond::Ne, R0, 0, noEnv);
+  a.bind(init);
+  // Loop state, in fields the path walks set again later: write (envEnd), read (cwdEnd), end (exeEnd).
+  a.store(Size::U32, R7, FIELD(envEnd), R9);
+  a.store(Size::U32, R7, FIELD(cwdEnd), R9);
+  a.mov(R1, R9);
+  a.add(R1, R6);
+  a.store(Size::U32, R7, FIELD(exeEnd), R1);
+  int32_t entries = names.empty() ? 0 : int32_t(envEntriesScanned(names.size()));
+  std::vector<uint8_t> firstBytes;
+  for (const std::string& name : names)
+    if (!name.empty() && std::find(firstBytes.begin(), firstBytes.end(), uint8_t(name[0])) == firstBytes.end())
+      firstBytes.push_back(uint8_t(name[0]));
+  // A loop, not unrolled: the exec'ing task then runs a few hundred bytes of JIT code per
+  // variable, hot in its cache, rather than cold straight-line code (the unrolled loop cost
+  // 3 µs an exec for ~36 variables). The counter on the stack is exact, so the verifier
+  // walks the iterations one by one, each from the same bounds (the rest is reloaded).
+  BpfAsm::Label top = a.label(), unscanned = a.label();
+  a.store(Size::U64, R10, -56, 0);
+  a.bind(top);
+  if (entries > 0) {
+    a.load(Size::U64, R1, R10, -56);
+    a.jumpIf(Cond::Ge, R1, int32_t(entries), unscanned);
+    a.add(R1, 1);
+    a.store(Size::U64, R10, -56, R1);
+    BpfAsm::Label keep = a.label(), compare = a.label(), drop = a.label(), copy = a.label(), whole = a.label(),
+                  next = a.label();
+    a.load(Size::U32, R9, R7, FIELD(envEnd));
+    a.jumpIf(Cond::Gt, R9, kLimit - 1, done);
+    a.load(Size::U32, R6, R7, FIELD(cwdEnd));
+    a.jumpIf(Cond::Gt, R6, kLimit - 1, done);
+    a.load(Size::U32, R8, R7, FIELD(exeEnd));
+    a.jumpIf(Cond::Gt, R8, kLimit, done);
+    a.jumpIf(Cond::Ge, R6, R8, done);
+    a.mov(R2, R8);
+    a.sub(R2, R6);
+    a.jumpIf(Cond::SLe, R2, 0, done);
+    a.jumpIf(Cond::SGt, R2, int32_t(kEnvCap), done);
+    a.store(Size::U64, R10, -40, R2);  // bytes left: this variable's room
+    // Its first 8 bytes, against each name's.
+    a.mov(R1, R7);
+    a.add(R1, FIELD(args));
+    a.add(R1, R6);
+    a.load(Size::U64, R3, R1, 0);
+    // Most variables start with a letter no allowlisted name starts with: one compare each.
+    a.mov(R4, R3);
+    a.andImm(R4, 0xff);
+    for (uint8_t first : firstBytes) a.jumpIf(Cond::Eq, R4, int32_t(first), compare);
+    a.jump(drop);
+    a.bind(compare);
+    for (const std::string& name : names) {
+      std::string prefix = name.size() >= 8 ? name.substr(0, 8) : name + "=";
+      uint64_t want = 0;
+      for (size_t b = 0; b < prefix.size(); b++) want |= uint64_t(uint8_t(prefix[b])) << (8 * b);
+      int shift = int(64 - 8 * prefix.size());
+      a.mov(R4, R3);
+      if (shift > 0) {
+        a.lsh(R4, shift);
+        a.rsh(R4, shift);
+      }
+      a.loadImm64(R5, want);
+      a.jumpIf(Cond::Eq, R4, R5, keep);
+    }
+    a.bind(drop);
+    a.store(Size::U64, R10, -48, 0);
+    a.jump(copy);
+    a.bind(keep);
+    a.store(Size::U64, R10, -48, 1);
+    a.bind(copy);
+    // Copied to the write position (at or before the read one: a forward copy, so nothing
+    // unread is overwritten); its length tells where the next one starts.
+    a.mov(R1, R7);
+    a.add(R1, FIELD(args));
+    a.add(R1, R9);
+    a.load(Size::U64, R2, R10, -40);
+    a.mov(R3, R7);
+    a.add(R3, FIELD(args));
+    a.add(R3, R6);
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.jumpIf(Cond::SLe, R0, 0, done);
+    a.load(Size::U64, R1, R10, -40);
+    a.jumpIf(Cond::Lt, R0, R1, whole);
+    // It ran to the end of what was read: when the environment was cut there, so was it.
+    a.load(Size::U32, R1, R7, FIELD(flags));
+    a.andImm(R1, int32_t(kEnvTruncated));
+    a.jumpIf(Cond::Ne, R1, 0, done);
+    a.bind(whole);
+    a.add(R6, R0);
+    a.store(Size::U32, R7, FIELD(cwdEnd), R6);
+    a.load(Size::U64, R1, R10, -48);
+    a.jumpIf(Cond::Eq, R1, 0, next);
+    a.add(R9, R0);
+    a.store(Size::U32, R7, FIELD(envEnd), R9);
+    a.bind(next);
+    a.jump(top);
+  }
+  // Variables past the last one looked at are not seen: said as a cut environment.
+  a.bind(unscanned);
+  a.load(Size::U32, R6, R7, FIELD(cwdEnd));
+  a.load(Size::U32, R8, R7, FIELD(exeEnd));
+  a.jumpIf(Cond::Ge, R6, R8, done);
+  orFlags(a, kEnvTruncated);
+  a.bind(done);
+  a.load(Size::U32, R9, R7, FIELD(envEnd));
+  BpfAsm::Label bounded = a.label();
+  a.jumpIf(Cond::Le, R9, kLimit, bounded);
+  a.mov(R9, kLimit);  // never (it was stored within it): for the verifier
+  a.bind(bounded);
+  a.store(Size::U32, R7, FIELD(envEnd), R9);
+  orFlags(a, kHasEnv);
+  a.jump(out);
+  a.bind(noEnv);
+  a.bind(out);
 }
 
 // Reads the argv array at r8 pointer by pointer into r7->args; r9 = bytes read. Used where
@@ -128,12 +347,12 @@ void readArgvPointers(BpfAsm& a) {
   a.store(Size::U32, R7, FIELD(argsLen), R9);
 }
 
-// r9 &= 0x7fff: a no-op on its value (it never passes kArgsCap + kPathsCap), but it gives
+// r9 &= 0x7fff: a no-op on its value (it never passes kVarCap), but it gives
 // the verifier one range for r9 on every way here. Without it each step's two ways (a name
 // or a mount crossing) leave different ranges, so no state matches an earlier one and the
 // verifier walks 2^steps paths.
 void forgetRange(BpfAsm& a) {
-  static_assert(kArgsCap + kPathsCap <= 0x7fff, "the mask must keep every offset");
+  static_assert(kVarCap <= 0x7fff, "the mask must keep every offset");
   a.andImm(R9, 0x7fff);
 }
 
@@ -141,7 +360,7 @@ void forgetRange(BpfAsm& a) {
 // r7->args at r9, and moves r9 past it; jumps to `cut` when it is unreadable or no room is left.
 void appendName(BpfAsm& a, int32_t nameOffset, BpfAsm::Label cut) {
   readKernel(a, -40, 8, R6, nameOffset, cut);
-  a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap - kNameCap), cut);
+  a.jumpIf(Cond::Gt, R9, int32_t(kVarCap - kNameCap), cut);
   a.mov(R1, R7);
   a.add(R1, FIELD(args));
   a.add(R1, R9);
@@ -284,7 +503,14 @@ void exitZero(BpfAsm& a, BpfAsm::Label out) {
 
 }  // namespace
 
-std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffset, const ExecMaps& maps) {
+// The verifier walks each iteration of the loop: a bound that keeps it to ~100k instructions
+// with the longest --env list. Past them, none is seen.
+uint32_t envEntriesScanned(size_t names) {
+  return names <= 16 ? 256 : 128;
+}
+
+std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffset, const std::vector<std::string>& envNames,
+                                  const ExecMaps& maps) {
   BpfAsm a;
   BpfAsm::Label out = a.label(), sent = a.label();
   a.mov(R6, R1);
@@ -294,15 +520,36 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.store(Size::U32, R7, FIELD(flags), 0);
   a.store(Size::U32, R7, FIELD(filenameLen), 0);
 
-  // The filename sits in the tracepoint record: __data_loc is (length << 16 | offset).
-  a.load(Size::U32, R3, R6, filenameLocOffset);
-  a.andImm(R3, 0xffff);
-  a.add(R3, R6);
-  a.mov(R1, R7);
-  a.add(R1, FIELD(filename));
-  a.mov(R2, int32_t(kFilenameCap));
-  a.call(BPF_FUNC_probe_read_kernel_str);
-  a.store(Size::U32, R7, FIELD(filenameLen), R0);
+  if (k.interp) {
+    // A raw tracepoint: (task, old_pid, bprm). bprm->interp is bprm->filename itself unless
+    // binfmt_script or binfmt_misc handed the file to an interpreter (bprm_change_interp).
+    BpfAsm::Label noBprm = a.label(), same = a.label();
+    a.load(Size::U64, R8, R6, 16);
+    readKernel(a, -24, 8, R8, k.bprmFilename, noBprm);
+    readKernel(a, -32, 8, R8, k.bprmInterp, noBprm);
+    a.load(Size::U64, R1, R10, -24);
+    a.load(Size::U64, R2, R10, -32);
+    a.jumpIf(Cond::Eq, R1, R2, same);
+    orFlags(a, kInterpreted);
+    a.bind(same);
+    a.mov(R1, R7);
+    a.add(R1, FIELD(filename));
+    a.mov(R2, int32_t(kFilenameCap));
+    a.load(Size::U64, R3, R10, -24);
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.store(Size::U32, R7, FIELD(filenameLen), R0);
+    a.bind(noBprm);
+  } else {
+    // The filename sits in the tracepoint record: __data_loc is (length << 16 | offset).
+    a.load(Size::U32, R3, R6, filenameLocOffset);
+    a.andImm(R3, 0xffff);
+    a.add(R3, R6);
+    a.mov(R1, R7);
+    a.add(R1, FIELD(filename));
+    a.mov(R2, int32_t(kFilenameCap));
+    a.call(BPF_FUNC_probe_read_kernel_str);
+    a.store(Size::U32, R7, FIELD(filenameLen), R0);
+  }
 
   a.call(BPF_FUNC_get_current_task);
   a.mov(R8, R0);
@@ -315,6 +562,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.load(Size::U64, R1, R10, -24);
   a.store(Size::U64, R7, FIELD(startNs), R1);
   a.bind(noStart);
+  readOrigin(a, k);
 
   // argv: current->mm->arg_start .. arg_end, on the new stack, one read.
   BpfAsm::Label unreadable = a.label(), fits = a.label(), read = a.label();
@@ -342,6 +590,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.mov(R9, 0);
   a.bind(read);
   a.store(Size::U32, R7, FIELD(argsLen), R9);
+  if (k.env) readEnvironment(a, k, envNames);
   a.store(Size::U32, R7, FIELD(cwdEnd), R9);  // each path's names start where the last ended
   a.store(Size::U32, R7, FIELD(exeEnd), R9);
 
@@ -374,7 +623,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
     a.bind(noCgroup);
   }
   forgetRange(a);
-  a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap + kPathsCap), sent);  // never: for the verifier
+  a.jumpIf(Cond::Gt, R9, int32_t(kVarCap), sent);  // never: for the verifier
   output(a, maps, sent);
   a.bind(sent);
   exitZero(a, out);

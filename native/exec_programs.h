@@ -1,7 +1,8 @@
 // forktop's BPF programs, assembled at load time (see bpf_asm.h):
 //  - execProgram, at sched:sched_process_exec: the exec succeeded and the new program's
 //    argv sits on its fresh stack between mm->arg_start and mm->arg_end, resident because
-//    the kernel just wrote it; one bounded read takes every argument.
+//    the kernel just wrote it; one bounded read takes every argument, another the start of
+//    the environment (env_start..env_end, just above it). Who started it is read there too.
 //  - enterProgram, at sys_enter_execve(at): remembers the attempt (and, without BTF, reads
 //    argv pointer by pointer from the old program, the best it can do).
 //  - exitProgram, at sys_exit_execve(at): reports a failed exec once, with its errno (and,
@@ -15,6 +16,7 @@
 #include <linux/bpf.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace forktop {
@@ -33,6 +35,17 @@ struct KernelLayout {
   int32_t taskCgroups, cssSetDfl, cgroupKn, kernfsName, kernfsParent;
   bool paths = false, cgroupPaths = false;  // all of each group's fields were found
   bool tasks = false;
+  // Who started it, read at the exec; each group is dropped alone where BTF lacks a field.
+  // task->loginuid and ->sessionid (CONFIG_AUDIT); the controlling terminal, task->signal->tty
+  // (its driver's major and minor_start, and its index); the POSIX session and group,
+  // signal->pids[PIDTYPE_SID / PIDTYPE_PGID]->numbers[0].nr; the environment,
+  // mm->env_start..env_end; and linux_binprm's filename and interp (then the program is a
+  // raw tracepoint's, whose third argument is the linux_binprm).
+  int32_t taskLoginuid, taskSessionid, taskSignal;
+  int32_t signalTty, ttyIndex, ttyDriver, driverMajor, driverMinorStart;
+  int32_t signalPids, pidNumbers, upidNr, pidtypeSid, pidtypePgid;
+  int32_t mmEnvStart, mmEnvEnd, bprmFilename, bprmInterp;
+  bool auid = false, session = false, tty = false, sidPgid = false, env = false, interp = false;
 };
 
 struct ExecMaps {
@@ -42,7 +55,16 @@ struct ExecMaps {
   int drops;     // array, one u64: records the ring buffer had no room for
 };
 
-std::vector<bpf_insn> execProgram(const KernelLayout& kernel, int16_t filenameLocOffset, const ExecMaps& maps);
+// filenameLocOffset: the sched_process_exec tracepoint's filename (a __data_loc); ignored
+// when kernel.interp: the program is then a BPF_PROG_TYPE_RAW_TRACEPOINT one, and reads the
+// filename and the interpreter from its linux_binprm.
+// How many of an exec's environment variables the program looks at, with this many names.
+uint32_t envEntriesScanned(size_t names);
+
+// envNames: the environment variables the reader keeps; the program sends only variables
+// whose first bytes match one (the reader then compares whole names).
+std::vector<bpf_insn> execProgram(const KernelLayout& kernel, int16_t filenameLocOffset,
+                                  const std::vector<std::string>& envNames, const ExecMaps& maps);
 std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, const ExecMaps& maps);
 std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const ExecMaps& maps);
 // A BPF_PROG_TYPE_RAW_TRACEPOINT program: its context is the tracepoint's arguments,

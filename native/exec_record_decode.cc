@@ -51,6 +51,7 @@ const char* execRecordStatusName(ExecRecordStatus s) {
     case ExecRecordStatus::TooLong: return "longer than a record";
     case ExecRecordStatus::BadArgsLen: return "argsLen out of bounds";
     case ExecRecordStatus::BadPath: return "a path out of bounds";
+    case ExecRecordStatus::BadEnv: return "the environment out of bounds";
     case ExecRecordStatus::BadFilename: return "filenameLen out of bounds";
     case ExecRecordStatus::BadKind: return "an unknown kind";
     case ExecRecordStatus::BadSize: return "a fork or exit of the wrong size";
@@ -59,7 +60,7 @@ const char* execRecordStatusName(ExecRecordStatus s) {
   return "?";
 }
 
-ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, Event& ev) {
+ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, const EnvAllowlist& allow, Event& ev) {
   if (length < kHeaderBytes) return ExecRecordStatus::TooShort;
   if (length > sizeof(ExecRecord)) return ExecRecordStatus::TooLong;
   uint32_t kind;
@@ -73,12 +74,18 @@ ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, Event& ev)
 
   if (r.argsLen > kArgsCap || r.argsLen > stored) return ExecRecordStatus::BadArgsLen;
   if (r.filenameLen > int32_t(kFilenameCap)) return ExecRecordStatus::BadFilename;
-  // Each walked path's names follow the last's: cwd in [argsLen, cwdEnd), exe in
-  // [cwdEnd, exeEnd), cgroup in [exeEnd, cgroupEnd). Only a flagged one is read.
+  // The environment's bytes follow argv: [argsLen, envEnd). Then each walked path's names
+  // follow the last's: cwd in [envEnd (or argsLen), cwdEnd), exe in [cwdEnd, exeEnd),
+  // cgroup in [exeEnd, cgroupEnd). Only a flagged one is read.
   auto fits = [&](uint32_t from, uint32_t to) { return from <= to && to <= stored; };
-  if ((r.flags & kHasCwd) && !fits(r.argsLen, r.cwdEnd)) return ExecRecordStatus::BadPath;
-  if ((r.flags & kHasExePath) && !fits(r.cwdEnd, r.exeEnd)) return ExecRecordStatus::BadPath;
-  if ((r.flags & kHasCgroup) && !fits(r.exeEnd, r.cgroupEnd)) return ExecRecordStatus::BadPath;
+  bool hasEnv = (r.flags & kHasEnv) != 0;
+  if (hasEnv && (!fits(r.argsLen, r.envEnd) || r.envEnd - r.argsLen > kEnvCap)) return ExecRecordStatus::BadEnv;
+  uint32_t pathsStart = hasEnv ? r.envEnd : r.argsLen;
+  // (No path may start inside argv or the environment: their bytes must never show as one.)
+  auto pathFits = [&](uint32_t from, uint32_t to) { return from >= pathsStart && fits(from, to); };
+  if ((r.flags & kHasCwd) && !pathFits(pathsStart, r.cwdEnd)) return ExecRecordStatus::BadPath;
+  if ((r.flags & kHasExePath) && !pathFits(r.cwdEnd, r.exeEnd)) return ExecRecordStatus::BadPath;
+  if ((r.flags & kHasCgroup) && !pathFits(r.exeEnd, r.cgroupEnd)) return ExecRecordStatus::BadPath;
 
   ev.type = EventType::Exec;
   ev.ts = r.ts;
@@ -92,20 +99,35 @@ ExecRecordStatus decodeExecRecord(const uint8_t* data, size_t length, Event& ev)
   ev.truncated = (r.flags & (kTruncated | kArgvPartial)) != 0;
   info.comm = std::string(r.comm, strnlen(r.comm, sizeof r.comm));
   if (r.filenameLen > 1) info.exe = std::string(r.filename, strnlen(r.filename, sizeof r.filename));
-  if (r.flags & kHasCwd) info.cwd = pathFromNames(args, r.argsLen, r.cwdEnd);
+  if (r.flags & kHasCwd) info.cwd = pathFromNames(args, pathsStart, r.cwdEnd);
   if (r.flags & kHasExePath) info.exe = pathFromNames(args, r.cwdEnd, r.exeEnd);
   if (r.flags & kHasCgroup) info.cgroup = pathFromNames(args, r.exeEnd, r.cgroupEnd);
   info.uid = (r.flags & kHasEuid) ? r.euid : uint32_t(r.uidGid);
   if (r.flags & kHasPpid) info.ppid = r.ppid;
   if (r.startNs) info.startNs = r.startNs;
+  if (r.flags & kHasAuid) info.auid = r.auid;
+  if (r.flags & kHasSession) info.session = r.session;
+  // PID_MAX_LIMIT bounds every pid; a number past it is not one (and is left out).
+  auto isPid = [](int32_t n) { return n >= 0 && n <= (1 << 22); };
+  if ((r.flags & kHasSidPgid) && isPid(r.sid) && isPid(r.pgid)) info.sid = r.sid, info.pgid = r.pgid;
+  if (r.flags & kHasTty) {
+    info.ttyRead = true;
+    info.tty = ttyName(r.ttyMajor, r.ttyMinor);
+  }
+  if (hasEnv) {
+    info.envRead = true;
+    filterEnvironment(args + r.argsLen, r.envEnd - r.argsLen, allow, info.env);
+  }
+  // The path execve() was given, beside the interpreter that runs it (exe).
+  if ((r.flags & kInterpreted) && r.filenameLen > 1) info.filename = std::string(r.filename, strnlen(r.filename, sizeof r.filename));
   return ExecRecordStatus::Ok;
 }
 
-ExecRecordStatus decodeRingRecord(const uint8_t* data, size_t length, Event& ev) {
+ExecRecordStatus decodeRingRecord(const uint8_t* data, size_t length, const EnvAllowlist& allow, Event& ev) {
   uint32_t kind;
   if (length < sizeof kind) return ExecRecordStatus::TooShort;
   memcpy(&kind, data, sizeof kind);
-  if (kind == kRecordExec) return decodeExecRecord(data, length, ev);
+  if (kind == kRecordExec) return decodeExecRecord(data, length, allow, ev);
   if (kind != kRecordFork && kind != kRecordExit) return ExecRecordStatus::BadKind;
   if (length != sizeof(TaskRecord)) return ExecRecordStatus::BadSize;
   TaskRecord r;

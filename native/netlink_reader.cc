@@ -215,7 +215,7 @@ void NetlinkReader::acknowledged(uint32_t err) {
     }
   }
   if (options_.snapshot) {
-    for (Event& ev : scanProcesses(clock_)) channel_->push(std::move(ev));
+    for (Event& ev : scanProcesses(clock_, options_.envAllowlist)) channel_->push(std::move(ev));
   }
   channel_->ready();
 }
@@ -343,7 +343,10 @@ void NetlinkReader::decode(const proc_event& pe) {
     case ProcEventKind::Skip:
       return;
   }
-  if (ev.type == EventType::Exec && options_.readExecInfo) ev.info = readProcInfo(ev.pid, clock_);
+  if (ev.type == EventType::Exec && options_.readExecInfo) {
+    ev.info = readProcInfo(ev.pid, clock_, options_.envAllowlist);
+    ev.info.originLate = true;  // read after the exec: the process may have changed them since
+  }
   channel_->push(std::move(ev));
 }
 

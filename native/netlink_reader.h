@@ -36,6 +36,8 @@ struct NetlinkOptions {
   // filters them (proc_input), so a storm's forks, execs and exits never wake the reader;
   // before, the others are read and left out here.
   uint32_t eventTypes = 0;
+  // The environment variables read from /proc with each exec's and snapshot's facts.
+  EnvAllowlist envAllowlist;
 };
 
 struct NetlinkStats {

@@ -91,6 +91,31 @@ std::optional<std::string> parseCgroup(const std::string& text) {
   return text.substr(colon + 1, end == std::string::npos ? std::string::npos : end - colon - 1);
 }
 
+// Who started it, as /proc shows it now (the caller marks it late where that matters).
+void readOrigin(pid_t pid, const std::optional<std::string>& stat, const EnvAllowlist& allow, ProcInfo& info) {
+  char path[64];
+  StatOrigin origin;
+  if (stat && parseStatOrigin(*stat, &origin)) {
+    info.sid = origin.session;
+    info.pgid = origin.pgrp;
+    uint32_t major, minor;
+    decodeTtyNr(origin.ttyNr, &major, &minor);
+    info.ttyRead = true;
+    info.tty = ttyName(major, minor);
+  }
+  snprintf(path, sizeof path, "/proc/%d/loginuid", pid);
+  if (auto text = readFile(path, 64)) info.auid = parseAuditId(*text);
+  snprintf(path, sizeof path, "/proc/%d/sessionid", pid);
+  if (auto text = readFile(path, 64)) info.session = parseAuditId(*text);
+  if (allow.empty()) return;
+  // The whole environment is read (as argv is), and only the allowlist kept of it.
+  snprintf(path, sizeof path, "/proc/%d/environ", pid);
+  if (auto envText = readFile(path, kMaxCmdline)) {
+    info.envRead = true;
+    filterEnvironment(envText->data(), envText->size(), allow, info.env);
+  }
+}
+
 }  // namespace
 
 StartClock::StartClock() {
@@ -125,13 +150,14 @@ std::optional<StatInfo> readStat(pid_t pid, const StartClock& clock) {
   return info;
 }
 
-ProcInfo readProcInfo(pid_t pid, const StartClock& clock) {
+ProcInfo readProcInfo(pid_t pid, const StartClock& clock, const EnvAllowlist& allow) {
   ProcInfo info;
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
   auto cmdline = readFile(path, kMaxCmdline);
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  if (auto stat = readFile(path, 4096)) parseStat(*stat, info, clock);
+  auto stat = readFile(path, 4096);
+  if (stat) parseStat(*stat, info, clock);
   if (cmdline && !cmdline->empty()) {
     info.argv = splitNul(*cmdline);
     info.argvSource = "proc";
@@ -148,10 +174,11 @@ ProcInfo readProcInfo(pid_t pid, const StartClock& clock) {
   if (auto status = readFile(path, 16384)) info.uid = parseEffectiveUid(*status);
   snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
   if (auto cgroup = readFile(path, 16384)) info.cgroup = parseCgroup(*cgroup);
+  readOrigin(pid, stat, allow, info);
   return info;
 }
 
-std::vector<Event> scanProcesses(const StartClock& clock) {
+std::vector<Event> scanProcesses(const StartClock& clock, const EnvAllowlist& allow) {
   std::vector<Event> events;
   std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir("/proc"), closedir);
   if (!dir) return events;
@@ -166,7 +193,7 @@ std::vector<Event> scanProcesses(const StartClock& clock) {
     Event ev;
     ev.type = EventType::Snapshot;
     ev.pid = int32_t(pid);
-    ev.info = readProcInfo(pid_t(pid), clock);
+    ev.info = readProcInfo(pid_t(pid), clock, allow);
     if (!ev.info.startNs) continue;  // gone between readdir and read
     ev.ppid = ev.info.ppid.value_or(0);
     ev.ts = uint64_t(monotonicNs());

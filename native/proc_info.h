@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "event.h"
+#include "origin_decode.h"
 
 namespace forktop {
 
@@ -33,9 +34,11 @@ struct StatInfo {
 std::optional<StatInfo> readStat(pid_t pid, const StartClock& clock);
 
 // argv first (it vanishes first), then the rest. Fields that can't be read stay empty.
-ProcInfo readProcInfo(pid_t pid, const StartClock& clock);
+// Who started it too: loginuid, sessionid, stat's pgrp, session and tty_nr, and of
+// /proc/PID/environ (root, or the process's own user) only the variables `allow` names.
+ProcInfo readProcInfo(pid_t pid, const StartClock& clock, const EnvAllowlist& allow);
 
 // Every process (tgid) in /proc right now, as snapshot events.
-std::vector<Event> scanProcesses(const StartClock& clock);
+std::vector<Event> scanProcesses(const StartClock& clock, const EnvAllowlist& allow);
 
 }  // namespace forktop

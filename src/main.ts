@@ -8,6 +8,7 @@ import { Model } from './model/model.js';
 import { HEADLESS_CONFIG } from './model/config.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
 import { makeHeader, type RecordingHeader } from './events/header.js';
+import { ENV_ALLOWLIST } from './events/schema.js';
 import { Recorder, RecordingRefused } from './output/recording.js';
 import { Pipeline, type ModelStage, type Sink, type Starter } from './pipeline.js';
 import { readProcessNow } from './sources/process-now.js';
@@ -49,6 +50,8 @@ const parseCommandLine = (pkg: PackageJson) => meow(
     --replay FILE|-        Show a recording (or a --json stream on stdin) instead of this machine
     --speed N|max          Replay speed: 1 = as recorded (default), 2 = twice as fast, max
     --source NAME          Event source: ${SOURCE_NAMES.join(', ')} (default auto)
+    --env NAME,...         Also read these environment variables at each exec (besides
+                           ${ENV_ALLOWLIST.join(', ')}); no others are ever read
     --filter TEXT          Live view: start filtered by argv/comm (text, or /regex/)
     --user NAME|UID        Live view: start with only this user's processes
     --pid PID              Live view: start following this process and what it spawns
@@ -80,6 +83,7 @@ const parseCommandLine = (pkg: PackageJson) => meow(
       replay: { type: 'string' },
       speed: { type: 'string', default: '1' },
       source: { type: 'string', default: 'auto' },
+      env: { type: 'string' },
       receiveBuffer: { type: 'string' },
       debugBpf: { type: 'boolean', default: false },
       stopLineage: { type: 'string' },
@@ -117,6 +121,25 @@ function parseBytes(text: string | undefined): number | undefined {
   return bytes;
 }
 
+/** Names --env may add: the schema's variable names (no '__proto__': they become keys). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MAX_ADDED_ENV_NAMES = 32;
+
+/** The allowlist with --env's names added (validated: names only, a bounded count). */
+function parseEnvNames(text: string | undefined): string[] {
+  const names: string[] = [...ENV_ALLOWLIST];
+  if (text === undefined) return names;
+  const added = text.split(',').map((name) => name.trim());
+  for (const name of added) {
+    if (!ENV_NAME.test(name) || name === '__proto__') {
+      fail(`--env wants environment variable names separated by commas (letters, digits and _, at most 64 each), not "${name}"`);
+    }
+    if (!names.includes(name)) names.push(name);
+  }
+  if (names.length - ENV_ALLOWLIST.length > MAX_ADDED_ENV_NAMES) fail(`--env takes at most ${MAX_ADDED_ENV_NAMES} names`);
+  return names;
+}
+
 function parseSpeed(text: string): number | 'max' {
   if (text === 'max') return 'max';
   const speed = Number(text);
@@ -124,7 +147,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['env', 'json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version']);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -158,6 +181,11 @@ export async function main(pkg: PackageJson): Promise<void> {
   if (given('replay') && given('source')) {
     fail('--replay and --source do not go together: a replay is its own source');
   }
+  if (given('replay') && given('env')) {
+    fail('--replay and --env do not go together: a recording holds the variables read when it was made');
+  }
+  if (given('env') && !flags.env) fail('--env wants environment variable names, e.g. --env HOSTNAME,KUBERNETES_SERVICE_HOST');
+  const envNames = parseEnvNames(flags.env);
   if ((given('replay') && !flags.replay) || (given('record') && !flags.record)) {
     fail(`--${given('replay') && !flags.replay ? 'replay' : 'record'} wants a file (or - for stdin)`);
   }
@@ -169,7 +197,7 @@ export async function main(pkg: PackageJson): Promise<void> {
   const start: Starter = async (handlers) => {
     if (replay === undefined) {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
-      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog } });
+      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog }, envNames });
     }
     const source = new ReplaySource({ path: replay, speed, onWarning: warn });
     await source.start(handlers);

@@ -14,11 +14,11 @@ mkdir -p "$out"
 
 # A sanitizer report is a crash, never a warning to read past.
 common=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -I "$here/..")
-decoders=("$here/../netlink_decode.cc" "$here/../exec_record_decode.cc" "$here/../btf.cc")
+decoders=("$here/../netlink_decode.cc" "$here/../exec_record_decode.cc" "$here/../origin_decode.cc" "$here/../btf.cc")
 
 # In parallel: the machine has few cores, and each link is a few seconds.
 pids=()
-for target in netlink exec_record btf; do
+for target in netlink exec_record proc_text btf; do
   "$cxx" "${common[@]}" -fsanitize=fuzzer,address,undefined "$here/fuzz_$target.cc" "${decoders[@]}" \
     -o "$out/fuzz_$target" &
   pids+=($!)
@@ -33,4 +33,4 @@ for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 
 rm -rf "$out/seeds.d"
 "$out/seeds" "$out/seeds.d"
-echo "built into $out: fuzz_netlink fuzz_exec_record fuzz_btf unit_tests, seeds in seeds.d/"
+echo "built into $out: fuzz_netlink fuzz_exec_record fuzz_proc_text fuzz_btf unit_tests, seeds in seeds.d/"

@@ -17,6 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       } catch (const std::runtime_error&) {
       }
     }
+    try {
+      btf.enumValue("pid_type", "PIDTYPE_SID");
+    } catch (const std::runtime_error&) {
+    }
   } catch (const std::runtime_error&) {
   }
   return 0;

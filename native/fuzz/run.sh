@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${FUZZ_OUT:-$here/../../build/fuzz}"
 seconds="${FUZZ_SECONDS:-20}"
-targets=(${FUZZ_TARGETS:-netlink exec_record btf})
+targets=(${FUZZ_TARGETS:-netlink exec_record proc_text btf})
 export FUZZ_OUT="$out"
 "$here/build.sh"
 

@@ -117,9 +117,19 @@ struct ExecSample {
   std::vector<std::string> cwd = {"app", "srv"};         // /srv/app
   std::vector<std::string> exe = {"ls", "bin", "usr"};    // /usr/bin/ls
   std::vector<std::string> cgroup = {"user.slice"};       // /user.slice
+  // The environment as the program copies it (NUL-separated), after argv; none: not read.
+  std::vector<std::string> env = {"HOME=/root", "SSH_CONNECTION=203.0.113.7 50022 10.0.0.2 22", "SECRET=hunter2",
+                                  "LD_PRELOAD="};
   int32_t ret = 0;
-  uint32_t extraFlags = kHasEuid | kHasPpid;
+  uint32_t extraFlags = kHasEuid | kHasPpid | kHasAuid | kHasSession | kHasTty | kHasSidPgid;
 };
+
+// The allowlist the unit tests and fuzzers decode with (the schema's default).
+inline const std::vector<std::string>& sampleAllowlist() {
+  static const std::vector<std::string> names = {"SSH_CONNECTION", "SSH_TTY", "SUDO_USER", "SUDO_UID",
+                                                 "INVOCATION_ID", "LD_PRELOAD", "LD_LIBRARY_PATH"};
+  return names;
+}
 
 // The record's bytes, header and the variable part, exactly as ringbuf_output sends them.
 inline Bytes execRecord(const ExecSample& s = {}) {
@@ -133,6 +143,12 @@ inline Bytes execRecord(const ExecSample& s = {}) {
   r.ret = s.ret;
   r.euid = 0;
   r.ppid = 4000;
+  r.auid = 1000;
+  r.session = 7;
+  r.ttyMajor = 136;
+  r.ttyMinor = 3;
+  r.sid = 3900;
+  r.pgid = 4242;
   strncpy(r.comm, "ls", sizeof r.comm);
   strncpy(r.filename, "/bin/ls", sizeof r.filename);
   r.filenameLen = int32_t(strlen("/bin/ls") + 1);
@@ -140,6 +156,11 @@ inline Bytes execRecord(const ExecSample& s = {}) {
   for (const auto& a : s.argv) args += a + '\0';
   r.argsLen = uint32_t(args.size());
   r.flags = s.extraFlags;
+  if (!s.env.empty()) {
+    for (const auto& e : s.env) args += e + '\0';
+    r.flags |= kHasEnv;
+  }
+  r.envEnd = uint32_t(args.size());
   args += walkedNames(s.cwd);
   r.cwdEnd = uint32_t(args.size());
   args += walkedNames(s.exe);
@@ -228,6 +249,13 @@ inline BtfBuilder sampleBtf() {
   b.type(b.str("mm_struct"), BTF_KIND_STRUCT, 2, true, 8);
   b.member(b.str("arg_start"), 1, 0);
   b.member(b.str("arg_end"), 1, 32);
+  // 7 enum pid_type { PIDTYPE_PID, PIDTYPE_TGID, PIDTYPE_PGID, PIDTYPE_SID }
+  b.type(b.str("pid_type"), BTF_KIND_ENUM, 4, false, 4);
+  const char* names[] = {"PIDTYPE_PID", "PIDTYPE_TGID", "PIDTYPE_PGID", "PIDTYPE_SID"};
+  for (uint32_t i = 0; i < 4; i++) {
+    b.u32(b.str(names[i]));
+    b.u32(i);
+  }
   return b;
 }
 

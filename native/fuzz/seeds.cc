@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string dir = argv[1];
-  for (const char* sub : {"", "/netlink", "/exec_record", "/btf"}) mkdir((dir + sub).c_str(), 0755);
+  for (const char* sub : {"", "/netlink", "/exec_record", "/proc_text", "/btf"}) mkdir((dir + sub).c_str(), 0755);
 
   write(dir + "/netlink/fork", datagram(procMessage(forkEvent(0, 1, 2), 7)));
   write(dir + "/netlink/exec", datagram(procMessage(execEvent(1, 2), 8)));
@@ -59,5 +59,20 @@ int main(int argc, char** argv) {
   write(dir + "/exec_record/exit", taskRecord(forktop::kRecordExit, 4243, 4242, 3 << 8));
 
   write(dir + "/btf/sample", sampleBtf().blob());
+
+  // The proc_text fuzzer's first byte picks the parser: 0 stat, 1 an audit id, 2 environ.
+  auto text = [](uint8_t which, const std::string& s) {
+    Bytes out{which};
+    out.insert(out.end(), s.begin(), s.end());
+    return out;
+  };
+  const char environBytes[] = "HOME=/root\0SSH_CONNECTION=203.0.113.7 5 10.0.0.2 22\0SUDO_USER=a\0";
+  const std::string environ(environBytes, sizeof environBytes - 1);
+  write(dir + "/proc_text/stat", text(0, "4242 (sh) S 4000 4242 3900 34819 4242 4194304 0 0 0 0 0 0 0 0 20 0 1 0 123 0\n"));
+  write(dir + "/proc_text/loginuid", text(1, "4294967295"));
+  write(dir + "/proc_text/environ", text(2, environ));
+  ExecSample noEnv;
+  noEnv.env = {};
+  write(dir + "/exec_record/no_env", execRecord(noEnv));
   return 0;
 }

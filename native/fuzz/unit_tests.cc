@@ -9,6 +9,7 @@
 #include "../btf.h"
 #include "../exec_record_decode.h"
 #include "../netlink_decode.h"
+#include "../origin_decode.h"
 #include "samples.h"
 
 using namespace forktop;
@@ -179,7 +180,7 @@ void netlinkTests() {
 ExecRecordStatus decodeRecord(const Bytes& record, Event& ev) {
   auto* copy = new uint8_t[record.size() ? record.size() : 1];
   std::copy(record.begin(), record.end(), copy);
-  ExecRecordStatus s = decodeRingRecord(copy, record.size(), ev);
+  ExecRecordStatus s = decodeRingRecord(copy, record.size(), sampleAllowlist(), ev);
   delete[] copy;
   return s;
 }
@@ -200,9 +201,63 @@ void execRecordTests() {
     CHECK(ev.info.cgroup == std::optional<std::string>("/user.slice"));
     CHECK(ev.info.ppid == std::optional<int32_t>(4000) && ev.info.uid == std::optional<uint32_t>(0));
   });
+  test("exec record: who started it: audit ids, tty, sid and pgid, the allowlisted environment only", [] {
+    Event ev;
+    CHECK(decodeRecord(execRecord(), ev) == ExecRecordStatus::Ok);
+    CHECK(ev.info.auid == std::optional<uint32_t>(1000) && ev.info.session == std::optional<uint32_t>(7));
+    CHECK(ev.info.ttyRead && ev.info.tty == std::optional<std::string>("pts/3"));
+    CHECK(ev.info.sid == std::optional<int32_t>(3900) && ev.info.pgid == std::optional<int32_t>(4242));
+    CHECK(ev.info.envRead && ev.info.env.size() == 2);
+    CHECK(ev.info.env[0] == std::make_pair(std::string("SSH_CONNECTION"), std::string("203.0.113.7 50022 10.0.0.2 22")));
+    CHECK(ev.info.env[1] == std::make_pair(std::string("LD_PRELOAD"), std::string("")));
+    CHECK(!ev.info.filename);
+    // Nothing of a variable outside the allowlist anywhere.
+    std::string all = *ev.info.cwd + *ev.info.exe + *ev.info.cgroup;
+    for (const auto& a : *ev.info.argv) all += a;
+    CHECK(all.find("hunter2") == std::string::npos && all.find("HOME") == std::string::npos);
+  });
+  test("exec record: unflagged origin fields are not read; an interpreter's file is", [] {
+    ExecSample s;
+    s.env = {};
+    s.extraFlags = kInterpreted;
+    Event ev;
+    CHECK(decodeRecord(execRecord(s), ev) == ExecRecordStatus::Ok);
+    CHECK(!ev.info.auid && !ev.info.session && !ev.info.ttyRead && !ev.info.sid && !ev.info.envRead);
+    CHECK(ev.info.filename == std::optional<std::string>("/bin/ls"));
+  });
+  test("exec record: the environment past the bytes stored, before argv's end, or over its cap", [] {
+    Bytes base = execRecord();
+    uint32_t stored = uint32_t(base.size() - kHeaderBytes);
+    Bytes r = base;
+    setField<uint32_t>(r, offsetof(ExecRecord, envEnd), stored + 1);
+    CHECK(statusOf(r) == ExecRecordStatus::BadEnv);
+    r = base;
+    setField<uint32_t>(r, offsetof(ExecRecord, envEnd), 1);  // before argsLen
+    CHECK(statusOf(r) == ExecRecordStatus::BadEnv);
+    ExecSample big;
+    big.env = {std::string(kEnvCap + 10, 'x')};
+    big.cwd = big.exe = big.cgroup = {};
+    CHECK(statusOf(execRecord(big)) == ExecRecordStatus::BadEnv);
+  });
+  test("exec record: no path may start inside the environment", [] {
+    Bytes r = execRecord();
+    uint32_t argsLen;
+    memcpy(&argsLen, &r[offsetof(ExecRecord, argsLen)], 4);
+    ExecSample s;
+    s.cwd = {};
+    Bytes noCwd = execRecord(s);
+    setField<uint32_t>(noCwd, offsetof(ExecRecord, cwdEnd), argsLen);  // exe would start at argv's end
+    CHECK(statusOf(noCwd) == ExecRecordStatus::BadPath);
+  });
+  test("exec record: a sid or pgid past PID_MAX_LIMIT is left out", [] {
+    Bytes r = execRecord();
+    setField<int32_t>(r, offsetof(ExecRecord, sid), -1);
+    Event ev;
+    CHECK(decodeRecord(r, ev) == ExecRecordStatus::Ok && !ev.info.sid && !ev.info.pgid);
+  });
   test("exec record: argv cut at the cap keeps its last part", [] {
     ExecSample s;
-    s.cwd = s.exe = s.cgroup = {};
+    s.cwd = s.exe = s.cgroup = s.env = {};
     Bytes r = execRecord(s);
     r.pop_back();  // the last argument's NUL
     setField<uint32_t>(r, offsetof(ExecRecord, argsLen), uint32_t(r.size() - kHeaderBytes));
@@ -310,6 +365,18 @@ std::string btfError(const Bytes& blob, const char* structName = "task_struct", 
 }
 
 void btfTests() {
+  test("btf: an enum's value by name; a missing one throws", [] {
+    Bytes blob = sampleBtf().blob();
+    Btf btf(blob.data(), blob.size());
+    CHECK(btf.enumValue("pid_type", "PIDTYPE_SID") == 3 && btf.enumValue("pid_type", "PIDTYPE_PGID") == 2);
+    bool threw = false;
+    try {
+      btf.enumValue("pid_type", "PIDTYPE_NONE");
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    CHECK(threw);
+  });
   test("btf: offsets through an anonymous union, a typedef and kind_flag", [] {
     Bytes blob = sampleBtf().blob();
     Btf btf(blob.data(), blob.size());
@@ -395,9 +462,67 @@ void btfTests() {
 
 }  // namespace
 
+// A literal's bytes, NULs included (its own last NUL left out).
+template <size_t N>
+std::string lit(const char (&s)[N]) {
+  return std::string(s, N - 1);
+}
+
+void originTests() {
+  const EnvAllowlist& allow = sampleAllowlist();
+  auto filter = [&](const std::string& bytes) {
+    // Exactly the bytes, on the heap: ASan sees a read past them.
+    auto* copy = new char[bytes.size() ? bytes.size() : 1];
+    memcpy(copy, bytes.data(), bytes.size());
+    EnvVars out;
+    filterEnvironment(copy, bytes.size(), allow, out);
+    delete[] copy;
+    return out;
+  };
+  test("environment: the first of each allowlisted name; no '=', an empty name, a cut last entry left out", [&] {
+    EnvVars v = filter(lit("SUDO_USER=a\0SUDO_USER=b\0SSH_TTY\0=x\0LD_PRELOAD=/x.so"));
+    CHECK(v.size() == 1 && v[0].first == "SUDO_USER" && v[0].second == "a");
+    CHECK(filter("").empty());
+    CHECK(filter(lit("SSH_TTY=/dev/pts/1\0")).size() == 1);
+    CHECK(filter(lit("SSH_TTYX=1\0XSSH_TTY=1\0ssh_tty=1\0")).empty());
+    std::string longValue = "LD_LIBRARY_PATH=" + std::string(kEnvValueCap + 100, 'p') + '\0';
+    EnvVars cut = filter(longValue);
+    CHECK(cut.size() == 1 && cut[0].second.size() == kEnvValueCap);
+  });
+  test("tty names: ps's for each known device; numbers for the rest; none for 0:0", [] {
+    CHECK(!ttyName(0, 0));
+    CHECK(ttyName(136, 3) == std::optional<std::string>("pts/3"));
+    CHECK(ttyName(137, 1) == std::optional<std::string>("pts/257"));
+    CHECK(ttyName(4, 1) == std::optional<std::string>("tty1"));
+    CHECK(ttyName(4, 64) == std::optional<std::string>("ttyS0"));
+    CHECK(ttyName(5, 1) == std::optional<std::string>("console"));
+    CHECK(ttyName(250, 7) == std::optional<std::string>("tty(250:7)"));
+    uint32_t major, minor;
+    decodeTtyNr(34816 + 3, &major, &minor);  // pts/3
+    CHECK(major == 136 && minor == 3);
+    decodeTtyNr((136u << 8) | (300u & 0xff) | ((300u & ~0xffu) << 12), &major, &minor);
+    CHECK(major == 136 && minor == 300);
+  });
+  test("stat: pgrp, session and tty_nr after the comm's last ')'; bad text refused", [] {
+    StatOrigin o;
+    CHECK(parseStatOrigin("42 (a) b) c) S 1 40 30 34819 0 0", &o) && o.pgrp == 40 && o.session == 30 && o.ttyNr == 34819);
+    CHECK(!parseStatOrigin("42 (a) S 1 40", &o));
+    CHECK(!parseStatOrigin("no paren", &o));
+    CHECK(!parseStatOrigin("42 (a)", &o));
+    CHECK(!parseStatOrigin("42 (a) S 1 -1 30 0", &o));
+    CHECK(!parseStatOrigin("42 (a) S 1 99999999999999999999999 30 0", &o));
+  });
+  test("audit ids: one u32 and maybe a newline", [] {
+    CHECK(parseAuditId("4294967295") == std::optional<uint32_t>(4294967295u));
+    CHECK(parseAuditId("7\n") == std::optional<uint32_t>(7));
+    CHECK(!parseAuditId("") && !parseAuditId("x") && !parseAuditId("4294967296") && !parseAuditId("7 8"));
+  });
+}
+
 int main() {
   netlinkTests();
   execRecordTests();
+  originTests();
   btfTests();
   printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;

@@ -6,6 +6,8 @@ import type { SnapshotEvent } from '../events/schema.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 
 export interface NativeNetlinkOptions {
+  /** The environment variable names kept from /proc/PID/environ (none read without it). */
+  envAllowlist?: string[];
   receiveBufferBytes?: number;
   snapshot?: boolean;
   realtime?: boolean;
@@ -16,7 +18,22 @@ export interface NativeNetlinkOptions {
   eventTypes?: number;
 }
 
+/** Which of who-started-it the eBPF exec program reads on this kernel. */
+export interface OriginFieldsRead {
+  auid: boolean;
+  session: boolean;
+  tty: boolean;
+  sidPgid: boolean;
+  env: boolean;
+  /** The path given to execve beside its interpreter (linux_binprm, a raw tracepoint). */
+  filename: boolean;
+  /** How many of an exec's environment variables are looked at (the rest are not seen). */
+  envEntries: number;
+}
+
 export interface NativeEbpfOptions {
+  /** The environment variable names kept (the rest never leaves native code). */
+  envAllowlist?: string[];
   ringBytes?: number;
   useBtf?: boolean;
   debug?: boolean;
@@ -51,6 +68,7 @@ export interface NativeEbpfExecSource {
     /** Forks and exits come from the ring buffer too (else from the proc connector). */
     tasks: boolean;
     tasksFallbackReason: string;
+    origin: OriginFieldsRead;
     verifierLog: string;
   };
 }
@@ -95,13 +113,13 @@ export interface Addon {
   EbpfExecSource: new (options: NativeEbpfOptions) => NativeEbpfExecSource;
   /** Every BPF program and map in the kernel now (forktop's are named forktop_*). */
   bpfObjects(): BpfObject[];
-  scanProcesses(): PackedEvents;
+  scanProcesses(options?: { envAllowlist?: string[] }): PackedEvents;
   /** Signals each process through a pidfd, after checking it is still the one meant. */
   signalProcesses(targets: SignalTarget[], signal: number): Promise<SignalOutcome[]>;
   readStat(pid: number): ProcStat | null;
   /** Points fds 0-2 at /dev/null: the terminal is gone, and Node must not restore it. */
   detachStdio(): void;
-  readProcess(pid: number): PackedEvents | null;
+  readProcess(pid: number, options?: { envAllowlist?: string[] }): PackedEvents | null;
 }
 
 let addon: Addon | undefined;
@@ -114,13 +132,13 @@ export function loadAddon(): Addon {
   return addon;
 }
 
-/** One snapshot event per process in /proc now. */
-export function scanProcesses(): SnapshotEvent[] {
-  return decodeEvents(loadAddon().scanProcesses()) as SnapshotEvent[];
+/** One snapshot event per process in /proc now, with these environment variables (none: env not read). */
+export function scanProcesses(envNames: readonly string[] = []): SnapshotEvent[] {
+  return decodeEvents(loadAddon().scanProcesses({ envAllowlist: [...envNames] })) as SnapshotEvent[];
 }
 
-/** A snapshot event for one process now, or null when it is gone. */
-export function readProcess(pid: number): SnapshotEvent | null {
-  const packed = loadAddon().readProcess(pid);
+/** A snapshot event for one process now, or null when it is gone (env: as scanProcesses). */
+export function readProcess(pid: number, envNames: readonly string[] = []): SnapshotEvent | null {
+  const packed = loadAddon().readProcess(pid, { envAllowlist: [...envNames] });
   return packed === null ? null : (decodeEvents(packed)[0] as SnapshotEvent);
 }

@@ -3,11 +3,11 @@
 // (native/event_js.cc packs them). Objects are built here, where V8 makes a literal of a
 // known shape fast; built in C++, one N-API call per property, they cost a fifth of
 // forktop's CPU in a storm. Null numbers are NaN.
-import type { ArgvSource, ForktopEvent } from '../events/schema.js';
+import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
 
 export type PackedEvents = [Float64Array, string];
 
-const EVENT_SLOTS = 12;
+const EVENT_SLOTS = 16;
 const ARGV_SOURCES: ArgvSource[] = [null, 'kernel', 'proc', 'comm'];
 const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
 
@@ -37,6 +37,8 @@ export function decodeEvents([numbers, text]: PackedEvents): ForktopEvent[] {
         const exe = present & 2 ? strings[next++] : null;
         const cwd = present & 4 ? strings[next++] : null;
         const cgroup = present & 8 ? strings[next++] : null;
+        const tty = present & 32 ? strings[next++] : null;
+        const filename = present & 256 ? strings[next++] : undefined;
         const startTs = orNull(numbers[at + 7]);
         const start = startTs === null ? null : strings[next++];
         const argc = numbers[at + 8];
@@ -44,18 +46,42 @@ export function decodeEvents([numbers, text]: PackedEvents): ForktopEvent[] {
         if (argc > 0) next += argc;
         const argvSource = ARGV_SOURCES[numbers[at + 9]];
         const uid = orNull(numbers[at + 6]);
+        let event: ExecEvent | SnapshotEvent;
         if (type === 1) {
-          const exec = {
+          const exec: ExecEvent = {
             type: 'exec' as const, time, ts, pid, ppid: orNull(ppid), argv, argv_source: argvSource,
             comm, exe, cwd, uid, cgroup, start_ts: startTs, start, ret: numbers[at + 4],
           };
-          events[i] = numbers[at + 5] ? { ...exec, truncated: true } : exec;
+          event = numbers[at + 5] ? { ...exec, truncated: true } : exec;
+          if (filename !== undefined) event.filename = filename;
         } else {
-          events[i] = {
+          event = {
             type: 'snapshot', time, ts, pid, ppid, argv, argv_source: argvSource,
             comm, exe, cwd, uid, cgroup, start_ts: startTs, start,
           };
         }
+        // Who started it: each field only where the source read it (absent: not read).
+        const auid = numbers[at + 11];
+        if (!Number.isNaN(auid)) event.auid = auid;
+        const session = numbers[at + 12];
+        if (!Number.isNaN(session)) event.session = session;
+        if (present & 16) event.tty = tty;
+        const sid = numbers[at + 13];
+        const pgid = numbers[at + 14];
+        if (!Number.isNaN(sid)) event.sid = sid;
+        if (!Number.isNaN(pgid)) event.pgid = pgid;
+        if (present & 64) {
+          const count = numbers[at + 15];
+          let env: Record<string, string> | null = null;
+          for (let k = 0; k < count; k++) {
+            env ??= {};
+            env[strings[next]] = strings[next + 1];
+            next += 2;
+          }
+          event.env = env;
+        }
+        if (present & 128) event.origin_late = true;
+        events[i] = event;
         break;
       }
       case 2:

@@ -4,7 +4,8 @@
 // since 6.6), and ExecMerger puts the two streams in time order. Without BTF the programs
 // report execs only, the proc connector everything else, and ExecMerger also pairs the
 // execs both report. Needs root (CAP_BPF + CAP_PERFMON).
-import { loadAddon, type NativeEbpfExecSource } from './addon.js';
+import { ENV_ALLOWLIST } from '../events/schema.js';
+import { loadAddon, type NativeEbpfExecSource, type OriginFieldsRead } from './addon.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';
 import { ExecMerger } from './exec-merge.js';
@@ -20,6 +21,8 @@ export interface EbpfOptions {
   /** Called with the verifier's log for every program, loaded or refused (--debug-bpf). */
   onVerifierLog?: (log: string) => void;
   netlink?: NetlinkOptions;
+  /** The environment variables each exec keeps (default ENV_ALLOWLIST); nothing else leaves native code. */
+  envNames?: readonly string[];
 }
 
 export const EBPF_NOT_PRIVILEGED = 'eBPF needs root (CAP_BPF and CAP_PERFMON)';
@@ -44,6 +47,8 @@ export class EbpfSource implements EventSource {
   private walksPaths = { exe: true, cgroup: true };
   /** Whether the programs report forks and exits too. */
   private tasks = false;
+  /** Which of who-started-it the exec program reads (each dropped alone where BTF lacks it). */
+  private origin: OriginFieldsRead = { auid: true, session: true, tty: true, sidPgid: true, env: true, filename: true, envEntries: 0 };
   private readonly startTimes = new StartTimes();
   /** The native source's counters as it stopped: stats() is read after stop() too. */
   private lastKernelStats: Record<string, number> = {};
@@ -60,6 +65,7 @@ export class EbpfSource implements EventSource {
     if (this.readsArgvAtEntry) caveats.push('no kernel BTF: argv is read at execve() entry, and arguments not yet in memory are marked');
     if (!this.walksPaths.exe) caveats.push('exe is the path as given to execve() (it may be relative); cwd is the parent\'s at fork');
     if (!this.walksPaths.cgroup) caveats.push('cgroup is the parent\'s at fork (a move before the exec is not seen)');
+    caveats.push(...originCaveats(this.readsArgvAtEntry ? null : this.origin));
     return { name: 'ebpf', caveats };
   }
 
@@ -67,7 +73,10 @@ export class EbpfSource implements EventSource {
     const { EbpfExecSource: Native } = loadAddon();
     const debug = this.options.onVerifierLog !== undefined;
     try {
-      this.native = new Native({ ringBytes: this.options.ringBytes, useBtf: this.options.useBtf ?? true, debug });
+      this.native = new Native({
+        ringBytes: this.options.ringBytes, useBtf: this.options.useBtf ?? true, debug,
+        envAllowlist: [...(this.options.envNames ?? ENV_ALLOWLIST)],
+      });
     } catch (error) {
       const e = error as { code?: string; message: string; verifierLog?: string };
       if (debug && e.verifierLog) this.options.onVerifierLog!(e.verifierLog);
@@ -77,6 +86,7 @@ export class EbpfSource implements EventSource {
     this.mode = described.mode;
     this.walksPaths = { exe: described.paths, cgroup: described.cgroupPaths };
     this.tasks = described.tasks;
+    this.origin = described.origin;
     if (debug) this.options.onVerifierLog!(described.verifierLog);
 
     const tasks = this.tasks;
@@ -102,6 +112,7 @@ export class EbpfSource implements EventSource {
     // forks went out (it did on a machine loaded to 30). Else it has the storm too: normal
     // priority, and events gather between reads (far fewer wakeups).
     this.netlink = new NetlinkSource({
+      envNames: this.options.envNames,
       realtime: tasks,
       gatherMs: tasks ? 0 : 5,
       ...this.options.netlink,
@@ -171,6 +182,22 @@ export class EbpfSource implements EventSource {
   now(): [number, string] {
     return [monotonicNs(), wallTime()];
   }
+}
+
+/** What the header says of the origin fields the exec program does not read here (null:
+ *  none of them, argv being read at entry without BTF). */
+function originCaveats(read: OriginFieldsRead | null): string[] {
+  if (read === null) return ['no kernel BTF: who started a process (login uid, session, terminal, environment) is not read'];
+  const missing: string[] = [];
+  if (!read.auid) missing.push('audit login uid (task_struct.loginuid)');
+  if (!read.session) missing.push('audit session (task_struct.sessionid)');
+  if (!read.tty) missing.push('controlling terminal (signal_struct.tty)');
+  if (!read.sidPgid) missing.push('session and process group (signal_struct.pids)');
+  if (!read.env) missing.push('environment (mm_struct.env_start, or a verifier without bounded loops)');
+  if (!read.filename) missing.push("a script's path beside its interpreter (linux_binprm.interp)");
+  const caveats = missing.length > 0 ? [`not read at the exec (not in this kernel's BTF, or refused by its verifier): ${missing.join(', ')}`] : [];
+  if (read.env) caveats.push(`environment: only allowlisted variables among its first ${read.envEntries} and first 7 KiB are read at an exec; one past them is not seen`);
+  return caveats;
 }
 
 function prefixed(prefix: string, stats: object): Record<string, number> {

@@ -1,7 +1,7 @@
 // The kernel's proc connector: every fork, exec and exit, with argv read from /proc the
 // moment the exec is decoded (in native/netlink_reader.cc). Needs root or CAP_NET_ADMIN
 // before Linux 6.6; any user since.
-import type { ResyncEvent } from '../events/schema.js';
+import { ENV_ALLOWLIST, type ResyncEvent } from '../events/schema.js';
 import { loadAddon, scanProcesses, type NativeNetlinkSource } from './addon.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';
@@ -23,6 +23,8 @@ export interface NetlinkOptions {
   gatherMs?: number;
   /** Only these proc_event types (PROC_EVENT_* bits, see ID_EVENTS; default all). */
   eventTypes?: number;
+  /** The environment variables read from /proc (default ENV_ALLOWLIST). */
+  envNames?: readonly string[];
 }
 
 /** The proc connector's events the eBPF source still needs from it when its programs report
@@ -50,10 +52,17 @@ export class NetlinkSource implements EventSource {
 
   constructor(private readonly options: NetlinkOptions = {}) {}
 
+  private get envNames(): readonly string[] {
+    return this.options.envNames ?? ENV_ALLOWLIST;
+  }
+
   describe() {
     return {
       name: 'netlink',
-      caveats: ['argv is read from /proc at exec: a process gone by then shows its comm or nothing'],
+      caveats: [
+        'argv is read from /proc at exec: a process gone by then shows its comm or nothing',
+        'who started a process (login uid, session, terminal, environment) is read from /proc after its exec (origin_late)',
+      ],
     };
   }
 
@@ -68,6 +77,7 @@ export class NetlinkSource implements EventSource {
         readExecInfo: this.options.readExecInfo ?? true,
         gatherMs: this.options.gatherMs ?? 0,
         eventTypes: this.options.eventTypes ?? 0,
+        envAllowlist: [...this.envNames],
       });
     } catch (error) {
       return Promise.reject(unavailable((error as { code?: string }).code, (error as Error).message));
@@ -116,7 +126,7 @@ export class NetlinkSource implements EventSource {
       this.resyncTimer = undefined;
       this.lastResyncAt = Date.now();
       const id = ++this.resyncs;
-      const snapshots = scanProcesses();
+      const snapshots = scanProcesses(this.envNames);
       if (snapshots.length === 0) return;
       for (const snap of snapshots) snap.resync = id;
       const last = snapshots[snapshots.length - 1];

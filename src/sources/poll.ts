@@ -2,13 +2,15 @@
 // as fork/exec/exit events marked `inferred`. It cannot see a process that lives less than
 // the interval, nor when exactly an exec happened, nor how a process ended.
 import fs from 'node:fs';
-import type { ExecEvent, ExitEvent, ForkEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
+import { ENV_ALLOWLIST, type ExecEvent, type ExitEvent, type ForkEvent, type ForktopEvent, type SnapshotEvent } from '../events/schema.js';
 import { readProcess, scanProcesses } from './addon.js';
 import { monotonicNs, wallTime } from './clock.js';
 import type { EventSource, SourceHandlers } from './source.js';
 
 export interface PollOptions {
   intervalMs?: number;
+  /** The environment variables read from /proc (default ENV_ALLOWLIST). */
+  envNames?: readonly string[];
 }
 
 /** hidepid=1/2 (or invisible) on /proc hides other users' processes from non-root. */
@@ -32,9 +34,11 @@ export class PollSource implements EventSource {
    *  since most exec soon after the fork (a loaded machine's poll can land in between). */
   private readonly forkOnly = new Set<number>();
   private polls = 0;
+  private readonly envNames: readonly string[];
 
   constructor(options: PollOptions = {}) {
     this.intervalMs = Math.min(1000, Math.max(10, options.intervalMs ?? 100));
+    this.envNames = options.envNames ?? ENV_ALLOWLIST;
   }
 
   describe() {
@@ -46,7 +50,7 @@ export class PollSource implements EventSource {
   }
 
   async start(handlers: SourceHandlers): Promise<void> {
-    const snapshots = scanProcesses();
+    const snapshots = scanProcesses(this.envNames);
     for (const snap of snapshots) this.known.set(snap.pid, snap);
     handlers.onBatch(snapshots);
     this.timer = setInterval(() => {
@@ -73,7 +77,7 @@ export class PollSource implements EventSource {
         if (this.forkOnly.has(pid)) this.execSince(pid, events);
         continue;
       }
-      const snap = readProcess(pid);
+      const snap = readProcess(pid, this.envNames);
       if (!snap) continue; // gone already
       this.known.set(pid, snap);
       const start = snap.start_ts ?? snap.ts;
@@ -102,7 +106,7 @@ export class PollSource implements EventSource {
   /** A fork-only child that runs another program now: it exec'd since the last poll. */
   private execSince(pid: number, events: ForktopEvent[]): void {
     const before = this.known.get(pid)!;
-    const now = readProcess(pid);
+    const now = readProcess(pid, this.envNames);
     if (!now || sameProgram(before, now)) return;
     this.forkOnly.delete(pid);
     this.known.set(pid, now);
@@ -126,11 +130,19 @@ export class PollSource implements EventSource {
 const sameProgram = (a: SnapshotEvent, b: SnapshotEvent): boolean =>
   a.exe === b.exe && JSON.stringify(a.argv) === JSON.stringify(b.argv);
 
-/** The exec a poll infers from what a process runs now (its time: just before it was read). */
+/** The exec a poll infers from what a process runs now (its time: just before it was read);
+ *  who started it was read then too, after the exec. */
 function execOf(snap: SnapshotEvent, start: number): ExecEvent {
-  return {
+  const exec: ExecEvent = {
     type: 'exec', time: snap.time, ts: Math.max(start, snap.ts - 1), pid: snap.pid, ppid: snap.ppid, argv: snap.argv,
     argv_source: snap.argv_source, comm: snap.comm, exe: snap.exe, cwd: snap.cwd, uid: snap.uid, cgroup: snap.cgroup,
     start_ts: snap.start_ts, start: snap.start, ret: 0, inferred: true,
   };
+  for (const key of ORIGIN_KEYS) {
+    if (snap[key] !== undefined) (exec as unknown as Record<string, unknown>)[key] = snap[key];
+  }
+  if (ORIGIN_KEYS.some((key) => snap[key] !== undefined)) exec.origin_late = true;
+  return exec;
 }
+
+const ORIGIN_KEYS = ['auid', 'session', 'tty', 'sid', 'pgid', 'env'] as const;

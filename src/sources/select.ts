@@ -26,16 +26,19 @@ export interface Chosen {
 export interface SourceOptions {
   netlink?: NetlinkOptions;
   ebpf?: Omit<EbpfOptions, 'netlink'>;
+  /** The environment variables every source keeps (default ENV_ALLOWLIST; --env adds names). */
+  envNames?: readonly string[];
 }
 
 const EBPF_REASON = 'ebpf: argv copied in the kernel at each exec, forks and exits from the same ring; id and name changes from the proc connector';
 
 /** Starts the named source (auto: the best that starts here). Throws SourceUnavailableError. */
 export async function startSource(name: SourceName, handlers: SourceHandlers, options: SourceOptions = {}): Promise<Chosen> {
-  if (name === 'poll') return startPoll(handlers, 'poll: chosen with --source poll');
+  const { envNames } = options;
+  if (name === 'poll') return startPoll(handlers, 'poll: chosen with --source poll', envNames);
   let ebpfWhyNot: string | undefined;
   if (name === 'ebpf' || name === 'auto') {
-    const source = new EbpfSource({ ...options.ebpf, netlink: options.netlink });
+    const source = new EbpfSource({ ...options.ebpf, envNames, netlink: { ...options.netlink, envNames } });
     try {
       await source.start(handlers);
       const entry = source.readsArgvAtEntry ? ' (no BTF: argv read at execve() entry)' : '';
@@ -45,7 +48,7 @@ export async function startSource(name: SourceName, handlers: SourceHandlers, op
       ebpfWhyNot = error.message;
     }
   }
-  const source = new NetlinkSource(options.netlink);
+  const source = new NetlinkSource({ ...options.netlink, envNames });
   try {
     await source.start(handlers);
     if (name === 'netlink') return { source, reason: 'netlink: the kernel proc connector; chosen with --source netlink' };
@@ -56,12 +59,12 @@ export async function startSource(name: SourceName, handlers: SourceHandlers, op
     };
   } catch (error) {
     if (name === 'netlink' || !(error instanceof SourceUnavailableError)) throw error;
-    return startPoll(handlers, `poll: the proc connector is not available (${error.message.replace(/^forktop /, '')})`);
+    return startPoll(handlers, `poll: the proc connector is not available (${error.message.replace(/^forktop /, '')})`, envNames);
   }
 }
 
-async function startPoll(handlers: SourceHandlers, reason: string): Promise<Chosen> {
-  const poll = new PollSource();
+async function startPoll(handlers: SourceHandlers, reason: string, envNames?: readonly string[]): Promise<Chosen> {
+  const poll = new PollSource({ envNames });
   await poll.start(handlers);
   return { source: poll, reason, note: poll.describe().caveats[0] };
 }

@@ -1,4 +1,4 @@
-// The native decoders (proc connector datagram, eBPF exec record, BTF) under their fuzzers:
+// The native decoders (proc connector datagram, eBPF exec record, /proc origin text, BTF) under their fuzzers:
 // builds them with clang 14 (native/fuzz/build.sh), runs the C++ unit tests of crafted bad
 // input, replays every kept crash input, then fuzzes each decoder briefly. Any sanitizer
 // report or crash fails. `npm run fuzz` is the longer run.
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const fuzzDir = path.join(root, 'native', 'fuzz');
-const targets = ['netlink', 'exec_record', 'btf'] as const;
+const targets = ['netlink', 'exec_record', 'proc_text', 'btf'] as const;
 const seconds = Number(process.env.FUZZ_TEST_SECONDS ?? 10);
 
 const hasClang = spawnSync('clang++-14', ['--version'], { stdio: 'ignore' }).status === 0;
