@@ -1,5 +1,7 @@
-// Loads the native addon that `npm install` built with node-gyp.
-import { createRequire } from 'node:module';
+// Loads the native addon: the one `npm install` built with node-gyp (build/Release), else the
+// package's prebuild for this platform (prebuilds/), found by node-gyp-build. The single
+// executable's bundle puts its own loader in node-gyp-build's place (scripts/dist.js).
+import nodeGypBuild from 'node-gyp-build';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { SnapshotEvent } from '../events/schema.js';
@@ -109,8 +111,7 @@ let addon: Addon | undefined;
 export function loadAddon(): Addon {
   if (addon) return addon;
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const require = createRequire(import.meta.url);
-  addon = require(path.join(root, 'build', 'Release', 'forktop.node')) as Addon;
+  addon = nodeGypBuild(root) as Addon;
   return addon;
 }
 
