@@ -22,14 +22,26 @@ function newestSource() {
 export function prebuild() {
   const built = fs.statSync(PREBUILD, { throwIfNoEntry: false });
   if (built && built.mtimeMs > newestSource()) return PREBUILD;
+  // prebuildify compiles in build/ and moves the result out: in a copy of the sources, so the
+  // checkout's own build stays (inside the checkout, where node-addon-api is found).
+  const scratch = path.join(root, 'release', 'prebuild');
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(scratch, { recursive: true });
+  for (const file of ['package.json', 'binding.gyp', 'native']) {
+    fs.cpSync(path.join(root, file), path.join(scratch, file), { recursive: true });
+  }
   const bin = path.join(root, 'node_modules', '.bin', 'prebuildify');
   // nodedir: N-API's headers come with Node; without it node-gyp downloads them.
   execFileSync(bin, ['--napi', '--strip', '--tag-libc', `--target=${process.versions.node}`], {
-    cwd: root,
+    cwd: scratch,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? path.resolve(process.execPath, '..', '..') },
   });
-  if (!fs.existsSync(PREBUILD)) throw new Error(`prebuildify made no ${path.relative(root, PREBUILD)}`);
+  const made = path.join(scratch, path.relative(root, PREBUILD));
+  if (!fs.existsSync(made)) throw new Error(`prebuildify made no ${path.relative(root, PREBUILD)}`);
+  fs.mkdirSync(path.dirname(PREBUILD), { recursive: true });
+  fs.renameSync(made, PREBUILD);
+  fs.rmSync(scratch, { recursive: true, force: true });
   return PREBUILD;
 }
 
