@@ -38,5 +38,5 @@ export default function load(_dir: string): unknown {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  throw new Error(`the native addon could not be loaded (${failures.join('; ')})`);
+  throw new Error(`no directory it was written to let it load: ${failures.join('; ')}`);
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { SnapshotEvent } from '../events/schema.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
+import { SourceUnavailableError } from './source.js';
 
 export interface NativeNetlinkOptions {
   receiveBufferBytes?: number;
@@ -111,7 +112,15 @@ let addon: Addon | undefined;
 export function loadAddon(): Addon {
   if (addon) return addon;
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  addon = nodeGypBuild(root) as Addon;
+  try {
+    addon = nodeGypBuild(root) as Addon;
+  } catch (error) {
+    // No build for this machine (no prebuild fits, and none was compiled at install): every
+    // source needs the addon, so this is the one line forktop says, with exit status 2.
+    const why = (error as Error).message.split('\n')[0].trim();
+    const hint = why.startsWith('No native build') ? '; npm install compiles one where g++, make and python3 are' : '';
+    throw new SourceUnavailableError(`the native addon can't be loaded (${why})${hint}`, 'addon');
+  }
   return addon;
 }
 
