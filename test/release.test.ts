@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CLI, startCommand } from './helpers/cli.js';
+import { CLI, runCommand, startCommand } from './helpers/cli.js';
 import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
 import { hasTmux, TmuxSession } from './helpers/tmux.js';
 
@@ -71,6 +71,12 @@ describeAsRoot('release: npm run dist, then the tarball and the executable witho
     expect(fs.readdirSync(path.join(installed, 'prebuilds', `linux-${process.arch}`))).toEqual(['forktop.glibc.node']);
     const event = await seesTaggedExec(without(COMPILERS, [path.join(prefix, 'bin', 'forktop'), '--json']));
     expect(event.argv_source).toBe('kernel');
+
+    // Where no prebuild fits and none was compiled: one line, exit 2, not a stack trace.
+    fs.rmSync(path.join(installed, 'prebuilds'), { recursive: true });
+    const missing = await runCommand(path.join(prefix, 'bin', 'forktop'), ['--json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^forktop: the native addon can't be loaded \(No native build was found .*\); npm install compiles one where g\+\+, make and python3 are\n$/);
   }, 240_000);
 
   it('the executable runs --json with no Node, npm or compiler reachable', async () => {
@@ -79,6 +85,15 @@ describeAsRoot('release: npm run dist, then the tarball and the executable witho
     expect(event.argv_source).toBe('kernel');
     // The addon was written out and loaded from a private directory, which is gone again.
     expect(fs.readdirSync(os.tmpdir()).filter((name) => /^forktop-[A-Za-z0-9]{6}$/.test(name))).toEqual([]);
+  }, 60_000);
+
+  it('the executable says in one line, exit 2, where no directory lets its addon load (all noexec)', async () => {
+    const noexec = 'for dir in "$TMPDIR" /run /var/tmp; do mount -t tmpfs -o noexec tmpfs "$dir"; done; exec "$0" --json';
+    const tmp = path.join(work, 'tmp');
+    fs.mkdirSync(tmp);
+    const result = await runCommand('unshare', ['-m', 'sh', '-c', noexec, executable], { env: { ...process.env, TMPDIR: tmp } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^forktop: the native addon can't be loaded \(no directory it was written to let it load: [^\n]*failed to map segment[^\n]*\)\n$/);
   }, 60_000);
 
   it.skipIf(!hasTmux)('the executable shows the live view with no Node, npm or compiler reachable', async () => {
