@@ -4,13 +4,16 @@
 // frame measured the same way; the same LIVE from the compiled modules rather than the bundle
 // (FORKTOP_NO_BUNDLE=1); the first `--json` event; `--version`. Each is the median of several
 // runs, after one untimed run of each (a warm page cache, as when a person starts it a second
-// time).
+// time). Where `npm run dist` has made the single executable (release/), it is timed the same
+// way beside node dist/cli.js.
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
 import { atInterrupt, cliNodeFlags, stopPid, which } from './lib/system.js';
 
 const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
+const executable = path.resolve(path.dirname(new URL(import.meta.url).pathname), `../release/forktop-linux-${process.arch}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const POLL_MS = 10;
 
@@ -45,9 +48,9 @@ async function firstFrames(tmux, session, command, patterns) {
 }
 
 /** Seconds from spawning `forktop --json` to the first complete line after the header. */
-async function firstJsonEvent() {
+async function firstJsonEvent(argv = [process.execPath, ...cliNodeFlags(cli), cli]) {
   const started = performance.now();
-  const child = spawn(process.execPath, [...cliNodeFlags(cli), cli, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(argv[0], [...argv.slice(1), '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const seconds = await new Promise((resolve) => {
     let lines = 0;
@@ -92,6 +95,7 @@ export async function benchStart({ runs = 5 } = {}) {
   const modules = [];
   const htop = [];
   const htopPath = which('htop');
+  const exe = fs.existsSync(executable) ? { first: [], live: [], json: [], version: [] } : null;
   try {
     tmux.open('idle', 'exec sleep 900'); // the server stays up between runs; bounded in any case
     const liveCommand = `exec ${shellQuote(process.execPath)} ${cliNodeFlags(cli).join(' ')} ${shellQuote(cli)}`;
@@ -111,6 +115,13 @@ export async function benchStart({ runs = 5 } = {}) {
         const [h] = await firstFrames(tmux, `htop${i + 1}`, htopCommand, [htopHeader]);
         if (i >= 0) htop.push(h);
       }
+      if (exe) {
+        const [f, l] = await firstFrames(tmux, `exe${i + 1}`, `exec ${shellQuote(executable)}`, [forktopHeader, /LIVE/]);
+        if (i >= 0) {
+          exe.first.push(f);
+          exe.live.push(l);
+        }
+      }
       await sleep(300);
     }
   } finally {
@@ -126,6 +137,10 @@ export async function benchStart({ runs = 5 } = {}) {
   for (let i = -1; i < runs; i++) {
     const t = await firstJsonEvent();
     if (i >= 0) json.push(t);
+    if (exe) {
+      const e = await firstJsonEvent([executable]);
+      if (i >= 0) exe.json.push(e);
+    }
     await sleep(300);
   }
   result.json = summary(json);
@@ -135,13 +150,16 @@ export async function benchStart({ runs = 5 } = {}) {
   for (let i = -1; i < runs; i++) {
     const v = timeCommand(process.execPath, [...cliNodeFlags(cli), cli, '--version']);
     const n = timeCommand(process.execPath, ['-e', '0']);
+    const e = exe && timeCommand(executable, ['--version']);
     if (i >= 0) {
+      exe?.version.push(e);
       version.push(v);
       node.push(n);
     }
   }
   result.version = summary(version);
   result.node = summary(node);
+  result.executable = exe && Object.fromEntries(Object.entries(exe).map(([key, values]) => [key, summary(values)]));
   return result;
 }
 
@@ -166,6 +184,13 @@ export function printStart(r, printTable) {
   rows.push(['first --json event (the line after the header)', sec(r.json.median) + failed(r.json), range(r.json), '< 0.2 s', verdict(r.json.median === null ? null : r.json.median < 0.2)]);
   rows.push(['--version', sec(r.version.median), range(r.version), '< 0.1 s', verdict(r.version.median < 0.1)]);
   rows.push(['node -e 0 (for reference: Node alone)', sec(r.node.median), range(r.node), '', '']);
+  const e = r.executable;
+  if (e) {
+    rows.push(['the executable (npm run dist): first frame', sec(e.first.median) + failed(e.first), range(e.first), '<= node dist/cli.js', verdict(e.first.median === null || r.first.median === null ? null : e.first.median <= r.first.median)]);
+    rows.push(['  then LIVE', sec(e.live.median) + failed(e.live), range(e.live), '', '']);
+    rows.push(['  first --json event', sec(e.json.median) + failed(e.json), range(e.json), '<= node dist/cli.js', verdict(e.json.median === null || r.json.median === null ? null : e.json.median <= r.json.median)]);
+    rows.push(['  --version', sec(e.version.median), range(e.version), '', '']);
+  }
   printTable(
     `start: median of ${r.runs} runs after one untimed run of each (screens polled every ${POLL_MS} ms with capture-pane)`,
     ['what', 'median', 'min–max s', 'target (issue 15)', ''],

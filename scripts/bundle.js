@@ -22,32 +22,11 @@ try {
   process.exit(0);
 }
 
-/**
- * meow's prebuilt dependencies.js runs normalize-package-data's setup as it loads, and that
- * sorts the SPDX licence list with localeCompare: ~10 ms of every start (57 ms under load),
- * for a function forktop never calls (cli.ts hands meow the package.json, and nothing asks
- * meow for a normalized one). Here it loads on its first call instead. Should meow change,
- * the text is not found: the bundle is then made as it is, and says so.
- */
-const lazyNormalize = {
-  name: 'lazy-normalize-package-data',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]meow[\\/]build[\\/]dependencies\.js$/ }, async (args) => {
-      const eager = 'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);';
-      const lazy = 'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);';
-      const text = await fs.promises.readFile(args.path, 'utf8');
-      if (!text.includes(eager)) {
-        return { contents: text, warnings: [{ text: 'meow changed: normalize-package-data loads eagerly (~10 ms of every start)' }] };
-      }
-      return { contents: text.replace(eager, lazy) };
-    });
-  },
-};
-
 // Ink's measure-text and wrap-text keep every text they ever saw (the live view leaked
 // ~4.5 MB a minute at 500 exec/s), and its output redoes each frame from nothing: built from
 // forktop's bounded ones (src/ui/ink-substitutes) instead.
 const { inkSubstitutes } = await import('../dist/ui/ink-substitutes/bundle-plugin.js');
+const { lazyNormalize } = await import('./bundle-plugins.js');
 
 fs.rmSync(outdir, { recursive: true, force: true });
 await esbuild.build({

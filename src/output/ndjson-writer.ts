@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { jsonLine, jsonLines } from '../events/json.js';
 import type { ForktopEvent } from '../events/schema.js';
 import { loadAddon, type NativeHangupWatch } from '../sources/addon.js';
+import { SourceUnavailableError } from '../sources/source.js';
 
 export class NdjsonWriter {
   private closed = false;
@@ -17,7 +18,13 @@ export class NdjsonWriter {
     if (typeof out.fd === 'number') {
       const stat = fs.fstatSync(out.fd);
       if (stat.isFIFO() || stat.isSocket()) {
-        this.hangupWatch = new (loadAddon().HangupWatch)(out.fd, () => this.readerGone());
+        try {
+          this.hangupWatch = new (loadAddon().HangupWatch)(out.fd, () => this.readerGone());
+        } catch (error) {
+          // No addon here: the source, which needs it too, says why in one line. A replay
+          // still notices the reader gone, at its next write (EPIPE).
+          if (!(error instanceof SourceUnavailableError)) throw error;
+        }
       }
     }
   }

@@ -1,9 +1,12 @@
-// Loads the native addon that `npm install` built with node-gyp.
-import { createRequire } from 'node:module';
+// Loads the native addon: the one `npm install` built with node-gyp (build/Release), else the
+// package's prebuild for this platform (prebuilds/), found by node-gyp-build. The single
+// executable's bundle puts its own loader in node-gyp-build's place (scripts/dist.js).
+import nodeGypBuild from 'node-gyp-build';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { SnapshotEvent } from '../events/schema.js';
 import { decodeEvents, type PackedEvents } from './decode.js';
+import { SourceUnavailableError } from './source.js';
 
 export interface NativeNetlinkOptions {
   /** The environment variable names kept from /proc/PID/environ (none read without it). */
@@ -127,8 +130,15 @@ let addon: Addon | undefined;
 export function loadAddon(): Addon {
   if (addon) return addon;
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const require = createRequire(import.meta.url);
-  addon = require(path.join(root, 'build', 'Release', 'forktop.node')) as Addon;
+  try {
+    addon = nodeGypBuild(root) as Addon;
+  } catch (error) {
+    // No build for this machine (no prebuild fits, and none was compiled at install): every
+    // source needs the addon, so this is the one line forktop says, with exit status 2.
+    const why = (error as Error).message.split('\n')[0].trim();
+    const hint = why.startsWith('No native build') ? '; npm install compiles one where g++, make and python3 are' : '';
+    throw new SourceUnavailableError(`the native addon can't be loaded (${why})${hint}`, 'addon');
+  }
   return addon;
 }
 

@@ -55,10 +55,16 @@ export interface RunningCli {
 /** Starts the CLI (through `through`, if given) and resolves once it printed its first line
  *  (it is listening). */
 export function startCli(args: string[], timeoutMs = 15_000, through: string[] = []): Promise<RunningCli> {
+  // `through`: a command that runs it (setpriv to run it as another user).
+  return startCommand([...through, process.execPath, CLI, ...args], timeoutMs);
+}
+
+/** Starts a forktop however it is run (an installed one, the executable, through a wrapper)
+ *  and resolves once it printed its first line. */
+export function startCommand(argv: string[], timeoutMs = 15_000): Promise<RunningCli> {
   return new Promise((resolve, reject) => {
-    // `through`: a command that runs it (setpriv to run it as another user).
-    const [command, ...before] = [...through, process.execPath];
-    const child = spawn(command, [...before, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...rest] = argv;
+    const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let started = false;
