@@ -334,8 +334,12 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
   const ndjson: Sink = {
     begin: (header) => writer.writeLine(header),
     write: (events, alerts) => {
-      writer.write(events);
+      // A recording's `end` stays the stream's last line: alerts its last batch raised
+      // (a storm beside it, replayed) go before it.
+      const end = alerts.length > 0 && events.length > 0 && events[events.length - 1].type === 'end';
+      writer.write(end ? events.slice(0, -1) : events);
       writer.write(alerts);
+      if (end) writer.write(events.slice(-1));
     },
     end: () => void setImmediate(() => void exit(0)),
   };

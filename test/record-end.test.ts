@@ -11,6 +11,7 @@ import { App } from '../src/ui/App.js';
 import { Feed } from '../src/ui/feed.js';
 import { themeFor } from '../src/ui/theme.js';
 import { runCli, startCli } from './helpers/cli.js';
+import { RECORDING_HEADER, recordingsFolder } from './helpers/recordings.js';
 import { describeAsRoot, uniqueTag } from './helpers/kernel.js';
 import { Script } from './helpers/script.js';
 import { frameWhere } from './ui/wait.js';
@@ -57,4 +58,17 @@ it('in the live view, a process still running at the end says so, in its card an
   view.stdin.write('\r');
   const card = await frameWhere(view, 'lineage');
   expect(card).toContain('still running when the recording ended');
+});
+
+it("stays the last line of a replay's --json when its last batch raises an alert (a storm up to the end)", async () => {
+  const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(70, 1, ['/bin/bash', 'loop.sh']);
+  for (let i = 0; i < 400; i++) s.after(1).fork(3000 + i, 70).exec(3000 + i, ['/bin/date']).after(0.5).exit(3000 + i);
+  s.after(1).push({ type: 'end' } as never);
+  const folder = recordingsFolder('forktop-end-alert-');
+  const file = folder.file('storm.ndjson', [RECORDING_HEADER, ...s.events.map((ev) => JSON.stringify(ev))].join('\n') + '\n');
+  const replay = await runCli(['--replay', file, '--speed', 'max', '--json']);
+  expect(replay.code).toBe(0);
+  const lines = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; kind?: string });
+  expect(lines.some((ev) => ev.type === 'alert' && ev.kind === 'fork-storm')).toBe(true);
+  expect(lines[lines.length - 1].type).toBe('end');
 });

@@ -89,14 +89,15 @@ describeAsRoot('stopping a lineage (real processes)', () => {
 
   it('never signals a pid that now belongs to another process (start time checked through a pidfd)', async () => {
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-    await sleep(100);
-    const stat = loadAddon().readStat(sleeper.pid!)!;
+    // Listened for before any signal: a kill can end it before a later listener is added.
+    const exited = new Promise((resolve) => sleeper.on('exit', resolve));
+    const stat = loadAddon().readStat(sleeper.pid!)!; // its start time is set at fork
     const wrong = await loadAddon().signalProcesses([{ pid: sleeper.pid!, startNs: stat.startNs - 5e9 }], constants.signals.SIGKILL);
     expect(wrong).toEqual([{ result: 'other', startNs: 0 }]);
     expect(loadAddon().readStat(sleeper.pid!)?.state).toMatch(/[SR]/);
     const right = await loadAddon().signalProcesses([{ pid: sleeper.pid!, startNs: stat.startNs }], constants.signals.SIGKILL);
     expect(right[0].result).toBe('sent');
-    await new Promise((resolve) => sleeper.on('exit', resolve));
+    await exited;
   });
 });
 
