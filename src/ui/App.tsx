@@ -29,7 +29,7 @@ import { useStop } from './use-stop.js';
 import { useTreeState } from './use-tree-state.js';
 import { ExecsView } from './views/ExecsView.js';
 import { installFrameText } from './ink-install.js';
-import { cardChildLimit, InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
+import { cardLayout, InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
 import { OriginsView } from './views/OriginsView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';
@@ -150,7 +150,8 @@ export function App({
   const list = execList ?? treeList ?? spawnerList ?? originList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const inspectedNow = useProcessNow(readNow, inspected);
-  const targets = inspected ? inspectTargets(model, inspected, cardChildLimit(model, inspected, height + 1, columns, users)) : [];
+  const layout = inspected ? cardLayout(model, inspected, height + 1, columns, users) : undefined;
+  const targets = inspected ? inspectTargets(model, inspected, layout!.childLimit) : [];
 
   const selectedNodeId = (): number | undefined => (inspected ? targets[inspect.cursorNow()]?.id : list.selectedNodeId());
 
@@ -414,7 +415,7 @@ export function App({
         ) : help !== null ? (
           <HelpScreen lines={height + 1} top={help} />
         ) : inspected ? (
-          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} originLabel={labelOf} />
+          <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} originLabel={labelOf} layout={layout} />
         ) : execList ? (
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} originLabel={labelOf} />
         ) : treeList ? (

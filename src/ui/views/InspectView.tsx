@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
-import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink } from '../../model/queries.js';
+import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink, type Siblings } from '../../model/queries.js';
 import { clock, commandLine, duration, errnoName, printable, spawnsText, userName, grouped } from '../format.js';
 import { originLabel as defaultLabel, type Origin } from '../../model/origins.js';
 import type { Theme } from '../theme.js';
@@ -16,21 +16,26 @@ export function inspectTargets(model: Model, node: ProcessNode, childLimit = CAR
   return [...ancestors, ...cardChildren(model, node.id, childLimit)];
 }
 
-/** The card's lines but for its log and its children: title, times, paths, origin, the
- *  lineage (it wraps), the one-of-many line, the dropped-log note, the children's title and
- *  a scroll note. */
-function fixedLines(model: Model, node: ProcessNode, columns: number, users: Map<number, string>): number {
+/** How a card fits `height` lines: what it shows besides its log and its children, and how
+ *  many children it lists (App selects among the same). Worked out once a frame: the
+ *  one-of-many line walks the parent's children, thousands in a storm. */
+export interface CardLayout {
+  /** Title, times, paths, origin, the lineage (it wraps), the one-of-many line, the
+   *  dropped-log note, the children's title and a scroll note. */
+  fixed: number;
+  childLimit: number;
+  /** This process is one run of many of its parent's (a loop's, a build's). */
+  many: Siblings | null;
+}
+
+export function cardLayout(model: Model, node: ProcessNode, height: number, columns: number, users: Map<number, string>): CardLayout {
   const links = chain(model, node.id);
   const lineageLines = Math.max(1, Math.ceil((8 + links.reduce((n, l) => n + name(l).length + 3, 0)) / Math.max(20, columns)));
   const siblings = siblingsOf(model, node);
-  const many = !!siblings && siblings.count >= TREE_RUN_MIN;
-  return 3 + originLines(node, users).length + lineageLines + (many ? 1 : 0) + (node.logDropped > 0 ? 1 : 0) + 1 + 1;
-}
-
-/** How many children the card lists in `height` lines (App selects among the same). */
-export function cardChildLimit(model: Model, node: ProcessNode, height: number, columns: number, users: Map<number, string>): number {
-  const room = height - fixedLines(model, node, columns, users) - lifetime(node).length - 1 /* "… N more" */;
-  return Math.max(CARD_CHILDREN, room);
+  const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
+  const fixed = 3 + originLines(node, users).length + lineageLines + (many ? 1 : 0) + (node.logDropped > 0 ? 1 : 0) + 1 + 1;
+  const room = height - fixed - lifetime(node).length - 1; /* "… N more" */
+  return { fixed, childLimit: Math.max(CARD_CHILDREN, room), many };
 }
 
 function isoOf(model: Model, ts: number): string {
@@ -87,7 +92,7 @@ function originLines(node: ProcessNode, users: Map<number, string>, label?: (o: 
   return lines;
 }
 
-export function InspectView({ model, node, selected, theme, users, height, columns = 100, logBack = 0, now, originLabel }: {
+export function InspectView({ model, node, selected, theme, users, height, columns = 100, logBack = 0, now, originLabel, layout }: {
   model: Model;
   node: ProcessNode;
   selected: number;
@@ -101,10 +106,13 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   /** The process as the system shows it now, when it runs and someone could look. */
   now?: ProcessNow | null;
   originLabel?: (o: Origin) => string;
+  /** The layout App worked out for this frame (else the card works it out). */
+  layout?: CardLayout;
 }) {
   const links = chain(model, node.id);
   const kids = children(model, node.id);
-  const shownKids = cardChildren(model, node.id, cardChildLimit(model, node, height, columns, users));
+  const { fixed, childLimit, many } = layout ?? cardLayout(model, node, height, columns, users);
+  const shownKids = cardChildren(model, node.id, childLimit);
   const ancestors = links.filter((l) => l.node && l.node !== node);
   const user = userName(users, node.uid);
   const life = node.startTs !== null ? duration(((node.exit?.ts ?? model.now) - node.startTs) / 1e6) : '?';
@@ -113,13 +121,10 @@ export function InspectView({ model, node, selected, theme, users, height, colum
     : model.recordingEndTs !== null ? 'still running when the recording ended' : 'running';
   const entries = lifetime(node);
   const spawner = node.parentId === null ? undefined : model.node(node.parentId);
-  // A loop's or a build's one run among many: say so, and how the others went.
-  const siblings = siblingsOf(model, node);
-  const many = siblings && siblings.count >= TREE_RUN_MIN ? siblings : null;
   // The card fits the terminal: title, times, paths, the lineage (it wraps), the one-of-many
-  // line, the children; the lifetime log gets the rest and scrolls (PgUp / PgDn).
+  // line (a loop's or a build's one run among many, and how the others went), the children;
+  // the lifetime log gets the rest and scrolls (PgUp / PgDn).
   const origin = originLines(node, users, originLabel);
-  const fixed = fixedLines(model, node, columns, users);
   const kidRoom = Math.max(1, Math.min(shownKids.length, height - fixed - 3 - (kids.length > shownKids.length ? 1 : 0)));
   const kidsShown = shownKids.slice(0, kidRoom);
   const budget = Math.max(1, height - fixed - kidsShown.length - (kids.length > kidsShown.length ? 1 : 0));
