@@ -120,7 +120,17 @@ function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>, label
 }
 
 const entrySubject = (e: ExecEntry): Subject => e;
-const nodeSubject = (n: ProcessNode): Subject => ({ uid: n.uid, origin: n.origin, tty: n.facts.login?.tty ?? null, exe: n.exe, cwd: n.cwd });
+/** One object refilled per process: the tree's filter asks about every process kept, each
+ *  frame, and a new object each was garbage for nothing (the tests are synchronous). */
+const nodeScratch: Subject = { uid: null, origin: null, tty: null, exe: null, cwd: null };
+function nodeSubject(n: ProcessNode): Subject {
+  nodeScratch.uid = n.uid;
+  nodeScratch.origin = n.origin;
+  nodeScratch.tty = n.facts.login?.tty ?? null;
+  nodeScratch.exe = n.exe;
+  nodeScratch.cwd = n.cwd;
+  return nodeScratch;
+}
 
 /** Compiles a filter once; throws on a bad /regex/ with a message for the user. */
 /** `users` names uids (user: terms); `label` names an origin as the screen does (origin: terms). */
