@@ -9,6 +9,7 @@ import { HEADLESS_CONFIG } from './model/config.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
 import { makeHeader, type RecordingHeader } from './events/header.js';
 import { ENV_ALLOWLIST } from './events/schema.js';
+import { ENV_NAME } from './events/validate.js';
 import { Recorder, RecordingRefused } from './output/recording.js';
 import { Pipeline, type ModelStage, type Sink, type Starter } from './pipeline.js';
 import { readProcessNow } from './sources/process-now.js';
@@ -121,8 +122,7 @@ function parseBytes(text: string | undefined): number | undefined {
   return bytes;
 }
 
-/** Names --env may add: the schema's variable names (no '__proto__': they become keys). */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Names --env may add: the schema's variable names (ENV_NAME; no '__proto__': they become keys). */
 const MAX_ADDED_ENV_NAMES = 32;
 
 /** The allowlist with --env's names added (validated: names only, a bounded count). */

@@ -167,8 +167,8 @@ function ifPresent(key: string, check: Check): Check {
   return (o) => (o[key] === undefined ? null : check(o));
 }
 
-/** Environment variable names, as a shell allows them; values up to a page. */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Environment variable names, as a shell allows them (--env takes the same); values up to a page. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const ENV_MAX_NAMES = 64;
 const ENV_VALUE_MAX_CHARS = 4096;
 
