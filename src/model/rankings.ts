@@ -121,19 +121,35 @@ export interface OriginRow {
   runs: { program: string; count: number }[];
 }
 
+export interface RankedOrigin {
+  origin: Origin;
+  rate1s: number;
+  rate10s: number;
+}
+
 /** Origins by exec rate now, then over 10 s, then live processes; ones with neither a live
  *  process nor an exec in the last minute are left out. `keep` says which may be listed
- *  (a filter). */
-export function topOrigins(model: Model, limit: number, keep: (origin: Origin) => boolean = () => true): OriginRow[] {
+ *  (a filter). Only the ranking: originRows() adds what a shown row needs. */
+export function rankOrigins(model: Model, keep: (origin: Origin) => boolean = () => true): RankedOrigin[] {
   const now = model.now;
-  const ranked: { origin: Origin; rate1s: number; rate10s: number }[] = [];
+  const ranked: RankedOrigin[] = [];
   for (const origin of model.origins.byKey.values()) {
     if (origin.live <= 0 && origin.execs.idle(now)) continue;
     if (!keep(origin)) continue;
     ranked.push({ origin, rate1s: origin.recentExecs.sum(now), rate10s: origin.execs.sum(now, 10) / 10 });
   }
   ranked.sort((a, b) => b.rate1s - a.rate1s || b.rate10s - a.rate10s || b.origin.live - a.origin.live || (a.origin.key < b.origin.key ? -1 : 1));
-  return ranked.slice(0, limit).map(({ origin, rate1s, rate10s }) => ({
-    origin, rate1s, rate10s, live: origin.live, history: origin.execs.history(now), runs: topPrograms(origin, 3),
+  return ranked;
+}
+
+/** The rows for ranked origins on screen: their sparklines and what they run most. */
+export function originRows(model: Model, ranked: readonly RankedOrigin[]): OriginRow[] {
+  return ranked.map(({ origin, rate1s, rate10s }) => ({
+    origin, rate1s, rate10s, live: origin.live, history: origin.execs.history(model.now), runs: topPrograms(origin, 3),
   }));
+}
+
+/** The busiest `limit` origins, as rows. */
+export function topOrigins(model: Model, limit: number, keep?: (origin: Origin) => boolean): OriginRow[] {
+  return originRows(model, rankOrigins(model, keep).slice(0, limit));
 }

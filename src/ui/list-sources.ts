@@ -3,8 +3,8 @@
 import type { Model } from '../model/model.js';
 import type { ExecEntry, ProcessNode } from '../model/process-node.js';
 import {
-  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, spawnerCount, streamAnchor, topLineages, topOrigins, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
-  type LineageRow, type Matcher, type OriginRow, type SpawnerRow, type TreeRow, type TreeShape,
+  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, spawnerCount, streamAnchor, originRows, rankOrigins, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
+  type LineageRow, type Matcher, type OriginRow, type RankedOrigin, type SpawnerRow, type TreeRow, type TreeShape,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
 
@@ -104,10 +104,12 @@ export function spawnerSource(model: Model, matcher: Matcher | null = null): Lis
  *  about no one process. */
 export function originSource(model: Model, matcher: Matcher | null = null): ListSource<OriginRow> {
   const keep = matcher ? matcher.origin : undefined;
-  let all: OriginRow[] | null = null;
-  const ranked = () => (all ??= topOrigins(model, Number.MAX_SAFE_INTEGER, keep));
+  // Ranked once a frame (rows, length and the anchor's index all ask); the sparklines and
+  // top programs only for the rows shown.
+  let all: RankedOrigin[] | null = null;
+  const ranked = () => (all ??= rankOrigins(model, keep));
   return {
-    rows: (offset, limit) => ranked().slice(offset, offset + limit),
+    rows: (offset, limit) => originRows(model, ranked().slice(offset, offset + limit)),
     length: () => ranked().length,
     anchorOf: (row) => row.origin.id,
     indexOf: (id) => ranked().findIndex((row) => row.origin.id === id),
