@@ -42,7 +42,7 @@ describeAsRoot('forktop --json (real kernel)', () => {
     const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
     // First the header: which source, and why.
     // As root, auto picks eBPF: argv copied by the kernel.
-    expect(events[0]).toMatchObject({ type: 'header', schema: 2, source: 'ebpf', reason: expect.stringMatching(/^ebpf: /) });
+    expect(events[0]).toMatchObject({ type: 'header', schema: 3, source: 'ebpf', reason: expect.stringMatching(/^ebpf: /) });
     // Then what was running, scanned from /proc (on a busy machine an exec or two from the
     // moment of the scan may come first: events go out in kernel-time order).
     const firstSnapshot = events.findIndex((ev) => ev.type === 'snapshot');

@@ -94,7 +94,7 @@ describe('replay', () => {
   it.each([
     ['missing.ndjson', null, /missing\.ndjson: no such file/],
     ['garbage.txt', 'this is not json\n', /garbage\.txt:1: not NDJSON/],
-    ['newer.ndjson', '{"type":"header","schema":99}\n', /newer\.ndjson:1: recorded by a newer forktop \(schema 99; this one reads 2\)/],
+    ['newer.ndjson', '{"type":"header","schema":99}\n', /newer\.ndjson:1: recorded by a newer forktop \(schema 99; this one reads 3\)/],
     ['object.ndjson', '{"hello":1}\n', /object\.ndjson:1: not a forktop event/],
   ])('%s: one line and exit 2', async (name, text, message) => {
     const p = text === null ? path.join(dir, name) : file(name, text);
@@ -146,7 +146,7 @@ describeAsRoot('record then replay (real kernel)', () => {
     const live = await cli.stop();
     expect(live.code).toBe(0);
     const header = JSON.parse(fs.readFileSync(recording, 'utf8').split('\n')[0]);
-    expect(header).toMatchObject({ type: 'header', schema: 2, host: os.hostname(), source: 'ebpf' });
+    expect(header).toMatchObject({ type: 'header', schema: 3, host: os.hostname(), source: 'ebpf' });
 
     const replay = await runCli(['--replay', recording, '--json', '--speed', 'max']);
     expect(replay.code).toBe(0);

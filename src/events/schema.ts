@@ -7,8 +7,13 @@ export type ArgvSource = 'kernel' | 'proc' | 'comm' | null;
 interface Timed {
   /** ISO-8601 wall time with µs, mapped once from the kernel's monotonic clock. */
   time: string;
-  /** Kernel timestamp, CLOCK_MONOTONIC ns. The model orders and measures by this alone. */
+  /** Kernel timestamp, CLOCK_MONOTONIC ns. The model orders and measures by this alone. In a
+   *  stream that merges hosts (--ssh, --nats) it is the viewer's clock: each host's own is
+   *  mapped onto it through wall time when the host connects. */
   ts: number;
+  /** The machine the event happened on, in a stream that merges several (--ssh, --nats):
+   *  pids are that host's. Absent in a one-host stream. */
+  host?: string;
 }
 
 interface ProcessFacts {
@@ -133,7 +138,8 @@ export interface CoredumpEvent extends Timed {
 
 export interface LostEvent extends Timed {
   type: 'lost';
-  /** Events dropped: by the kernel (buffer overrun) or by forktop's own queue. */
+  /** Events dropped: by the kernel (buffer overrun), by forktop's own queue, or between a
+   *  host and the viewer (`transport`). */
   count: number;
   source: 'kernel' | 'queue' | string;
 }
@@ -146,7 +152,8 @@ export interface SnapshotEvent extends Timed, ProcessFacts {
   resync?: number;
 }
 
-/** Ends a rescan of /proc after a loss: live processes it did not list are gone. */
+/** Ends a rescan of /proc after a loss: live processes it did not list are gone (with `host`,
+ *  that host's only: a host's stream that comes back starts with such a rescan). */
 export interface ResyncEvent extends Timed {
   type: 'resync';
   /** The rescan's id, as its snapshot events carry it. */
@@ -171,6 +178,17 @@ export interface AlertEvent extends Timed {
   trend?: 'growing' | 'stalled' | 'shrinking';
 }
 
+/** A host of a merged stream came up (its forktop runs and sends events) or went down (it
+ *  could not be reached, refused, or its stream ended), with the one line saying why. */
+export interface HostEvent extends Timed {
+  type: 'host';
+  host: string;
+  state: 'up' | 'down';
+  reason: string | null;
+  /** /proc/sys/kernel/random/boot_id on that host: a new one means it rebooted. */
+  boot_id?: string | null;
+}
+
 /** The last line of a recording that was stopped (q, Ctrl-C, a signal): what had not exited
  *  by `ts` was still running when the recording ended, not running for ever. */
 export interface EndEvent extends Timed {
@@ -189,6 +207,6 @@ export type ProcessEvent =
   | CoredumpEvent
   | SnapshotEvent;
 
-export type ForktopEvent = ProcessEvent | LostEvent | AlertEvent | ResyncEvent | EndEvent;
+export type ForktopEvent = ProcessEvent | LostEvent | AlertEvent | ResyncEvent | EndEvent | HostEvent;
 
 export type EventType = ForktopEvent['type'];

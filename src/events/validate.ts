@@ -167,6 +167,18 @@ function ifPresent(key: string, check: Check): Check {
   return (o) => (o[key] === undefined ? null : check(o));
 }
 
+/** A host's name as ssh and DNS write them (an ssh alias, user@host, an address): a
+ *  word the header, the host column and a NATS subject can carry. */
+export const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,252}$/;
+
+function hostName(optional: boolean): Check {
+  return (o) => {
+    const v = o.host;
+    if (v === undefined && optional) return null;
+    return typeof v === 'string' && HOST_NAME.test(v) ? null : `host ${shown(v)} is not a host name`;
+  };
+}
+
 /** Environment variable names, as a shell allows them (--env takes the same); values up to a page. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const ENV_MAX_NAMES = 64;
@@ -223,6 +235,7 @@ const CHECKS: Record<ForktopEvent['type'], Check[]> = {
   lost: [count('count'), (o) => (typeof o.source === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(o.source) ? null : `source ${shown(o.source)} is not a loss source`)],
   snapshot: [processPid, ppid('ppid'), notSelf('ppid'), ...facts, count('resync', true)],
   resync: [count('id'), count('count')],
+  host: [hostName(false), oneOf('state', ['up', 'down'], false), str('reason', 512, true), ifPresent('boot_id', str('boot_id', 64, true))],
   end: [],
   alert: [
     oneOf('kind', ['fork-bomb', 'fork-storm'], false), oneOf('state', ['raised', 'cleared'], false), pid('root'),
@@ -232,7 +245,7 @@ const CHECKS: Record<ForktopEvent['type'], Check[]> = {
 
 export const EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(CHECKS));
 
-const common: Check[] = [isoTime('time', false), nsTime('ts')];
+const common: Check[] = [isoTime('time', false), nsTime('ts'), hostName(true)];
 
 /**
  * Whether a parsed JSON value is a forktop event the model can take: `{event}` (the same

@@ -4,6 +4,7 @@
 // deeper (fork copies the program); an exec leaves it and starts a clan of its own. A fork
 // bomb is a clan replicating fast, wide and deep; a fork storm is one process spawning
 // fast (make -j, a CI runner, a shell loop), whose children exec and leave the clan.
+import { HostTable } from './hosts.js';
 import type { AlertThresholds } from './config.js';
 import type { AlertEvent } from '../events/schema.js';
 import type { ProcessNode } from './process-node.js';
@@ -51,6 +52,8 @@ export class AlertDetector {
   constructor(
     private readonly thresholds: AlertThresholds,
     private readonly liveChildren: (node: ProcessNode) => number,
+    /** A stream of several hosts: an alert names its root by its own pid and its host. */
+    private readonly hosts: HostTable = new HostTable(),
   ) {}
 
   /** A process with no known parent, or one that just exec'd: the root of its own clan.
@@ -170,8 +173,9 @@ export class AlertDetector {
 
   /** The process an alert up now is about. By the alert's own record, not by pid: a bomb's
    *  root usually exits early and its pid may belong to another process by now. */
-  rootOf(alert: Pick<AlertEvent, 'kind' | 'root'>): ProcessNode | undefined {
-    return this.active.find((a) => a.kind === alert.kind && a.root.pid === alert.root)?.root;
+  rootOf(alert: Pick<AlertEvent, 'kind' | 'root' | 'host'>): ProcessNode | undefined {
+    const key = this.hosts.keyOf(alert.host, alert.root);
+    return this.active.find((a) => a.kind === alert.kind && a.root.pid === key)?.root;
   }
 
   /** A bomb's course over the last two seconds, from its live members: still growing,
@@ -220,7 +224,7 @@ export class AlertDetector {
   private event(alert: ActiveAlert, state: 'raised' | 'cleared', ts: number, time: string): AlertEvent {
     const clan = alert.clan;
     const live = clan ? clan.live : this.liveChildren(alert.root);
-    return {
+    return this.hosts.published({
       type: 'alert',
       time,
       ts,
@@ -232,6 +236,6 @@ export class AlertDetector {
       generations: clan ? clan.maxGeneration : 1,
       comm: alert.root.comm,
       ...(clan ? { trend: state === 'cleared' ? 'shrinking' : this.trendOf(alert) } : {}),
-    };
+    });
   }
 }

@@ -14,6 +14,7 @@ import type {
 } from '../events/schema.js';
 import { AUDIT_UNSET } from '../events/schema.js';
 import { ExecRing } from './exec-ring.js';
+import { HostTable, hostIndexOf, localPid, PID_SPAN, type HostState } from './hosts.js';
 import { IdSet, IdTable } from './id-table.js';
 import { LoginFacts, OriginTable, type Origin } from './origins.js';
 import { addChild, childCount, Facts, isKernelThread, isPathSearchMiss, KTHREADD_PID, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
@@ -30,6 +31,8 @@ export interface LossMark {
   ts: number;
   count: number;
   source: string;
+  /** The host it happened on, in a stream of several. */
+  host?: string;
 }
 
 export interface Totals {
@@ -90,6 +93,8 @@ export class Model {
   readonly alerts: AlertDetector;
   /** Who started what: ssh logins, units, containers... (origins.ts). */
   readonly origins = new OriginTable();
+  /** The hosts of a stream that merges several (hosts.ts); empty for one host. */
+  readonly hosts = new HostTable();
   /** Newest event time seen (CLOCK_MONOTONIC ns) and its wall time. */
   now = 0;
   nowTime = '';
@@ -104,7 +109,7 @@ export class Model {
   constructor(config: Partial<ModelConfig> = {}) {
     this.config = withDefaults(config);
     this.execs = new ExecRing(this.config.execRingSize, this.config.maxExecRingText);
-    this.alerts = new AlertDetector(this.config.alerts, (node) => this.liveChildren(node));
+    this.alerts = new AlertDetector(this.config.alerts, (node) => this.liveChildren(node), this.hosts);
     this.retention = new Retention(
       this.config,
       (node) => this.nodes.get(node.id) === node,
@@ -158,6 +163,17 @@ export class Model {
 
   private applyOne(ev: ForktopEvent, alerts: AlertEvent[]): void {
     this.totals.events++;
+    let hostIndex = 0;
+    if (ev.host !== undefined) {
+      const host = this.hosts.take(ev.host);
+      if (!host) {
+        this.hosts.lostHosts++;
+        return;
+      }
+      hostIndex = host.index;
+      this.countForHost(host, ev);
+      ev = this.hosts.keyed(ev, host);
+    }
     if (ev.ts > this.now) {
       this.now = ev.ts;
       this.nowTime = ev.time;
@@ -176,8 +192,10 @@ export class Model {
         this.snapshot(ev);
         break;
       case 'resync':
-        this.endResync(ev.id, ev.ts);
+        this.endResync(ev.id, ev.ts, hostIndex);
         break;
+      case 'host':
+        break; // countForHost took it
       case 'comm': {
         const node = this.known(ev);
         node.facts = node.facts.withComm(ev.comm);
@@ -204,7 +222,7 @@ export class Model {
         break;
       case 'lost':
         this.totals.lost += ev.count;
-        this.lossMarks.push({ ts: ev.ts, count: ev.count, source: ev.source });
+        this.lossMarks.push(ev.host === undefined ? { ts: ev.ts, count: ev.count, source: ev.source } : { ts: ev.ts, count: ev.count, source: ev.source, host: ev.host });
         if (this.lossMarks.length > this.config.maxLossMarks) this.lossMarks.shift();
         break;
       case 'alert':
@@ -215,6 +233,14 @@ export class Model {
     }
     this.alerts.check(this.now, this.nowTime, alerts);
     this.retention.prune(this.now);
+  }
+
+  /** What the hosts panel shows of a host: its state, execs, events, losses. */
+  private countForHost(host: HostState, ev: ForktopEvent): void {
+    host.events++;
+    if (ev.type === 'host') this.hosts.update(host, ev);
+    else if (ev.type === 'exec' && ev.ret === 0) host.execs.add(ev.ts);
+    else if (ev.type === 'lost') host.lost += ev.count;
   }
 
   private fork(ev: ForkEvent, alerts: AlertEvent[]): void {
@@ -240,7 +266,7 @@ export class Model {
       } else {
         this.adopt(child, parent, ev.ppid);
         this.alerts.startClan(child);
-        if (ev.ppid === KTHREADD_PID || ev.pid === KTHREADD_PID) this.setOrigin(child, this.origins.kernel);
+        if (localPid(ev.ppid) === KTHREADD_PID || localPid(ev.pid) === KTHREADD_PID) this.setOrigin(child, this.origins.kernel);
       }
     }
     child.forkTs = ev.ts;
@@ -405,11 +431,11 @@ export class Model {
   /**
    * After a loss, the source rescans /proc: snapshot events carrying the rescan's id, then a
    * resync event. Live processes started before the rescan that it did not list are gone,
-   * their exits lost: they get "exit unseen".
+   * their exits lost: they get "exit unseen". A host's rescan speaks for that host only.
    */
-  private endResync(id: number, ts: number): void {
+  private endResync(id: number, ts: number, hostIndex: number): void {
     for (const node of [...this.byPid.values()]) {
-      if (!node.exit && node.resyncSeen !== id && (node.startTs ?? 0) < ts) this.exitUnseen(node, ts);
+      if (!node.exit && node.resyncSeen !== id && (node.startTs ?? 0) < ts && hostIndexOf(node.pid) === hostIndex) this.exitUnseen(node, ts);
     }
   }
 
@@ -425,6 +451,7 @@ export class Model {
     this.nodes.set(node.id, node);
     this.byPid.set(pid, node);
     this.live++;
+    if (pid >= PID_SPAN) this.hosts.get(hostIndexOf(pid))!.live++;
     return node;
   }
 
@@ -498,6 +525,7 @@ export class Model {
 
   private ended(node: ProcessNode): void {
     this.live--;
+    if (node.pid >= PID_SPAN) this.hosts.get(hostIndexOf(node.pid))!.live--;
     node.origin.live--;
     this.fillExit(node);
     this.alerts.onExit(node);

@@ -2,6 +2,7 @@
 // and the old process keeps its history under its own id.
 import type { ArgvSource } from '../events/schema.js';
 import type { Clan } from './alert-detector.js';
+import { localPid } from './hosts.js';
 import { IdSet } from './id-table.js';
 import type { LoginFacts, Origin } from './origins.js';
 import type { RateCounter } from './rate-counter.js';
@@ -338,10 +339,10 @@ export const KTHREADD_PID = 2;
 /** A kernel thread: kthreadd or its child, with no program file and no command line of its
  *  own (ps shows them as [name]). */
 export function isKernelThread(node: ProcessNode): boolean {
-  return (node.pid === KTHREADD_PID || node.ppid === KTHREADD_PID) && node.exe === null && node.argvSource !== 'kernel' && node.argvSource !== 'proc';
+  return (localPid(node.pid) === KTHREADD_PID || (node.ppid !== null && localPid(node.ppid) === KTHREADD_PID)) && node.exe === null && node.argvSource !== 'kernel' && node.argvSource !== 'proc';
 }
 
 export function displayName(node: ProcessNode): string {
   const name = node.comm ?? node.argv?.[0]?.split('/').pop() ?? '?';
-  return `${name}(${node.pid})`;
+  return `${name}(${localPid(node.pid)})`;
 }

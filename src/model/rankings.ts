@@ -2,7 +2,8 @@
 // header's rates.
 import type { Model } from './model.js';
 import { topPrograms, type Origin } from './origins.js';
-import { isKernelThread, programOf, type ProcessNode } from './process-node.js';
+import { localPid } from './hosts.js';
+import { isKernelThread, KTHREADD_PID, programOf, type ProcessNode } from './process-node.js';
 
 export interface SpawnerRow {
   node: ProcessNode;
@@ -100,7 +101,7 @@ export function topLineages(model: Model, limit: number): LineageRow[] {
   const rows: (LineageRow & { alerted: number })[] = [];
   for (const clan of model.alerts.clans.values()) {
     const alerted = model.alerts.isActive('fork-bomb', clan.id) ? 1 : 0;
-    if (!alerted && (clan.maxGeneration < 2 || isKernelThread(clan.root) || clan.root.pid === 2)) continue;
+    if (!alerted && (clan.maxGeneration < 2 || isKernelThread(clan.root) || localPid(clan.root.pid) === KTHREADD_PID)) continue;
     const rate1s = clan.forks?.sum(model.now) ?? 0;
     rows.push({ root: clan.root, rate1s, live: clan.live, generations: clan.maxGeneration, forksTotal: clan.forksTotal, alerted });
   }

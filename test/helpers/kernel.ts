@@ -75,7 +75,7 @@ export class Capture {
   }
 
   of(pid: number): ForktopEvent[] {
-    return this.events.filter((ev) => ev.type !== 'lost' && ev.type !== 'alert' && ev.type !== 'resync' && ev.type !== 'end' && ev.pid === pid);
+    return this.events.filter((ev) => ev.type !== 'lost' && ev.type !== 'alert' && ev.type !== 'resync' && ev.type !== 'end' && ev.type !== 'host' && ev.pid === pid);
   }
 
   stop(): Promise<void> {
