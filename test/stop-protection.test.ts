@@ -213,6 +213,27 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
     }
   });
 
+  it.skipIf(!hasTmux)("stops the shell of a nobody's real /usr/bin/tmux (any user can start one: its sessions are no one's at this screen)", async () => {
+    const server = `forktop-nobody-${process.pid}`;
+    const env = { ...process.env, HOME: path.join(dir, 'home'), TMUX_TMPDIR: path.join(dir, 'home'), SHELL: '/bin/sh' };
+    const tmux = (...args: string[]) =>
+      execFileSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '/usr/bin/tmux', '-L', server, '-f', '/dev/null', ...args], { env, encoding: 'utf8' });
+    tmux('new-session', '-d', '/bin/sleep 30');
+    try {
+      const pane = Number(tmux('list-panes', '-F', '#{pane_pid}').trim());
+      expect(loadAddon().readStat(pane)?.session).toBe(pane);
+      const { code, report } = await stopLineage(pane);
+      expect(code).toBe(0);
+      expect(report).toMatchObject({ root: pane, survivors: [] });
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // it ended with its last pane
+      }
+    }
+  });
+
   it.skipIf(!hasTmux)("stops a nobody's bomb running the real /usr/bin/tmux with code of its own loaded (LD_PRELOAD)", async () => {
     // Any user may run the real tmux with a library of their own: every member's program
     // file is then the real, root-owned tmux. A chain of copies of it is a bomb, not a terminal.
@@ -255,7 +276,7 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
     const pane = Number(execFileSync('tmux', ['-L', server, 'list-panes', '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim());
     const serverPid = Number(execFileSync('tmux', ['-L', server, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim());
     await expectRefused(pane, new RegExp(`a terminal's shell: a session leader whose parent, pid ${serverPid}, is the real tmux`));
-    await expectRefused(serverPid, /the real tmux \(a root-owned system program\), which holds terminal sessions/);
+    await expectRefused(serverPid, /the real tmux \(a root-owned system program\) run by uid 0, which holds terminal sessions/);
   });
 
   it('still refuses the login shell of a real su running as root (su - nobody)', async () => {
