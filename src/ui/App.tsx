@@ -439,7 +439,7 @@ export function App({
         ) : originList ? (
           <OriginsView rows={originList.rows} selected={originList.cursor} users={users} originLabel={labelOf} />
         ) : (
-          <HostsView rows={hostList!.rows} selected={hostList!.cursor} theme={theme} now={model.now} nameWidth={Math.max(4, hostWidth)} />
+          <HostsView rows={hostList!.rows} selected={hostList!.cursor} theme={theme} now={model.now} nameWidth={Math.max(4, hostWidth)} columns={columns} />
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />
