@@ -435,7 +435,7 @@ export function App({
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} />
         ) : spawnerList ? (
-          <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} />
+          <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} />
         ) : originList ? (
           <OriginsView rows={originList.rows} selected={originList.cursor} users={users} originLabel={labelOf} />
         ) : (

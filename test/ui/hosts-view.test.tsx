@@ -38,6 +38,8 @@ describe('hosts in the live view', () => {
     expect(execs).toContain('2/3 hosts up');
     expect(execs).toContain('FORK BOMB');
     expect(execs).toContain('on db-1');
+    view.stdin.write('3');
+    expect(await frameWhere(view, 'LINEAGES')).toMatch(/999 .* db-1: (bomb|\.\/bomb)/);
     view.stdin.write('5');
     const hosts = await frameWhere(view, /LAST 60 S +STATUS/);
     const lines = hosts.split('\n');
