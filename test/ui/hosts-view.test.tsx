@@ -15,6 +15,7 @@ function fleet(): Feed {
     .push({ type: 'host', state: 'up', reason: null } as never)
     .snapshot(1, 0, ['/sbin/init']).snapshot(50, 1, ['/bin/bash']);
   for (let i = 0; i < 5; i++) web.after(20).fork(100 + i, 50).exec(100 + i, ['/usr/bin/curl', `web-job-${i}`]).after(1).exit(100 + i);
+  web.push({ type: 'lost', count: 7, source: 'transport' } as never);
   const db = new Script()
     .push({ type: 'host', state: 'up', reason: null } as never)
     .snapshot(1, 0, ['/lib/systemd/systemd']).snapshot(50, 1, ['/bin/bash']);
@@ -36,6 +37,7 @@ describe('hosts in the live view', () => {
     expect(execs).toMatch(/web-1 +100 /);
     expect(execs).toMatch(/db-1 +100 /);
     expect(execs).toContain('2/3 hosts up');
+    if (size === LARGE) expect(execs).toContain('7 events lost here (they did not reach this viewer, on web-1)');
     expect(execs).toContain('FORK BOMB');
     expect(execs).toContain('on db-1');
     view.stdin.write('3');
