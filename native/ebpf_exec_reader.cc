@@ -188,7 +188,7 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   const char* exitEv = "syscalls/sys_exit_execve";
   const char* exitAt = "syscalls/sys_exit_execveat";
   // Loops as bpf_loop's callbacks where the kernel has it: each verified in a few passes.
-  layout.loops = bpfLoopWorks();
+  layout.loops = options_.loops && bpfLoopWorks();
   bool loops = layout.loops;
   int enterProg = loadProgram("forktop_enter", enterProgram(tracefs.fieldOffset(enter, "filename"),
                                                             tracefs.fieldOffset(enter, "argv"), !useBtf, loops, maps));
@@ -228,6 +228,7 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
     }
     paths_ = paths_ && layout.paths;
     cgroupPaths_ = cgroupPaths_ && layout.cgroupPaths;
+    loops_ = layout.loops;
     origin_ = {layout.auid, layout.session, layout.tty, layout.sidPgid, layout.env, layout.interp,
                envEntriesScanned(options_.envAllowlist.size())};
   }
