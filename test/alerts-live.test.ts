@@ -8,6 +8,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { AlertEvent } from '../src/events/schema.js';
 import { startCli } from './helpers/cli.js';
 import { describeAsRoot, run, stormBinary } from './helpers/kernel.js';
+import { withBombLock } from './helpers/bomb-lock.js';
 
 let storm = '';
 
@@ -20,7 +21,7 @@ describeAsRoot('forktop --json alerts (real kernel, bounded storms)', () => {
     storm = stormBinary();
   });
 
-  it('a bounded fork bomb (2,047 processes, parents exit at once) raises fork-bomb naming its root', async () => {
+  it('a bounded fork bomb (2,047 processes, parents exit at once) raises fork-bomb naming its root', () => withBombLock(async () => {
     const cli = await startCli(['--json']);
     // Every member forks two and exits; each has alarm(30) as a safety net; the root reaps all.
     const bomb = spawn(storm, ['tree', '10'], { stdio: 'ignore' });
@@ -35,7 +36,7 @@ describeAsRoot('forktop --json alerts (real kernel, bounded storms)', () => {
     expect(raised[0].generations).toBeGreaterThanOrEqual(5);
     // Cleared once no member is left (the root reaped them all), saying so.
     expect(alerts.filter((a) => a.state === 'cleared')).toEqual([expect.objectContaining({ kind: 'fork-bomb', live: 0 })]);
-  });
+  }), 180_000); // with time to wait for the bomb lock
 
   it('a make -j8 build raises no alert', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forktop-make-'));

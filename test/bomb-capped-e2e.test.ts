@@ -9,6 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { CLI } from './helpers/cli.js';
 import { describeAsRoot, isRoot } from './helpers/kernel.js';
 import { hasTmux, tmux, TmuxSession } from './helpers/tmux.js';
+import { withBombLock } from './helpers/bomb-lock.js';
 
 /** Members the bomb may have at most: its cgroup's pids.max. */
 const CAP = 250;
@@ -75,7 +76,7 @@ describeAsRoot('a real bash fork bomb capped by a pids cgroup, in the live view'
     if (cgroup) removeCgroup(cgroup);
   });
 
-  it.skipIf(!hasTmux || !cgroup)('keeps its alert while its members live (paused too), rings the bell, and K then y leave none', async () => {
+  it.skipIf(!hasTmux || !cgroup)('keeps its alert while its members live (paused too), rings the bell, and K then y leave none', () => withBombLock(async () => {
     terminal.start(`${process.execPath} ${CLI}; sleep 30`, 140, 40);
     await terminal.waitFor(/LIVE/);
     terminal.keys('Space');
@@ -120,5 +121,5 @@ describeAsRoot('a real bash fork bomb capped by a pids cgroup, in the live view'
         // gone
       }
     }
-  }, 90_000);
+  }), 180_000); // with time to wait for the bomb lock
 });

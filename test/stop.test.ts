@@ -9,6 +9,7 @@ import { loadAddon } from '../src/sources/addon.js';
 import { CLI, runCommand } from './helpers/cli.js';
 import { describeAsRoot, stormBinary, uniqueTag } from './helpers/kernel.js';
 import { hasTmux, TmuxSession } from './helpers/tmux.js';
+import { withBombLock } from './helpers/bomb-lock.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,7 +52,7 @@ describeAsRoot('stopping a lineage (real processes)', () => {
     if (tag) killAll(tag);
   });
 
-  it('--stop-lineage PID --yes stops and kills a running 2,047-process bomb, reparented members too', async () => {
+  it('--stop-lineage PID --yes stops and kills a running 2,047-process bomb, reparented members too', () => withBombLock(async () => {
     tag = uniqueTag('bomb');
     const { root } = await startBomb(10, tag, 2);
     // Let it grow: members at odd depths exit at once, so most are reparented.
@@ -71,7 +72,7 @@ describeAsRoot('stopping a lineage (real processes)', () => {
     expect(alive(tag)).toEqual([]);
     // The test itself and its parent are untouched.
     expect(() => process.kill(process.ppid, 0)).not.toThrow();
-  });
+  }), 180_000); // with time to wait for the bomb lock
 
   it.each([
     [['--stop-lineage', '1', '--yes'], /^forktop: --stop-lineage: will not stop pid 1: it is pid 1 \(init\)\n$/],
@@ -109,7 +110,7 @@ describeAsRoot('stopping a bomb from the live view', () => {
     if (tag) killAll(tag);
   });
 
-  it.skipIf(!hasTmux)('the alert appears, K names the lineage, y leaves no member alive', async () => {
+  it.skipIf(!hasTmux)('the alert appears, K names the lineage, y leaves no member alive', () => withBombLock(async () => {
     terminal.start(`${process.execPath} ${CLI}; sleep 30`, 140, 40);
     await terminal.waitFor(/LIVE/);
     tag = uniqueTag('tmuxbomb');
@@ -127,7 +128,7 @@ describeAsRoot('stopping a bomb from the live view', () => {
     // forktop itself is still running and answering.
     terminal.keys('?');
     await terminal.waitFor(/stop a lineage/);
-  });
+  }), 180_000); // with time to wait for the bomb lock
 });
 
 describe('storm bomb', () => {
