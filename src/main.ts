@@ -18,6 +18,7 @@ import type { Origin } from './model/origins.js';
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, mayRefuse, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError } from './sources/source.js';
+import { conflicting, NATS_FLAG_NAMES, natsPlan } from './transport/nats-flags.js';
 import { stopControlFor } from './stop/control.js';
 import { runStopLineage } from './stop/headless.js';
 import { forgetCiEnvironment } from './ui/ci-environment.js';
@@ -50,6 +51,17 @@ const parseCommandLine = (pkg: PackageJson) => meow(
     --force                With --record: overwrite FILE if it is an existing regular file
     --replay FILE|-        Show a recording (or a --json stream on stdin) instead of this machine
     --speed N|max          Replay speed: 1 = as recorded (default), 2 = twice as fast, max
+    --publish URL          Agent: publish this machine's events to NATS JetStream (nats:// or
+                           tls://HOST:4222), headless; see --host-name, --nats-buffer
+    --nats URL             Watch the hosts that publish there, in one view (or --json)
+    --replay nats://HOST   The stream's history, as a replay (ends when it is all shown)
+    --hosts GLOB,...       With --nats: only these hosts ('web-*,db-1')
+    --since TIME           With --nats: start from the stream's history: 10m, 2h, an ISO time, all
+    --host-name NAME       With --publish: the name to publish under (default: this host's)
+    --nats-creds FILE      NATS credentials (a .creds file: user JWT and nkey seed)
+    --nats-buffer BYTES    With --publish: events kept while the server is away (default 64M)
+    --nats-max-age AGE     The stream's retention when forktop makes it (default 24h)
+    --nats-max-bytes SIZE  The stream's size cap when forktop makes it (default 1G)
     --source NAME          Event source: ${SOURCE_NAMES.join(', ')} (default auto)
     --env NAME,...         Also read these environment variables at each exec (besides
                            ${ENV_ALLOWLIST.join(', ')}); no others are ever read
@@ -72,6 +84,8 @@ const parseCommandLine = (pkg: PackageJson) => meow(
     $ forktop --replay storm.ndjson --speed 4
     $ ssh web-1 sudo forktop --json | forktop --replay -
     $ sudo forktop --stop-lineage 4242 --yes
+    $ sudo forktop --publish nats://nats.example:4222
+    $ forktop --nats nats://nats.example:4222 --hosts 'web-*' --since 10m
 `,
   {
     importMeta: import.meta,
@@ -93,6 +107,15 @@ const parseCommandLine = (pkg: PackageJson) => meow(
       user: { type: 'string' },
       pid: { type: 'string' },
       bell: { type: 'boolean', default: true },
+      publish: { type: 'string' },
+      nats: { type: 'string' },
+      hosts: { type: 'string' },
+      since: { type: 'string' },
+      hostName: { type: 'string' },
+      natsCreds: { type: 'string' },
+      natsMaxAge: { type: 'string' },
+      natsMaxBytes: { type: 'string' },
+      natsBuffer: { type: 'string' },
     },
   },
 );
@@ -147,7 +170,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['env', 'json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['env', 'json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version', ...NATS_FLAG_NAMES]);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -175,6 +198,10 @@ export async function main(pkg: PackageJson): Promise<void> {
     flags.replay = '-';
   }
   if (input.length > 0) fail(`unexpected argument "${input[0]}"; see forktop --help`);
+  const nats = natsPlan(flags, given);
+  if (typeof nats === 'string') fail(nats);
+  const natsConflict = conflicting(nats, given, flags.json);
+  if (natsConflict) fail(natsConflict);
   if (!isSourceName(flags.source)) {
     fail(`--source must be one of ${SOURCE_NAMES.join(', ')}, not "${flags.source}"`);
   }
@@ -195,6 +222,7 @@ export async function main(pkg: PackageJson): Promise<void> {
   const replay = flags.replay;
   const sourceName = flags.source;
   const start: Starter = async (handlers) => {
+    if (nats.mode === 'view') return (await import('./sources/nats.js')).startNats({ ...nats.view, onWarning: warn }, handlers);
     if (replay === undefined) {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
       return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog }, envNames });
@@ -227,12 +255,17 @@ export async function main(pkg: PackageJson): Promise<void> {
     }
     return recording;
   };
+  if (nats.mode === 'publish') {
+    raisePriority();
+    const { runAgent } = await import('./transport/nats-agent.js');
+    return runAgent(nats.agent, { start, startOrFail, headerFor });
+  }
   raisePriority();
   if (!flags.json) {
     // Whether the screen may switch (and say "starting…") before the source runs: only when
     // it can't refuse with a line that must be read on the normal screen (nor print the
     // verifier's log there).
-    const early = replay === undefined && !flags.debugBpf && !mayRefuse(sourceName);
+    const early = replay === undefined && nats.mode === 'none' && !flags.debugBpf && !mayRefuse(sourceName);
     return runLiveView(start, openRecording, { replaying: replay !== undefined, stdinIsData: replay === '-', early, initial, bell: flags.bell });
   }
   return runJson(start, openRecording, replay !== undefined);
@@ -434,8 +467,8 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   });
   const header = headerFor(chosen);
   // Stopping a lineage signals real processes, and /proc describes this machine: only
-  // from a live source, never a replay.
-  const live = !(chosen.source instanceof ReplaySource);
+  // from this machine's own events, never a replay's or other hosts'.
+  const live = !chosen.source.describe().remote;
   view = startLiveView({
     sourceName: header.source, stdin: keys, host: header.host, note: chosen.note, initial, bell,
     makeStopControl: live ? stopControlFor : undefined,

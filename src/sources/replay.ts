@@ -177,6 +177,7 @@ export class ReplaySource implements EventSource {
     return {
       name: `replay ${this.name}`,
       caveats: ['a recording: what it shows happened when it was recorded'],
+      remote: true,
       host: this.recordedHost,
     };
   }

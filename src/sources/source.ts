@@ -7,6 +7,9 @@ export interface SourceDescription {
   caveats: string[];
   /** The machine the events come from, when it is not this one (a replay). */
   host?: string;
+  /** The events are not this machine's (a replay, other hosts): nothing of them may be
+   *  looked up in this machine's /proc or signalled here. */
+  remote?: boolean;
 }
 
 export interface SourceHandlers {
