@@ -134,7 +134,9 @@ export class NatsSource implements EventSource {
         this.finish();
         return;
       }
-      this.messages = await consumer.consume({ max_messages: 256 });
+      // A pull waits at most 5 s (heartbeats every 2.5 s): after a server restart the client
+      // checks its consumer again that soon (after 30 s by default), and makes it anew.
+      this.messages = await consumer.consume({ max_messages: 256, expires: 5000 });
     } catch (error) {
       await nc.close().catch(() => {});
       throw new SourceUnavailableError(`${url.shown}: ${natsError(error)}`, 'nats');
