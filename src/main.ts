@@ -18,6 +18,7 @@ import type { Origin } from './model/origins.js';
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, mayRefuse, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError } from './sources/source.js';
+import { DEFAULT_REMOTE_COMMAND, parseHostList, SshSource } from './sources/ssh.js';
 import { conflicting, NATS_FLAG_NAMES, natsPlan } from './transport/nats-flags.js';
 import { stopControlFor } from './stop/control.js';
 import { runStopLineage } from './stop/headless.js';
@@ -51,6 +52,10 @@ const parseCommandLine = (pkg: PackageJson) => meow(
     --force                With --record: overwrite FILE if it is an existing regular file
     --replay FILE|-        Show a recording (or a --json stream on stdin) instead of this machine
     --speed N|max          Replay speed: 1 = as recorded (default), 2 = twice as fast, max
+    --ssh HOST,...|@FILE   Watch these hosts over ssh (each runs forktop --json) in one view;
+                           @FILE: one host a line
+    --remote-cmd CMD       With --ssh: what runs on each host (default "sudo -n forktop --json")
+    --ssh-config FILE      With --ssh: this ssh config file (ssh -F) instead of yours
     --publish URL          Agent: publish this machine's events to NATS JetStream (nats:// or
                            tls://HOST:4222), headless; see --host-name, --nats-buffer
     --nats URL             Watch the hosts that publish there, in one view (or --json)
@@ -83,6 +88,7 @@ const parseCommandLine = (pkg: PackageJson) => meow(
     $ sudo forktop --record storm.ndjson
     $ forktop --replay storm.ndjson --speed 4
     $ ssh web-1 sudo forktop --json | forktop --replay -
+    $ forktop --ssh web-1,web-2,db-1
     $ sudo forktop --stop-lineage 4242 --yes
     $ sudo forktop --publish nats://nats.example:4222
     $ forktop --nats nats://nats.example:4222 --hosts 'web-*' --since 10m
@@ -96,6 +102,9 @@ const parseCommandLine = (pkg: PackageJson) => meow(
       record: { type: 'string' },
       force: { type: 'boolean', default: false },
       replay: { type: 'string' },
+      ssh: { type: 'string' },
+      remoteCmd: { type: 'string' },
+      sshConfig: { type: 'string' },
       speed: { type: 'string', default: '1' },
       source: { type: 'string', default: 'auto' },
       env: { type: 'string' },
@@ -163,6 +172,22 @@ function parseEnvNames(text: string | undefined): string[] {
   return names;
 }
 
+/** --ssh's hosts and how to reach them, or undefined without --ssh. */
+function parseSshFlags(ssh: string | undefined, remoteCommand: string | undefined, sshConfig: string | undefined) {
+  if (ssh === undefined) {
+    if (remoteCommand !== undefined || sshConfig !== undefined) fail(`--${remoteCommand !== undefined ? 'remote-cmd' : 'ssh-config'} goes with --ssh HOSTS`);
+    return undefined;
+  }
+  for (const flag of ['replay', 'source', 'env', 'stop-lineage']) {
+    if (given(flag)) fail(`--ssh and --${flag} do not go together${flag === 'env' ? ': add --env to --remote-cmd' : ''}`);
+  }
+  const hosts = parseHostList(ssh, (file) => fs.readFileSync(file, 'utf8'));
+  if (typeof hosts === 'string') fail(hosts);
+  if (remoteCommand !== undefined && !remoteCommand.trim()) fail('--remote-cmd wants the command that prints forktop --json on each host');
+  if (sshConfig !== undefined && !fs.existsSync(sshConfig)) fail(`--ssh-config ${sshConfig}: no such file`);
+  return { hosts, remoteCommand, sshConfig };
+}
+
 function parseSpeed(text: string): number | 'max' {
   if (text === 'max') return 'max';
   const speed = Number(text);
@@ -170,7 +195,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['env', 'json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version', ...NATS_FLAG_NAMES]);
+const KNOWN_FLAGS = new Set(['ssh', 'remoteCmd', 'remote-cmd', 'sshConfig', 'ssh-config', 'env', 'json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version', ...NATS_FLAG_NAMES]);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -216,6 +241,7 @@ export async function main(pkg: PackageJson): Promise<void> {
   if ((given('replay') && !flags.replay) || (given('record') && !flags.record)) {
     fail(`--${given('replay') && !flags.replay ? 'replay' : 'record'} wants a file (or - for stdin)`);
   }
+  const hosts = parseSshFlags(flags.ssh, flags.remoteCmd, flags.sshConfig);
   const speed = parseSpeed(flags.speed);
   const initial = parseInitialFilter(flags.filter, flags.user, flags.pid);
   const receiveBufferBytes = parseBytes(flags.receiveBuffer);
@@ -223,6 +249,11 @@ export async function main(pkg: PackageJson): Promise<void> {
   const sourceName = flags.source;
   const start: Starter = async (handlers) => {
     if (nats.mode === 'view') return (await import('./sources/nats.js')).startNats({ ...nats.view, onWarning: warn }, handlers);
+    if (hosts) {
+      const source = new SshSource({ ...hosts, onWarning: warn });
+      await source.start(handlers);
+      return { source, reason: `ssh: ${hosts.hosts.length === 1 ? hosts.hosts[0] : `${hosts.hosts.length} hosts`}, each running ${hosts.remoteCommand ?? DEFAULT_REMOTE_COMMAND}` };
+    }
     if (replay === undefined) {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
       return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog }, envNames });

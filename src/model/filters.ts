@@ -2,6 +2,7 @@
 // (user:alice origin:ssh unit:nginx container:3f2a tty:pts/1 exe:curl cwd:/tmp failed),
 // user, failed only, live or exited, a subtree, an origin; compiled once into tests on
 // execs, on processes and on origins.
+import { hostIndexOf } from './hosts.js';
 import type { Model } from './model.js';
 import { ORIGIN_KINDS, originLabel, type Origin } from './origins.js';
 import type { ExecEntry, ProcessNode } from './process-node.js';
@@ -29,6 +30,7 @@ export const FILTER_FIELDS: Record<string, string> = {
   tty: 'controlling terminal (pts/1, tty1)',
   exe: 'program path (part of it)',
   cwd: 'working directory (it, or a directory in it)',
+  host: 'host of a merged stream (--ssh, --nats): a name, or a glob (web-*)',
 };
 
 export interface FilterTerm {
@@ -74,6 +76,8 @@ export type Matcher = {
 
 /** What a term tests: the fields an exec entry and a process both have. */
 interface Subject {
+  /** The process's key: its host (hosts.ts). */
+  pid: number;
   uid: number | null;
   origin: Origin | null;
   tty: string | null;
@@ -81,7 +85,14 @@ interface Subject {
   cwd: string | null;
 }
 
-function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>, label: (o: Origin) => string): { subject: (s: Subject) => boolean; origin?: (o: Origin) => boolean } {
+/** A host glob (`*` any run, `?` one character) as a test of host names. */
+function hostGlob(glob: string): (name: string) => boolean {
+  const pattern = glob.replace(/[.+^$(){}|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = new RegExp(`^${pattern}$`);
+  return (name) => re.test(name);
+}
+
+function compileTerm(model: Model, term: FilterTerm, users: ReadonlyMap<number, string>, label: (o: Origin) => string): { subject: (s: Subject) => boolean; origin?: (o: Origin) => boolean } {
   const v = term.value;
   switch (term.field) {
     case 'user': {
@@ -112,6 +123,17 @@ function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>, label
     }
     case 'exe':
       return { subject: (s) => !!s.exe && s.exe.includes(v) };
+    case 'host': {
+      // Decided once per host (a name per key would be a lookup per process per frame).
+      const matches = hostGlob(v);
+      const decided: boolean[] = [];
+      return {
+        subject: (s) => {
+          const index = hostIndexOf(s.pid);
+          return (decided[index] ??= index > 0 && matches(model.hosts.get(index)?.name ?? ''));
+        },
+      };
+    }
     default: { // cwd: it or below
       const dir = v.length > 1 ? v.replace(/\/+$/, '') : v;
       return { subject: (s) => !!s.cwd && (s.cwd === dir || s.cwd.startsWith(dir === '/' ? '/' : `${dir}/`)) };
@@ -122,8 +144,9 @@ function compileTerm(term: FilterTerm, users: ReadonlyMap<number, string>, label
 const entrySubject = (e: ExecEntry): Subject => e;
 /** One object refilled per process: the tree's filter asks about every process kept, each
  *  frame, and a new object each was garbage for nothing (the tests are synchronous). */
-const nodeScratch: Subject = { uid: null, origin: null, tty: null, exe: null, cwd: null };
+const nodeScratch: Subject = { pid: 0, uid: null, origin: null, tty: null, exe: null, cwd: null };
 function nodeSubject(n: ProcessNode): Subject {
+  nodeScratch.pid = n.pid;
   nodeScratch.uid = n.uid;
   nodeScratch.origin = n.origin;
   nodeScratch.tty = n.facts.login?.tty ?? null;
@@ -141,7 +164,7 @@ export function compileFilter(
   const parsed = parseFilterText(filter.text ?? '');
   const text = compileText(parsed.text || undefined);
   const failedOnly = filter.failedOnly || parsed.failed;
-  const compiled = parsed.terms.map((t) => compileTerm(t, users, label));
+  const compiled = parsed.terms.map((t) => compileTerm(model, t, users, label));
   const subjectTerms = compiled.map((c) => c.subject);
   const originTerms = compiled.flatMap((c) => (c.origin ? [c.origin] : []));
   const key = filter.originKey;

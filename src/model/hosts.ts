@@ -25,8 +25,10 @@ export interface HostState {
   /** When it last went up or down (its event's ts), or null. */
   since: number | null;
   bootId: string | null;
-  /** Its execs per second, 60 s of history (the hosts panel). */
+  /** Its execs per second, 60 s of history, and over the last second in 100 ms buckets
+   *  (the hosts panel). */
   readonly execs: RateCounter;
+  readonly recentExecs: RateCounter;
   events: number;
   lost: number;
   live: number;
@@ -73,7 +75,7 @@ export class HostTable {
     if (this.list.length >= MAX_HOSTS) return null;
     state = {
       index: this.list.length + 1, name, state: 'unknown', reason: null, since: null, bootId: null,
-      execs: new RateCounter(1e9, 60), events: 0, lost: 0, live: 0,
+      execs: new RateCounter(1e9, 60), recentExecs: new RateCounter(1e8, 10), events: 0, lost: 0, live: 0,
     };
     this.list.push(state);
     this.byName.set(name, state);

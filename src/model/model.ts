@@ -239,7 +239,10 @@ export class Model {
   private countForHost(host: HostState, ev: ForktopEvent): void {
     host.events++;
     if (ev.type === 'host') this.hosts.update(host, ev);
-    else if (ev.type === 'exec' && ev.ret === 0) host.execs.add(ev.ts);
+    else if (ev.type === 'exec' && ev.ret === 0) {
+      host.execs.add(ev.ts);
+      host.recentExecs.add(ev.ts);
+    }
     else if (ev.type === 'lost') host.lost += ev.count;
   }
 

@@ -2,7 +2,8 @@
 // header's rates.
 import type { Model } from './model.js';
 import { topPrograms, type Origin } from './origins.js';
-import { localPid } from './hosts.js';
+import { localPid, type HostState } from './hosts.js';
+import type { AlertEvent } from '../events/schema.js';
 import { isKernelThread, KTHREADD_PID, programOf, type ProcessNode } from './process-node.js';
 
 export interface SpawnerRow {
@@ -153,4 +154,32 @@ export function originRows(model: Model, ranked: readonly RankedOrigin[]): Origi
 /** The busiest `limit` origins, as rows. */
 export function topOrigins(model: Model, limit: number, keep?: (origin: Origin) => boolean): OriginRow[] {
   return originRows(model, rankOrigins(model, keep).slice(0, limit));
+}
+
+export interface HostRow {
+  host: HostState;
+  /** Execs over the last second, and per second over the last 10 s. */
+  rate1s: number;
+  rate10s: number;
+  /** Execs per second, 60 s, oldest first. */
+  history: number[];
+  /** Its alerts up now: fork bombs first. */
+  alerts: AlertEvent[];
+}
+
+/** The hosts of a merged stream: those with an alert first (a bomb before a storm), then
+ *  those down, then by name. A fleet's panel reads as a list of what needs a look. */
+export function hostRows(model: Model): HostRow[] {
+  const now = model.now;
+  const current = model.alerts.current(now, model.nowTime);
+  const rows = model.hosts.list.map((host) => ({
+    host,
+    rate1s: host.recentExecs.sum(now),
+    rate10s: host.execs.sum(now, 10) / 10,
+    history: host.execs.history(now),
+    alerts: current.filter((a) => a.host === host.name).sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'fork-bomb' ? -1 : 1)),
+  }));
+  const worst = (r: HostRow) => (r.alerts.some((a) => a.kind === 'fork-bomb') ? 0 : r.alerts.length > 0 ? 1 : r.host.state === 'down' ? 2 : 3);
+  rows.sort((a, b) => worst(a) - worst(b) || (a.host.name < b.host.name ? -1 : a.host.name > b.host.name ? 1 : 0));
+  return rows;
 }

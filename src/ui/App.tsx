@@ -8,7 +8,7 @@ import { childPrograms, lifetime, type Matcher } from '../model/queries.js';
 import { originLabel, type Origin } from '../model/origins.js';
 import type { StopControl } from '../stop/control.js';
 import { AlertBar, GoneBar } from './components/AlertBar.js';
-import { printable, spawnsText, userName } from './format.js';
+import { pidText, printable, spawnsText, userName } from './format.js';
 import { StopDialog } from './components/StopDialog.js';
 import { StopStatus } from './components/StopStatus.js';
 import { Header } from './components/Header.js';
@@ -17,7 +17,7 @@ import type { Feed } from './feed.js';
 import { footerFor, keyForChar, PLAIN_KEY, type Command } from './keymap.js';
 import { makeKeyReader } from './key-reader.js';
 import type { Theme } from './theme.js';
-import { execSource, foldedSource, originSource, spawnerSource, treeSource } from './list-sources.js';
+import { execSource, foldedSource, hostNameWidth, hostSource, originSource, spawnerSource, treeSource } from './list-sources.js';
 import { useFilters, type InitialFilter } from './use-filters.js';
 import { useBombBell } from './use-bell.js';
 import { useEscapePrefix } from './use-escape-prefix.js';
@@ -31,14 +31,15 @@ import { ExecsView } from './views/ExecsView.js';
 import { installFrameText } from './ink-install.js';
 import { cardLayout, InspectView, inspectTargets, type ReadNow } from './views/InspectView.js';
 import { OriginsView } from './views/OriginsView.js';
+import { HostsView } from './views/HostsView.js';
 import { SpawnersView } from './views/SpawnersView.js';
 import { TreeView } from './views/TreeView.js';
 
 // Frames reuse what the last ones drew (half the live view's CPU was Ink redoing it).
 await installFrameText();
 
-type View = 'execs' | 'tree' | 'spawners' | 'origins';
-const VIEWS: View[] = ['execs', 'tree', 'spawners', 'origins'];
+type View = 'execs' | 'tree' | 'spawners' | 'origins' | 'hosts';
+const VIEWS: View[] = ['execs', 'tree', 'spawners', 'origins', 'hosts'];
 export const MIN_COLUMNS = 60;
 export const MIN_ROWS = 12;
 
@@ -128,6 +129,11 @@ export function App({
   const treeList = view === 'tree' ? selection.resolve(treeSource(model, collapsed, filtering ? matcher : null, unfolded, paused?.ts), listHeight) : undefined;
   const spawnerList = view === 'spawners' ? selection.resolve(spawnerSource(model, filtering ? matcher : null), listHeight) : undefined;
   const originList = view === 'origins' ? selection.resolve(originSource(model, filtering ? matcher : null), listHeight) : undefined;
+  const hostList = view === 'hosts' ? selection.resolve(hostSource(model), listHeight) : undefined;
+  // A stream of several hosts: the exec list gets a HOST column, as wide as the names need.
+  const hosts = model.hosts.count > 0;
+  const shownViews = hosts ? VIEWS : VIEWS.filter((v) => v !== 'hosts');
+  const hostWidth = hosts ? hostNameWidth(model) : 0;
   // `!` asked for an alert's row: the list is there now; move onto it once drawn.
   const jumpTo = useRef<number | null>(null);
   useEffect(() => {
@@ -147,7 +153,7 @@ export function App({
     const index = treeList.rows.findIndex((row) => !row.context);
     if (index > 0) treeList.move(index);
   });
-  const list = execList ?? treeList ?? spawnerList ?? originList!;
+  const list = execList ?? treeList ?? spawnerList ?? originList ?? hostList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const inspectedNow = useProcessNow(readNow, inspected);
   const layout = inspected ? cardLayout(model, inspected, height + 1, columns, users) : undefined;
@@ -160,7 +166,7 @@ export function App({
   const alerts = feed.alerts;
   const alert = alerts[0];
   const alertSpawns = useStormSpawns(model, alert);
-  const alertKey = alert ? `${alert.kind}:${alert.root}` : '';
+  const alertKey = alert ? `${alert.kind}:${alert.host ?? ''}:${alert.root}` : '';
   if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current };
   // A function: a move earlier in the same read of keys counts.
   const enterGoesToAlert = () => !!alert && !inspected && alertMark.current?.moves === moves.current;
@@ -196,7 +202,8 @@ export function App({
       case 'view.tree': switchView('tree'); break;
       case 'view.spawners': switchView('spawners'); break;
       case 'view.origins': switchView('origins'); break;
-      case 'view.next': switchView(VIEWS[(VIEWS.indexOf(view) + 1) % VIEWS.length]); break;
+      case 'view.hosts': switchView('hosts'); break;
+      case 'view.next': switchView(shownViews[(shownViews.indexOf(view) + 1) % shownViews.length]); break;
       case 'filter': setEditingFilter(true); break;
       case 'user': setUserText(''); setEditing('user'); break;
       case 'fold': setFold((f) => !f); selection.reset(); break;
@@ -217,6 +224,13 @@ export function App({
           break;
         }
         // An origin's row: its processes, as a tree (the other views narrowed to it too).
+        // A host's row: its execs (a host: filter term the person can see and edit).
+        const host = !inspected ? hostList?.selectedNow()?.host : undefined;
+        if (host) {
+          setFilterText(`host:${host.name}`);
+          switchView('execs');
+          break;
+        }
         const origin = !inspected ? originList?.selectedNow()?.origin : undefined;
         if (origin) {
           setOriginKey(origin.key);
@@ -391,7 +405,7 @@ export function App({
     <Box flexDirection="column" width={columns} height={rows}>
       <Header feed={feed} theme={theme} paused={paused !== null} newSincePause={paused ? model.totals.events - paused.events : 0} columns={columns} />
       <Text wrap="truncate-end">
-        {VIEWS.map((v, i) => (
+        {shownViews.map((v, i) => (
           <Text key={v} inverse={v === view && !inspected}>{` ${i + 1} ${v[0].toUpperCase()}${v.slice(1)} `}</Text>
         ))}
         {'   '}
@@ -399,7 +413,7 @@ export function App({
         {editingField === 'user' || userText ? (
           <Text color={uid === -1 ? theme.error : theme.accent}>  user {printable(userText)}{editingField === 'user' ? '_' : ''}{uid === -1 ? ' (no such user)' : ''}</Text>
         ) : null}
-        {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf)?.pid ?? '?'}</Text> : null}
+        {subtreeOf !== undefined ? <Text color={theme.accent}>  subtree of {model.node(subtreeOf) ? pidText(model.node(subtreeOf)!.pid) : '?'}</Text> : null}
         {originKey !== undefined ? <Text color={theme.accent}>  origin {printable(originNamed(originKey))}</Text> : null}
         {failedOnly ? <Text color={theme.accent}>  failed only</Text> : null}
         {state ? <Text color={theme.accent}>  {state} only</Text> : null}
@@ -417,13 +431,15 @@ export function App({
         ) : inspected ? (
           <InspectView model={model} node={inspected} selected={inspect.cursor} theme={theme} users={users} height={height + 1} columns={columns} logBack={inspect.logBack} now={inspectedNow} originLabel={labelOf} layout={layout} />
         ) : execList ? (
-          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} originLabel={labelOf} />
+          <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} originLabel={labelOf} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} hostWidth={hostWidth} />
         ) : treeList ? (
-          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} />
+          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} />
         ) : spawnerList ? (
           <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} />
+        ) : originList ? (
+          <OriginsView rows={originList.rows} selected={originList.cursor} users={users} originLabel={labelOf} />
         ) : (
-          <OriginsView rows={originList!.rows} selected={originList!.cursor} users={users} originLabel={labelOf} />
+          <HostsView rows={hostList!.rows} selected={hostList!.cursor} theme={theme} now={model.now} nameWidth={Math.max(4, hostWidth)} />
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />

@@ -2,9 +2,15 @@
 import { constants } from 'node:os';
 import type { ExecEntry } from '../model/process-node.js';
 import { printable } from './text.js';
+import { localPid } from '../model/hosts.js';
 
 /** 12,345: thousands grouped, as toLocaleString('en-US') gives for an integer; without it, Node
  *  need not load ICU's number-formatting data (~6 MB resident) to draw a count. */
+/** A process's pid as its host knows it (the model keys hosts' processes apart: hosts.ts). */
+export function pidText(key: number): string {
+  return String(localPid(key));
+}
+
 export function grouped(n: number): string {
   if (!Number.isInteger(n)) return String(n);
   const digits = String(Math.abs(n));

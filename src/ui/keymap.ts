@@ -3,7 +3,7 @@ import type { Key } from 'ink';
 
 export type Command =
   | 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
-  | 'view.execs' | 'view.tree' | 'view.spawners' | 'view.origins' | 'view.next'
+  | 'view.execs' | 'view.tree' | 'view.spawners' | 'view.origins' | 'view.hosts' | 'view.next'
   | 'filter' | 'user' | 'pause' | 'inspect' | 'parent' | 'back' | 'fold'
   | 'collapse' | 'expand' | 'failedOnly' | 'state' | 'subtree' | 'help' | 'quit' | 'alert' | 'alerts' | 'stop';
 
@@ -25,6 +25,7 @@ export const BINDINGS: Binding[] = [
   { command: 'view.tree', keys: ['2'], label: '2', help: 'tree view' },
   { command: 'view.spawners', keys: ['3'], label: '3', help: 'spawners view' },
   { command: 'view.origins', keys: ['4'], label: '4', help: 'origins view: who started what (enter: its processes as a tree)' },
+  { command: 'view.hosts', keys: ['5'], label: '5', help: 'hosts view, with --ssh or --nats: up or down, rates, alerts (enter: its execs)' },
   { command: 'view.next', keys: ['tab'], label: 'tab', help: 'next view' },
   { command: 'filter', keys: ['/'], label: '/', help: 'filter argv/comm (text or /regex/) and fields (user:alice origin:ssh…)' },
   { command: 'user', keys: ['u'], label: 'u', help: 'user filter (a name or a uid)' },

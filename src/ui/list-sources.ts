@@ -3,8 +3,8 @@
 import type { Model } from '../model/model.js';
 import type { ExecEntry, ProcessNode } from '../model/process-node.js';
 import {
-  execStream, execStreamIndex, execStreamLength, foldedExecs, isLossRow, spawnerCount, streamAnchor, originRows, rankOrigins, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
-  type LineageRow, type Matcher, type OriginRow, type RankedOrigin, type SpawnerRow, type TreeRow, type TreeShape,
+  execStream, execStreamIndex, execStreamLength, foldedExecs, hostRows, isLossRow, spawnerCount, streamAnchor, originRows, rankOrigins, topLineages, topSpawners, treeFilter, TreeMemo, treeRowIndex, treeRows,
+  type HostRow, type LineageRow, type Matcher, type OriginRow, type RankedOrigin, type SpawnerRow, type TreeRow, type TreeShape,
 } from '../model/queries.js';
 import type { ExecRow } from './views/ExecsView.js';
 
@@ -116,4 +116,26 @@ export function originSource(model: Model, matcher: Matcher | null = null): List
     topFollowsNewest: false,
     nodeIdOf: () => undefined,
   };
+}
+
+/** The hosts of a merged stream, what needs a look first; the selected one stays selected
+ *  while they reorder. Worked out once a frame (a fleet is hundreds). */
+export function hostSource(model: Model): ListSource<HostRow> {
+  let all: HostRow[] | null = null;
+  const rows = () => (all ??= hostRows(model));
+  return {
+    rows: (offset, limit) => rows().slice(offset, offset + limit),
+    length: () => rows().length,
+    anchorOf: (row) => row.host.index,
+    indexOf: (index) => rows().findIndex((row) => row.host.index === index),
+    topFollowsNewest: false,
+    nodeIdOf: () => undefined,
+  };
+}
+
+/** The HOST column's width: the longest name, within 4..16 (longer ones are cut). */
+export function hostNameWidth(model: Model): number {
+  let width = 4;
+  for (const host of model.hosts.list) if (host.name.length > width) width = host.name.length;
+  return Math.min(16, width);
 }

@@ -1,6 +1,7 @@
 // What the user did to the tree: processes collapsed, folded runs opened. Kernel threads
 // start collapsed under kthreadd (a hundred kworkers), as htop hides them.
 import { useEffect, useRef, useState } from 'react';
+import { PID_SPAN } from '../model/hosts.js';
 import type { Model } from '../model/model.js';
 import { isKernelThread, KTHREADD_PID } from '../model/process-node.js';
 import type { TreeRow } from '../model/queries.js';
@@ -10,12 +11,16 @@ export function useTreeState(model: Model) {
   /** Parents whose finished children are listed one by one (→ on a folded run). */
   const [unfolded, setUnfolded] = useState<ReadonlySet<number>>(new Set());
 
-  const kthreaddFolded = useRef(false);
+  // Each host's kthreadd, once (index 0: a one-host stream's machine).
+  const kthreaddFolded = useRef(new Set<number>());
   useEffect(() => {
-    const kthreadd = model.byPid.get(KTHREADD_PID);
-    if (kthreaddFolded.current || !kthreadd || !isKernelThread(kthreadd)) return;
-    kthreaddFolded.current = true;
-    setCollapsed((set) => with_(set, kthreadd.id, true));
+    for (let index = 0; index <= model.hosts.count; index++) {
+      if (kthreaddFolded.current.has(index)) continue;
+      const kthreadd = model.byPid.get(index * PID_SPAN + KTHREADD_PID);
+      if (!kthreadd || !isKernelThread(kthreadd)) continue;
+      kthreaddFolded.current.add(index);
+      setCollapsed((set) => with_(set, kthreadd.id, true));
+    }
   });
 
   /** ← and → on a row: a folded run opens (→), one of an opened run folds its siblings

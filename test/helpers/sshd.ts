@@ -33,6 +33,11 @@ export interface TestSshd {
   uid: number;
   /** Whether `sudo -n COMMAND` is allowed for the user (sudo is installed). */
   sudo: boolean;
+  /** The client's private key (for an ssh config of the test's own). */
+  clientKey: string;
+  /** Writes an ssh config where each alias reaches this sshd as `user` (default the test
+   *  user), with the client key and no known_hosts; returns its path. */
+  clientConfig(aliases: Record<string, string | undefined>): string;
   /** Runs COMMAND over `ssh -tt` (a pty, as a person's login gets) as the test user. */
   ssh(command: string, timeoutMs?: number): Promise<SshResult>;
   /** Kills sshd, removes the user, the sudoers rule and the files; safe to call twice. */
@@ -72,7 +77,7 @@ function waitForStderr(child: ChildProcess, text: string, timeoutMs: number): Pr
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts sshd and makes its user. On any failure what was made so far is undone. */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(options: { sudoCommand?: string } = {}): Promise<TestSshd> {
   const user = `ftssh${process.pid}${Math.random().toString(36).slice(2, 6)}`.slice(0, 30);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forktop-sshd-'));
   const undo: Array<() => void | Promise<void>> = [() => fs.rmSync(dir, { recursive: true, force: true })];
@@ -107,7 +112,7 @@ export async function startSshd(): Promise<TestSshd> {
     const sudo = fs.existsSync(SUDO) && fs.existsSync('/etc/sudoers.d');
     if (sudo) {
       const rule = `/etc/sudoers.d/forktop-test-${user}`;
-      fs.writeFileSync(rule, `${user} ALL=(root) NOPASSWD: /bin/true\n`, { mode: 0o440, flag: 'wx' });
+      fs.writeFileSync(rule, `${user} ALL=(root) NOPASSWD: ${options.sudoCommand ?? '/bin/true'}\n`, { mode: 0o440, flag: 'wx' });
       undo.push(() => fs.rmSync(rule, { force: true }));
     }
     const port = await freePort();
@@ -131,7 +136,15 @@ export async function startSshd(): Promise<TestSshd> {
     });
     await waitForStderr(sshd, 'Server listening on 127.0.0.1', 15_000);
     return {
-      port, user, uid, sudo, stop,
+      port, user, uid, sudo, stop, clientKey: key,
+      clientConfig: (aliases) => {
+        const file = path.join(dir, `ssh_config_${Object.keys(aliases).join('_')}`);
+        fs.writeFileSync(file, Object.entries(aliases).map(([alias, as]) => [
+          `Host ${alias}`, '  HostName 127.0.0.1', `  Port ${port}`, `  User ${as ?? user}`, `  IdentityFile ${key}`,
+          '  IdentitiesOnly yes', '  StrictHostKeyChecking no', '  UserKnownHostsFile /dev/null', '  LogLevel ERROR', '',
+        ].join('\n')).join('\n'));
+        return file;
+      },
       ssh: (command, timeoutMs = 20_000) => new Promise((resolve, reject) => {
         const client = spawn('/usr/bin/ssh', [
           '-tt', '-i', key, '-p', String(port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',

@@ -51,7 +51,7 @@ describeWithNats('the agent\'s publisher through a real nats-server that goes aw
     const warnings: string[] = [];
     const source = new NatsSource({ url, since: { kind: 'all' }, replay: false, hosts: (h) => h === host, onWarning: (m) => warnings.push(m), heartbeatMs: 200 });
     await source.start({ onBatch: (batch) => events.push(...batch), onError: (e) => warnings.push(`error: ${e.message}`) });
-    const tags = () => events.filter((e): e is ExecEvent => e.type === 'exec').map((e) => e.argv[1]);
+    const tags = () => events.filter((e): e is ExecEvent => e.type === 'exec').map((e) => e.argv?.[1] ?? '');
     const lost = () => events.filter((e) => e.type === 'lost').reduce((sum, e) => sum + (e as { count: number }).count, 0);
     return { source, events, warnings, tags, lost };
   }

@@ -25,7 +25,7 @@ export function AlertBar({ alert, theme, inspectKey, stopKey, spawns, more, list
   listKey: string;
 }) {
   const bomb = alert.kind === 'fork-bomb';
-  const name = `${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root})`;
+  const name = `${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root}${alert.host === undefined ? '' : ` on ${printable(alert.host)}`})`;
   // What a narrow terminal cuts is the end: first the name, how big it is and where it is
   // going, the keys, then the details. A bomb's rate drops to nothing once it hits a limit,
   // so it is a detail; a storm is its rate, and what it spawns.
@@ -46,7 +46,7 @@ export function AlertBar({ alert, theme, inspectKey, stopKey, spawns, more, list
 export function GoneBar({ alert, theme }: { alert: AlertEvent; theme: Theme }) {
   return (
     <Text color={theme.accent} bold wrap="truncate-end">
-      {` ✓ fork bomb ${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root}): gone, 0 left`}
+      {` ✓ fork bomb ${alert.comm === null ? '?' : printable(alert.comm)} (pid ${alert.root}${alert.host === undefined ? '' : ` on ${printable(alert.host)}`}): gone, 0 left`}
     </Text>
   );
 }

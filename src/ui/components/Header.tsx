@@ -3,6 +3,7 @@ import { headerStats } from '../../model/queries.js';
 import type { Feed } from '../feed.js';
 import { printable, rate, sparkline } from '../format.js';
 import type { Theme } from '../theme.js';
+import type { HostState } from '../../model/hosts.js';
 
 /** 60 one-second counts as 30 two-second cells: the last minute in half the width. */
 function pairs(history: number[]): number[] {
@@ -40,6 +41,12 @@ export function fitParts(parts: Part[], width: number): Part[] {
   return parts.filter((p) => kept.has(p));
 }
 
+function hostsUp(hosts: readonly HostState[]): string {
+  let up = 0;
+  for (const host of hosts) if (host.state === 'up') up++;
+  return `${up}/${hosts.length} hosts up`;
+}
+
 export function Header({ feed, theme, paused, newSincePause, columns = 120 }: {
   feed: Feed; theme: Theme; paused: boolean; newSincePause: number; columns?: number;
 }) {
@@ -48,7 +55,8 @@ export function Header({ feed, theme, paused, newSincePause, columns = 120 }: {
   const lost = `lost ${s.lost}`;
   const parts: Part[] = [
     { key: 'name', text: 'forktop', keep: 0, bold: true },
-    { key: 'host', text: printable(feed.host), keep: 3 }, // which machine: someone may watch several
+    // Which machine (someone may watch several); of a merged stream, how many are up (5 lists them).
+    { key: 'host', text: feed.model.hosts.count > 0 ? hostsUp(feed.model.hosts.list) : printable(feed.host), keep: 3 },
     { key: 'source', text: printable(shortSource(feed.sourceName)), keep: 5 },
     { key: 'exec', text: `exec ${rate(s.execsPerSec)}/s`, keep: 1 },
     { key: 'spark', text: sparkline(pairs(s.execHistory)), keep: 8, accent: true },

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { ExecEntry } from '../../model/process-node.js';
 import type { LossRow } from '../../model/queries.js';
-import { clock, commandLine, duration, exitText, failed, printable, userName, grouped } from '../format.js';
+import { clock, commandLine, duration, exitText, failed, printable, userName, grouped, pidText } from '../format.js';
 import type { Theme } from '../theme.js';
 import { Row } from '../components/Row.js';
 import { originLabel as defaultLabel, type Origin } from '../../model/origins.js';
@@ -34,7 +34,7 @@ const PPID_FROM_COLUMNS = 100;
 const ORIGIN_FROM_COLUMNS = 140;
 const originWidth = (columns: number) => Math.min(36, Math.max(20, Math.floor((columns - 100) / 2)));
 
-export function ExecsView({ rows, selected, theme, users, now, columns = 120, recordingEnded = false, originLabel }: {
+export function ExecsView({ rows, selected, theme, users, now, columns = 120, recordingEnded = false, originLabel, host, hostWidth = 8 }: {
   rows: ExecRow[];
   selected: number;
   theme: Theme;
@@ -46,6 +46,9 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
   recordingEnded?: boolean;
   /** How an origin reads (App's, with container names). */
   originLabel?: (o: Origin) => string;
+  /** A stream of several hosts: the host of a process (by its key), and its column's width. */
+  host?: (key: number) => string | undefined;
+  hostWidth?: number;
 }) {
   const ppid = columns >= PPID_FROM_COLUMNS;
   const withOrigin = columns >= ORIGIN_FROM_COLUMNS;
@@ -54,7 +57,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        {cell('TIME', 12)} {cell('PID', 7, true)} {ppid ? `${cell('PPID', 7, true)} ` : ''}{cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  {withOrigin ? `${cell('ORIGIN', ORIGIN_WIDTH)} ` : ''}COMMAND
+        {cell('TIME', 12)} {host ? `${cell('HOST', hostWidth)} ` : ''}{cell('PID', 7, true)} {ppid ? `${cell('PPID', 7, true)} ` : ''}{cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  {withOrigin ? `${cell('ORIGIN', ORIGIN_WIDTH)} ` : ''}COMMAND
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no execs yet (or none match)</Text> : null}
       {rows.map((row, i) => {
@@ -70,7 +73,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
         const user = userName(users, e.uid);
         const guessed = e.argvSource === 'comm' || e.argv === null;
         const fold = row.count && row.count > 1 ? `×${row.count} in ${duration(row.spanMs ?? 0)}  ` : '';
-        const start = `${cell(clock(e.time), 12)} ${cell(String(e.pid), 7, true)} ${ppid ? `${cell(String(e.ppid ?? '?'), 7, true)} ` : ''}${cell(user, 8)} `;
+        const start = `${cell(clock(e.time), 12)} ${host ? `${cell(printable(host(e.pid) ?? ''), hostWidth)} ` : ''}${cell(pidText(e.pid), 7, true)} ${ppid ? `${cell(e.ppid === null ? '?' : pidText(e.ppid), 7, true)} ` : ''}${cell(user, 8)} `;
         // It ended by exec'ing another program (no exit code; how long it ran), runs still
         // (for how long, dimmed, as it is not an end), or ended.
         const end = e.replacedTs !== null && e.exitCode === null && !e.exitSignal

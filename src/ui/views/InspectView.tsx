@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Model } from '../../model/model.js';
 import type { LifeEntry, ProcessNode, ProcessNow } from '../../model/process-node.js';
 import { cardChildren, chain, childPrograms, children, lifetime, siblingsOf, TREE_RUN_MIN, type ChainLink, type Siblings } from '../../model/queries.js';
-import { clock, commandLine, duration, errnoName, printable, spawnsText, userName, grouped } from '../format.js';
+import { clock, commandLine, duration, errnoName, printable, spawnsText, userName, grouped, pidText } from '../format.js';
 import { originLabel as defaultLabel, type Origin } from '../../model/origins.js';
 import type { Theme } from '../theme.js';
 
@@ -66,9 +66,9 @@ function uidText(ruid: number, euid: number, users: Map<number, string>): string
 }
 
 function name(link: ChainLink): string {
-  if (!link.node) return `(${link.pid}, gone)`;
+  if (!link.node) return `(${pidText(link.pid)}, gone)`;
   const n = link.node;
-  return `${printable(n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?')}(${n.pid})${n.exit ? '✝' : ''}`;
+  return `${printable(n.comm ?? n.argv?.[0]?.split('/').pop() ?? '?')}(${pidText(n.pid)})${n.exit ? '✝' : ''}`;
 }
 
 /** Who started it: its origin, the login behind it, the allowlisted environment, and the
@@ -134,7 +134,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        pid {node.pid}  {commandLine(node.argv, node.comm)}
+        pid {pidText(node.pid)}{model.hosts.nameOf(node.pid) === undefined ? '' : ` on ${printable(model.hosts.nameOf(node.pid)!)}`}  {commandLine(node.argv, node.comm)}
       </Text>
       <Text>
         {node.startTs !== null ? `started ${clock(isoOf(model, node.startTs))}  ` : ''}user {user}  <Text color={node.exit && (node.exit.code || node.exit.signal) ? theme.error : undefined}>{status}</Text> after {life}
@@ -175,7 +175,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
       {entries.slice(logStart, logEnd).map((e, i) => (
         <Text key={logStart + i} wrap="truncate-end">
           {clock(isoOf(model, e.ts))}  {e.kind.padEnd(11)}
-          {e.kind === 'fork' ? `from ${spawner && spawner.pid === e.ppid ? name({ pid: e.ppid, node: spawner }) : `pid ${e.ppid}`}` : ''}
+          {e.kind === 'fork' ? `from ${spawner && spawner.pid === e.ppid ? name({ pid: e.ppid, node: spawner }) : `pid ${pidText(e.ppid)}`}` : ''}
           {e.kind === 'exec' ? execText(e) : ''}
           {e.kind === 'exec' && e.ret === 0 && e.misses ? <Text dimColor>  (found on PATH after {e.misses} {e.misses === 1 ? 'miss' : 'misses'})</Text> : null}
           {e.kind === 'exit' ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : ''}
@@ -192,7 +192,7 @@ export function InspectView({ model, node, selected, theme, users, height, colum
       {kidsShown.map((k, i) => (
         <Text key={k.id} inverse={ancestors.length + i === selected} dimColor={!!k.exit && theme.dim} wrap="truncate-end">
           {'  '}
-          {String(k.pid).padStart(7)}  {commandLine(k.argv, k.comm)}
+          {pidText(k.pid).padStart(7)}  {commandLine(k.argv, k.comm)}
           {k.exit ? '  ✝' : ''}
         </Text>
       ))}

@@ -1,17 +1,19 @@
 import { Box, Text } from 'ink';
 import { endedBadly, isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
-import { activityBar, commandLine, duration, lifetimeBar, userName, grouped } from '../format.js';
+import { activityBar, commandLine, duration, lifetimeBar, userName, grouped, pidText, printable } from '../format.js';
 import type { Theme } from '../theme.js';
 import { Row } from '../components/Row.js';
 
-export function TreeView({ rows, selected, theme, now, filtered, users }: {
+export function TreeView({ rows, selected, theme, now, filtered, users, host }: {
   rows: TreeRow[];
   selected: number;
   theme: Theme;
   now: number;
   filtered: boolean;
   users: Map<number, string>;
+  /** A stream of several hosts: the host of a process (by its key); its roots say it. */
+  host?: (key: number) => string | undefined;
 }) {
   return (
     <Box flexDirection="column">
@@ -29,10 +31,10 @@ export function TreeView({ rows, selected, theme, now, filtered, users }: {
         const kernel = isKernelThread(n);
         const guessed = (n.argvSource === 'comm' || n.argv === null) && !kernel;
         const bar = row.run ? activityBar(row.run.members, (m) => m.startTs, (m) => m.exit!.ts, now) : lifetimeBar(n.startTs, ended ? n.exit!.ts : null, now);
-        const start = `${String(n.pid).padStart(7)}  ${bar}  ${'  '.repeat(row.depth)}${marker}${filtered ? (row.context ? '  ' : '• ') : ''}${commandLine(kernel ? null : n.argv, n.comm)}${guessed ? ' (argv not read)' : ''}`;
+        const start = `${pidText(n.pid).padStart(7)}  ${bar}  ${'  '.repeat(row.depth)}${marker}${filtered ? (row.context ? '  ' : '• ') : ''}${host && row.depth === 0 ? `${printable(host(n.pid) ?? '')}: ` : ''}${commandLine(kernel ? null : n.argv, n.comm)}${guessed ? ' (argv not read)' : ''}`;
         // Where the user changes down the tree (sudo, su, setuid, a service): pspy's question.
         const as = row.userChanged ? `  as ${userName(users, n.uid)}` : '';
-        const from = row.spawnerGone !== null ? `  ← from pid ${row.spawnerGone}` : '';
+        const from = row.spawnerGone !== null ? `  ← from pid ${pidText(row.spawnerGone)}` : '';
         const end = ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : '';
         const badly = ended && endedBadly(n);
         const failedRuns = row.run?.failed ? `  (${grouped(row.run.failed)} of them failed)` : '';

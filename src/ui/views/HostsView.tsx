@@ -1,0 +1,57 @@
+import { Box, Text } from 'ink';
+import type { HostRow } from '../../model/queries.js';
+import { duration, grouped, printable, rate, sparkline } from '../format.js';
+import { Row } from '../components/Row.js';
+import type { Theme } from '../theme.js';
+
+/** Seconds per cell of the 60 s sparkline: 20 cells. */
+const SPARK_SECONDS = 3;
+
+function spark(history: number[]): string {
+  const cells: number[] = [];
+  for (let i = 0; i < history.length; i += SPARK_SECONDS) cells.push(history.slice(i, i + SPARK_SECONDS).reduce((a, b) => a + b, 0));
+  return sparkline(cells);
+}
+
+/** What a host's row says after its numbers: its worst alert, or why it is down. */
+function status(row: HostRow, now: number): { text: string; bad: boolean } {
+  const bomb = row.alerts[0];
+  if (bomb) {
+    const what = bomb.kind === 'fork-bomb' ? `fork bomb ${printable(bomb.comm ?? '?')}(${bomb.root}): ${grouped(bomb.live)} live` : `fork storm ${printable(bomb.comm ?? '?')}(${bomb.root})`;
+    return { text: `${what}${row.alerts.length > 1 ? `  +${row.alerts.length - 1} more` : ''}`, bad: true };
+  }
+  const host = row.host;
+  if (host.state === 'down') return { text: `down ${host.since === null ? '' : duration(Math.max(0, now - host.since) / 1e6)}: ${printable(host.reason ?? '')}`, bad: true };
+  return { text: host.state === 'up' ? '' : 'not heard from yet', bad: false };
+}
+
+/** The hosts of a merged stream (--ssh, --nats): what needs a look first (Enter: its processes). */
+export function HostsView({ rows, selected, theme, now, nameWidth }: {
+  rows: HostRow[]; selected: number; theme: Theme; now: number; nameWidth: number;
+}) {
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">{'HOST'.padEnd(nameWidth)} {'STATE'.padEnd(5)} {'EXEC/S'.padStart(7)} {'10S AVG'.padStart(7)} {'LIVE'.padStart(6)} {'LOST'.padStart(6)}  {'LAST 60 S'.padEnd(20)}  ALERT / WHY DOWN</Text>
+      {rows.length === 0 ? <Text>one machine: this one (hosts are listed here with --ssh or --nats)</Text> : null}
+      {rows.map((r, i) => {
+        const h = r.host;
+        const state = h.state === 'unknown' ? '?' : h.state;
+        const text = `${printable(h.name).slice(0, nameWidth).padEnd(nameWidth)} ${state.padEnd(5)} ${rate(r.rate1s).padStart(7)} ${r.rate10s.toFixed(1).padStart(7)} ${String(h.live).padStart(6)} ${grouped(h.lost).padStart(6)}  ${spark(r.history)}  `;
+        const why = status(r, now);
+        const selectedRow = i === selected;
+        return (
+          <Row
+            key={h.index}
+            shows={`${selectedRow}\u0000${text}\u0000${why.text}`}
+            draw={() => (
+              <Text inverse={selectedRow} wrap="truncate-end">
+                {text}
+                <Text color={why.bad ? theme.error : undefined}>{why.text}</Text>
+              </Text>
+            )}
+          />
+        );
+      })}
+    </Box>
+  );
+}
