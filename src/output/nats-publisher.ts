@@ -70,6 +70,8 @@ export class NatsPublisher implements Sink {
   private nats: NatsModules | null = null;
   private connected = false;
   private closing = false;
+  /** close() has given up waiting: nothing more goes out. */
+  private done = false;
   /** Waits (the publisher idle, a pause before trying again) that a change ends early. */
   private waiters: Array<() => void> = [];
   private beat: NodeJS.Timeout | null = null;
@@ -79,6 +81,11 @@ export class NatsPublisher implements Sink {
 
   constructor(private readonly options: PublisherOptions) {
     this.subject = eventsSubject(options.host);
+  }
+
+  /** Bytes sealed and waiting for the server (the benchmark paces itself by it). */
+  get queuedBytes(): number {
+    return this.queueBytes;
   }
 
   /** Starts connecting (on its own, for as long as it takes) and publishing. */
@@ -223,10 +230,10 @@ export class NatsPublisher implements Sink {
 
   /** Sends the queue in order, one acknowledged batch at a time. */
   private async pump(): Promise<void> {
-    while (!this.closing || this.queue.length > 0) {
+    while (!this.done) {
       const batch = this.queue[0];
       if (!batch || !this.connected || !this.js) {
-        if (this.closing) return;
+        if (!batch && this.closing) return;
         await new Promise<void>((resolve) => this.waiters.push(resolve));
         continue;
       }
@@ -241,7 +248,7 @@ export class NatsPublisher implements Sink {
         this.counts.published += batch.count;
         this.counts.batches++;
       } catch (error) {
-        if (this.closing && !this.connected) return;
+        if (this.done) return;
         this.counts.retries++;
         const message = natsError(error);
         // The stream gone (a server started afresh, or someone deleted it): make it again.
@@ -297,8 +304,8 @@ export class NatsPublisher implements Sink {
   }
 
   /**
-   * Stops: what is open is sealed, the queue goes out (up to waitMs while the server is
-   * there), then a `bye` says the agent stopped on purpose. Resolves with the events that
+   * Stops: what is open is sealed, the queue goes out (waiting up to waitMs for it, and for
+   * the server if it is away), then a `bye` says the agent stopped on purpose. Resolves with the events that
    * could not be sent (counted, said by the caller).
    */
   async close(waitMs = 3000): Promise<number> {
@@ -307,7 +314,9 @@ export class NatsPublisher implements Sink {
     if (this.beat) clearInterval(this.beat);
     this.wakeAll();
     const deadline = Date.now() + waitMs;
-    while (this.queue.length > 0 && this.connected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Connected or not (a reconnect may be under way, a first connection still coming).
+    while (this.queue.length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    this.done = true;
     const unsent = this.queue.reduce((sum, batch) => sum + batch.count, 0) + this.lostPending;
     if (this.connected && this.js && this.queue.length === 0) {
       try {

@@ -135,8 +135,11 @@ export class NatsSource implements EventSource {
         return;
       }
       // A pull waits at most 5 s (heartbeats every 2.5 s): after a server restart the client
-      // checks its consumer again that soon (after 30 s by default), and makes it anew.
-      this.messages = await consumer.consume({ max_messages: 256, expires: 5000 });
+      // checks its consumer again that soon (after 30 s by default), and makes it anew. What
+      // the client holds is bounded in bytes (by messages, 100 full batches were 25 MiB), and
+      // always room for the largest message the server takes.
+      const maxBytes = Math.max(8 * 1024 * 1024, 2 * (nc.info?.max_payload ?? 0));
+      this.messages = await consumer.consume({ max_bytes: maxBytes, expires: 5000 });
     } catch (error) {
       await nc.close().catch(() => {});
       throw new SourceUnavailableError(`${url.shown}: ${natsError(error)}`, 'nats');
