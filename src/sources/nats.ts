@@ -37,6 +37,9 @@ export interface NatsSourceOptions {
 /** How long the first connection may take before the viewer says it can't. */
 const CONNECT_TIMEOUT_MS = 5000;
 const MAX_REPORTED = 5;
+/** Hosts one viewer keeps (each has its HostStream, and its processes in the model): a
+ *  server that carries more names (a misbehaving publisher) costs no more than this. */
+export const MAX_HOSTS = 10_000;
 
 interface Host {
   stream: HostStream;
@@ -71,7 +74,7 @@ export class NatsSource implements EventSource {
   private reported = 0;
   private lastSeq = 0;
   private finished = false;
-  readonly counts = { batches: 0, events: 0, beats: 0, badMessages: 0, duplicates: 0, lost: 0, filtered: 0 };
+  readonly counts = { batches: 0, events: 0, beats: 0, badMessages: 0, duplicates: 0, lost: 0, filtered: 0, tooManyHosts: 0 };
   private readonly heartbeatMs: number;
 
   constructor(private readonly options: NatsSourceOptions) {
@@ -80,7 +83,7 @@ export class NatsSource implements EventSource {
 
   describe() {
     const { since, replay } = this.options;
-    const from = replay || since.kind === 'all' ? 'its whole history' : since.kind === 'time' ? `since ${since.iso}` : 'new events';
+    const from = since.kind === 'time' ? `since ${since.iso}` : replay || since.kind === 'all' ? 'its whole history' : 'new events';
     return {
       name: 'nats',
       caveats: [`hosts' events from JetStream stream ${STREAM} on ${this.options.url.shown}, ${from}`],
@@ -124,13 +127,14 @@ export class NatsSource implements EventSource {
       const policy = nats.js.DeliverPolicy;
       const consumer = await js.consumers.get(STREAM, {
         filter_subjects: EVENTS_SUBJECTS,
-        ...(replay || since.kind === 'all'
-          ? { deliver_policy: policy.All }
-          : since.kind === 'time'
-            ? { opt_start_time: since.iso }
+        ...(since.kind === 'time'
+          ? { opt_start_time: since.iso }
+          : replay || since.kind === 'all'
+            ? { deliver_policy: policy.All }
             : { deliver_policy: policy.New }),
       });
-      if (replay && this.lastSeq === 0) {
+      // Nothing to replay (an empty stream, or nothing since --since): the end at once.
+      if (replay && (this.lastSeq === 0 || (await consumer.info()).num_pending === 0)) {
         this.finish();
         return;
       }
@@ -157,7 +161,8 @@ export class NatsSource implements EventSource {
     for await (const msg of messages) {
       if (this.stopped) return;
       this.batch(msg);
-      if (this.options.replay && msg.info.streamSequence >= this.lastSeq) {
+      // The history read to where it stood at the start (or nothing is left of it to read).
+      if (this.options.replay && (msg.info.streamSequence >= this.lastSeq || msg.info.pending === 0)) {
         this.finish();
         return;
       }
@@ -177,6 +182,7 @@ export class NatsSource implements EventSource {
     }
     const sentMs = msg.info.timestampNanos / 1e6;
     const host = this.host(meta.host);
+    if (!host) return;
     host.heard = Math.max(host.heard, Math.min(Date.now(), Number.isFinite(sentMs) ? sentMs : Date.now()));
     const out = this.pending;
     if (host.run !== meta.run) {
@@ -248,6 +254,7 @@ export class NatsSource implements EventSource {
     if (typeof meta === 'string') return this.bad(meta);
     if (this.options.hosts && !this.options.hosts(meta.host)) return;
     const host = this.host(meta.host);
+    if (!host) return;
     if (host.run === meta.run && host.ended) return; // a beat that overtook its bye
     host.heard = Date.now();
     const out = this.pending;
@@ -295,9 +302,14 @@ export class NatsSource implements EventSource {
     }
   }
 
-  private host(name: string): Host {
+  private host(name: string): Host | null {
     let host = this.hosts.get(name);
     if (!host) {
+      if (this.hosts.size >= MAX_HOSTS) {
+        this.counts.tooManyHosts++;
+        this.bad(`more than ${MAX_HOSTS} hosts: ${name} and others after it are not shown (narrow with --hosts)`);
+        return null;
+      }
       host = {
         stream: new HostStream(name, { onWarning: (message) => this.options.onWarning(message) }),
         run: null, seq: 0, nextFirst: 0, headerTaken: false, up: false, silent: false, ended: false, heard: 0,
@@ -362,6 +374,6 @@ export async function startNats(options: NatsSourceOptions, handlers: SourceHand
   const source = new NatsSource(options);
   await source.start(handlers);
   const { since, replay } = options;
-  const from = replay ? 'the stream\'s history, then the end' : since.kind === 'all' ? 'the stream\'s whole history on' : since.kind === 'time' ? `since ${since.iso}` : 'new events';
+  const from = `${since.kind === 'time' ? `since ${since.iso}` : replay || since.kind === 'all' ? 'the stream\'s whole history' : 'new events'}${replay ? ', then the end' : ''}`;
   return { source, reason: `nats: ${options.url.shown}, stream ${STREAM}, ${from}` };
 }

@@ -198,5 +198,11 @@ describeWithNats('the NATS viewer source (real nats-server)', () => {
     await v.waitFor(() => r.ended(), 'the replay\'s end');
     expect(execsOf(r.events, 'hist-1')).toEqual(['before']);
     await r.source.stop();
+    // Nothing since the time asked: the end at once, not a wait for ever.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const empty = await viewer({ replay: true, since: { kind: 'time', iso: new Date().toISOString() } });
+    await empty.waitFor(() => empty.ended(), 'an empty replay\'s end');
+    expect(empty.events).toEqual([]);
+    await empty.source.stop();
   });
 });
