@@ -17,10 +17,11 @@ import { ContainerNames } from './sources/container-names.js';
 import type { Origin } from './model/origins.js';
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, mayRefuse, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
-import { SourceUnavailableError } from './sources/source.js';
+import { SourceUnavailableError, type EventSource } from './sources/source.js';
 import { DEFAULT_REMOTE_COMMAND, parseHostList, SshSource } from './sources/ssh.js';
 import { conflicting, NATS_FLAG_NAMES, natsPlan } from './transport/nats-flags.js';
-import { stopControlFor } from './stop/control.js';
+import { stopControlFor, type StopControl } from './stop/control.js';
+import { remoteStopControl } from './stop/remote.js';
 import { runStopLineage } from './stop/headless.js';
 import { forgetCiEnvironment } from './ui/ci-environment.js';
 import type { LiveView } from './ui/live-view.js';
@@ -212,7 +213,14 @@ function given(name: string): boolean {
 
 export async function main(pkg: PackageJson): Promise<void> {
   version = pkg.version ?? '0';
-  const cli = parseCommandLine(pkg);
+  let cli: ReturnType<typeof parseCommandLine>;
+  try {
+    cli = parseCommandLine(pkg);
+  } catch (error) {
+    // meow's own refusals (a flag given twice): one line, like ours.
+    const message = (error as Error).message.replace(/\.$/, '');
+    fail(`${message[0].toLowerCase()}${message.slice(1)}; see forktop --help`);
+  }
   const { flags } = cli;
   const unknown = Object.keys(cli.unnormalizedFlags).find((name) => !KNOWN_FLAGS.has(name));
   if (unknown) fail(`unknown flag --${unknown}; see forktop --help`);
@@ -239,7 +247,7 @@ export async function main(pkg: PackageJson): Promise<void> {
   if (given('env') && !flags.env) fail('--env wants environment variable names, e.g. --env HOSTNAME,KUBERNETES_SERVICE_HOST');
   const envNames = parseEnvNames(flags.env);
   if ((given('replay') && !flags.replay) || (given('record') && !flags.record)) {
-    fail(`--${given('replay') && !flags.replay ? 'replay' : 'record'} wants a file (or - for stdin)`);
+    fail(given('replay') && !flags.replay ? '--replay wants a file (or - for stdin)' : '--record wants a file to create');
   }
   const hosts = parseSshFlags(flags.ssh, flags.remoteCmd, flags.sshConfig);
   const speed = parseSpeed(flags.speed);
@@ -502,7 +510,7 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   const live = !chosen.source.describe().remote;
   view = startLiveView({
     sourceName: header.source, stdin: keys, host: header.host, note: chosen.note, initial, bell,
-    makeStopControl: live ? stopControlFor : undefined,
+    makeStopControl: live ? stopControlFor : stopOverSsh(chosen.source),
     readNow: live ? readProcessNow : undefined,
     containerName: live ? containerNamer() : undefined,
   });
@@ -523,6 +531,12 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   const screen: Sink = { write: () => {}, end: () => feed.end() };
   pipeline.open(header, model, recorder ? [screen, recordingSink(recorder)] : [screen]);
   await exit(await view.done); // 130 after Ctrl-C, as a shell expects
+}
+
+/** K on another host's process, with --ssh: the stop runs there, by its own forktop. */
+function stopOverSsh(source: EventSource): ((model: Model) => StopControl) | undefined {
+  if (!(source instanceof SshSource) || source.stopCommand(1) === null) return undefined;
+  return (model) => remoteStopControl(model, (host, command) => source.run(host, command), (pid) => source.stopCommand(pid)!);
 }
 
 /** Names containers from their runtimes' files on this machine (an origin's label). */

@@ -11,6 +11,12 @@ describe('forktop flags', () => {
     [['--receive-buffer', 'lots', '--json'], /--receive-buffer wants a size/],
     [['extra'], /unexpected argument "extra"/],
     [['--force', '--json'], /--force goes with --record FILE/],
+    [['--speed', '1', '--speed', '2'], /^forktop: the flag --speed can only be set once; see forktop --help$/m],
+    [['--record', '--json'], /--record wants a file to create/],
+    [['--ssh', 'web-1,-oProxyCommand=x', '--json'], /"-oProxyCommand=x" is not a host name/],
+    [['--ssh', '@/nonexistent/hosts', '--json'], /--ssh @\/nonexistent\/hosts: no such file/],
+    [['--ssh', 'web-1', '--replay', 'x'], /--ssh and --replay do not go together/],
+    [['--remote-cmd', 'forktop --json'], /--remote-cmd goes with --ssh HOSTS/],
   ])('%j is refused with one line and exit 2', async (args, message) => {
     const result = await runCli(args as string[]);
     expect(result.code).toBe(2);

@@ -3,9 +3,12 @@
 // --json). Two aliases of it are two hosts; a third alias logs in as root, which this sshd
 // refuses. Both hosts' execs arrive tagged with their host, the refused one is down with
 // ssh's reason, and a host whose ssh drops comes back by itself, after a rescan.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecEvent, ForktopEvent, HostEvent } from '../src/events/schema.js';
+import { Model } from '../src/model/model.js';
+import { SshSource } from '../src/sources/ssh.js';
+import { remoteStopControl } from '../src/stop/remote.js';
 import { CLI, startCli, type RunningCli } from './helpers/cli.js';
 import { uniqueTag } from './helpers/kernel.js';
 import { sshdUnavailable, startSshd, type TestSshd } from './helpers/sshd.js';
@@ -23,13 +26,16 @@ function hasSudo(): boolean {
 }
 
 const REMOTE = `${process.execPath} ${CLI} --json`;
+/** What K runs on a host: sudo allows exactly these two. */
+const REMOTE_STOP = `${process.execPath} ${CLI} --stop-lineage * --yes`;
 
 describe.skipIf(why !== null)('forktop --ssh: two hosts over a real sshd, and one that refuses', () => {
   let sshd: TestSshd | undefined;
   let cli: RunningCli | undefined;
+  let config = '';
   beforeAll(async () => {
-    sshd = await startSshd({ sudoCommand: REMOTE });
-    const config = sshd.clientConfig({ 'web-1': undefined, 'web-2': undefined, refuses: 'root' });
+    sshd = await startSshd({ sudoCommand: `${REMOTE}, ${REMOTE_STOP}` });
+    config = sshd.clientConfig({ 'web-1': undefined, 'web-2': undefined, refuses: 'root' });
     cli = await startCli(['--ssh', 'web-1,web-2,refuses', '--ssh-config', config, '--remote-cmd', `sudo -n ${REMOTE}`, '--json']);
   }, 60_000);
   afterAll(async () => {
@@ -63,7 +69,8 @@ describe.skipIf(why !== null)('forktop --ssh: two hosts over a real sshd, and on
     }
     // Every event of a host carries it, and pids are the host's own.
     const tagged = events().filter((e): e is ExecEvent => e.type === 'exec' && e.argv?.[1] === tag);
-    expect(tagged.every((e) => e.pid === tagged[0].pid)).toBe(true);
+    const pidsOn = (host: string) => new Set(tagged.filter((e) => e.host === host).map((e) => e.pid));
+    expect([...pidsOn('web-1')].some((pid) => pidsOn('web-2').has(pid))).toBe(true);
     expect(events().every((e) => e.type === 'alert' || typeof e.host === 'string')).toBe(true);
     // Tried again, later each time.
     await hostEvent('refuses', 'down', 1);
@@ -86,5 +93,31 @@ describe.skipIf(why !== null)('forktop --ssh: two hosts over a real sshd, and on
     expect(JSON.parse(resync).count).toBeGreaterThan(10);
     // web-1 went on meanwhile: never down.
     expect(events().some((e) => e.type === 'host' && e.host === 'web-1' && e.state === 'down')).toBe(false);
+  }, 120_000);
+
+  it("K on a host's process: its forktop --stop-lineage runs there over ssh, and its report comes back", async () => {
+    const tag = uniqueTag('remote-stop');
+    // Not detached: a session leader is never a lineage's root (stop protection).
+    const victim = spawn('/bin/sh', ['-c', `/bin/sleep 120; : ${tag}`], { stdio: 'ignore' });
+    const gone = new Promise<void>((resolve) => victim.on('exit', () => resolve()));
+    try {
+      await cli!.line((l) => l.includes('"host":"web-1"') && l.includes('"type":"exec"') && l.includes('"/bin/sleep","120"'), 30_000);
+      const model = new Model();
+      model.apply(events().filter((e) => e.host === 'web-1'));
+      const key = model.hosts.keyOf('web-1', victim.pid!)!;
+      const node = model.byPid.get(key)!;
+      expect(node.argv).toEqual(['/bin/sh', '-c', `/bin/sleep 120; : ${tag}`]);
+      const ssh = new SshSource({ hosts: ['web-1'], sshConfig: config, remoteCommand: `sudo -n ${REMOTE}`, onWarning: () => {} });
+      const control = remoteStopControl(model, (host, command) => ssh.run(host, command), (pid) => ssh.stopCommand(pid)!);
+      const plan = control.plan(node.id, false);
+      expect(plan).toMatchObject({ host: 'web-1', root: { pid: victim.pid }, runs: [`sudo -n ${process.execPath} ${CLI} --stop-lineage ${victim.pid} --yes`] });
+      if ('refused' in plan) throw new Error(plan.refused);
+      const report = await control.run(plan, () => {});
+      expect(report).toMatchObject({ host: 'web-1', root: victim.pid, survivors: [], denied: 0 });
+      expect(report.killed).toBeGreaterThanOrEqual(2); // sh and its sleep
+      await gone;
+    } finally {
+      victim.kill('SIGKILL');
+    }
   }, 120_000);
 });

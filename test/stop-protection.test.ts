@@ -188,15 +188,13 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
     await exited(unshare);
   });
 
-  it.skipIf(!hasTmux)("stops the shell of a nobody's copy of tmux outside the system directories", async () => {
-    fs.copyFileSync('/usr/bin/tmux', path.join(dir, 'tmux'));
-    fs.chmodSync(path.join(dir, 'tmux'), 0o755);
-    const server = `forktop-fake-${process.pid}`;
+  /** A tmux server of nobody's running this binary, a pane's shell in it: stopped whole. */
+  async function stopsNobodysPane(binary: string, server: string): Promise<void> {
     // SHELL too: without it (CI runs with no login environment) tmux runs the pane's command
     // with nobody's passwd shell, nologin, and the server is gone before list-panes.
     const env = { ...process.env, HOME: path.join(dir, 'home'), TMUX_TMPDIR: path.join(dir, 'home'), SHELL: '/bin/sh' };
     const tmux = (...args: string[]) =>
-      execFileSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', path.join(dir, 'tmux'), '-L', server, '-f', '/dev/null', ...args], { env, encoding: 'utf8' });
+      execFileSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', binary, '-L', server, '-f', '/dev/null', ...args], { env, encoding: 'utf8' });
     tmux('new-session', '-d', '/bin/sleep 30');
     try {
       const pane = Number(tmux('list-panes', '-F', '#{pane_pid}').trim());
@@ -211,6 +209,16 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
         // it ended with its last pane
       }
     }
+  }
+
+  it.skipIf(!hasTmux)("stops the shell of a nobody's copy of tmux outside the system directories", async () => {
+    fs.copyFileSync('/usr/bin/tmux', path.join(dir, 'tmux'));
+    fs.chmodSync(path.join(dir, 'tmux'), 0o755);
+    await stopsNobodysPane(path.join(dir, 'tmux'), `forktop-fake-${process.pid}`);
+  });
+
+  it.skipIf(!hasTmux)("stops the shell of a nobody's real /usr/bin/tmux (any user can start one: its sessions are no one's at this screen)", async () => {
+    await stopsNobodysPane('/usr/bin/tmux', `forktop-nobody-${process.pid}`);
   });
 
   it.skipIf(!hasTmux)("stops a nobody's bomb running the real /usr/bin/tmux with code of its own loaded (LD_PRELOAD)", async () => {
@@ -255,7 +263,7 @@ describeAsRoot('what is never taken as a root rests on facts a process cannot fo
     const pane = Number(execFileSync('tmux', ['-L', server, 'list-panes', '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim());
     const serverPid = Number(execFileSync('tmux', ['-L', server, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim());
     await expectRefused(pane, new RegExp(`a terminal's shell: a session leader whose parent, pid ${serverPid}, is the real tmux`));
-    await expectRefused(serverPid, /the real tmux \(a root-owned system program\), which holds terminal sessions/);
+    await expectRefused(serverPid, /the real tmux \(a root-owned system program\) run by uid 0, which holds terminal sessions/);
   });
 
   it('still refuses the login shell of a real su running as root (su - nobody)', async () => {

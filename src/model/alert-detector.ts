@@ -40,6 +40,14 @@ const TREND_NS = 2e9;
 
 const ONE_SECOND = () => new RateCounter(1e8, 10);
 
+/** A bomb's live members: its clan's, but for the root while it lives on. The root is what
+ *  started it: a shell the bomb was typed into (`:(){ :|:& };:`) stays when every member
+ *  is gone, and is no part of the bomb to wait for, nor one K stops. */
+function membersOf(clan: Clan): number {
+  const root = clan.root;
+  return clan.live - (!root.exit && root.clan === clan ? 1 : 0);
+}
+
 export class AlertDetector {
   /** Clans that forked more than once, by id: the lineage ranking's candidates. A clan
    *  that forked once (a shell running a pipeline) can't rank, and a storm makes many:
@@ -149,9 +157,10 @@ export class AlertDetector {
       let over: boolean;
       if (alert.clan) {
         const history = alert.liveHistory;
-        history.push({ ts: now, live: alert.clan.live });
+        const members = membersOf(alert.clan);
+        history.push({ ts: now, live: members });
         while (history.length > 1 && history[1].ts <= now - TREND_NS) history.shift();
-        over = alert.clan.live <= 0;
+        over = members <= 0;
       } else {
         const low = this.rateOf(alert, now) < t.stormRate * t.clearFraction;
         if (!low) alert.lowSince = null;
@@ -182,7 +191,7 @@ export class AlertDetector {
    *  stalled (its forks fail at a limit, or it stopped forking), or shrinking. */
   private trendOf(alert: ActiveAlert): AlertEvent['trend'] {
     const history = alert.liveHistory;
-    const live = alert.clan!.live;
+    const live = membersOf(alert.clan!);
     if (history.length < 2) return 'growing';
     const then = history[0].live;
     // A tenth either way is noise: a bomb at its limit loses members and regains them as
@@ -223,7 +232,7 @@ export class AlertDetector {
 
   private event(alert: ActiveAlert, state: 'raised' | 'cleared', ts: number, time: string): AlertEvent {
     const clan = alert.clan;
-    const live = clan ? clan.live : this.liveChildren(alert.root);
+    const live = clan ? membersOf(clan) : this.liveChildren(alert.root);
     return this.hosts.published({
       type: 'alert',
       time,

@@ -30,7 +30,8 @@ export interface LossRow {
   lost: number;
   marks: number;
   newestTs: number;
-  /** Where they were lost: "kernel", "ebpf", "queue". */
+  /** Where they were lost: "kernel", "ebpf", "queue", "transport"; in a stream of several
+   *  hosts, followed by the host ("transport web-1"). */
   sources: string[];
 }
 
@@ -52,7 +53,8 @@ function walkExecStream(model: Model, matcher: Matcher | null, visit: (row: Stre
       row ??= { lost: 0, marks: 0, newestTs: mark.ts, sources: [] };
       row.lost += mark.count;
       row.marks++;
-      if (!row.sources.includes(mark.source)) row.sources.push(mark.source);
+      const where = mark.host === undefined ? mark.source : `${mark.source} ${mark.host}`;
+      if (!row.sources.includes(where)) row.sources.push(where);
     }
     return row ? visit(row) : true;
   };

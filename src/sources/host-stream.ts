@@ -8,8 +8,10 @@
 //   so each host's is mapped onto the viewer's through wall time, once per connection (the
 //   first event's `time` against the viewer's wall clock). `time` stays the host's.
 // - A connection that is not the host's first starts with a rescan (its forktop lists the
-//   running processes as snapshot events): those are marked as a resync, and a resync event
-//   for the host ends them, so what exited while the host was away is marked gone.
+//   running processes as snapshot events, among the first live ones): those are marked as a
+//   resync, and a resync event for the host ends them once they stop coming, so what exited
+//   while the host was away is marked gone. Its time is the scan's first: what started
+//   during the scan is not taken for gone.
 import type { RecordingHeader } from '../events/header.js';
 import { isRecordingHeader, SCHEMA_VERSION } from '../events/header.js';
 import type { ForktopEvent, HostEvent, LostEvent } from '../events/schema.js';
@@ -24,6 +26,9 @@ export interface HostStreamOptions {
   wallMs?: () => number;
 }
 
+/** The rescan is over when an event comes this long (host time) after its last snapshot. */
+const RESCAN_GAP_NS = 2e9;
+
 /** Problems reported per connection; the rest are counted. */
 const MAX_REPORTED = 5;
 
@@ -33,7 +38,7 @@ export class HostStream {
   private offset: number | null = null;
   private span = new TsSpan();
   /** This connection's rescan: its id while its snapshot events come, then null. */
-  private resync: { id: number; count: number } | null = null;
+  private resync: { id: number; count: number; firstTs: number | null; lastHostTs: number | null } | null = null;
   private nextResyncId = 1;
   private reported = 0;
   bootId: string | null = null;
@@ -58,7 +63,7 @@ export class HostStream {
     this.span = new TsSpan();
     this.reported = 0;
     // A rescan only where the model may hold this host's processes from before.
-    this.resync = this.connections > 1 ? { id: this.nextResyncId++, count: 0 } : null;
+    this.resync = this.connections > 1 ? { id: this.nextResyncId++, count: 0, firstTs: null, lastHostTs: null } : null;
     const bootId = header && typeof header.boot_id === 'string' && /^[0-9a-f-]{1,64}$/.test(header.boot_id) ? header.boot_id : null;
     if (bootId) this.bootId = bootId;
     return [this.hostEvent('up', null)];
@@ -120,16 +125,20 @@ export class HostStream {
     if (this.connections === 0) out.push(...this.connected(null));
     this.events++;
     if (this.offset === null) this.offset = this.viewerTs(ev.time) - ev.ts;
-    if (this.resync) {
+    const hostTs = ev.ts;
+    ev.host = this.host;
+    ev.ts = Math.max(0, ev.ts + this.offset);
+    const resync = this.resync;
+    if (resync) {
       if (ev.type === 'snapshot') {
-        ev.resync = this.resync.id;
-        this.resync.count++;
-      } else {
+        ev.resync = resync.id;
+        resync.count++;
+        resync.firstTs ??= ev.ts;
+        resync.lastHostTs = hostTs;
+      } else if (resync.lastHostTs !== null && hostTs > resync.lastHostTs + RESCAN_GAP_NS) {
         this.endResync(out);
       }
     }
-    ev.host = this.host;
-    ev.ts = Math.max(0, ev.ts + this.offset);
     if ((ev.type === 'exec' || ev.type === 'snapshot') && ev.start_ts !== null) ev.start_ts = Math.max(0, ev.start_ts + this.offset);
     out.push(ev);
   }
@@ -141,11 +150,13 @@ export class HostStream {
     return Number.isFinite(wall) ? now - (this.wallMs() - wall) * 1e6 : now;
   }
 
+  /** Ends this connection's rescan, if it listed anything: as of the scan's start. */
   private endResync(out: ForktopEvent[]): void {
-    if (!this.resync) return;
-    const [ts, time] = this.now();
-    out.push({ type: 'resync', time, ts, id: this.resync.id, count: this.resync.count, host: this.host });
+    const resync = this.resync;
     this.resync = null;
+    if (!resync || resync.firstTs === null) return;
+    const time = wallTime(new Date(this.wallMs()));
+    out.push({ type: 'resync', time, ts: resync.firstTs, id: resync.id, count: resync.count, host: this.host });
   }
 
   private hostEvent(state: HostEvent['state'], reason: string | null): HostEvent {

@@ -74,12 +74,32 @@ export class SshSource implements EventSource {
   }
 
   /** The argv of ssh for a host: no stdin, no pty, never a password prompt. */
-  sshArgs(host: string): string[] {
+  sshArgs(host: string, command = this.options.remoteCommand ?? DEFAULT_REMOTE_COMMAND): string[] {
     const args = ['-T', '-n', '-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3'];
     if (this.options.sshConfig) args.push('-F', this.options.sshConfig);
     // `--` ends ssh's options: a host named "-oProxyCommand=…" is a host, not an option.
-    args.push('--', host, this.options.remoteCommand ?? DEFAULT_REMOTE_COMMAND);
+    args.push('--', host, command);
     return args;
+  }
+
+  /** Runs one command on a host (K's stop there) and gives what it printed (bounded). */
+  run(host: string, command: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(this.options.ssh ?? 'ssh', this.sshArgs(host, command), { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-65536)));
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4096)));
+      child.on('error', (error) => resolve({ code: null, stdout, stderr: `ssh could not run: ${error.message}` }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  /** The command that stops a lineage on a host: the remote command with --json turned into
+   *  --stop-lineage PID --yes; null when the remote command is not forktop --json. */
+  stopCommand(pid: number): string | null {
+    const command = this.options.remoteCommand ?? DEFAULT_REMOTE_COMMAND;
+    return /(^|\s)--json(\s|$)/.test(command) ? command.replace(/(^|\s)--json(?=\s|$)/, `$1--stop-lineage ${pid} --yes`) : null;
   }
 
   private connect(link: HostLink): void {

@@ -4,6 +4,7 @@ import type { Model } from '../model/model.js';
 import { Protection } from './protection.js';
 import { planStop, stopLineage, type StopPlan, type StopProgress, type StopRefusal, type StopReport } from './stopper.js';
 import { lineageSizeIn } from './lineage-size.js';
+import { orphansOf } from './orphans.js';
 
 export interface StopControl {
   /** `descend`: the node is a bomb's root that may itself be protected (the user's shell). */
@@ -16,7 +17,13 @@ export function stopControlFor(model: Model): StopControl {
   return {
     plan(nodeId, descend) {
       const node = model.node(nodeId);
-      return node ? planStop(model, node, protection, descend) : { refused: 'that process is no longer known' };
+      if (!node) return { refused: 'that process is no longer known' };
+      const plan = planStop(model, node, protection, descend);
+      if ('refused' in plan) return plan;
+      // Members reparented before forktop started, found by what they share with the root.
+      const orphans = orphansOf(model, node).filter((n) => !plan.rootIds.includes(n.id) && !protection.isProtected(n.pid));
+      if (orphans.length === 0) return plan;
+      return { ...plan, rootIds: [...plan.rootIds, ...orphans.map((n) => n.id)], live: plan.live + orphans.length };
     },
     run: (plan, onProgress) => stopLineage(model, plan, protection, undefined, onProgress),
   };

@@ -2,7 +2,9 @@
 // member whose parent exited was reparented to init (or a subreaper), and /proc keeps no
 // record of who spawned it. Such an orphan is taken back into the lineage only when
 // everything else says it belongs: the same command line as the root, the root's process
-// group and session (a fork keeps both), started after the root, and parented by a reaper.
+// group and session (a fork keeps both), and parented by a reaper. Not only those started
+// after the root: a forktop started in the middle of a bomb sees its members as many
+// lineages (each orphan roots its own), and the alert names one of them.
 import type { Model } from '../model/model.js';
 import type { ProcessNode } from '../model/process-node.js';
 import { loadAddon } from '../sources/addon.js';
@@ -15,7 +17,6 @@ export function orphansOf(model: Model, root: ProcessNode): ProcessNode[] {
   const out: ProcessNode[] = [];
   for (const node of model.byPid.values()) {
     if (node === root || node.exit || node.argv?.join('\0') !== command) continue;
-    if (node.startTs === null || root.startTs === null || node.startTs < root.startTs) continue;
     const stat = readStat(node.pid);
     if (!stat || stat.pgrp !== rootStat.pgrp || stat.session !== rootStat.session) continue;
     const parent = model.byPid.get(stat.ppid);

@@ -49,10 +49,23 @@ const TERMINAL_LINEAGE_MAX = 4;
  *  knows; 1 where it doesn't). */
 export type LineageSize = (pid: number) => number;
 
+/** Who may be at this screen: root, forktop's user, and whoever ran it with sudo. A terminal
+ *  program is the person's own only as one of them: any user can start the real tmux, and
+ *  a storm run as its shell by another user is theirs to lose, not a session to keep. */
+function watchers(): Set<number> {
+  const uids = new Set<number>([0]);
+  const own = process.getuid?.();
+  if (own !== undefined) uids.add(own);
+  const sudo = process.env.SUDO_UID;
+  if (sudo !== undefined && /^\d{1,10}$/.test(sudo)) uids.add(Number(sudo));
+  return uids;
+}
+
 export class Protection {
   /** pid 1, forktop, and forktop's ancestors (the terminal and ssh session it runs in). */
   readonly pids = new Set<number>();
   private readonly ownSession: number | null;
+  private readonly watchers = watchers();
 
   constructor(selfPid: number = process.pid, private readonly lineageSize: LineageSize = () => 1) {
     this.pids.add(1);
@@ -89,8 +102,8 @@ export class Protection {
     const parent = stat.ppid > 0 ? factsOf(stat.ppid) : null;
     if (self.keeper) {
       const { name, kind } = self.keeper;
-      if (kind === 'terminal' && this.lineageSize(pid) <= TERMINAL_LINEAGE_MAX) {
-        return `the real ${name} (a root-owned system program), which holds terminal sessions`;
+      if (kind === 'terminal' && this.lineageSize(pid) <= TERMINAL_LINEAGE_MAX && self.euid !== null && this.watchers.has(self.euid)) {
+        return `the real ${name} (a root-owned system program) run by uid ${self.euid}, which holds terminal sessions`;
       }
       if (self.euid === 0) return `the real ${name} running as root (euid 0), which holds the machine or a session together`;
       // sshd's per-connection process, run as the user by sshd running as root.
@@ -112,7 +125,7 @@ export class Protection {
   private givesSessions(parent: ProcessFacts, parentPid: number): boolean {
     const keeper = parent.keeper;
     if (!keeper) return false;
-    if (keeper.kind === 'terminal') return this.lineageSize(parentPid) <= TERMINAL_LINEAGE_MAX;
+    if (keeper.kind === 'terminal') return this.lineageSize(parentPid) <= TERMINAL_LINEAGE_MAX && parent.euid !== null && this.watchers.has(parent.euid);
     if (keeper.kind !== 'session') return false;
     if (parent.euid === 0) return true;
     const grand = loadAddon().readStat(parentPid);

@@ -29,6 +29,9 @@ export interface StopPlan {
   uids: number[];
   /** Processes passed over as roots, and why. */
   skipped: (NamedProcess & { why: string })[];
+  /** Another host's lineage (--ssh): stopped there, by these commands over ssh. */
+  host?: string;
+  runs?: string[];
 }
 
 export interface StopRefusal {
@@ -55,8 +58,13 @@ export function planStop(model: Model, node: ProcessNode, protection: Protection
   }
   const summary = lineage(model, roots.map((r) => r.id));
   const live = summary.live.filter((n) => !protection.isProtected(n.pid));
-  // Nothing to signal: say so rather than offer to "stop and kill" no one.
-  if (live.length === 0) return { refused: `nothing of the lineage of pid ${node.pid} is running any more`, process: named(node) };
+  // Nothing to signal: say so rather than offer to "stop and kill" no one, and say why when
+  // the one still running was passed over (a protected shell whose children all ended).
+  if (live.length === 0) {
+    const kept = skipped.find(({ node: n }) => !n.exit);
+    if (kept) return { refused: `will not stop pid ${kept.node.pid}: it is ${kept.why}; nothing it spawned is running`, process: named(kept.node) };
+    return { refused: `nothing of the lineage of pid ${node.pid} is running any more`, process: named(node) };
+  }
   return {
     root: { ...named(node), exited: node.exit !== null },
     rootIds: roots.map((r) => r.id),
@@ -116,6 +124,8 @@ export interface StopReport {
   denied: number;
   passes: number;
   ms: number;
+  /** Stopped on another host (--ssh). */
+  host?: string;
 }
 
 const SIGSTOP = constants.signals.SIGSTOP;

@@ -98,8 +98,11 @@ export function App({
     helpTop.current = typeof next === 'function' ? next(helpTop.current) : next;
     setHelpState(helpTop.current);
   };
+  /** Everything that changes what a row means (a move, a view, a filter), and the moves onto
+   *  another row alone: Enter follows a new alert until the first, K until the second. */
   const moves = useRef(0);
-  const alertMark = useRef<{ key: string; moves: number } | null>(null);
+  const rowMoves = useRef(0);
+  const alertMark = useRef<{ key: string; moves: number; rowMoves: number } | null>(null);
   // Drawn when the feed moved on, FRAME_MS (200 ms) apart at most; paused too: the lists stay as they
   // were, but an alert, the bell and the count of events since the pause must not wait for a key.
   useFeedFrames(feed);
@@ -167,9 +170,13 @@ export function App({
   const alert = alerts[0];
   const alertSpawns = useStormSpawns(model, alert);
   const alertKey = alert ? `${alert.kind}:${alert.host ?? ''}:${alert.root}` : '';
-  if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current };
-  // A function: a move earlier in the same read of keys counts.
-  const enterGoesToAlert = () => !!alert && !inspected && alertMark.current?.moves === moves.current;
+  if (alertKey && alertMark.current?.key !== alertKey) alertMark.current = { key: alertKey, moves: moves.current, rowMoves: rowMoves.current };
+  // Functions: a move earlier in the same read of keys counts.
+  // Not in a filtered list: its rows are what the person narrowed the screen to.
+  const enterGoesToAlert = () => !!alert && !inspected && !filtering && alertMark.current?.moves === moves.current;
+  // K stops the bomb from any view, until the person picks another row: a view switched to
+  // has its own first row selected, which nobody chose.
+  const stopGoesToAlert = () => !!alert && !inspected && alertMark.current?.rowMoves === rowMoves.current;
 
   const move = (delta: number) => {
     if (inspected) {
@@ -177,6 +184,7 @@ export function App({
       return;
     }
     moves.current++;
+    rowMoves.current++;
     list.move(delta);
   };
 
@@ -266,18 +274,19 @@ export function App({
         break;
       }
       case 'stop': {
-        // The alert's lineage while Enter would go to it; otherwise the selected process.
-        if (enterGoesToAlert()) {
+        // The alert's lineage until the person picks another row; otherwise the selected process.
+        if (stopGoesToAlert()) {
           const node = model.alerts.rootOf(alert);
           const what = alert.kind === 'fork-bomb' ? 'the fork bomb' : 'the fork storm';
-          if (node) stop.ask(node.id, true, `${what} the red bar names (K acts on it until you move)`);
+          if (node) stop.ask(node.id, true, `${what} the red bar names (K acts on it until you move to another row)`);
         } else {
           const id = inspected?.id ?? selectedNodeId();
           // A lineage row is a bomb's: stop it as from its alert.
           const lineageRow = !inspected && !!spawnerList?.selectedNow()?.lineage;
           const which = inspected ? 'the process inspected' : lineageRow ? 'the lineage selected' : 'the process selected';
-          const why = alert ? ': you moved after the alert appeared (! lists the alerts, a inspects the worst)' : '';
+          const why = alert ? ': you moved to it after the alert appeared (! lists the alerts, a inspects the worst)' : '';
           if (id !== undefined) stop.ask(id, lineageRow, `${which}${why}`);
+          else stop.refuse('no process is selected here: K stops the lineage of a process in Execs, Tree, Spawners or a card');
         }
         break;
       }
@@ -351,8 +360,15 @@ export function App({
     }
   };
 
+  // Keys read together with one that changes the screen go on once it is drawn, and the reads
+  // after them wait behind them: keys keep their order (a second Esc read with the first must
+  // not come after the K typed next, and cancel its confirmation).
+  const deferred = useRef<{ input: string; key: Key; prefixed: boolean }[]>([]);
+  const replaying = useRef<boolean | null>(null);
+  const [, redraw] = useState(0);
   const handleKey = makeKeyReader({
-    escapePrefixed: () => escapePrefix.taken(),
+    // A waiting read says itself whether it began with an Esc; it was asked when it came.
+    escapePrefixed: () => replaying.current ?? escapePrefix.taken(),
     interrupt: () => {
       onInterrupt?.();
       exit();
@@ -364,22 +380,38 @@ export function App({
     helping: () => helpTop.current !== null,
     help: (command) => helpKey(command),
     run,
-    defer: (rest) => void (deferred.current += rest),
+    defer: (rest, key = PLAIN_KEY) => {
+      // The rest of a read waiting itself goes before the reads that came after it.
+      const entry = { input: rest, key, prefixed: false };
+      if (replaying.current !== null) deferred.current.unshift(entry);
+      else deferred.current.push(entry);
+      redraw((n) => n + 1);
+    },
   });
   // Ink subscribes a new handler in an effect, after the frame is drawn: a key read in
   // between went to the old one (the view before, `4` then Enter inspected an exec). The
   // one subscribed reads the handler of the latest render.
   const latestKey = useRef(handleKey);
   latestKey.current = handleKey;
-  const onKey = useRef((input: string, key: Key) => latestKey.current(input, key)).current;
+  const onKey = useRef((input: string, key: Key) => {
+    if (deferred.current.length > 0) {
+      deferred.current.push({ input, key, prefixed: escapePrefix.taken() });
+      return;
+    }
+    latestKey.current(input, key);
+  }).current;
   useInput(onKey);
-  // Keys read together with one that changed the screen: go on once it is drawn.
-  const deferred = useRef('');
+  // One waiting read per frame drawn, each in the mode the one before left.
   useEffect(() => {
-    if (!deferred.current) return;
-    const rest = deferred.current;
-    deferred.current = '';
-    handleKey(rest, PLAIN_KEY);
+    const next = deferred.current.shift();
+    if (!next) return;
+    replaying.current = next.prefixed;
+    try {
+      handleKey(next.input, next.key);
+    } finally {
+      replaying.current = null;
+    }
+    if (deferred.current.length > 0) redraw((n) => n + 1);
   });
 
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
@@ -435,11 +467,11 @@ export function App({
         ) : treeList ? (
           <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} />
         ) : spawnerList ? (
-          <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} />
+          <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} />
         ) : originList ? (
           <OriginsView rows={originList.rows} selected={originList.cursor} users={users} originLabel={labelOf} />
         ) : (
-          <HostsView rows={hostList!.rows} selected={hostList!.cursor} theme={theme} now={model.now} nameWidth={Math.max(4, hostWidth)} />
+          <HostsView rows={hostList!.rows} selected={hostList!.cursor} theme={theme} now={model.now} nameWidth={Math.max(4, hostWidth)} columns={columns} />
         )}
       </Box>
       <StopStatus state={stop.state} theme={theme} />
@@ -447,7 +479,7 @@ export function App({
       {alert ? (
         <AlertBar
           // K is the alert's only until the person moves: then the bar says how to get back to it.
-          alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available && enterGoesToAlert() ? 'K' : undefined}
+          alert={alert} theme={theme} inspectKey={enterGoesToAlert() ? 'enter' : 'a'} stopKey={stop.available && stopGoesToAlert() ? 'K' : undefined}
           spawns={alertSpawns} more={alerts.length - 1} listKey="!"
         />
       ) : feed.recentlyGone ? (

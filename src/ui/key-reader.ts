@@ -20,15 +20,21 @@ export interface KeyRoutes {
   helping(): boolean;
   help(command: Command | undefined): void;
   run(command: Command): void;
-  /** Keys read together with one that changes the screen wait until it is drawn. */
-  defer(rest: string): void;
+  /** Keys read together with one that changes the screen wait until it is drawn (text, or
+   *  one named key: a second Esc). */
+  defer(rest: string, key?: Key): void;
 }
 
 export function makeKeyReader(routes: KeyRoutes): (input: string, key: Key) => void {
   const read = (input: string, key: Key): void => {
     if (routes.escapePrefixed()) {
       read('', { ...PLAIN_KEY, escape: true });
-      if (key.escape) input = '';
+      if (key.escape) {
+        // Esc Esc: the second goes back from where the first left (a card closed, then the
+        // filter under it cleared), so it waits until that is drawn.
+        routes.defer('', { ...PLAIN_KEY, escape: true });
+        return;
+      }
       key = { ...key, meta: false };
     }
     if ((key.ctrl && input === 'c') || input === '\x03') { // \x03: Ctrl-C read among other keys

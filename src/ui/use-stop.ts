@@ -32,6 +32,11 @@ export function useStop(control: StopControl | undefined) {
       if (!control || running.current) return;
       set({ dialog: control.plan(nodeId, descend), reason, report: null, error: null, progress: null });
     },
+    /** Says why K does nothing here (a key closes it). */
+    refuse(why: string) {
+      if (!control || running.current) return;
+      set({ dialog: { refused: why }, reason: null, report: null, error: null, progress: null });
+    },
     /** y on a plan starts it; any key closes a refusal or cancels. */
     answer(yes: boolean) {
       const dialog = open.current;

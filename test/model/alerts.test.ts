@@ -44,6 +44,39 @@ describe('model: fork bombs and fork storms', () => {
     expect(m.apply(last.events)).toEqual([expect.objectContaining({ kind: 'fork-bomb', state: 'cleared', root: 999, live: 0 })]);
   });
 
+  it('a bomb typed into a shell (its members fork from the shell, no exec) clears once they are gone, the shell left running', () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(50, 1, ['/bin/bash']);
+    // :(){ :|:& };: — every member is a copy of the shell; the shell itself lives on.
+    let next = 100;
+    let layer = [50];
+    const members: number[] = [];
+    for (let g = 0; g < 9; g++) {
+      const born: number[] = [];
+      for (const pid of layer) {
+        for (let k = 0; k < 2; k++) {
+          const child = next++;
+          s.after(0.5).fork(child, pid);
+          born.push(child);
+          members.push(child);
+        }
+        if (pid !== 50) s.after(0.1).exit(pid);
+      }
+      layer = born;
+    }
+    const m = new Model();
+    const raised = m.apply(s.events).filter((a) => a.state === 'raised');
+    expect(raised).toEqual([expect.objectContaining({ kind: 'fork-bomb', root: 50 })]);
+    // Its live count is the bomb's members: not the shell.
+    const alive = members.filter((pid) => !m.byPid.get(pid)!.exit);
+    expect(m.alerts.current(m.now, m.nowTime)[0]).toMatchObject({ live: alive.length });
+    const stop = new Script();
+    stop.ts = s.ts;
+    for (const pid of alive) stop.after(0.2).exit(pid, 0, 9);
+    stop.after(200).fork(7, 1);
+    expect(m.apply(stop.events)).toEqual([expect.objectContaining({ kind: 'fork-bomb', state: 'cleared', root: 50, live: 0 })]);
+    expect(m.byPid.get(50)!.exit).toBeNull();
+  });
+
   it('a storm clears when time passes with no event at all (advance), once its rate has stayed low', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(70, 1, ['/bin/bash', 'loop.sh']);
     for (let i = 0; i < 400; i++) s.after(1).fork(3000 + i, 70).exec(3000 + i, ['/bin/date']).after(0.5).exit(3000 + i);

@@ -53,18 +53,20 @@ describe('one remote host stream', () => {
     expect(s.badLines).toBe(23);
   });
 
-  it('a connection after the first starts with a rescan: its snapshots carry a resync id, the first other event ends it', () => {
+  it('a connection after the first starts with a rescan: its snapshots carry a resync id; it ends, as of the scan\'s start, once they stop coming', () => {
     const { s, advance } = stream();
     lines(s, header(), snapshot(7, 1_000e9), exec(8, 1_000e9));
     const down = s.disconnected('ssh: Connection closed by 10.0.0.2');
     expect(down).toEqual([expect.objectContaining({ type: 'host', state: 'down', reason: 'ssh: Connection closed by 10.0.0.2' })]);
     advance(3000);
-    const out = lines(s, header('cc-dd'), snapshot(7, 1_003e9), snapshot(9, 1_003e9), exec(10, 1_003e9));
-    expect(out.map((e) => e.type)).toEqual(['host', 'snapshot', 'snapshot', 'resync', 'exec']);
-    const [, a, b, resync] = out;
+    // Live events come among the snapshots (another kernel stream, merged by time): the
+    // rescan goes on until an event 2 s after its last snapshot.
+    const out = lines(s, header('cc-dd'), exec(11, 1_002.9e9), snapshot(7, 1_003e9), exec(12, 1_003.1e9), snapshot(9, 1_003.2e9), exec(10, 1_005.3e9));
+    expect(out.map((e) => e.type)).toEqual(['host', 'exec', 'snapshot', 'exec', 'snapshot', 'resync', 'exec']);
+    const [, , a, , b, resync] = out;
     expect(a).toMatchObject({ resync: 1, host: 'web-1' });
     expect(b).toMatchObject({ resync: 1 });
-    expect(resync).toMatchObject({ type: 'resync', id: 1, count: 2, host: 'web-1' });
+    expect(resync).toMatchObject({ type: 'resync', id: 1, count: 2, host: 'web-1', ts: a.ts });
     expect(out[0]).toMatchObject({ boot_id: 'cc-dd' });
   });
 

@@ -39,7 +39,7 @@ describe('alert bar', () => {
     const { feed } = stormThenBomb();
     const view = show(feed);
     const bar = await frameWhere(view, 'FORK BOMB');
-    expect(bar).toMatch(/! FORK BOMB\s+bomb \(pid 999\)\s+256 alive, growing\s+enter: inspect\s+!: \+1 more/);
+    expect(bar).toMatch(/! FORK BOMB\s+bomb \(pid 999\)\s+256 alive, growing\s+!: \+1 more\s+enter: inspect/);
     view.stdin.write('!');
     const list = await frameWhere(view, 'LINEAGES');
     // The bomb's lineage row is selected (inverse is invisible without colour: Enter tells).
@@ -102,9 +102,16 @@ describe('alert bar', () => {
     expect(await frameWhere(view, 'Stop this lineage?')).toContain('which  the fork bomb the red bar names');
     view.stdin.write('n');
     await frameWhere(view, (f) => !f.includes('Stop this lineage?'));
+    // Another view is not another row: K still stops the bomb, from any view.
+    view.stdin.write('2');
+    await frameWhere(view, 'TREE');
+    view.stdin.write('K');
+    expect(await frameWhere(view, 'Stop this lineage?')).toContain('which  the fork bomb the red bar names');
+    view.stdin.write('n');
+    await frameWhere(view, (f) => !f.includes('Stop this lineage?'));
     view.stdin.write('j');
     view.stdin.write('K');
-    expect(await frameWhere(view, 'Stop this lineage?')).toContain('which  the process selected: you moved after the alert appeared');
+    expect(await frameWhere(view, 'Stop this lineage?')).toContain('which  the process selected: you moved to it after the alert appeared');
   });
 });
 

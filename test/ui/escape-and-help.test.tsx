@@ -51,6 +51,20 @@ describe('Esc read together with the next key is Esc, then that key (not Alt+key
     const card = await frameWhere(view, 'lineage');
     expect(card).toContain('pid 101  /bin/sleep job-1');
   });
+
+  it('Esc Esc in one read on a card over a filtered list: the card closes, then the filter is cleared', async () => {
+    const view = show(feedWith(3));
+    await frameWhere(view, 'job-2');
+    view.stdin.write('/');
+    view.stdin.write('job-1');
+    view.stdin.write('\r');
+    await frameWhere(view, (f) => f.includes('filter /job-1') && !f.includes('job-2'));
+    view.stdin.write('\r');
+    await frameWhere(view, 'lineage');
+    view.stdin.write('\x1b\x1b');
+    const frame = await frameWhere(view, (f) => !f.includes('lineage') && f.includes('job-2'));
+    expect(frame).not.toContain('filter /job-1');
+  });
 });
 
 describe('help', () => {

@@ -122,4 +122,13 @@ describe('printable', () => {
     expect(printable('tab\tnl\n')).toBe('tab\\tnl\\n');
     expect(printable('café 日本 🎉 ✝')).toBe('café 日本 🎉 ✝');
   });
+
+  it("escapes what shows as nothing: `ss\u200Bhd` must not read as sshd in a stop confirmation", () => {
+    expect(printable('ss\u200bhd')).toBe('ss\\u{200B}hd');
+    expect(printable('\u200c\u200d\u2060\ufeff\u00ad\u115f\u3164\u034f')).toBe(
+      '\\u{200C}\\u{200D}\\u{2060}\\u{FEFF}\\u{AD}\\u{115F}\\u{3164}\\u{34F}',
+    );
+    expect(printable('x\u{E0041}\u{E007F}y')).toBe('x\\u{E0041}\\u{E007F}y'); // tag characters
+    expect(printable('🎉\u{1F600}')).toBe('🎉😀'); // other astral characters are text
+  });
 });

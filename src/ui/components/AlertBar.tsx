@@ -30,7 +30,8 @@ export function AlertBar({ alert, theme, inspectKey, stopKey, spawns, more, list
   // going, the keys, then the details. A bomb's rate drops to nothing once it hits a limit,
   // so it is a detail; a storm is its rate, and what it spawns.
   const size = bomb ? `${n(alert.live)} alive, ${TREND[alert.trend ?? 'growing']}` : `${n(Math.round(alert.rate))} forks/s`;
-  const keys = `${inspectKey}: inspect${stopKey && bomb ? `  ${stopKey}: stop it` : ''}${more > 0 ? `  ${listKey}: +${more} more` : ''}`;
+  // Stopping it and the other alerts first: an 80-column bar cuts what comes last.
+  const keys = [stopKey && bomb ? `${stopKey}: stop it` : '', more > 0 ? `${listKey}: +${more} more` : '', `${inspectKey}: inspect`].filter(Boolean).join('  ');
   const details = bomb
     ? `${alert.generations} generation${alert.generations === 1 ? '' : 's'}  ${n(Math.round(alert.rate))} forks/s`
     // What it spawns says more than its live children (a storm's are short-lived: 0).

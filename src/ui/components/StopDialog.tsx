@@ -33,8 +33,11 @@ export function StopDialog({ dialog, reason, theme, users, selfUid = process.get
       <Text bold color={theme.error}>Stop this lineage?</Text>
       {reason ? <Text dimColor wrap="truncate-end">{`which  ${reason}`}</Text> : null}
       <Text wrap="truncate-end">
-        root   pid {dialog.root.pid}{dialog.root.exited ? ' (exited)' : ''}  {commandLine(dialog.root.argv, dialog.root.comm)}
+        root   pid {dialog.root.pid}{dialog.host === undefined ? '' : ` on ${printable(dialog.host)}`}{dialog.root.exited ? ' (exited)' : ''}  {commandLine(dialog.root.argv, dialog.root.comm)}
       </Text>
+      {dialog.host !== undefined ? (
+        <Text wrap="truncate-end">{`where  on ${printable(dialog.host)}, over ssh: ${printable((dialog.runs ?? []).join('; '))} (its forktop decides what it may signal)`}</Text>
+      ) : null}
       {dialog.skipped.slice(0, SKIPPED_SHOWN).map((s) => (
         <Text key={s.pid} wrap="truncate-end" color={theme.warning}>
           {'       '}pid {s.pid} ({commandLine(s.argv, s.comm)}) is {printable(s.why)}: not signalled, only what it spawned

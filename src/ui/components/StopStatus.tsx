@@ -20,7 +20,7 @@ export function StopStatus({ state, theme }: { state: StopState; theme: Theme })
   const denied = report.denied ? `, ${n(report.denied)} refused by the kernel` : '';
   return (
     <Text color={report.survivors.length ? theme.error : theme.accent} bold wrap="truncate-end">
-      {`■ lineage of pid ${report.root}: stopped ${n(report.stopped)}, killed ${n(report.killed)} in ${secs(report.ms)}, ${left}${denied}   esc: clear`}
+      {`■ lineage of pid ${report.root}${report.host === undefined ? '' : ` on ${printable(report.host)}`}: stopped ${n(report.stopped)}, killed ${n(report.killed)} in ${secs(report.ms)}, ${left}${denied}   esc: clear`}
     </Text>
   );
 }

@@ -22,7 +22,15 @@ const LOST_WHERE: Record<string, string> = {
   kernel: "the kernel's buffer overran",
   ebpf: 'the eBPF ring buffer was full',
   queue: 'forktop fell behind',
+  transport: 'they did not reach this viewer',
 };
+
+/** Where a loss happened, in words: its source, and its host in a stream of several. */
+function lostWhere(where: string): string {
+  const [source, host] = where.split(' ');
+  const what = LOST_WHERE[source] ?? printable(source);
+  return host === undefined ? what : `${what}, on ${printable(host)}`;
+}
 
 const cell = (text: string, width: number, right = false) =>
   (right ? text.padStart(width) : text.padEnd(width)).slice(0, width);
@@ -65,7 +73,7 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
           const l = row.loss;
           return (
             <Text key={`lost-${l.newestTs}`} inverse={i === selected} color={theme.error} bold wrap="truncate-end">
-              {`──── ${grouped(l.lost)} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map((s) => LOST_WHERE[s] ?? printable(s)).join('; ')}) ────`}
+              {`──── ${grouped(l.lost)} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map(lostWhere).join('; ')}) ────`}
             </Text>
           );
         }

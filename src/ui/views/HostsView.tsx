@@ -26,17 +26,19 @@ function status(row: HostRow, now: number): { text: string; bad: boolean } {
 }
 
 /** The hosts of a merged stream (--ssh, --nats): what needs a look first (Enter: its processes). */
-export function HostsView({ rows, selected, theme, now, nameWidth }: {
-  rows: HostRow[]; selected: number; theme: Theme; now: number; nameWidth: number;
+export function HostsView({ rows, selected, theme, now, nameWidth, columns }: {
+  rows: HostRow[]; selected: number; theme: Theme; now: number; nameWidth: number; columns: number;
 }) {
+  // Below 100 columns the 10 s average goes: what is wrong needs the room.
+  const average = columns >= 100;
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate-end">{'HOST'.padEnd(nameWidth)} {'STATE'.padEnd(5)} {'EXEC/S'.padStart(7)} {'10S AVG'.padStart(7)} {'LIVE'.padStart(6)} {'LOST'.padStart(6)}  {'LAST 60 S'.padEnd(20)}  ALERT / WHY DOWN</Text>
+      <Text bold wrap="truncate-end">{'HOST'.padEnd(nameWidth)} {'STATE'.padEnd(5)} {'EXEC/S'.padStart(7)} {average ? `${'10S AVG'.padStart(7)} ` : ''}{'LIVE'.padStart(6)} {'LOST'.padStart(6)}  {'LAST 60 S'.padEnd(20)}  STATUS</Text>
       {rows.length === 0 ? <Text>one machine: this one (hosts are listed here with --ssh or --nats)</Text> : null}
       {rows.map((r, i) => {
         const h = r.host;
         const state = h.state === 'unknown' ? '?' : h.state;
-        const text = `${printable(h.name).slice(0, nameWidth).padEnd(nameWidth)} ${state.padEnd(5)} ${rate(r.rate1s).padStart(7)} ${r.rate10s.toFixed(1).padStart(7)} ${String(h.live).padStart(6)} ${grouped(h.lost).padStart(6)}  ${spark(r.history)}  `;
+        const text = `${printable(h.name).slice(0, nameWidth).padEnd(nameWidth)} ${state.padEnd(5)} ${rate(r.rate1s).padStart(7)} ${average ? `${r.rate10s.toFixed(1).padStart(7)} ` : ''}${String(h.live).padStart(6)} ${grouped(h.lost).padStart(6)}  ${spark(r.history)}  `;
         const why = status(r, now);
         const selectedRow = i === selected;
         return (
