@@ -130,6 +130,9 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.swap(pending_);
+    // Room for a batch like this one: the reader's pushes then move no Event to grow it
+    // (from empty, ten regrowths for a storm's thousand).
+    pending_.reserve(std::min(batch.size(), maxPending_));
     dropped = dropped_;
     lastTs = lastTs_;
     dropped_ = 0;
@@ -144,8 +147,19 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
     batch.push_back(std::move(lost));
   }
   if (batch.empty()) return;
-  if (sortByTime_)
-    std::stable_sort(batch.begin(), batch.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
+  // Records stamped on several CPUs are a little out of order: their positions are sorted,
+  // then each Event moved once (a stable sort of the Events, 504 bytes each, moved every one
+  // log2(n) times, even when they were in order).
+  auto earlier = [](const Event& a, const Event& b) { return a.ts < b.ts; };
+  if (sortByTime_ && !std::is_sorted(batch.begin(), batch.end(), earlier)) {
+    std::vector<uint32_t> order(batch.size());
+    for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return batch[a].ts < batch[b].ts; });
+    std::vector<Event> sorted;
+    sorted.reserve(batch.size());
+    for (uint32_t i : order) sorted.push_back(std::move(batch[i]));
+    batch.swap(sorted);
+  }
   Napi::HandleScope scope(env);
   onMessage.Call({Napi::String::New(env, "batch"), packEvents(env, batch, wallOffsetNs_)});
 }

@@ -155,7 +155,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
     return DefineClass(env, kName, all);
   }
 
-  // new EbpfExecSource({ ringBytes?, useBtf?, debug?, btfPath?, maxPendingEvents? }): loads
+  // new EbpfExecSource({ ringBytes?, useBtf?, debug?, btfPath?, maxPendingEvents?, loops? }): loads
   // and attaches the programs, or throws with .code (and the verifier's last word in the message).
   explicit EbpfExecSource(const Napi::CallbackInfo& info) : ReaderWrap(info) {
     EbpfOptions options;
@@ -165,6 +165,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
       if (o.Get("useBtf").IsBoolean()) options.useBtf = o.Get("useBtf").As<Napi::Boolean>().Value();
       if (o.Get("debug").IsBoolean()) options.debug = o.Get("debug").As<Napi::Boolean>().Value();
       if (o.Get("btfPath").IsString()) options.btfPath = o.Get("btfPath").As<Napi::String>().Utf8Value();
+      if (o.Get("loops").IsBoolean()) options.loops = o.Get("loops").As<Napi::Boolean>().Value();
       if (o.Get("realtime").IsBoolean()) options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
       options.envAllowlist = readEnvAllowlist(o);
       readMaxPending(o);
@@ -195,7 +196,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
   }
 
  private:
-  // { mode: "exec" | "entry", fallbackReason, paths, cgroupPaths, tasks, tasksFallbackReason, verifierLog }
+  // { mode: "exec" | "entry", fallbackReason, paths, cgroupPaths, loops, origin, tasks, tasksFallbackReason, verifierLog }
   Napi::Value Describe(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
     if (!reader_) return o;
@@ -203,6 +204,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
     o.Set("fallbackReason", reader_->fallbackReason());
     o.Set("paths", reader_->paths());
     o.Set("cgroupPaths", reader_->cgroupPaths());
+    o.Set("loops", reader_->loops());
     const OriginFields& origin = reader_->origin();
     Napi::Object fields = Napi::Object::New(info.Env());
     fields.Set("auid", origin.auid);

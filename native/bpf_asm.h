@@ -1,6 +1,7 @@
 // A tiny assembler for the kernel's BPF instruction set, so forktop's programs are written
 // in C++ and need no compiler at build or run time. One method per instruction form, and
-// labels for forward jumps, resolved in finish().
+// labels for forward jumps, resolved in finish(); functions (bpf_loop's callbacks) follow
+// the main program, each started with function().
 #pragma once
 
 #include <linux/bpf.h>
@@ -18,6 +19,13 @@ enum class Size : uint8_t { U8 = BPF_B, U16 = BPF_H, U32 = BPF_W, U64 = BPF_DW }
 enum class Cond : uint8_t {
   Eq = BPF_JEQ, Ne = BPF_JNE, Gt = BPF_JGT, Ge = BPF_JGE, Lt = BPF_JLT, Le = BPF_JLE,
   SGt = BPF_JSGT, SGe = BPF_JSGE, SLt = BPF_JSLT, SLe = BPF_JSLE,
+};
+
+// A program: its instructions, and where each function after the main one starts (the
+// loader describes each to the verifier, which needs that for a callback).
+struct BpfProgram {
+  std::vector<bpf_insn> code;
+  std::vector<uint32_t> functions;
 };
 
 class BpfAsm {
@@ -67,27 +75,44 @@ class BpfAsm {
     emit(0, R0, R0, 0, int32_t(uint32_t(imm >> 32)));
   }
   void call(bpf_func_id helper) { emit(BPF_JMP | BPF_CALL, R0, R0, 0, int32_t(helper)); }
+  // dst = the function at `fn` (bpf_loop's callback argument): its offset, which the kernel resolves.
+  void loadFunction(Reg dst, Label fn) {
+    fixups_.push_back({code_.size(), fn, true});
+    emit(BPF_LD | BPF_DW | BPF_IMM, dst, Reg(BPF_PSEUDO_FUNC), 0, 0);
+    emit(0, R0, R0, 0, 0);
+  }
+  // A function starts here (after the main program's last instruction): r1..r5 its
+  // arguments, r10 its own stack frame, r6..r9 unset.
+  void function(Label fn) {
+    bind(fn);
+    functions_.push_back(uint32_t(code_.size()));
+  }
   void exit() { emit(BPF_JMP | BPF_EXIT, R0, R0, 0, 0); }
 
   void jump(Label to) { jumpTo(BPF_JMP | BPF_JA, R0, R0, 0, to); }
   void jumpIf(Cond c, Reg dst, int32_t imm, Label to) { jumpTo(BPF_JMP | uint8_t(c) | BPF_K, dst, R0, imm, to); }
   void jumpIf(Cond c, Reg dst, Reg src, Label to) { jumpTo(BPF_JMP | uint8_t(c) | BPF_X, dst, src, 0, to); }
 
-  std::vector<bpf_insn> finish() {
+  BpfProgram finish() {
     for (const Fixup& f : fixups_) {
       int64_t target = targets_[f.label];
       if (target < 0) throw std::logic_error("BPF label never bound");
       int64_t offset = target - int64_t(f.at) - 1;
+      if (f.function) {
+        code_[f.at].imm = int32_t(offset);
+        continue;
+      }
       if (offset < INT16_MIN || offset > INT16_MAX) throw std::logic_error("BPF jump too far for one instruction");
       code_[f.at].off = int16_t(offset);
     }
-    return code_;
+    return {code_, functions_};
   }
 
  private:
   struct Fixup {
     size_t at;
     Label label;
+    bool function = false;  // the offset goes in imm (a function's address), not off
   };
 
   void alu(uint8_t op, Reg dst, Reg src, int32_t imm) { emit(BPF_ALU64 | op, dst, src, 0, imm); }
@@ -108,6 +133,7 @@ class BpfAsm {
   std::vector<bpf_insn> code_;
   std::vector<int64_t> targets_;
   std::vector<Fixup> fixups_;
+  std::vector<uint32_t> functions_;
 };
 
 }  // namespace forktop

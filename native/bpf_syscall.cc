@@ -1,5 +1,6 @@
 #include "bpf_syscall.h"
 
+#include <linux/btf.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "sys_error.h"
 
@@ -41,6 +43,51 @@ std::string verdict(const std::string& log) {
   return "";
 }
 
+// The BTF a program with functions is loaded with: an int, a void pointer, and two
+// static functions, int main(void *ctx) for the main program and int callback(int i,
+// void *ctx) for each of bpf_loop's callbacks. Types: 1 int, 2 void *, 3 and 4 their
+// prototypes, 5 and 6 the functions.
+constexpr uint32_t kMainFunc = 5, kCallbackFunc = 6;
+
+Fd loadFunctionBtf() {
+  static const char strings[] = "\0int\0ctx\0i\0main\0callback";
+  auto at = [](const char* s) { return uint32_t(std::string_view(strings, sizeof strings).find(s)); };
+  auto info = [](uint32_t kind, uint32_t vlen) { return kind << 24 | vlen; };
+  std::vector<uint32_t> types = {
+      at("int"), info(BTF_KIND_INT, 0), 4, BTF_INT_SIGNED << 24 | 32,
+      0, info(BTF_KIND_PTR, 0), 0,
+      0, info(BTF_KIND_FUNC_PROTO, 1), 1, at("ctx"), 2,
+      0, info(BTF_KIND_FUNC_PROTO, 2), 1, at("i"), 1, at("ctx"), 2,
+      at("main"), info(BTF_KIND_FUNC, BTF_FUNC_STATIC), 3,
+      at("callback"), info(BTF_KIND_FUNC, BTF_FUNC_STATIC), 4,
+  };
+  btf_header header{};
+  header.magic = BTF_MAGIC;
+  header.version = BTF_VERSION;
+  header.hdr_len = sizeof header;
+  header.type_off = 0;
+  header.type_len = uint32_t(types.size() * 4);
+  header.str_off = header.type_len;
+  header.str_len = sizeof strings;
+  std::vector<uint8_t> blob(sizeof header + header.type_len + header.str_len);
+  memcpy(blob.data(), &header, sizeof header);
+  memcpy(blob.data() + sizeof header, types.data(), header.type_len);
+  memcpy(blob.data() + sizeof header + header.type_len, strings, sizeof strings);
+  std::vector<char> log(4096);
+  bpf_attr attr{};
+  attr.btf = reinterpret_cast<uint64_t>(blob.data());
+  attr.btf_size = uint32_t(blob.size());
+  attr.btf_log_buf = reinterpret_cast<uint64_t>(log.data());
+  attr.btf_log_size = uint32_t(log.size());
+  attr.btf_log_level = 1;
+  long fd = bpf(BPF_BTF_LOAD, &attr);
+  if (fd < 0) {
+    int err = errno;
+    throw SysError("bpf(BPF_BTF_LOAD)", err, log[0] ? std::string(log.data()) : std::string(strerror(err)));
+  }
+  return Fd(int(fd));
+}
+
 }  // namespace
 
 Fd createMap(bpf_map_type type, const char* name, uint32_t keySize, uint32_t valueSize, uint32_t maxEntries) {
@@ -55,10 +102,24 @@ Fd createMap(bpf_map_type type, const char* name, uint32_t keySize, uint32_t val
   return Fd(int(fd));
 }
 
-Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, std::string* log, bpf_prog_type type) {
+Fd loadTracepointProgram(const char* name, const BpfProgram& program, std::string* log, bpf_prog_type type) {
+  const std::vector<bpf_insn>& code = program.code;
+  Fd btf;
+  std::vector<bpf_func_info> functions;
+  if (!program.functions.empty()) {
+    btf = loadFunctionBtf();
+    functions.push_back({0, kMainFunc});
+    for (uint32_t start : program.functions) functions.push_back({start, kCallbackFunc});
+  }
   std::vector<char> buffer;
   auto load = [&](uint32_t logLevel) {
     bpf_attr attr{};
+    if (btf.valid()) {
+      attr.prog_btf_fd = uint32_t(btf.get());
+      attr.func_info_rec_size = sizeof(bpf_func_info);
+      attr.func_info = reinterpret_cast<uint64_t>(functions.data());
+      attr.func_info_cnt = uint32_t(functions.size());
+    }
     attr.prog_type = type;
     attr.insns = reinterpret_cast<uint64_t>(code.data());
     attr.insn_cnt = uint32_t(code.size());
@@ -97,6 +158,28 @@ Fd loadTracepointProgram(const char* name, const std::vector<bpf_insn>& code, st
                    why.empty() ? std::string(strerror(err)) : why);
   }
   return Fd(int(fd));
+}
+
+bool bpfLoopWorks() {
+  // bpf_loop(1, callback, NULL, 0); the callback returns 0.
+  BpfAsm a;
+  BpfAsm::Label callback = a.label();
+  a.mov(R1, 1);
+  a.loadFunction(R2, callback);
+  a.mov(R3, 0);
+  a.mov(R4, 0);
+  a.call(BPF_FUNC_loop);
+  a.mov(R0, 0);
+  a.exit();
+  a.function(callback);
+  a.mov(R0, 0);
+  a.exit();
+  try {
+    loadTracepointProgram("forktop_probe", a.finish(), nullptr);
+    return true;
+  } catch (const SysError&) {
+    return false;
+  }
 }
 
 Fd attachTracepoint(int tracepointId, int programFd) {

@@ -1,10 +1,12 @@
 #include "btf.h"
 
+#include <fcntl.h>
 #include <linux/btf.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 namespace forktop {
@@ -42,10 +44,31 @@ bool extraBytes(uint32_t kind, uint32_t vlen, size_t* bytes) {
   }
 }
 
+// Read in large chunks: the kernel's is ~5 MiB, which a byte-wise istreambuf_iterator took
+// ~15 ms to copy (a tenth of forktop's start).
 std::vector<uint8_t> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("no kernel BTF at " + path);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("no kernel BTF at " + path);
+  std::vector<uint8_t> data;
+  struct stat st;
+  // sysfs gives the size; a file without one grows as it reads.
+  data.resize(fstat(fd, &st) == 0 && st.st_size > 0 ? size_t(st.st_size) + 1 : size_t(1) << 20);
+  size_t used = 0;
+  for (;;) {
+    if (used == data.size()) data.resize(data.size() * 2);
+    ssize_t n = read(fd, data.data() + used, data.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      throw std::runtime_error("reading " + path + ": " + strerror(e));
+    }
+    if (n == 0) break;
+    used += size_t(n);
+  }
+  close(fd);
+  data.resize(used);
+  return data;
 }
 
 }  // namespace
@@ -68,6 +91,7 @@ void Btf::parse() {
   stringsStart_ = size_t(stringsStart);
   stringsLen_ = h.str_len;
 
+  types_.reserve(h.type_len / 24);  // a type and its data take ~24-40 bytes
   types_.push_back({});  // id 0: void
   for (size_t at = size_t(typesStart); at < typesEnd;) {
     btf_type t;

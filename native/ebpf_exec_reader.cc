@@ -170,7 +170,7 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   ExecMaps maps{ring_.get(), scratch_.get(), attempts_.get(), drops_.get()};
 
   Tracefs tracefs;  // unmounted again (if we mounted it) when this scope ends
-  auto loadProgram = [&](const char* name, const std::vector<bpf_insn>& code,
+  auto loadProgram = [&](const char* name, const BpfProgram& code,
                          bpf_prog_type type = BPF_PROG_TYPE_TRACEPOINT) {
     std::string log;
     bool debug = options_.debug && options_.debugLog;
@@ -187,22 +187,26 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
   const char* enterAt = "syscalls/sys_enter_execveat";
   const char* exitEv = "syscalls/sys_exit_execve";
   const char* exitAt = "syscalls/sys_exit_execveat";
+  // Loops as bpf_loop's callbacks where the kernel has it: each verified in a few passes.
+  layout.loops = options_.loops && bpfLoopWorks();
+  bool loops = layout.loops;
   int enterProg = loadProgram("forktop_enter", enterProgram(tracefs.fieldOffset(enter, "filename"),
-                                                            tracefs.fieldOffset(enter, "argv"), !useBtf, maps));
+                                                            tracefs.fieldOffset(enter, "argv"), !useBtf, loops, maps));
   int enterAtProg = loadProgram("forktop_enterat",
                                 enterProgram(tracefs.fieldOffset(enterAt, "filename"),
-                                             tracefs.fieldOffset(enterAt, "argv"), !useBtf, maps));
+                                             tracefs.fieldOffset(enterAt, "argv"), !useBtf, loops, maps));
   int16_t retOffset = tracefs.fieldOffset(exitEv, "ret");
   if (tracefs.fieldOffset(exitAt, "ret") != retOffset) throw std::runtime_error("execve and execveat exits differ");
-  int exitProg = loadProgram("forktop_exit", exitProgram(retOffset, !useBtf, maps));
+  int exitProg = loadProgram("forktop_exit", exitProgram(retOffset, !useBtf, loops, maps));
   int execProg = -1;
   if (useBtf) {
     int16_t filenameLoc = tracefs.fieldOffset("sched/sched_process_exec", "filename");
     // A verifier that refuses the program (an older kernel's limits, its raw tracepoint)
-    // still gets argv at the exec: with a plain tracepoint (no interpreter), then without the
-    // path walks, then without the environment's loop, then without who started it. The
-    // header says which.
+    // still gets argv at the exec: with the loops unrolled or bounded (no bpf_loop), then
+    // with a plain tracepoint (no interpreter), then without the path walks, then without
+    // the environment's loop, then without who started it. The header says which.
     std::vector<std::function<bool(KernelLayout&)>> simpler = {
+        [](KernelLayout& k) { return std::exchange(k.loops, false); },  // unrolled and bounded loops instead
         [](KernelLayout& k) { return std::exchange(k.interp, false); },
         [](KernelLayout& k) { return std::exchange(k.paths, false) | std::exchange(k.cgroupPaths, false); },
         [](KernelLayout& k) { return std::exchange(k.env, false); },  // its loop (bounded loops: 5.3)
@@ -224,6 +228,7 @@ void EbpfExecReader::load(bool useBtf, const std::string& btfPath) {
     }
     paths_ = paths_ && layout.paths;
     cgroupPaths_ = cgroupPaths_ && layout.cgroupPaths;
+    loops_ = layout.loops;
     origin_ = {layout.auid, layout.session, layout.tty, layout.sidPgid, layout.env, layout.interp,
                envEntriesScanned(options_.envAllowlist.size())};
   }

@@ -38,6 +38,8 @@ struct EbpfOptions {
   bool realtime = true;
   // The environment variables each exec's record keeps (the rest never leaves the reader).
   EnvAllowlist envAllowlist;
+  // false: loops unrolled or bounded, as on a kernel without bpf_loop (tests compare the two).
+  bool loops = true;
 };
 
 // Which of who-started-it each exec carries (each dropped alone where BTF lacks a field or
@@ -71,6 +73,8 @@ class EbpfExecReader {
   const std::string& fallbackReason() const { return fallbackReason_; }
   // Whether each exec's exe and cwd (and its cgroup) are walked in the kernel.
   bool paths() const { return paths_; }
+  // Whether the programs' loops run as bpf_loop callbacks (see KernelLayout::loops).
+  bool loops() const { return loops_; }
   bool cgroupPaths() const { return cgroupPaths_; }
   const OriginFields& origin() const { return origin_; }
   // Whether forks and exits come from the ring too (sched_process_fork/exit), and if not, why.
@@ -88,7 +92,7 @@ class EbpfExecReader {
 
   EbpfOptions options_;
   std::string mode_, fallbackReason_;
-  bool paths_ = false, cgroupPaths_ = false, tasks_ = false;
+  bool paths_ = false, cgroupPaths_ = false, tasks_ = false, loops_ = false;
   OriginFields origin_;
   std::string tasksFallbackReason_;
   Fd ring_, scratch_, attempts_, drops_;

@@ -2,8 +2,10 @@
 
 #include <cstddef>
 #include <algorithm>
+#include <functional>
 #include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "bpf_asm.h"
 #include "exec_record.h"
@@ -32,6 +34,68 @@ void lookupFirst(BpfAsm& a, int mapFd, BpfAsm::Label none) {
   a.add(R2, -8);
   a.call(BPF_FUNC_map_lookup_elem);
   a.jumpIf(Cond::Eq, R0, 0, none);
+}
+
+// bpf_loop's callbacks (with KernelLayout::loops): each a function emitted after the main
+// program's exit. The verifier checks a callback's body a few times, until what it starts
+// from repeats, where it walks an unrolled or bounded loop once per step: the env scan took
+// ~42k of the exec program's ~70k instructions to verify that way, the path walks ~27k.
+// The loop's state stays in the record (a map value: the verifier assumes nothing of what
+// it loads from there, so each call starts from the same state) and in words on the
+// caller's stack (kernel pointers, never used as offsets).
+struct Functions {
+  std::vector<std::pair<BpfAsm::Label, std::function<void(BpfAsm&)>>> bodies;
+  void emit(BpfAsm& a) {
+    for (auto& [fn, body] : bodies) {
+      a.function(fn);
+      body(a);
+    }
+  }
+};
+
+// The caller's stack words a loop hands its callback: fp-96 the record (r7), then three
+// words for the loop's own state (kLoopWord + 8 * n, n < 3).
+constexpr int16_t kLoopCtx = -96;
+constexpr int16_t kLoopWord = 8;
+
+// bpf_loop(count, body, fp + kLoopCtx, 0). In `body`, r7 is the record and fp-8 holds the
+// ctx pointer (loopWord() reads it); it ends with loopReturn(). r0..r5 clobbered.
+void loopCall(BpfAsm& a, Functions& functions, int32_t count, std::function<void(BpfAsm&)> body) {
+  BpfAsm::Label fn = a.label();
+  functions.bodies.push_back({fn, [body](BpfAsm& f) {
+                                f.store(Size::U64, R10, -8, R2);
+                                f.load(Size::U64, R7, R2, 0);
+                                body(f);
+                              }});
+  a.store(Size::U64, R10, kLoopCtx, R7);
+  a.mov(R1, count);
+  a.loadFunction(R2, fn);
+  a.mov(R3, R10);
+  a.add(R3, kLoopCtx);
+  a.mov(R4, 0);
+  a.call(BPF_FUNC_loop);
+}
+
+// In a loop's body: dst = the loop word n (uses r1 when dst is not r1... any register but r10).
+void loadLoopWord(BpfAsm& a, Reg dst, int n) {
+  a.load(Size::U64, dst, R10, -8);
+  a.load(Size::U64, dst, dst, int16_t(kLoopWord + 8 * n));
+}
+// In a loop's body: loop word n = src (r1 is clobbered; src is not r1).
+void storeLoopWord(BpfAsm& a, int n, Reg src) {
+  a.load(Size::U64, R1, R10, -8);
+  a.store(Size::U64, R1, int16_t(kLoopWord + 8 * n), src);
+}
+void storeLoopWord(BpfAsm& a, int n, int32_t value) {
+  a.load(Size::U64, R1, R10, -8);
+  a.store(Size::U64, R1, int16_t(kLoopWord + 8 * n), value);
+}
+// The caller's view of loop word n, after the loop.
+constexpr int16_t loopWord(int n) { return int16_t(kLoopCtx + kLoopWord + 8 * n); }
+// Ends a loop's body: 0 to go on, 1 to stop.
+void loopReturn(BpfAsm& a, int32_t stop) {
+  a.mov(R0, stop);
+  a.exit();
 }
 
 // Fills the record header at r7 from the current task: time, ids, comm; zeroes the rest.
@@ -152,6 +216,87 @@ void readOrigin(BpfAsm& a, const KernelLayout& k) {
   a.bind(noSignal);
 }
 
+// One variable of the environment scan (see readEnvironment): the loop's state from the
+// record (write position envEnd, read position cwdEnd, end exeEnd), the variable copied to
+// the write position, and the positions moved past it (the write one only when it is kept).
+// Jumps to `next` after it, to `stop` at the end or when a read fails.
+// Stack: fp-40 the bytes left, fp-48 keep or not.
+void envStep(BpfAsm& a, const std::vector<std::string>& names, const std::vector<uint8_t>& firstBytes,
+             BpfAsm::Label stop, BpfAsm::Label next) {
+  constexpr int32_t kLimit = int32_t(kArgsCap + kEnvCap);
+  BpfAsm::Label done = stop;
+  BpfAsm::Label keep = a.label(), compare = a.label(), drop = a.label(), copy = a.label(), whole = a.label(),
+                kept = a.label();
+  a.load(Size::U32, R9, R7, FIELD(envEnd));
+  a.jumpIf(Cond::Gt, R9, kLimit - 1, done);
+  a.load(Size::U32, R6, R7, FIELD(cwdEnd));
+  a.jumpIf(Cond::Gt, R6, kLimit - 1, done);
+  a.load(Size::U32, R8, R7, FIELD(exeEnd));
+  a.jumpIf(Cond::Gt, R8, kLimit, done);
+  a.jumpIf(Cond::Ge, R6, R8, done);
+  a.mov(R2, R8);
+  a.sub(R2, R6);
+  a.jumpIf(Cond::SLe, R2, 0, done);
+  a.jumpIf(Cond::SGt, R2, int32_t(kEnvCap), done);
+  a.store(Size::U64, R10, -40, R2);  // bytes left: this variable's room
+  // Its first 8 bytes, against each name's.
+  a.mov(R1, R7);
+  a.add(R1, FIELD(args));
+  a.add(R1, R6);
+  a.load(Size::U64, R3, R1, 0);
+  // Most variables start with a letter no allowlisted name starts with: one compare each.
+  a.mov(R4, R3);
+  a.andImm(R4, 0xff);
+  for (uint8_t first : firstBytes) a.jumpIf(Cond::Eq, R4, int32_t(first), compare);
+  a.jump(drop);
+  a.bind(compare);
+  for (const std::string& name : names) {
+    std::string prefix = name.size() >= 8 ? name.substr(0, 8) : name + "=";
+    uint64_t want = 0;
+    for (size_t b = 0; b < prefix.size(); b++) want |= uint64_t(uint8_t(prefix[b])) << (8 * b);
+    int shift = int(64 - 8 * prefix.size());
+    a.mov(R4, R3);
+    if (shift > 0) {
+      a.lsh(R4, shift);
+      a.rsh(R4, shift);
+    }
+    a.loadImm64(R5, want);
+    a.jumpIf(Cond::Eq, R4, R5, keep);
+  }
+  a.bind(drop);
+  a.store(Size::U64, R10, -48, 0);
+  a.jump(copy);
+  a.bind(keep);
+  a.store(Size::U64, R10, -48, 1);
+  a.bind(copy);
+  // Copied to the write position (at or before the read one: a forward copy, so nothing
+  // unread is overwritten); its length tells where the next one starts.
+  a.mov(R1, R7);
+  a.add(R1, FIELD(args));
+  a.add(R1, R9);
+  a.load(Size::U64, R2, R10, -40);
+  a.mov(R3, R7);
+  a.add(R3, FIELD(args));
+  a.add(R3, R6);
+  a.call(BPF_FUNC_probe_read_kernel_str);
+  a.jumpIf(Cond::SLe, R0, 0, done);
+  a.load(Size::U64, R1, R10, -40);
+  a.jumpIf(Cond::Lt, R0, R1, whole);
+  // It ran to the end of what was read: when the environment was cut there, so was it.
+  a.load(Size::U32, R1, R7, FIELD(flags));
+  a.andImm(R1, int32_t(kEnvTruncated));
+  a.jumpIf(Cond::Ne, R1, 0, done);
+  a.bind(whole);
+  a.add(R6, R0);
+  a.store(Size::U32, R7, FIELD(cwdEnd), R6);
+  a.load(Size::U64, R1, R10, -48);
+  a.jumpIf(Cond::Eq, R1, 0, kept);
+  a.add(R9, R0);
+  a.store(Size::U32, R7, FIELD(envEnd), R9);
+  a.bind(kept);
+  a.jump(next);
+}
+
 // The environment (current->mm->env_start..env_end, on the new stack just above argv): its
 // first kEnvCap bytes are read into r7->args at r9 (<= kArgsCap), then each NAME=value there
 // is kept only when its first bytes are an allowlisted name's ("NAME=", or the first 8 of a
@@ -162,7 +307,7 @@ void readOrigin(BpfAsm& a, const KernelLayout& k) {
 // variable's code starts from the same bounds on every way there (the verifier then checks
 // each once, not once per earlier keep or drop).
 // Stack: fp-40 the bytes left, fp-48 keep or not, fp-56 the loop counter.
-void readEnvironment(BpfAsm& a, const KernelLayout& k, const std::vector<std::string>& names) {
+void readEnvironment(BpfAsm& a, Functions& functions, const KernelLayout& k, const std::vector<std::string>& names) {
   constexpr int32_t kLimit = int32_t(kArgsCap + kEnvCap);
   static_assert(kArgsCap + 2 * kEnvCap <= kVarCap, "a copy of up to kEnvCap bytes at any write position fits");
   BpfAsm::Label noEnv = a.label(), init = a.label(), fits = a.label(), done = a.label(), out = a.label();
@@ -199,88 +344,30 @@ void readEnvironment(BpfAsm& a, const KernelLayout& k, const std::vector<std::st
   for (const std::string& name : names)
     if (!name.empty() && std::find(firstBytes.begin(), firstBytes.end(), uint8_t(name[0])) == firstBytes.end())
       firstBytes.push_back(uint8_t(name[0]));
-  // A loop, not unrolled: the exec'ing task then runs a few hundred bytes of JIT code per
-  // variable, hot in its cache, rather than cold straight-line code (the unrolled loop cost
-  // 3 µs an exec for ~36 variables). The counter on the stack is exact, so the verifier
-  // walks the iterations one by one, each from the same bounds (the rest is reloaded).
-  BpfAsm::Label top = a.label(), unscanned = a.label();
-  a.store(Size::U64, R10, -56, 0);
-  a.bind(top);
-  if (entries > 0) {
+  BpfAsm::Label unscanned = a.label();
+  if (entries > 0 && k.loops) {
+    // Stopped early or not, what is left unread after the loop is said as a cut environment.
+    loopCall(a, functions, entries, [&names, firstBytes](BpfAsm& f) {
+      BpfAsm::Label stop = f.label(), next = f.label();
+      envStep(f, names, firstBytes, stop, next);
+      f.bind(next);
+      loopReturn(f, 0);
+      f.bind(stop);
+      loopReturn(f, 1);
+    });
+  } else if (entries > 0) {
+    // A loop, not unrolled: the exec'ing task then runs a few hundred bytes of JIT code per
+    // variable, hot in its cache, rather than cold straight-line code (the unrolled loop cost
+    // 3 µs an exec for ~36 variables). The counter on the stack is exact, so the verifier
+    // walks the iterations one by one, each from the same bounds (the rest is reloaded).
+    BpfAsm::Label top = a.label();
+    a.store(Size::U64, R10, -56, 0);
+    a.bind(top);
     a.load(Size::U64, R1, R10, -56);
     a.jumpIf(Cond::Ge, R1, int32_t(entries), unscanned);
     a.add(R1, 1);
     a.store(Size::U64, R10, -56, R1);
-    BpfAsm::Label keep = a.label(), compare = a.label(), drop = a.label(), copy = a.label(), whole = a.label(),
-                  next = a.label();
-    a.load(Size::U32, R9, R7, FIELD(envEnd));
-    a.jumpIf(Cond::Gt, R9, kLimit - 1, done);
-    a.load(Size::U32, R6, R7, FIELD(cwdEnd));
-    a.jumpIf(Cond::Gt, R6, kLimit - 1, done);
-    a.load(Size::U32, R8, R7, FIELD(exeEnd));
-    a.jumpIf(Cond::Gt, R8, kLimit, done);
-    a.jumpIf(Cond::Ge, R6, R8, done);
-    a.mov(R2, R8);
-    a.sub(R2, R6);
-    a.jumpIf(Cond::SLe, R2, 0, done);
-    a.jumpIf(Cond::SGt, R2, int32_t(kEnvCap), done);
-    a.store(Size::U64, R10, -40, R2);  // bytes left: this variable's room
-    // Its first 8 bytes, against each name's.
-    a.mov(R1, R7);
-    a.add(R1, FIELD(args));
-    a.add(R1, R6);
-    a.load(Size::U64, R3, R1, 0);
-    // Most variables start with a letter no allowlisted name starts with: one compare each.
-    a.mov(R4, R3);
-    a.andImm(R4, 0xff);
-    for (uint8_t first : firstBytes) a.jumpIf(Cond::Eq, R4, int32_t(first), compare);
-    a.jump(drop);
-    a.bind(compare);
-    for (const std::string& name : names) {
-      std::string prefix = name.size() >= 8 ? name.substr(0, 8) : name + "=";
-      uint64_t want = 0;
-      for (size_t b = 0; b < prefix.size(); b++) want |= uint64_t(uint8_t(prefix[b])) << (8 * b);
-      int shift = int(64 - 8 * prefix.size());
-      a.mov(R4, R3);
-      if (shift > 0) {
-        a.lsh(R4, shift);
-        a.rsh(R4, shift);
-      }
-      a.loadImm64(R5, want);
-      a.jumpIf(Cond::Eq, R4, R5, keep);
-    }
-    a.bind(drop);
-    a.store(Size::U64, R10, -48, 0);
-    a.jump(copy);
-    a.bind(keep);
-    a.store(Size::U64, R10, -48, 1);
-    a.bind(copy);
-    // Copied to the write position (at or before the read one: a forward copy, so nothing
-    // unread is overwritten); its length tells where the next one starts.
-    a.mov(R1, R7);
-    a.add(R1, FIELD(args));
-    a.add(R1, R9);
-    a.load(Size::U64, R2, R10, -40);
-    a.mov(R3, R7);
-    a.add(R3, FIELD(args));
-    a.add(R3, R6);
-    a.call(BPF_FUNC_probe_read_kernel_str);
-    a.jumpIf(Cond::SLe, R0, 0, done);
-    a.load(Size::U64, R1, R10, -40);
-    a.jumpIf(Cond::Lt, R0, R1, whole);
-    // It ran to the end of what was read: when the environment was cut there, so was it.
-    a.load(Size::U32, R1, R7, FIELD(flags));
-    a.andImm(R1, int32_t(kEnvTruncated));
-    a.jumpIf(Cond::Ne, R1, 0, done);
-    a.bind(whole);
-    a.add(R6, R0);
-    a.store(Size::U32, R7, FIELD(cwdEnd), R6);
-    a.load(Size::U64, R1, R10, -48);
-    a.jumpIf(Cond::Eq, R1, 0, next);
-    a.add(R9, R0);
-    a.store(Size::U32, R7, FIELD(envEnd), R9);
-    a.bind(next);
-    a.jump(top);
+    envStep(a, names, firstBytes, done, top);
   }
   // Variables past the last one looked at are not seen: said as a cut environment.
   a.bind(unscanned);
@@ -301,38 +388,111 @@ void readEnvironment(BpfAsm& a, const KernelLayout& k, const std::vector<std::st
   a.bind(out);
 }
 
-// Reads the argv array at r8 pointer by pointer into r7->args; r9 = bytes read. Used where
-// the strings may not be resident (the old program's memory), so it marks what it missed.
-void readArgvPointers(BpfAsm& a) {
-  BpfAsm::Label end = a.label(), truncated = a.label(), partial = a.label(), unreadable = a.label();
-  a.mov(R9, 0);
-  for (uint32_t i = 0; i <= kMaxArgPointers; i++) {
-    a.mov(R1, R10);
-    a.add(R1, -48);
-    a.mov(R2, 8);
+// How readArgvPointers' steps end (a loop word with bpf_loop).
+enum ArgvEnd : int32_t { kArgvRead = 1, kArgvTooMany, kArgvPartialRead, kArgvNone };
+
+// Step i of readArgvPointers: reads argv[i] (argv at r8) and its string to r7->args at r9,
+// and moves r9 past it; jumps to `next` then, or to `end`, `truncated`, `partial` or
+// `unreadable` (a failed read of the first argument; of a later one: partial). With
+// `index` R0, i is known here (the steps are unrolled); else `index` is a register holding
+// it (bpf_loop's), kept across the helper calls (r6..r9), and i is compared at run time.
+void argvStep(BpfAsm& a, Reg index, uint32_t i, BpfAsm::Label next, BpfAsm::Label end, BpfAsm::Label truncated,
+              BpfAsm::Label partial, BpfAsm::Label unreadable) {
+  bool known = index == R0;
+  // r0 (a helper's result) is bad: to `unreadable` at step 0, else to `partial`.
+  auto failed = [&](Cond bad) {
+    if (known) {
+      a.jumpIf(bad, R0, 0, i == 0 ? unreadable : partial);
+      return;
+    }
+    BpfAsm::Label ok = a.label();
+    a.jumpIf(bad == Cond::Ne ? Cond::Eq : Cond::SGt, R0, 0, ok);
+    a.jumpIf(Cond::Eq, index, 0, unreadable);
+    a.jump(partial);
+    a.bind(ok);
+  };
+  a.mov(R1, R10);
+  a.add(R1, -48);
+  a.mov(R2, 8);
+  if (known) {
     a.mov(R3, R8);
     a.add(R3, int32_t(8 * i));
-    a.call(BPF_FUNC_probe_read_user);
-    a.jumpIf(Cond::Ne, R0, 0, i == 0 ? unreadable : partial);
-    a.load(Size::U64, R3, R10, -48);
-    a.jumpIf(Cond::Eq, R3, 0, end);
-    if (i == kMaxArgPointers) {
-      a.jump(truncated);  // more arguments than we read
-      break;
+  } else {
+    a.mov(R3, index);
+    a.lsh(R3, 3);
+    a.add(R3, R8);
+  }
+  a.call(BPF_FUNC_probe_read_user);
+  failed(Cond::Ne);
+  a.load(Size::U64, R3, R10, -48);
+  a.jumpIf(Cond::Eq, R3, 0, end);
+  if (known && i == kMaxArgPointers) {
+    a.jump(truncated);  // more arguments than we read
+    return;
+  }
+  if (!known) a.jumpIf(Cond::Ge, index, int32_t(kMaxArgPointers), truncated);
+  a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap - kArgReadCap), truncated);
+  a.mov(R1, R7);
+  a.add(R1, FIELD(args));
+  a.add(R1, R9);
+  a.mov(R2, int32_t(kArgReadCap));
+  a.call(BPF_FUNC_probe_read_user_str);
+  failed(Cond::SLe);
+  a.jumpIf(Cond::SGt, R0, int32_t(kArgReadCap), partial);
+  BpfAsm::Label whole = a.label();
+  a.jumpIf(Cond::SLt, R0, int32_t(kArgReadCap), whole);
+  orFlags(a, kTruncated);  // this argument filled its cap: it may be cut
+  a.bind(whole);
+  a.add(R9, R0);
+  a.jump(next);
+}
+
+// Reads the argv array at r8 pointer by pointer into r7->args; r9 = bytes read. Used where
+// the strings may not be resident (the old program's memory), so it marks what it missed.
+// With bpf_loop, each pointer is a callback's step: argv goes through loop word 0, r9
+// through r7->argsLen, and how it ended through word 1.
+void readArgvPointers(BpfAsm& a, Functions& functions, bool loops) {
+  BpfAsm::Label end = a.label(), truncated = a.label(), partial = a.label(), unreadable = a.label();
+  a.mov(R9, 0);
+  if (loops) {
+    a.store(Size::U32, R7, FIELD(argsLen), R9);
+    a.store(Size::U64, R10, loopWord(0), R8);
+    a.store(Size::U64, R10, loopWord(1), int32_t(kArgvTooMany));  // if every step went on
+    loopCall(a, functions, int32_t(kMaxArgPointers + 1), [](BpfAsm& f) {
+      BpfAsm::Label next = f.label(), stepEnd = f.label(), stepTruncated = f.label(), stepPartial = f.label(),
+                    stepUnreadable = f.label(), stop = f.label();
+      f.mov(R6, R1);  // the step's index
+      f.load(Size::U32, R9, R7, FIELD(argsLen));
+      loadLoopWord(f, R8, 0);
+      argvStep(f, R6, 0, next, stepEnd, stepTruncated, stepPartial, stepUnreadable);
+      f.bind(next);
+      f.store(Size::U32, R7, FIELD(argsLen), R9);
+      loopReturn(f, 0);
+      for (auto [label, how] : {std::pair{stepEnd, kArgvRead}, std::pair{stepTruncated, kArgvTooMany},
+                                std::pair{stepPartial, kArgvPartialRead}, std::pair{stepUnreadable, kArgvNone}}) {
+        f.bind(label);
+        storeLoopWord(f, 1, how);
+        f.jump(stop);
+      }
+      f.bind(stop);
+      loopReturn(f, 1);
+    });
+    a.load(Size::U32, R9, R7, FIELD(argsLen));
+    BpfAsm::Label bounded = a.label();
+    a.jumpIf(Cond::Le, R9, int32_t(kArgsCap), bounded);
+    a.mov(R9, int32_t(kArgsCap));  // never (each step kept it within): for the verifier
+    a.bind(bounded);
+    a.load(Size::U64, R1, R10, loopWord(1));
+    a.jumpIf(Cond::Eq, R1, kArgvRead, end);
+    a.jumpIf(Cond::Eq, R1, kArgvPartialRead, partial);
+    a.jumpIf(Cond::Eq, R1, kArgvNone, unreadable);
+    a.jump(truncated);
+  } else {
+    for (uint32_t i = 0; i <= kMaxArgPointers; i++) {
+      BpfAsm::Label next = a.label();
+      argvStep(a, R0, i, next, end, truncated, partial, unreadable);
+      a.bind(next);
     }
-    a.jumpIf(Cond::Gt, R9, int32_t(kArgsCap - kArgReadCap), truncated);
-    a.mov(R1, R7);
-    a.add(R1, FIELD(args));
-    a.add(R1, R9);
-    a.mov(R2, int32_t(kArgReadCap));
-    a.call(BPF_FUNC_probe_read_user_str);
-    a.jumpIf(Cond::SLe, R0, 0, i == 0 ? unreadable : partial);
-    a.jumpIf(Cond::SGt, R0, int32_t(kArgReadCap), partial);
-    BpfAsm::Label whole = a.label();
-    a.jumpIf(Cond::SLt, R0, int32_t(kArgReadCap), whole);
-    orFlags(a, kTruncated);  // this argument filled its cap: it may be cut
-    a.bind(whole);
-    a.add(R9, R0);
   }
   a.bind(truncated);
   orFlags(a, kTruncated);
@@ -372,60 +532,116 @@ void appendName(BpfAsm& a, int32_t nameOffset, BpfAsm::Label cut) {
   a.add(R9, R0);
 }
 
+// One step of a path's walk (see walkPath): appends the name of the dentry in r6 (mount in
+// r8) and moves to its parent, or crosses to the mount's mountpoint; jumps to `next` then,
+// to `whole` at the root, to `cut` when a read fails or the room runs out.
+void pathStep(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut, BpfAsm::Label next) {
+  BpfAsm::Label crossMount = a.label();
+  forgetRange(a);
+  readKernel(a, -24, 8, R8, k.mountMnt + k.vfsmountMntRoot, cut);
+  readKernel(a, -32, 8, R6, k.dentryParent, cut);
+  a.load(Size::U64, R1, R10, -24);
+  a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of this mount
+  a.load(Size::U64, R1, R10, -32);
+  a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of its file system
+  appendName(a, k.dentryName + k.qstrName, cut);
+  a.load(Size::U64, R6, R10, -32);
+  a.jump(next);
+  a.bind(crossMount);
+  readKernel(a, -40, 8, R8, k.mountParent, cut);
+  a.load(Size::U64, R1, R10, -40);
+  a.jumpIf(Cond::Eq, R1, R8, whole);  // the root mount is its own parent
+  readKernel(a, -48, 8, R8, k.mountMountpoint, cut);
+  a.load(Size::U64, R6, R10, -48);
+  a.load(Size::U64, R8, R10, -40);
+  a.jump(next);
+}
+
+// One step of a cgroup's walk (see walkKernfs): appends the name of the kernfs node in r6
+// and moves to its parent; jumps as pathStep does.
+void kernfsStep(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut, BpfAsm::Label next) {
+  forgetRange(a);
+  readKernel(a, -32, 8, R6, k.kernfsParent, cut);
+  a.load(Size::U64, R1, R10, -32);
+  a.jumpIf(Cond::Eq, R1, 0, whole);
+  appendName(a, k.kernfsName, cut);
+  a.load(Size::U64, R6, R10, -32);
+  a.jump(next);
+}
+
+using WalkStep = void (*)(BpfAsm&, const KernelLayout&, BpfAsm::Label, BpfAsm::Label, BpfAsm::Label);
+
+// Walks up to kMaxPathSteps steps from r6 (and r8), appending names to r7->args at r9; jumps
+// to `whole` at the root, to `cut` when a step fails or the steps run out, with r9 past the
+// names written. With bpf_loop, the steps are a callback's: r6 and r8 go through loop words
+// 0 and 1, r9 through r7->endField, and word 2 says how it ended (1: at the root).
+void walk(BpfAsm& a, Functions& functions, const KernelLayout& k, WalkStep step, int16_t endField,
+          BpfAsm::Label whole, BpfAsm::Label cut) {
+  if (!k.loops) {
+    for (uint32_t i = 0; i < kMaxPathSteps; i++) {
+      BpfAsm::Label next = a.label();
+      step(a, k, whole, cut, next);
+      a.bind(next);
+    }
+    a.jump(cut);
+    return;
+  }
+  a.store(Size::U32, R7, endField, R9);
+  a.store(Size::U64, R10, loopWord(0), R6);
+  a.store(Size::U64, R10, loopWord(1), R8);
+  a.store(Size::U64, R10, loopWord(2), 0);
+  loopCall(a, functions, int32_t(kMaxPathSteps), [&k, step, endField](BpfAsm& f) {
+    BpfAsm::Label stepWhole = f.label(), stepCut = f.label(), next = f.label();
+    f.load(Size::U32, R9, R7, endField);
+    loadLoopWord(f, R6, 0);
+    loadLoopWord(f, R8, 1);
+    step(f, k, stepWhole, stepCut, next);
+    f.bind(next);
+    forgetRange(f);
+    f.store(Size::U32, R7, endField, R9);
+    storeLoopWord(f, 0, R6);
+    storeLoopWord(f, 1, R8);
+    loopReturn(f, 0);
+    f.bind(stepWhole);
+    storeLoopWord(f, 2, 1);
+    f.bind(stepCut);
+    loopReturn(f, 1);
+  });
+  a.load(Size::U32, R9, R7, endField);
+  forgetRange(a);
+  a.load(Size::U64, R1, R10, loopWord(2));
+  a.jumpIf(Cond::Eq, R1, 1, whole);
+  a.jump(cut);
+}
+
 // Appends the names of a path, its dentry in r6 and its mount (struct mount *) in r8, to
 // r7->args at r9: leaf first, each with its NUL, crossing mounts up to the root, as d_path()
 // does without its locks. Jumps to `whole` at the root; to `cut` when a read fails or the
 // steps or the room run out (the names written so far are then left unclaimed).
-void walkPath(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut) {
-  for (uint32_t i = 0; i < kMaxPathSteps; i++) {
-    BpfAsm::Label crossMount = a.label(), next = a.label();
-    forgetRange(a);
-    readKernel(a, -24, 8, R8, k.mountMnt + k.vfsmountMntRoot, cut);
-    readKernel(a, -32, 8, R6, k.dentryParent, cut);
-    a.load(Size::U64, R1, R10, -24);
-    a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of this mount
-    a.load(Size::U64, R1, R10, -32);
-    a.jumpIf(Cond::Eq, R6, R1, crossMount);  // the root of its file system
-    appendName(a, k.dentryName + k.qstrName, cut);
-    a.load(Size::U64, R6, R10, -32);
-    a.jump(next);
-    a.bind(crossMount);
-    readKernel(a, -40, 8, R8, k.mountParent, cut);
-    a.load(Size::U64, R1, R10, -40);
-    a.jumpIf(Cond::Eq, R1, R8, whole);  // the root mount is its own parent
-    readKernel(a, -48, 8, R8, k.mountMountpoint, cut);
-    a.load(Size::U64, R6, R10, -48);
-    a.load(Size::U64, R8, R10, -40);
-    a.bind(next);
-  }
-  a.jump(cut);
+void walkPath(BpfAsm& a, Functions& functions, const KernelLayout& k, int16_t endField, BpfAsm::Label whole,
+              BpfAsm::Label cut) {
+  walk(a, functions, k, pathStep, endField, whole, cut);
 }
 
 // Appends the names of a kernfs node (r6) and its parents, leaf first, to r7->args at r9,
 // up to the root (whose name is empty, and not written): a cgroup's path. Jumps to `whole`
 // at the root, to `cut` as walkPath does.
-void walkKernfs(BpfAsm& a, const KernelLayout& k, BpfAsm::Label whole, BpfAsm::Label cut) {
-  for (uint32_t i = 0; i < kMaxPathSteps; i++) {
-    forgetRange(a);
-    readKernel(a, -32, 8, R6, k.kernfsParent, cut);
-    a.load(Size::U64, R1, R10, -32);
-    a.jumpIf(Cond::Eq, R1, 0, whole);
-    appendName(a, k.kernfsName, cut);
-    a.load(Size::U64, R6, R10, -32);
-  }
-  a.jump(cut);
+void walkKernfs(BpfAsm& a, Functions& functions, const KernelLayout& k, int16_t endField, BpfAsm::Label whole,
+                BpfAsm::Label cut) {
+  walk(a, functions, k, kernfsStep, endField, whole, cut);
 }
 
 // Walks the struct path at (kernel pointer in r6) + offset into r7->args (see walkPath), sets
 // `flag` when it reached the root, and stores where its names end in r7->endField.
-void appendPath(BpfAsm& a, const KernelLayout& k, int32_t offset, uint32_t flag, int16_t endField) {
+void appendPath(BpfAsm& a, Functions& functions, const KernelLayout& k, int32_t offset, uint32_t flag,
+                int16_t endField) {
   BpfAsm::Label whole = a.label(), cut = a.label();
   readKernel(a, -32, 8, R6, offset + k.pathMnt, cut);
   readKernel(a, -40, 8, R6, offset + k.pathDentry, cut);
   a.load(Size::U64, R6, R10, -40);
   a.load(Size::U64, R8, R10, -32);
   a.add(R8, -k.mountMnt);  // the vfsmount sits inside its struct mount
-  walkPath(a, k, whole, cut);
+  walkPath(a, functions, k, endField, whole, cut);
   a.bind(whole);
   orFlags(a, flag);
   a.bind(cut);
@@ -509,9 +725,10 @@ uint32_t envEntriesScanned(size_t names) {
   return names <= 16 ? 256 : 128;
 }
 
-std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffset, const std::vector<std::string>& envNames,
-                                  const ExecMaps& maps) {
+BpfProgram execProgram(const KernelLayout& k, int16_t filenameLocOffset, const std::vector<std::string>& envNames,
+                       const ExecMaps& maps) {
   BpfAsm a;
+  Functions functions;
   BpfAsm::Label out = a.label(), sent = a.label();
   a.mov(R6, R1);
   lookupFirst(a, maps.scratch, out);
@@ -590,7 +807,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   a.mov(R9, 0);
   a.bind(read);
   a.store(Size::U32, R7, FIELD(argsLen), R9);
-  if (k.env) readEnvironment(a, k, envNames);
+  if (k.env) readEnvironment(a, functions, k, envNames);
   a.store(Size::U32, R7, FIELD(cwdEnd), R9);  // each path's names start where the last ended
   a.store(Size::U32, R7, FIELD(exeEnd), R9);
 
@@ -600,11 +817,11 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   if (k.paths) {
     BpfAsm::Label noFs = a.label(), noExe = a.label();
     readTaskPointer(a, {k.taskFs}, noFs);
-    appendPath(a, k, k.fsPwd, kHasCwd, FIELD(cwdEnd));
+    appendPath(a, functions, k, k.fsPwd, kHasCwd, FIELD(cwdEnd));
     a.bind(noFs);
     a.store(Size::U32, R7, FIELD(exeEnd), R9);
     readTaskPointer(a, {k.taskMm, k.mmExeFile}, noExe);
-    appendPath(a, k, k.fileFPath, kHasExePath, FIELD(exeEnd));
+    appendPath(a, functions, k, k.fileFPath, kHasExePath, FIELD(exeEnd));
     a.bind(noExe);
   }
   if (k.cgroupPaths) {
@@ -614,7 +831,7 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
     forgetRange(a);
     a.store(Size::U32, R7, FIELD(cgroupEnd), R9);
     readTaskPointer(a, {k.taskCgroups, k.cssSetDfl, k.cgroupKn}, noCgroup);
-    walkKernfs(a, k, cgroupWhole, cgroupCut);
+    walkKernfs(a, functions, k, FIELD(cgroupEnd), cgroupWhole, cgroupCut);
     a.bind(cgroupWhole);
     orFlags(a, kHasCgroup);
     a.bind(cgroupCut);
@@ -627,11 +844,13 @@ std::vector<bpf_insn> execProgram(const KernelLayout& k, int16_t filenameLocOffs
   output(a, maps, sent);
   a.bind(sent);
   exitZero(a, out);
+  functions.emit(a);
   return a.finish();
 }
 
-std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, const ExecMaps& maps) {
+BpfProgram enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, bool loops, const ExecMaps& maps) {
   BpfAsm a;
+  Functions functions;
   BpfAsm::Label out = a.label();
   a.mov(R6, R1);
   lookupFirst(a, maps.scratch, out);
@@ -645,7 +864,7 @@ std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, b
   if (readArgv) {
     orFlags(a, kReadAtEnter);
     readUserFilename(a);
-    readArgvPointers(a);
+    readArgvPointers(a, functions, loops);
   }
   a.load(Size::U64, R1, R7, FIELD(pidTgid));
   a.store(Size::U64, R10, -16, R1);
@@ -656,11 +875,13 @@ std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, b
   a.mov(R4, BPF_ANY);
   a.call(BPF_FUNC_map_update_elem);
   exitZero(a, out);
+  functions.emit(a);
   return a.finish();
 }
 
-std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const ExecMaps& maps) {
+BpfProgram exitProgram(int16_t retOffset, bool argvReadAtEnter, bool loops, const ExecMaps& maps) {
   BpfAsm a;
+  Functions functions;
   BpfAsm::Label out = a.label(), forget = a.label();
   a.load(Size::U64, R6, R1, retOffset);
   a.call(BPF_FUNC_get_current_pid_tgid);
@@ -700,7 +921,7 @@ std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const
     a.store(Size::U32, R7, FIELD(flags), 0);
     a.store(Size::U32, R7, FIELD(ret), R6);
     readUserFilename(a);
-    readArgvPointers(a);
+    readArgvPointers(a, functions, loops);
     output(a, maps, forget);
   }
   a.bind(forget);
@@ -709,10 +930,11 @@ std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const
   a.add(R2, -16);
   a.call(BPF_FUNC_map_delete_elem);
   exitZero(a, out);
+  functions.emit(a);
   return a.finish();
 }
 
-std::vector<bpf_insn> forkProgram(const KernelLayout& k, const ExecMaps& maps) {
+BpfProgram forkProgram(const KernelLayout& k, const ExecMaps& maps) {
   BpfAsm a;
   BpfAsm::Label out = a.label();
   a.load(Size::U64, R8, R1, 8);  // the child
@@ -729,7 +951,7 @@ std::vector<bpf_insn> forkProgram(const KernelLayout& k, const ExecMaps& maps) {
   return a.finish();
 }
 
-std::vector<bpf_insn> processExitProgram(const KernelLayout& k, int16_t groupDeadOffset, const ExecMaps& maps) {
+BpfProgram processExitProgram(const KernelLayout& k, int16_t groupDeadOffset, const ExecMaps& maps) {
   BpfAsm a;
   BpfAsm::Label out = a.label();
   if (groupDeadOffset >= 0) {

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "bpf_asm.h"
+
 namespace forktop {
 
 // Byte offsets of kernel struct fields, from BTF.
@@ -46,6 +48,10 @@ struct KernelLayout {
   int32_t signalPids, pidNumbers, upidNr, pidtypeSid, pidtypePgid;
   int32_t mmEnvStart, mmEnvEnd, bprmFilename, bprmInterp;
   bool auid = false, session = false, tty = false, sidPgid = false, env = false, interp = false;
+  // The kernel runs bpf_loop() (5.17): the environment's scan and the path walks (and argv
+  // read pointer by pointer) are its callbacks, which the verifier checks in a few passes,
+  // not once per step.
+  bool loops = false;
 };
 
 struct ExecMaps {
@@ -63,15 +69,16 @@ uint32_t envEntriesScanned(size_t names);
 
 // envNames: the environment variables the reader keeps; the program sends only variables
 // whose first bytes match one (the reader then compares whole names).
-std::vector<bpf_insn> execProgram(const KernelLayout& kernel, int16_t filenameLocOffset,
-                                  const std::vector<std::string>& envNames, const ExecMaps& maps);
-std::vector<bpf_insn> enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, const ExecMaps& maps);
-std::vector<bpf_insn> exitProgram(int16_t retOffset, bool argvReadAtEnter, const ExecMaps& maps);
+BpfProgram execProgram(const KernelLayout& kernel, int16_t filenameLocOffset, const std::vector<std::string>& envNames,
+                       const ExecMaps& maps);
+// loops: read argv pointer by pointer in bpf_loop's callback (see KernelLayout::loops).
+BpfProgram enterProgram(int16_t filenameOffset, int16_t argvOffset, bool readArgv, bool loops, const ExecMaps& maps);
+BpfProgram exitProgram(int16_t retOffset, bool argvReadAtEnter, bool loops, const ExecMaps& maps);
 // A BPF_PROG_TYPE_RAW_TRACEPOINT program: its context is the tracepoint's arguments,
 // (struct task_struct *parent, struct task_struct *child).
-std::vector<bpf_insn> forkProgram(const KernelLayout& kernel, const ExecMaps& maps);
+BpfProgram forkProgram(const KernelLayout& kernel, const ExecMaps& maps);
 // groupDeadOffset: the tracepoint's group_dead field (since 6.16), or -1: then the exit of
 // the thread group's leader is taken for the process's, as the proc connector does.
-std::vector<bpf_insn> processExitProgram(const KernelLayout& kernel, int16_t groupDeadOffset, const ExecMaps& maps);
+BpfProgram processExitProgram(const KernelLayout& kernel, int16_t groupDeadOffset, const ExecMaps& maps);
 
 }  // namespace forktop

@@ -42,6 +42,8 @@ export interface NativeEbpfOptions {
   debug?: boolean;
   btfPath?: string;
   maxPendingEvents?: number;
+  /** false: the programs' loops unrolled or bounded, as without bpf_loop (tests compare the two). */
+  loops?: boolean;
 }
 
 /** What a native reader says: ("batch", packed events: decodeEvents() reads them),
@@ -68,6 +70,8 @@ export interface NativeEbpfExecSource {
     fallbackReason: string;
     paths: boolean;
     cgroupPaths: boolean;
+    /** The programs' loops run as bpf_loop callbacks (5.17), each verified in a few passes. */
+    loops: boolean;
     /** Forks and exits come from the ring buffer too (else from the proc connector). */
     tasks: boolean;
     tasksFallbackReason: string;

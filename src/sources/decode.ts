@@ -85,7 +85,14 @@ export function decodeEvents([numbers, text]: PackedEvents): ForktopEvent[] {
         break;
       }
       case 2:
-        events[i] = { type: 'exit', time, ts, pid, ppid, code: numbers[at + 4], signal: numbers[at + 5], core: numbers[at + 6] === 1 };
+        // duration_ms: the source fills it in (StartTimes.annotate) on every exit. Made here, as
+        // null, its field takes numbers and null alike from the first exit: added later, it
+        // was a number's field that null then changed, and V8 threw away the optimized code
+        // and compiled it again mid-storm.
+        events[i] = {
+          type: 'exit', time, ts, pid, ppid, code: numbers[at + 4], signal: numbers[at + 5], core: numbers[at + 6] === 1,
+          duration_ms: null,
+        };
         break;
       case 3:
         events[i] = { type: 'comm', time, ts, pid, comm: strings[next++] };

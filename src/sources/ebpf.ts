@@ -23,6 +23,8 @@ export interface EbpfOptions {
   netlink?: NetlinkOptions;
   /** The environment variables each exec keeps (default ENV_ALLOWLIST); nothing else leaves native code. */
   envNames?: readonly string[];
+  /** false: the programs' loops unrolled or bounded, as on a kernel without bpf_loop (tests). */
+  loops?: boolean;
 }
 
 export const EBPF_NOT_PRIVILEGED = 'eBPF needs root (CAP_BPF and CAP_PERFMON)';
@@ -47,6 +49,8 @@ export class EbpfSource implements EventSource {
   private walksPaths = { exe: true, cgroup: true };
   /** Whether the programs report forks and exits too. */
   private tasks = false;
+  /** Whether the programs' loops run as bpf_loop callbacks (else unrolled or bounded). */
+  private loops = false;
   /** Which of who-started-it the exec program reads (each dropped alone where BTF lacks it). */
   private origin: OriginFieldsRead = { auid: true, session: true, tty: true, sidPgid: true, env: true, filename: true, envEntries: 0 };
   private readonly startTimes = new StartTimes();
@@ -54,6 +58,11 @@ export class EbpfSource implements EventSource {
   private lastKernelStats: Record<string, number> = {};
 
   constructor(private readonly options: EbpfOptions = {}) {}
+
+  /** Whether the programs' loops run as bpf_loop callbacks here (5.17), not unrolled. */
+  get runsLoops(): boolean {
+    return this.loops;
+  }
 
   /** Without kernel BTF, argv is read at execve() entry (and may be incomplete). */
   get readsArgvAtEntry(): boolean {
@@ -74,7 +83,7 @@ export class EbpfSource implements EventSource {
     const debug = this.options.onVerifierLog !== undefined;
     try {
       this.native = new Native({
-        ringBytes: this.options.ringBytes, useBtf: this.options.useBtf ?? true, debug,
+        ringBytes: this.options.ringBytes, useBtf: this.options.useBtf ?? true, debug, loops: this.options.loops,
         envAllowlist: [...(this.options.envNames ?? ENV_ALLOWLIST)],
       });
     } catch (error) {
@@ -86,6 +95,7 @@ export class EbpfSource implements EventSource {
     this.mode = described.mode;
     this.walksPaths = { exe: described.paths, cgroup: described.cgroupPaths };
     this.tasks = described.tasks;
+    this.loops = described.loops;
     this.origin = described.origin;
     if (debug) this.options.onVerifierLog!(described.verifierLog);
 

@@ -215,6 +215,53 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     }
   });
 
+  it('the loops as bpf_loop callbacks and unrolled give the same records: a failed exec past 64 arguments, a cwd past the walk\'s steps, allowlisted variables deep in the environment', async () => {
+    const looped = new EbpfSource({ netlink: { snapshot: false } });
+    const unrolled = new EbpfSource({ loops: false, netlink: { snapshot: false } });
+    capture = await Capture.startWith(looped);
+    const other = await Capture.startWith(unrolled);
+    try {
+      expect([looped.runsLoops, unrolled.runsLoops]).toEqual([true, false]);
+      const tag = uniqueTag('loops');
+      const dir = fs.mkdtempSync(`/tmp/${tag}-`);
+      const deep = `${dir}/${Array.from({ length: 55 }, (_, i) => `d${i}`).join('/')}`;
+      const mid = `${dir}/${Array.from({ length: 20 }, (_, i) => `d${i}`).join('/')}`;
+      fs.mkdirSync(deep, { recursive: true });
+      const many = Array.from({ length: 300 }, (_, i) => `V${i}=x`);
+      const script = [
+        `/nonexistent/${tag}-fail ${Array.from({ length: 70 }, (_, i) => `a${i}`).join(' ')}`,
+        `(cd ${deep} && /bin/true ${tag}-deep)`,
+        `(cd ${mid} && /bin/true ${tag}-mid)`,
+        `env -i ${many.slice(0, 199).join(' ')} SSH_TTY=/dev/pts/199 ${many.slice(199).join(' ')} /bin/true ${tag}-env200`,
+        `env -i ${many.join(' ')} SSH_TTY=/dev/pts/300 /bin/true ${tag}-env300`,
+        `env -i SSH_TTY=/dev/pts/1 LD_PRELOAD= SUDO_USER=bob /bin/true ${tag}-env1`,
+        `/bin/true ${tag}-last`,
+        'exit 0',
+      ].join('; ');
+      try {
+        await run('bash', ['-c', script]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      const last = (ev: ForktopEvent) => isExec(ev) && ev.argv?.[1] === `${tag}-last`;
+      await Promise.all([capture.waitFor(last), other.waitFor(last)]);
+      const tagged = (c: Capture) =>
+        c.events.filter(isExec).filter((ev) => ev.argv?.some((a) => a.startsWith(`${tag}-`)) || ev.exe?.includes(tag))
+          .map(({ time, ts, ...rest }) => rest);
+      const seen = tagged(capture);
+      expect(seen.map((ev) => ev.argv![ev.argv![0] === 'env' ? ev.argv!.length - 1 : ev.ret === 0 ? 1 : 0])).toEqual([
+        `/nonexistent/${tag}-fail`, `${tag}-deep`, `${tag}-mid`, 'env', `${tag}-env200`, 'env', `${tag}-env300`, 'env', `${tag}-env1`, `${tag}-last`,
+      ].map((a) => (a === 'env' ? expect.any(String) : a)));
+      expect(seen.find((ev) => ev.ret !== 0)).toMatchObject({ ret: -2, truncated: true });
+      expect(seen.find((ev) => ev.argv![1] === `${tag}-mid`)).toMatchObject({ cwd: mid });
+      expect(seen.find((ev) => ev.argv![1] === `${tag}-env200`)).toMatchObject({ env: { SSH_TTY: '/dev/pts/199' } });
+      expect(seen.find((ev) => ev.argv![1] === `${tag}-env300`)).toMatchObject({ env: null });
+      expect(tagged(other)).toEqual(seen);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('without BTF, reads argv at execve() entry and says so', async () => {
     const source = new EbpfSource({ useBtf: false, netlink: { snapshot: false } });
     capture = await Capture.startWith(source);

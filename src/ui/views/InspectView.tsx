@@ -38,9 +38,17 @@ export function cardLayout(model: Model, node: ProcessNode, height: number, colu
   return { fixed, childLimit: Math.max(CARD_CHILDREN, room), many };
 }
 
+/** Each model's wall clock offset as the cards last used it. */
+const wallOffsets = new WeakMap<Model, number>();
+
 function isoOf(model: Model, ts: number): string {
   // Event times are kept as ISO strings on events; a card maps ts through the model's clock.
-  const wallOffsetMs = Date.parse(model.nowTime) - model.now / 1e6;
+  // Its wall time has ms steps: the offset moves by one now and then, and a time shown
+  // would flicker between .731 and .732. Kept until the clocks really part (a replay's jump).
+  const measured = Date.parse(model.nowTime) - model.now / 1e6;
+  const kept = wallOffsets.get(model);
+  const wallOffsetMs = kept !== undefined && Math.abs(kept - measured) < 20 ? kept : measured;
+  wallOffsets.set(model, wallOffsetMs);
   return new Date(ts / 1e6 + wallOffsetMs).toISOString();
 }
 
