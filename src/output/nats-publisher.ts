@@ -251,6 +251,15 @@ export class NatsPublisher implements Sink {
         if (this.done) return;
         this.counts.retries++;
         const message = natsError(error);
+        if (/max_?payload|maximum payload/i.test(message)) {
+          // Sealed before this server said its limit (it takes less than 1 MiB): it can
+          // never go. Its number and count are taken, so the viewer counts the gap exactly.
+          this.queue.shift();
+          this.queueBytes -= batch.data.length;
+          this.counts.lost += batch.count;
+          this.options.onInfo(`a batch of ${batch.data.length} bytes is over the server's max_payload: its ${batch.count} event(s) are lost`);
+          continue;
+        }
         // The stream gone (a server started afresh, or someone deleted it): make it again.
         if (/stream not found|no responders/i.test(message) && this.nats && this.nc) {
           try {
