@@ -2,9 +2,11 @@
 // npm run bench: forktop beside its peers, observing the same storms in the same run.
 //
 //   node bench/run.js [--execs N] [--par P] [--depth D] [--modes literal,stack] [--busy N]
-//                     [--only capture,latency,model,ui,start,screen,soak] [--soak-seconds S]
+//                     [--only capture,latency,model,ui,start,screen,soak,nats] [--soak-seconds S]
+//                     [--nats-agents 1,4,8] [--nats-events N]
 //
-// Without --only every section runs but soak (minutes long): ask for it by name.
+// Without --only every section runs but soak (minutes long) and nats (needs nats-server):
+// ask for them by name.
 //
 // Needs root (the observers listen to the kernel). Peers that are not installed are
 // skipped with a note: apt-get install forkstat libbpf-tools bpftrace.
@@ -18,6 +20,7 @@ import { benchUi, printUi } from './ui.js';
 import { benchSoak, printSoak } from './soak.js';
 import { benchStart, printStart } from './start.js';
 import { benchScreen, printScreen } from './screen.js';
+import { benchNats, printNats } from './nats.js';
 import { Tmux } from './lib/tmux.js';
 import { atInterrupt, buildStorm, cpuSeconds, ensureTracefs, otherObservers } from './lib/system.js';
 
@@ -36,6 +39,8 @@ const { values: opts } = parseArgs({
     'soak-seconds': { type: 'string', default: '60' },
     'soak-interval': { type: 'string', default: '5' },
     'soak-loads': { type: 'string', default: '500,10' },
+    'nats-agents': { type: 'string', default: '1,4,8' },
+    'nats-events': { type: 'string', default: '200000' },
   },
 });
 
@@ -252,7 +257,7 @@ async function main() {
   }
   if (sections.includes('model')) printModel(benchModel());
   if (sections.includes('ui')) printUi(await benchUi());
-  if (!['capture', 'latency', 'start', 'screen', 'soak'].some((s) => sections.includes(s))) return;
+  if (!['capture', 'latency', 'start', 'screen', 'soak', 'nats'].some((s) => sections.includes(s))) return;
   if (process.getuid() !== 0) {
     console.error('bench: needs root (the observers listen to the kernel); try sudo npm run bench');
     process.exit(2);
@@ -281,6 +286,9 @@ async function main() {
       }
     }
     if (sections.includes('latency')) await latency();
+    if (sections.includes('nats')) {
+      printNats(await benchNats({ storm, agents: opts['nats-agents'].split(',').map(Number), perAgent: Number(opts['nats-events']) }), printTable);
+    }
     const needTmux = ['start', 'screen', 'soak'].filter((s) => sections.includes(s));
     if (needTmux.length > 0 && !Tmux.available()) {
       console.log(`\n${needTmux.join(' and ')}: skipped, tmux is not installed (apt-get install -y tmux)`);

@@ -19,6 +19,7 @@ import { ReplaySource } from './sources/replay.js';
 import { isSourceName, mayRefuse, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError, type EventSource } from './sources/source.js';
 import { DEFAULT_REMOTE_COMMAND, parseHostList, SshSource } from './sources/ssh.js';
+import { conflicting, NATS_FLAG_NAMES, natsPlan } from './transport/nats-flags.js';
 import { stopControlFor, type StopControl } from './stop/control.js';
 import { remoteStopControl } from './stop/remote.js';
 import { runStopLineage } from './stop/headless.js';
@@ -56,6 +57,17 @@ const parseCommandLine = (pkg: PackageJson) => meow(
                            @FILE: one host a line
     --remote-cmd CMD       With --ssh: what runs on each host (default "sudo -n forktop --json")
     --ssh-config FILE      With --ssh: this ssh config file (ssh -F) instead of yours
+    --publish URL          Agent: publish this machine's events to NATS JetStream (nats:// or
+                           tls://HOST:4222), headless; see --host-name, --nats-buffer
+    --nats URL             Watch the hosts that publish there, in one view (or --json)
+    --replay nats://HOST   The stream's history, as a replay (ends when it is all shown)
+    --hosts GLOB,...       With --nats: only these hosts ('web-*,db-1')
+    --since TIME           With --nats: start from the stream's history: 10m, 2h, an ISO time, all
+    --host-name NAME       With --publish: the name to publish under (default: this host's)
+    --nats-creds FILE      NATS credentials (a .creds file: user JWT and nkey seed)
+    --nats-buffer BYTES    With --publish: events kept while the server is away (default 64M)
+    --nats-max-age AGE     The stream's retention when forktop makes it (default 24h)
+    --nats-max-bytes SIZE  The stream's size cap when forktop makes it (default 1G)
     --source NAME          Event source: ${SOURCE_NAMES.join(', ')} (default auto)
     --env NAME,...         Also read these environment variables at each exec (besides
                            ${ENV_ALLOWLIST.join(', ')}); no others are ever read
@@ -79,6 +91,8 @@ const parseCommandLine = (pkg: PackageJson) => meow(
     $ ssh web-1 sudo forktop --json | forktop --replay -
     $ forktop --ssh web-1,web-2,db-1
     $ sudo forktop --stop-lineage 4242 --yes
+    $ sudo forktop --publish nats://nats.example:4222
+    $ forktop --nats nats://nats.example:4222 --hosts 'web-*' --since 10m
 `,
   {
     importMeta: import.meta,
@@ -103,6 +117,15 @@ const parseCommandLine = (pkg: PackageJson) => meow(
       user: { type: 'string' },
       pid: { type: 'string' },
       bell: { type: 'boolean', default: true },
+      publish: { type: 'string' },
+      nats: { type: 'string' },
+      hosts: { type: 'string' },
+      since: { type: 'string' },
+      hostName: { type: 'string' },
+      natsCreds: { type: 'string' },
+      natsMaxAge: { type: 'string' },
+      natsMaxBytes: { type: 'string' },
+      natsBuffer: { type: 'string' },
     },
   },
 );
@@ -173,7 +196,7 @@ function parseSpeed(text: string): number | 'max' {
   return speed;
 }
 
-const KNOWN_FLAGS = new Set(['ssh', 'remoteCmd', 'remote-cmd', 'sshConfig', 'ssh-config', 'env', 'json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version']);
+const KNOWN_FLAGS = new Set(['ssh', 'remoteCmd', 'remote-cmd', 'sshConfig', 'ssh-config', 'env', 'json', 'record', 'force', 'replay', 'speed', 'source', 'receiveBuffer', 'receive-buffer', 'debugBpf', 'debug-bpf', 'stopLineage', 'stop-lineage', 'yes', 'filter', 'user', 'pid', 'bell', 'help', 'version', ...NATS_FLAG_NAMES]);
 
 /** What goes wrong while running and must not crash: said on stderr (after the live view). */
 const warnings: string[] = [];
@@ -208,6 +231,10 @@ export async function main(pkg: PackageJson): Promise<void> {
     flags.replay = '-';
   }
   if (input.length > 0) fail(`unexpected argument "${input[0]}"; see forktop --help`);
+  const nats = natsPlan(flags, given);
+  if (typeof nats === 'string') fail(nats);
+  const natsConflict = conflicting(nats, given, flags.json);
+  if (natsConflict) fail(natsConflict);
   if (!isSourceName(flags.source)) {
     fail(`--source must be one of ${SOURCE_NAMES.join(', ')}, not "${flags.source}"`);
   }
@@ -229,6 +256,7 @@ export async function main(pkg: PackageJson): Promise<void> {
   const replay = flags.replay;
   const sourceName = flags.source;
   const start: Starter = async (handlers) => {
+    if (nats.mode === 'view') return (await import('./sources/nats.js')).startNats({ ...nats.view, onWarning: warn }, handlers);
     if (hosts) {
       const source = new SshSource({ ...hosts, onWarning: warn });
       await source.start(handlers);
@@ -266,12 +294,17 @@ export async function main(pkg: PackageJson): Promise<void> {
     }
     return recording;
   };
+  if (nats.mode === 'publish') {
+    raisePriority();
+    const { runAgent } = await import('./transport/nats-agent.js');
+    return runAgent(nats.agent, { start, startOrFail, headerFor });
+  }
   raisePriority();
   if (!flags.json) {
     // Whether the screen may switch (and say "starting…") before the source runs: only when
     // it can't refuse with a line that must be read on the normal screen (nor print the
     // verifier's log there).
-    const early = replay === undefined && !flags.debugBpf && !mayRefuse(sourceName);
+    const early = replay === undefined && nats.mode === 'none' && !flags.debugBpf && !mayRefuse(sourceName);
     return runLiveView(start, openRecording, { replaying: replay !== undefined, stdinIsData: replay === '-', early, initial, bell: flags.bell });
   }
   return runJson(start, openRecording, replay !== undefined);
