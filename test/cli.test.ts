@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOT_PRIVILEGED } from '../src/sources/netlink.js';
-import { CLI, runCli, runCommand, startCli } from './helpers/cli.js';
+import { CLI, expectRefused, runCli, runCommand, startCli } from './helpers/cli.js';
 import { describeAsRoot, kernelAllowsUnprivilegedProcConnector, uniqueTag } from './helpers/kernel.js';
 
 /** Linux 6.6 lets any user listen to the proc connector; before, it needs CAP_NET_ADMIN. */
@@ -17,13 +17,7 @@ describe('forktop flags', () => {
     [['--ssh', '@/nonexistent/hosts', '--json'], /--ssh @\/nonexistent\/hosts: no such file/],
     [['--ssh', 'web-1', '--replay', 'x'], /--ssh and --replay do not go together/],
     [['--remote-cmd', 'forktop --json'], /--remote-cmd goes with --ssh HOSTS/],
-  ])('%j is refused with one line and exit 2', async (args, message) => {
-    const result = await runCli(args as string[]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).toBe('');
-  });
+  ])('%j is refused with one line and exit 2', (args, message) => expectRefused(args as string[], message));
 
   it('--version and --help answer and exit 0', async () => {
     const version = await runCli(['--version']);

@@ -1,5 +1,6 @@
 // Runs the built CLI (dist/cli.js, which `npm test` builds first) as a child process.
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { expect } from 'vitest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -103,4 +104,13 @@ export function startCommand(argv: string[], timeoutMs = 15_000): Promise<Runnin
       if (!started) reject(new Error(`forktop did not start: ${stderr}`));
     }, timeoutMs);
   });
+}
+
+/** A command line forktop refuses: one line on stderr, exit 2, nothing on stdout. */
+export async function expectRefused(args: string[], message: RegExp): Promise<void> {
+  const result = await runCli(args);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stdout).toBe('');
 }

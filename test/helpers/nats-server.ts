@@ -4,10 +4,10 @@
 // remove() deletes the store. Needs no root.
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'vitest';
+import { freePort } from './ports.js';
 
 /** The nats-server binary, or null. */
 export function natsServerBinary(): string | null {
@@ -34,16 +34,6 @@ export function describeWithNats(name: string, body: () => void, { root = false 
   describe.skipIf(why !== null)(name, body);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface TestNatsServer {
   port: number;

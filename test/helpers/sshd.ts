@@ -5,9 +5,9 @@
 // removed, the sudoers rule and the temporary files gone. Needs root.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 export const SSHD = '/usr/sbin/sshd';
 const SUDO = '/usr/bin/sudo';
@@ -44,16 +44,6 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once `text` shows in what the child wrote to stderr; rejects on its exit or the timeout. */
 function waitForStderr(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   HEADER, eventsSubject, parseBatchMeta, parseBeatMeta, parseDuration, parseHostGlobs, parseNatsUrl, parseSince, parseSize, subjectToken,
 } from '../../src/transport/nats-wire.js';
-import { runCli } from '../helpers/cli.js';
+import { expectRefused } from '../helpers/cli.js';
 
 const headersOf = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 const good = { [HEADER.host]: 'web-1.example.com', [HEADER.run]: '0123456789abcdef', [HEADER.seq]: '3', [HEADER.first]: '20', [HEADER.count]: '5', [HEADER.kind]: 'events' };
@@ -72,11 +72,5 @@ describe('the NATS flags', () => {
     [['--host-name', 'x', '--json'], /--host-name goes with --publish/],
     [['--replay', 'nats://127.0.0.1:1', '--speed', '2'], /--speed does not go with --nats/],
     [['--nats', 'nats://127.0.0.1:1', '--json'], /nats:\/\/127.0.0.1:1: connection refused/],
-  ])('%j is refused with one line and exit 2', async (args, message) => {
-    const result = await runCli(args as string[]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).toBe('');
-  });
+  ])('%j is refused with one line and exit 2', (args, message) => expectRefused(args as string[], message));
 });
