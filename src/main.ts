@@ -18,7 +18,7 @@ import type { Origin } from './model/origins.js';
 import { ReplaySource } from './sources/replay.js';
 import { isSourceName, mayRefuse, SOURCE_NAMES, startSource, type Chosen } from './sources/select.js';
 import { SourceUnavailableError, type EventSource } from './sources/source.js';
-import { DEFAULT_REMOTE_COMMAND, parseHostList, SshSource } from './sources/ssh.js';
+import { DEFAULT_REMOTE_COMMAND, SshSource, sshPlan } from './sources/ssh.js';
 import { conflicting, NATS_FLAG_NAMES, natsPlan } from './transport/nats-flags.js';
 import { stopControlFor, type StopControl } from './stop/control.js';
 import { remoteStopControl } from './stop/remote.js';
@@ -173,22 +173,6 @@ function parseEnvNames(text: string | undefined): string[] {
   return names;
 }
 
-/** --ssh's hosts and how to reach them, or undefined without --ssh. */
-function parseSshFlags(ssh: string | undefined, remoteCommand: string | undefined, sshConfig: string | undefined) {
-  if (ssh === undefined) {
-    if (remoteCommand !== undefined || sshConfig !== undefined) fail(`--${remoteCommand !== undefined ? 'remote-cmd' : 'ssh-config'} goes with --ssh HOSTS`);
-    return undefined;
-  }
-  for (const flag of ['replay', 'source', 'env', 'stop-lineage']) {
-    if (given(flag)) fail(`--ssh and --${flag} do not go together${flag === 'env' ? ': add --env to --remote-cmd' : ''}`);
-  }
-  const hosts = parseHostList(ssh, (file) => fs.readFileSync(file, 'utf8'));
-  if (typeof hosts === 'string') fail(hosts);
-  if (remoteCommand !== undefined && !remoteCommand.trim()) fail('--remote-cmd wants the command that prints forktop --json on each host');
-  if (sshConfig !== undefined && !fs.existsSync(sshConfig)) fail(`--ssh-config ${sshConfig}: no such file`);
-  return { hosts, remoteCommand, sshConfig };
-}
-
 function parseSpeed(text: string): number | 'max' {
   if (text === 'max') return 'max';
   const speed = Number(text);
@@ -249,7 +233,8 @@ export async function main(pkg: PackageJson): Promise<void> {
   if ((given('replay') && !flags.replay) || (given('record') && !flags.record)) {
     fail(given('replay') && !flags.replay ? '--replay wants a file (or - for stdin)' : '--record wants a file to create');
   }
-  const hosts = parseSshFlags(flags.ssh, flags.remoteCmd, flags.sshConfig);
+  const hosts = sshPlan(flags, given);
+  if (typeof hosts === 'string') fail(hosts);
   const speed = parseSpeed(flags.speed);
   const initial = parseInitialFilter(flags.filter, flags.user, flags.pid);
   const receiveBufferBytes = parseBytes(flags.receiveBuffer);

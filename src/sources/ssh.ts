@@ -4,6 +4,7 @@
 // can't be reached, refuses sudo or drops is down with the last line ssh or the remote said,
 // and is tried again with a growing pause; the others go on.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import type { ForktopEvent } from '../events/schema.js';
 import { HOST_NAME } from '../events/validate.js';
 import { monotonicNs, wallTime } from './clock.js';
@@ -183,6 +184,32 @@ export class SshSource implements EventSource {
   now(): [number, string] {
     return [monotonicNs(), wallTime()];
   }
+}
+
+export interface SshPlan {
+  hosts: string[];
+  remoteCommand?: string;
+  sshConfig?: string;
+}
+
+/** --ssh's hosts and how to reach them (undefined without --ssh), or what is wrong. */
+export function sshPlan(
+  flags: { ssh?: string; remoteCmd?: string; sshConfig?: string },
+  given: (flag: string) => boolean,
+): SshPlan | string | undefined {
+  const { ssh, remoteCmd: remoteCommand, sshConfig } = flags;
+  if (ssh === undefined) {
+    if (remoteCommand !== undefined || sshConfig !== undefined) return `--${remoteCommand !== undefined ? 'remote-cmd' : 'ssh-config'} goes with --ssh HOSTS`;
+    return undefined;
+  }
+  for (const flag of ['replay', 'source', 'env', 'stop-lineage']) {
+    if (given(flag)) return `--ssh and --${flag} do not go together${flag === 'env' ? ': add --env to --remote-cmd' : ''}`;
+  }
+  const hosts = parseHostList(ssh, (file) => fs.readFileSync(file, 'utf8'));
+  if (typeof hosts === 'string') return hosts;
+  if (remoteCommand !== undefined && !remoteCommand.trim()) return '--remote-cmd wants the command that prints forktop --json on each host';
+  if (sshConfig !== undefined && !fs.existsSync(sshConfig)) return `--ssh-config ${sshConfig}: no such file`;
+  return { hosts, remoteCommand, sshConfig };
 }
 
 /** `--ssh web-1,web-2` or `--ssh @FILE` (one host a line, # comments): the hosts, or what is wrong. */
