@@ -90,6 +90,13 @@ export function rate(n: number): string {
 
 const BARS = '▁▂▃▄▅▆▇█';
 
+/** A minute of per-second counts as 20 cells of 3 s each (the Origins and Hosts views). */
+export function minuteSparkline(history: number[]): string {
+  const cells: number[] = [];
+  for (let i = 0; i < history.length; i += 3) cells.push(history.slice(i, i + 3).reduce((a, b) => a + b, 0));
+  return sparkline(cells);
+}
+
 export function sparkline(values: number[]): string {
   const max = Math.max(...values, 1);
   return values.map((v) => (v <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))])).join('');

@@ -1,17 +1,8 @@
 import { Box, Text } from 'ink';
 import type { HostRow } from '../../model/queries.js';
-import { duration, grouped, printable, rate, sparkline } from '../format.js';
+import { duration, grouped, printable, rate, minuteSparkline } from '../format.js';
 import { Row } from '../components/Row.js';
 import type { Theme } from '../theme.js';
-
-/** Seconds per cell of the 60 s sparkline: 20 cells. */
-const SPARK_SECONDS = 3;
-
-function spark(history: number[]): string {
-  const cells: number[] = [];
-  for (let i = 0; i < history.length; i += SPARK_SECONDS) cells.push(history.slice(i, i + SPARK_SECONDS).reduce((a, b) => a + b, 0));
-  return sparkline(cells);
-}
 
 /** What a host's row says after its numbers: its worst alert, or why it is down. */
 function status(row: HostRow, now: number): { text: string; bad: boolean } {
@@ -38,7 +29,7 @@ export function HostsView({ rows, selected, theme, now, nameWidth, columns }: {
       {rows.map((r, i) => {
         const h = r.host;
         const state = h.state === 'unknown' ? '?' : h.state;
-        const text = `${printable(h.name).slice(0, nameWidth).padEnd(nameWidth)} ${state.padEnd(5)} ${rate(r.rate1s).padStart(7)} ${average ? `${r.rate10s.toFixed(1).padStart(7)} ` : ''}${String(h.live).padStart(6)} ${grouped(h.lost).padStart(6)}  ${spark(r.history)}  `;
+        const text = `${printable(h.name).slice(0, nameWidth).padEnd(nameWidth)} ${state.padEnd(5)} ${rate(r.rate1s).padStart(7)} ${average ? `${r.rate10s.toFixed(1).padStart(7)} ` : ''}${String(h.live).padStart(6)} ${grouped(h.lost).padStart(6)}  ${minuteSparkline(r.history)}  `;
         const why = status(r, now);
         const selectedRow = i === selected;
         return (

@@ -1,17 +1,8 @@
 import { Box, Text } from 'ink';
 import type { Origin } from '../../model/origins.js';
 import type { OriginRow } from '../../model/queries.js';
-import { printable, rate, spawnsText, sparkline, userName } from '../format.js';
+import { printable, rate, spawnsText, minuteSparkline, userName } from '../format.js';
 import { Row } from '../components/Row.js';
-
-/** Seconds per cell of the 60 s sparkline: 20 cells. */
-const SPARK_SECONDS = 3;
-
-function spark(history: number[]): string {
-  const cells: number[] = [];
-  for (let i = 0; i < history.length; i += SPARK_SECONDS) cells.push(history.slice(i, i + SPARK_SECONDS).reduce((a, b) => a + b, 0));
-  return sparkline(cells);
-}
 
 /** Who started what: one row per origin, busiest first (Enter lists its processes as a tree). */
 export function OriginsView({ rows, selected, users, originLabel }: {
@@ -23,7 +14,7 @@ export function OriginsView({ rows, selected, users, originLabel }: {
       <Text bold wrap="truncate-end">{'EXEC/S'.padStart(7)} {'10S AVG'.padStart(7)} {'LIVE'.padStart(6)}  {'LAST 60 S'.padEnd(20)}  ORIGIN</Text>
       {rows.length === 0 ? <Text>no origin has run anything in the last minute (or none match)</Text> : null}
       {rows.map((r, i) => {
-        const text = `${rate(r.rate1s).padStart(7)} ${r.rate10s.toFixed(1).padStart(7)} ${String(r.live).padStart(6)}  ${spark(r.history)}  ${printable(originLabel(r.origin))}`;
+        const text = `${rate(r.rate1s).padStart(7)} ${r.rate10s.toFixed(1).padStart(7)} ${String(r.live).padStart(6)}  ${minuteSparkline(r.history)}  ${printable(originLabel(r.origin))}`;
         // As whom it runs, when not (only) as the one who logged in; and what it runs most.
         const as = r.origin.uids.filter((uid) => uid !== r.origin.auid).slice(0, 3).map(name);
         const more = `${as.length ? `  as ${printable(as.join(', '))}` : ''}${r.runs.length ? `  → ${spawnsText(r.runs)}` : ''}`;
