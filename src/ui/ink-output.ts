@@ -107,8 +107,15 @@ const widestOf = (text: string) => {
 
 const BLANK: StyledChar = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: [] }) as StyledChar;
 
+/** Printable ASCII, no escape: a character per column and no style, so the row needs no
+ *  parsing. A storm's list rows are new every frame and mostly this; parsing them into
+ *  styled characters (an object per character) was most of a frame's cost and garbage. */
+const PLAIN = /^[\x20-\x7e]*$/;
+
 /** One row's string: the same writes at the same places make the same row. */
 function row(writes: Placed[], width: number): string {
+  const plain = plainRow(writes, width);
+  if (plain !== undefined) return plain;
   let key = `${width}`;
   for (const { x, line } of writes) key += `;${x},${line.length}:${line}`;
   return rowText.get(key, () => {
@@ -126,6 +133,16 @@ function row(writes: Placed[], width: number): string {
     }
     return styledCharsToString(cells.filter((cell): cell is StyledChar => cell !== undefined)).trimEnd();
   });
+}
+
+/** The row as row() makes it, when every write on it is plain: undefined when one is not. */
+function plainRow(writes: Placed[], width: number): string | undefined {
+  for (const { x, line } of writes) if (x < 0 || !PLAIN.test(line)) return undefined;
+  if (writes.length === 1 && writes[0].x === 0) return writes[0].line.trimEnd();
+  const cells: (string | undefined)[] = new Array(width).fill(' ');
+  for (const { x, line } of writes) for (let i = 0; i < line.length; i++) cells[x + i] = line[i];
+  // As row(): columns past the width that nothing wrote are no columns at all.
+  return cells.filter((cell) => cell !== undefined).join('').trimEnd();
 }
 
 /** Ink's Output with frameText() for get(): what a bundle builds in Ink's place

@@ -37,7 +37,10 @@ const TRANSFORMS: ((line: string, index: number) => string)[] = [
   (line, index) => (index === 0 ? line : ` ${line}`),
 ];
 
-function randomFrame(seed: number): InstanceType<OutputClass> {
+/** Plain frames: printable ASCII only, no style or transform (a storm's list rows). */
+const PLAIN_PIECES = ['a', 'bash', ' ', '  ', '-c', '/usr/bin/true', '0123456789', '~'];
+
+function randomFrame(seed: number, plain = false): InstanceType<OutputClass> {
   const r = random(seed);
   const width = 8 + r.int(50);
   const height = 1 + r.int(12);
@@ -56,8 +59,10 @@ function randomFrame(seed: number): InstanceType<OutputClass> {
       depth--;
     } else {
       let text = '';
-      for (let k = r.int(12); k > 0; k--) text += r.int(3) === 0 ? r.pick(STYLES) : r.int(8) === 0 ? '\n' : r.pick(PIECES);
-      const transformers = r.int(3) === 0 ? [r.pick(TRANSFORMS)] : [];
+      for (let k = r.int(12); k > 0; k--) {
+        text += r.int(3) === 0 && !plain ? r.pick(STYLES) : r.int(8) === 0 ? '\n' : r.pick(plain ? PLAIN_PIECES : PIECES);
+      }
+      const transformers = r.int(3) === 0 && !plain ? [r.pick(TRANSFORMS)] : [];
       output.write(r.int(width + 4) - 2, r.int(height + 2) - 1, text, { transformers });
     }
   }
@@ -76,6 +81,13 @@ describe("the live view's frame text", () => {
       const expected: FrameText = inkFrameText!(frame);
       expect({ seed, ...frameText(frame) }).toEqual({ seed, ...expected });
       expect({ seed, ...frameText(frame) }).toEqual({ seed, ...expected }); // from its caches
+    }
+  });
+
+  it("is Ink's on 3,000 random plain frames (rows drawn without parsing)", () => {
+    for (let seed = 1; seed <= 3000; seed++) {
+      const frame = randomFrame(seed, true);
+      expect({ seed, ...frameText(frame) }).toEqual({ seed, ...inkFrameText!(frame) });
     }
   });
 
