@@ -323,11 +323,15 @@ export class ExecMerger {
   /**
    * How long events are held now: a little more than the later stream's recent lateness
    * (an event not arrived yet is at most that old), so each goes out in time order after
-   * ~10 ms on a quiet machine, and after up to 150 ms in a storm, when the native side
-   * batches 100 ms of events into one call.
+   * ~10 ms on a quiet machine, and, pairing, after up to 150 ms in a storm, when the native
+   * side batches 100 ms of events into one call.
    */
   holdNow(nowNs: number): number {
-    const late = Math.max(this.lateness.proc.get(nowNs), this.lateness.kernel.get(nowNs));
+    // Without pairing, the eBPF stream's events wait only for the proc connector's of their
+    // time (its id changes wait for the eBPF stream themselves, see blockingProc), so how late
+    // eBPF's own batches come adds nothing: a storm's execs go out as they arrive.
+    const kernelLate = this.pairExecs ? this.lateness.kernel.get(nowNs) : 0;
+    const late = Math.max(this.lateness.proc.get(nowNs), kernelLate);
     return Math.min(this.maxHoldNs, Math.max(this.minHoldNs, late + HOLD_MARGIN_NS));
   }
 

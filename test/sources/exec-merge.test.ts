@@ -269,6 +269,24 @@ describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id ch
     expect(m.stats).toMatchObject({ matched: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 });
   });
 
+  it("holds eBPF's events as long as the proc connector is late, not as long as eBPF's own batches are (a storm's execs go out as they come)", () => {
+    const out: ForktopEvent[][] = [];
+    const m = new ExecMerger((events) => out.push(events), { pairExecs: false });
+    m.fromProcConnector([uid(5, 100 * MS)], 102 * MS); // 2 ms late
+    m.flush(106 * MS);
+    // A storm's batch, its oldest event 100 ms old: all but its last 5 ms go out at once.
+    m.fromKernel([fork(10, 150 * MS), exec(10, 200 * MS, ['a']), exit(10, 247 * MS)], 250 * MS);
+    expect(m.holdNow(250 * MS)).toBe(5 * MS);
+    expect(out.flat().map((ev) => ev.type)).toEqual(['uid', 'fork', 'exec']);
+    m.flush(252 * MS);
+    expect(out.flat()).toHaveLength(4);
+    // Paired streams (no forks from eBPF) still wait for eBPF's lateness.
+    const paired = new ExecMerger(() => {}, {});
+    paired.fromProcConnector([uid(5, 100 * MS)], 102 * MS);
+    paired.fromKernel([exec(10, 150 * MS, ['a'])], 250 * MS);
+    expect(paired.holdNow(250 * MS)).toBe(103 * MS);
+  });
+
   it('holds for the hold time, then sends what is due as one batch, and the rest later', () => {
     const { m, out } = make();
     const batch = [fork(10, 100 * MS), exec(10, 101 * MS, ['a']), exit(10, 120 * MS)];
