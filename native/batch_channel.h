@@ -25,8 +25,11 @@ class BatchChannel {
   // onDone() once the reader has released the channel and every message was delivered.
   // sortByTime: each batch goes out in timestamp order (stable), as one reader's events
   // stamped on several CPUs may not be (the eBPF ring buffer's).
+  // stormIntervalNs: in a storm, the least time between two calls.
   BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone, size_t maxPending,
-               bool sortByTime = false);
+               bool sortByTime = false, int64_t stormIntervalNs = kDefaultStormIntervalNs);
+
+  static constexpr int64_t kDefaultStormIntervalNs = 100 * 1000 * 1000;
 
   // Reader thread.
   void push(Event&& ev);
@@ -52,6 +55,7 @@ class BatchChannel {
   size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
   size_t maxPending_;
   bool sortByTime_;
+  int64_t stormIntervalNs_;
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;
   Napi::FunctionReference onDone_;

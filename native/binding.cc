@@ -62,9 +62,14 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
             Napi::ObjectWrap<Derived>::InstanceMethod("stats", &ReaderWrap::Stats)};
   }
 
-  void readMaxPending(const Napi::Object& o) {
+  // maxPendingEvents?, stormBatchMs? (1–1000: in a storm, the least time between batches).
+  void readChannelOptions(const Napi::Object& o) {
     if (o.Get("maxPendingEvents").IsNumber())
       maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
+    if (o.Get("stormBatchMs").IsNumber()) {
+      int64_t ms = o.Get("stormBatchMs").As<Napi::Number>().Int64Value();
+      if (ms >= 1 && ms <= 1000) stormIntervalNs_ = ms * 1000 * 1000;
+    }
   }
 
   std::unique_ptr<Reader> reader_;
@@ -75,7 +80,8 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
     if (!reader_ || started_) throw Napi::Error::New(info.Env(), std::string(Derived::kName) + ": already started");
     started_ = true;
     reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
-                                                  info[1].As<Napi::Function>(), maxPending_, Derived::kSortByTime));
+                                                  info[1].As<Napi::Function>(), maxPending_, Derived::kSortByTime,
+                                                  stormIntervalNs_));
     return info.Env().Undefined();
   }
 
@@ -95,6 +101,7 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
 
   bool started_ = false;
   size_t maxPending_ = kMaxPendingEvents;  // events waiting for JS before drops are counted
+  int64_t stormIntervalNs_ = BatchChannel::kDefaultStormIntervalNs;
 };
 
 class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {
@@ -119,7 +126,7 @@ class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {
         options.readExecInfo = o.Get("readExecInfo").As<Napi::Boolean>().Value();
       if (o.Get("eventTypes").IsNumber()) options.eventTypes = o.Get("eventTypes").As<Napi::Number>().Uint32Value();
       options.envAllowlist = readEnvAllowlist(o);
-      readMaxPending(o);
+      readChannelOptions(o);
     }
     try {
       reader_ = std::make_unique<NetlinkReader>(options);
@@ -168,7 +175,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
       if (o.Get("loops").IsBoolean()) options.loops = o.Get("loops").As<Napi::Boolean>().Value();
       if (o.Get("realtime").IsBoolean()) options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
       options.envAllowlist = readEnvAllowlist(o);
-      readMaxPending(o);
+      readChannelOptions(o);
     }
     options.debugLog = &verifierLog_;
     try {

@@ -17,6 +17,7 @@ export interface NativeNetlinkOptions {
   readExecInfo?: boolean;
   gatherMs?: number;
   maxPendingEvents?: number;
+  stormBatchMs?: number;
   /** The proc_event types to report (PROC_EVENT_* bits; 0 or absent: all). */
   eventTypes?: number;
 }
@@ -42,6 +43,8 @@ export interface NativeEbpfOptions {
   debug?: boolean;
   btfPath?: string;
   maxPendingEvents?: number;
+  /** In a storm, the least ms between two batches (1–1000; default 100). */
+  stormBatchMs?: number;
   /** false: the programs' loops unrolled or bounded, as without bpf_loop (tests compare the two). */
   loops?: boolean;
 }

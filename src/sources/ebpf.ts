@@ -25,6 +25,8 @@ export interface EbpfOptions {
   envNames?: readonly string[];
   /** false: the programs' loops unrolled or bounded, as on a kernel without bpf_loop (tests). */
   loops?: boolean;
+  /** In a storm, the least ms between two batches (see NetlinkOptions.stormBatchMs). */
+  stormBatchMs?: number;
 }
 
 export const EBPF_NOT_PRIVILEGED = 'eBPF needs root (CAP_BPF and CAP_PERFMON)';
@@ -84,7 +86,7 @@ export class EbpfSource implements EventSource {
     try {
       this.native = new Native({
         ringBytes: this.options.ringBytes, useBtf: this.options.useBtf ?? true, debug, loops: this.options.loops,
-        envAllowlist: [...(this.options.envNames ?? ENV_ALLOWLIST)],
+        envAllowlist: [...(this.options.envNames ?? ENV_ALLOWLIST)], stormBatchMs: this.options.stormBatchMs,
       });
     } catch (error) {
       const e = error as { code?: string; message: string; verifierLog?: string };
@@ -125,6 +127,7 @@ export class EbpfSource implements EventSource {
       envNames: this.options.envNames,
       realtime: tasks,
       gatherMs: tasks ? 0 : 5,
+      stormBatchMs: this.options.stormBatchMs,
       ...this.options.netlink,
       readExecInfo: false,
       eventTypes: tasks ? ID_EVENTS : 0,

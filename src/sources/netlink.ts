@@ -17,6 +17,9 @@ export interface NetlinkOptions {
   realtime?: boolean;
   /** Events waiting for JS before new ones are dropped and counted (default 1,048,576). */
   maxPendingEvents?: number;
+  /** In a storm, the least ms between two batches (default 100: few calls into JS; the live
+   *  view asks for less, to show an exec sooner). */
+  stormBatchMs?: number;
   /** Read argv & co from /proc at each exec (default true; the eBPF source turns it off). */
   readExecInfo?: boolean;
   /** After a wakeup, let events gather this many ms before reading again (default 0). */
@@ -74,6 +77,7 @@ export class NetlinkSource implements EventSource {
         snapshot: this.options.snapshot ?? true,
         realtime: this.options.realtime ?? true,
         maxPendingEvents: this.options.maxPendingEvents,
+        stormBatchMs: this.options.stormBatchMs,
         readExecInfo: this.options.readExecInfo ?? true,
         gatherMs: this.options.gatherMs ?? 0,
         eventTypes: this.options.eventTypes ?? 0,
