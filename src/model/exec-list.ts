@@ -7,8 +7,20 @@ import { positionOf } from './position.js';
 import type { ExecEntry } from './process-node.js';
 
 /** An exec the lists show: it matches, and it is not a failed try of a PATH search. */
-function listed(e: ExecEntry, matcher: Matcher | null): boolean {
+export function listed(e: ExecEntry, matcher: Matcher | null): boolean {
   return !e.pathSearch && (!matcher || matcher.entry(e));
+}
+
+/** How many listed execs are newer than `afterSeq`, counted up to `max + 1` at most (a
+ *  walk from the newest that stops there). */
+export function listedAfter(model: Model, matcher: Matcher | null, afterSeq: number, max: number): number {
+  let found = 0;
+  model.execs.forEachNewest((e) => {
+    if (e.seq <= afterSeq) return false;
+    if (listed(e, matcher)) found++;
+    return found <= max;
+  });
+  return found;
 }
 
 /** Newest first, skipping `offset` matches, at most `limit`. */

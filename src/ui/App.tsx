@@ -22,6 +22,7 @@ import { useFilters, type InitialFilter } from './use-filters.js';
 import { useBombBell } from './use-bell.js';
 import { useEscapePrefix } from './use-escape-prefix.js';
 import { useFeedFrames } from './use-feed-frames.js';
+import { NewRows } from './new-rows.js';
 import { useInspect } from './use-inspect.js';
 import { useListSelection } from './use-list-selection.js';
 import { useProcessNow } from './use-process-now.js';
@@ -105,8 +106,12 @@ export function App({
   const alertMark = useRef<{ key: string; moves: number; rowMoves: number } | null>(null);
   // Drawn when the feed moved on, FRAME_MS (200 ms) apart at most; paused too: the lists stay as they
   // were, but an alert, the bell and the count of events since the pause must not wait for a key.
-  useFeedFrames(feed);
+  // A few new rows in the exec list draw at once (see use-feed-frames.ts).
+  const newRows = useRef(new NewRows()).current;
+  const soon = useRef<() => boolean>(() => false);
+  useFeedFrames(feed, soon);
   const model = feed.model;
+  newRows.drawn(model);
   const { collapsed, unfolded, toggle } = useTreeState(model);
   // How an origin reads everywhere: rows, the card, the filter's origin: words.
   const labelOf = useMemo(() => (o: Origin) => originLabel(o, (uid) => userName(users, uid), containerName), [users, containerName]);
@@ -158,6 +163,8 @@ export function App({
   });
   const list = execList ?? treeList ?? spawnerList ?? originList ?? hostList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
+  const streaming = view === 'execs' && !fold && !paused && !inspected && help === null && !stop.state.dialog;
+  soon.current = () => streaming && newRows.few(model, execMatcher);
   const inspectedNow = useProcessNow(readNow, inspected);
   const layout = inspected ? cardLayout(model, inspected, height + 1, columns, users) : undefined;
   const targets = inspected ? inspectTargets(model, inspected, layout!.childLimit) : [];
