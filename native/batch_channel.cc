@@ -17,6 +17,9 @@ namespace {
 // (a shell, a cron job: batches of a few events) a call every 2 ms costs nothing, and an
 // exec reaches the screen in a few ms.
 constexpr int64_t kQuietIntervalNs = 2 * 1000 * 1000;
+// At a person's pace, the first event waits this long for those that follow it: a command's
+// fork, exec and exit (a few ms apart) go to JS in one call, not three.
+constexpr int64_t kQuietGatherNs = 5 * 1000 * 1000;
 constexpr size_t kStormBatch = 8;  // a batch this big says a storm (or a burst) is on
 constexpr size_t kEagerBatch = 4096;
 }  // namespace
@@ -48,7 +51,14 @@ void BatchChannel::push(Event&& ev) {
     lastTs_ = ev.ts;
     return;
   }
+  if (pending_.empty()) firstPendingNs_ = monotonicNs();
   pending_.push_back(std::move(ev));
+}
+
+int64_t BatchChannel::dueInNs(int64_t now) const {
+  int64_t left = minIntervalNs() - (now - lastCallNs_);
+  if (lastBatchSize_ < kStormBatch) left = std::max(left, kQuietGatherNs - (now - firstPendingNs_));
+  return left;
 }
 
 void BatchChannel::flush() {
@@ -56,7 +66,7 @@ void BatchChannel::flush() {
     std::lock_guard<std::mutex> lock(mu_);
     if (closing_ || inFlight_ || (pending_.empty() && dropped_ == 0)) return;
     int64_t now = monotonicNs();
-    if (now - lastCallNs_ < minIntervalNs() && pending_.size() < kEagerBatch) return;
+    if (dueInNs(now) > 0 && pending_.size() < kEagerBatch) return;
     inFlight_ = true;
     lastCallNs_ = now;
     lastBatchSize_ = pending_.size();
@@ -82,7 +92,7 @@ int BatchChannel::delayUntilDueMs() {
   std::lock_guard<std::mutex> lock(mu_);
   if (closing_ || (pending_.empty() && dropped_ == 0)) return -1;
   if (inFlight_) return 5;  // JS is busy with the last batch: look again shortly
-  int64_t left = minIntervalNs() - (monotonicNs() - lastCallNs_);
+  int64_t left = dueInNs(monotonicNs());
   return left <= 0 ? 0 : int(left / 1000000) + 1;
 }
 
@@ -95,7 +105,7 @@ int BatchChannel::msUntilNextCall() {
 void BatchChannel::ready() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    lastCallNs_ = 0;  // events that came before the acknowledgement go first
+    lastCallNs_ = firstPendingNs_ = 0;  // events that came before the acknowledgement go first
   }
   flush();
   // The queue is unbounded (created with 0), so only a closing JS side refuses this.
@@ -107,7 +117,7 @@ void BatchChannel::ready() {
 void BatchChannel::fail(const std::string& code, const std::string& message) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    lastCallNs_ = 0;
+    lastCallNs_ = firstPendingNs_ = 0;
   }
   flush();
   napi_status status = tsfn_.NonBlockingCall([code, message](Napi::Env env, Napi::Function fn) {
@@ -119,7 +129,7 @@ void BatchChannel::fail(const std::string& code, const std::string& message) {
 void BatchChannel::release() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    lastCallNs_ = 0;  // the last batch goes now
+    lastCallNs_ = firstPendingNs_ = 0;  // the last batch goes now
   }
   flush();
   tsfn_.Release();  // napi_closing here only means JS let go first: nothing left to release

@@ -42,6 +42,7 @@ class BatchChannel {
 
  private:
   int64_t minIntervalNs() const;  // caller holds mu_
+  int64_t dueInNs(int64_t now) const;  // how long until a call may be made; caller holds mu_
   void deliver(Napi::Env env, Napi::Function onMessage);
   void notQueued(napi_status status);
 
@@ -52,6 +53,7 @@ class BatchChannel {
   bool inFlight_ = false;
   bool closing_ = false;  // the JS side is gone: every event from here on is dropped
   int64_t lastCallNs_ = 0;
+  int64_t firstPendingNs_ = 0;  // when the oldest pending event came
   size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
   size_t maxPending_;
   bool sortByTime_;
