@@ -156,9 +156,7 @@ export class Model {
   }
 
   liveChildren(node: ProcessNode): number {
-    let n = 0;
-    for (const id of node.childIds) if (!this.nodes.get(id)?.exit) n++;
-    return n;
+    return node.liveChildren;
   }
 
   private applyOne(ev: ForktopEvent, alerts: AlertEvent[]): void {
@@ -472,10 +470,10 @@ export class Model {
   private adopt(node: ProcessNode, parent: ProcessNode | undefined, ppid: number): void {
     node.ppid = ppid;
     const previous = node.parentId === null ? undefined : this.nodes.get(node.parentId);
-    if (previous) removeChild(previous, node.id);
+    if (previous) this.unlink(previous, node);
     if (parent && !this.wouldCycle(node, parent)) {
       node.parentId = parent.id;
-      addChild(parent, node.id);
+      this.link(parent, node);
       this.roots.delete(node.id);
     } else {
       node.parentId = null;
@@ -505,7 +503,7 @@ export class Model {
       const child = this.nodes.get(id);
       if (child && child.parentId === null && !this.wouldCycle(child, parent)) {
         child.parentId = parent.id;
-        addChild(parent, id);
+        this.link(parent, child);
         this.roots.delete(id);
       }
     }
@@ -530,9 +528,19 @@ export class Model {
     this.live--;
     if (node.pid >= PID_SPAN) this.hosts.get(hostIndexOf(node.pid))!.live--;
     node.origin.live--;
+    const parent = node.parentId === null ? undefined : this.nodes.get(node.parentId);
+    if (parent) parent.liveChildren--;
     this.fillExit(node);
     this.alerts.onExit(node);
     this.retention.onExit(node);
+  }
+
+  private link(parent: ProcessNode, child: ProcessNode): void {
+    if (addChild(parent, child.id) && !child.exit) parent.liveChildren++;
+  }
+
+  private unlink(parent: ProcessNode, child: ProcessNode): void {
+    if (removeChild(parent, child.id) && !child.exit) parent.liveChildren--;
   }
 
   private fillExit(node: ProcessNode): void {
@@ -581,7 +589,7 @@ export class Model {
     if (childCount(node) > 0) for (const id of node.childIds) if (this.nodes.has(id)) this.roots.add(id);
     const parent = node.parentId === null ? undefined : this.nodes.get(node.parentId);
     if (parent) {
-      removeChild(parent, node.id);
+      this.unlink(parent, node);
       if (parent.expired && childCount(parent) === 0) return parent;
     } else {
       this.roots.delete(node.id); // a root is a process whose spawner is not in the model

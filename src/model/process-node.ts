@@ -58,6 +58,9 @@ export interface ProcessNode {
    *  an IdSet past that (a Set hashes serial ids all over memory). Count them with
    *  childCount(). */
   childIds: ChildIds;
+  /** How many of childIds have not exited: kept as they change, for the alert bar and the
+   *  spawners each frame (a storm's spawner keeps thousands of ended children). */
+  liveChildren: number;
   /** When it started (fork ts, or /proc's start time), CLOCK_MONOTONIC ns. */
   startTs: number | null;
   forkTs: number | null;
@@ -148,8 +151,10 @@ export function childCount(node: Pick<ProcessNode, 'childIds'>): number {
   return Array.isArray(ids) ? ids.length : (ids as IdSet).size;
 }
 
-export function addChild(parent: ProcessNode, id: number): void {
+/** Adds `id` to its parent's children; false when it was there already. */
+export function addChild(parent: ProcessNode, id: number): boolean {
   const ids = parent.childIds;
+  if (Array.isArray(ids) ? ids.includes(id) : (ids as IdSet).has(id)) return false;
   if (ids === NO_CHILDREN) {
     parent.childIds = [id];
   } else if (!Array.isArray(ids)) {
@@ -164,20 +169,20 @@ export function addChild(parent: ProcessNode, id: number): void {
     for (const old of ids) set.add(old);
     parent.childIds = set.add(id);
   }
+  return true;
 }
 
-export function removeChild(parent: ProcessNode, id: number): void {
+/** Removes `id` from its parent's children; false when it was not there. */
+export function removeChild(parent: ProcessNode, id: number): boolean {
   const ids = parent.childIds;
-  if (!Array.isArray(ids)) {
-    (ids as IdSet).delete(id);
-    return;
-  }
+  if (!Array.isArray(ids)) return (ids as IdSet).delete(id);
   const list = ids as number[];
   const at = list.indexOf(id);
-  if (at < 0) return;
+  if (at < 0) return false;
   // splice() would allocate the array of what it removed
   for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i];
   list.length--;
+  return true;
 }
 
 /**
@@ -221,6 +226,7 @@ class Node implements ProcessNode {
   parentId: number | null = null;
   currentPpid: number | null = null;
   childIds: ChildIds = NO_CHILDREN;
+  liveChildren = 0;
   startTs: number | null = null;
   forkTs: number | null = null;
   facts = NO_FACTS;
