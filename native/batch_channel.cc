@@ -17,18 +17,17 @@ namespace {
 // (a shell, a cron job: batches of a few events) a call every 2 ms costs nothing, and an
 // exec reaches the screen in a few ms.
 constexpr int64_t kQuietIntervalNs = 2 * 1000 * 1000;
-// At a person's pace, the first event waits this long for those that follow it: a command's
-// fork, exec and exit (a few ms apart) go to JS in one call, not three.
-constexpr int64_t kQuietGatherNs = 5 * 1000 * 1000;
 constexpr size_t kStormBatch = 8;  // a batch this big says a storm (or a burst) is on
 constexpr size_t kEagerBatch = 4096;
 }  // namespace
 
 BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
-                           size_t maxPending, bool sortByTime, int64_t stormIntervalNs)
+                           size_t maxPending, bool sortByTime, int64_t stormIntervalNs,
+                           int64_t quietGatherNs)
     : maxPending_(maxPending),
       sortByTime_(sortByTime),
       stormIntervalNs_(stormIntervalNs),
+      quietGatherNs_(quietGatherNs),
       wallOffsetNs_(wallClockOffsetNs()) {
   onDone_ = Napi::Persistent(onDone);
   tsfn_ = Napi::ThreadSafeFunction::New(
@@ -57,7 +56,7 @@ void BatchChannel::push(Event&& ev) {
 
 int64_t BatchChannel::dueInNs(int64_t now) const {
   int64_t left = minIntervalNs() - (now - lastCallNs_);
-  if (lastBatchSize_ < kStormBatch) left = std::max(left, kQuietGatherNs - (now - firstPendingNs_));
+  if (lastBatchSize_ < kStormBatch) left = std::max(left, quietGatherNs_ - (now - firstPendingNs_));
   return left;
 }
 

@@ -25,11 +25,15 @@ class BatchChannel {
   // onDone() once the reader has released the channel and every message was delivered.
   // sortByTime: each batch goes out in timestamp order (stable), as one reader's events
   // stamped on several CPUs may not be (the eBPF ring buffer's).
-  // stormIntervalNs: in a storm, the least time between two calls.
+  // stormIntervalNs: in a storm, the least time between two calls. quietGatherNs: at a
+  // person's pace, how long the first event waits for those that follow it (a command's fork,
+  // exec and exit, a few ms apart, then go to JS in one call, not three).
   BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone, size_t maxPending,
-               bool sortByTime = false, int64_t stormIntervalNs = kDefaultStormIntervalNs);
+               bool sortByTime = false, int64_t stormIntervalNs = kDefaultStormIntervalNs,
+               int64_t quietGatherNs = kDefaultQuietGatherNs);
 
   static constexpr int64_t kDefaultStormIntervalNs = 100 * 1000 * 1000;
+  static constexpr int64_t kDefaultQuietGatherNs = 5 * 1000 * 1000;
 
   // Reader thread.
   void push(Event&& ev);
@@ -58,6 +62,7 @@ class BatchChannel {
   size_t maxPending_;
   bool sortByTime_;
   int64_t stormIntervalNs_;
+  int64_t quietGatherNs_;
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;
   Napi::FunctionReference onDone_;

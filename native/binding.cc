@@ -62,13 +62,18 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
             Napi::ObjectWrap<Derived>::InstanceMethod("stats", &ReaderWrap::Stats)};
   }
 
-  // maxPendingEvents?, stormBatchMs? (1–1000: in a storm, the least time between batches).
+  // maxPendingEvents?, stormBatchMs? (1–1000: in a storm, the least time between batches),
+  // quietGatherMs? (0–100: at a person's pace, how long the first event waits for others).
   void readChannelOptions(const Napi::Object& o) {
     if (o.Get("maxPendingEvents").IsNumber())
       maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
     if (o.Get("stormBatchMs").IsNumber()) {
       int64_t ms = o.Get("stormBatchMs").As<Napi::Number>().Int64Value();
       if (ms >= 1 && ms <= 1000) stormIntervalNs_ = ms * 1000 * 1000;
+    }
+    if (o.Get("quietGatherMs").IsNumber()) {
+      int64_t ms = o.Get("quietGatherMs").As<Napi::Number>().Int64Value();
+      if (ms >= 0 && ms <= 100) quietGatherNs_ = ms * 1000 * 1000;
     }
   }
 
@@ -81,7 +86,7 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
     started_ = true;
     reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
                                                   info[1].As<Napi::Function>(), maxPending_, Derived::kSortByTime,
-                                                  stormIntervalNs_));
+                                                  stormIntervalNs_, quietGatherNs_));
     return info.Env().Undefined();
   }
 
@@ -102,6 +107,7 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   bool started_ = false;
   size_t maxPending_ = kMaxPendingEvents;  // events waiting for JS before drops are counted
   int64_t stormIntervalNs_ = BatchChannel::kDefaultStormIntervalNs;
+  int64_t quietGatherNs_ = BatchChannel::kDefaultQuietGatherNs;
 };
 
 class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {

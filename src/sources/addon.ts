@@ -18,6 +18,7 @@ export interface NativeNetlinkOptions {
   gatherMs?: number;
   maxPendingEvents?: number;
   stormBatchMs?: number;
+  quietGatherMs?: number;
   /** The proc_event types to report (PROC_EVENT_* bits; 0 or absent: all). */
   eventTypes?: number;
 }

@@ -128,6 +128,8 @@ export class EbpfSource implements EventSource {
       realtime: tasks,
       gatherMs: tasks ? 0 : 5,
       stormBatchMs: this.options.stormBatchMs,
+      // Its id changes are rare, and eBPF's events wait for them: nothing gathers.
+      quietGatherMs: tasks ? 0 : undefined,
       ...this.options.netlink,
       readExecInfo: false,
       eventTypes: tasks ? ID_EVENTS : 0,

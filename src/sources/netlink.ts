@@ -20,6 +20,9 @@ export interface NetlinkOptions {
   /** In a storm, the least ms between two batches (default 100: few calls into JS; the live
    *  view asks for less, to show an exec sooner). */
   stormBatchMs?: number;
+  /** At a person's pace, how long the first event waits for those that follow it before
+   *  they go to JS together (default 5; 0 when the events are rare and must not be late). */
+  quietGatherMs?: number;
   /** Read argv & co from /proc at each exec (default true; the eBPF source turns it off). */
   readExecInfo?: boolean;
   /** After a wakeup, let events gather this many ms before reading again (default 0). */
@@ -78,6 +81,7 @@ export class NetlinkSource implements EventSource {
         realtime: this.options.realtime ?? true,
         maxPendingEvents: this.options.maxPendingEvents,
         stormBatchMs: this.options.stormBatchMs,
+        quietGatherMs: this.options.quietGatherMs,
         readExecInfo: this.options.readExecInfo ?? true,
         gatherMs: this.options.gatherMs ?? 0,
         eventTypes: this.options.eventTypes ?? 0,
