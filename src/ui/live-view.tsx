@@ -50,7 +50,9 @@ export function startLiveView({
   const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} containerName={containerName} onInterrupt={onInterrupt} />, {
     stdin,
     exitOnCtrlC: false, // the App handles Ctrl-C, so the exit status can say so
-    maxFps: 30,
+    // Ink's own cap on renders: the pace is set by use-feed-frames.ts, and at 30 a frame asked
+    // for 10 ms after another (a new row amid a filtered storm) waited 33.
+    maxFps: 100,
     patchConsole: true,
   });
   return {

@@ -12,7 +12,7 @@ import type { Feed } from './feed.js';
  *  a 500 exec/s storm. htop draws every 1.5 s. */
 export const FRAME_MS = 200;
 /** The least time between two frames for a change that `soon` says must not wait. */
-export const SOON_MS = 30;
+export const SOON_MS = 10;
 
 export function useFeedFrames(feed: Feed, soon?: { current: () => boolean }, frameMs = FRAME_MS): void {
   const [, setVersion] = useState(feed.version);
