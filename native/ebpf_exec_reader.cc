@@ -30,9 +30,9 @@ namespace {
 constexpr int kIdleWakeMs = 200;  // how often an idle reader looks for counted drops
 // In a storm, let records gather after a read (see GatherPolicy): the ring buffer holds
 // seconds of a storm, and a wakeup per exec would cost more CPU than the exec it reports.
-// At least kGatherMs, and up to when the batch channel may call JS again (it calls at most
-// 10 times a second in a storm: reading more often only wakes this thread for nothing), at
-// most kMaxGatherMs.
+// At least kGatherMs, and up to when the batch channel may call JS again (once per storm
+// interval in a storm: reading more often only wakes this thread for nothing), at most
+// kMaxGatherMs.
 constexpr int kGatherMs = 5;
 constexpr int kMaxGatherMs = 50;
 

@@ -36,9 +36,6 @@ function unavailable(error: { code?: string; message: string }): SourceUnavailab
   return new SourceUnavailableError(why, 'ebpf', error.code);
 }
 
-/** A hold this long says batches come 100 ms apart: a storm (see ExecMerger.holdNow). */
-const STORM_HOLD_NS = 50e6;
-
 export class EbpfSource implements EventSource {
   private native?: NativeEbpfExecSource;
   private netlink?: NetlinkSource;
@@ -112,7 +109,9 @@ export class EbpfSource implements EventSource {
             // A fork or exit lost: the tree is repaired from /proc, as for the proc connector.
             if (events.some((ev) => ev.type === 'lost')) this.netlink?.requestResync();
           }
-          merger.fromKernel(events, monotonicNs());
+          // Released by the flush, after the poll phase: an id change the proc connector
+          // delivered meanwhile (its call may come after this one) takes its place first.
+          merger.fromKernel(events, monotonicNs(), false);
           this.scheduleFlush();
         }
         else if (kind === 'error') handlers.onError(new Error(`eBPF ring buffer: ${message}`));
@@ -157,10 +156,10 @@ export class EbpfSource implements EventSource {
     const due = merger.nextDueNs(now);
     clearTimeout(this.flushTimer);
     if (due === null) return;
-    // In a storm (a long hold), not more often than once a hold: events fall due one after
-    // another, and a flush for each cost a quarter more CPU in a 10,000-exec storm.
-    const hold = merger.holdNow(now);
-    const wait = Math.max(due - now, hold >= STORM_HOLD_NS ? hold : 0);
+    // What is due goes out at once (a batch just came); what falls due later, not more often
+    // than once a hold: in a storm events fall due one after another, and a flush for each
+    // cost a quarter more CPU in a 10,000-exec storm.
+    const wait = due <= now ? 0 : Math.max(due - now, merger.holdNow(now));
     this.flushTimer = setTimeout(() => {
       // After the poll phase: a batch either stream delivered meanwhile (the JS thread was
       // busy, or forktop was stopped) joins first, so no exec gives up on a twin that came.

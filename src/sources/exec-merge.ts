@@ -111,8 +111,8 @@ export class ExecMerger {
     private readonly emit: (events: ForktopEvent[]) => void,
     options: ExecMergeOptions = {},
   ) {
-    // At most longer than the time between two batches of one source in a storm (100 ms,
-    // batch_channel.cc): the other source's events of that time have then arrived too.
+    // At most longer than the time between two batches of one source in a storm (100 ms at
+    // most, batch_channel.cc): the other source's events of that time have then arrived too.
     this.minHoldNs = options.holdNs ?? options.minHoldNs ?? 4e6;
     this.maxHoldNs = options.holdNs ?? options.maxHoldNs ?? 150e6;
     this.reorderNs = options.reorderNs ?? 50e6;
@@ -157,8 +157,9 @@ export class ExecMerger {
     this.release(nowNs, false, false);
   }
 
-  /** Exec events from eBPF (and its `lost` counts). */
-  fromKernel(events: readonly ForktopEvent[], nowNs: number): void {
+  /** Exec events from eBPF (and its `lost` counts). `release` false: what is due goes out
+   *  at the next flush, not now. */
+  fromKernel(events: readonly ForktopEvent[], nowNs: number, release = true): void {
     this.tick(nowNs);
     this.arrived('kernel', events, nowNs);
     if (!this.pairExecs) {
@@ -173,7 +174,7 @@ export class ExecMerger {
       } else {
         for (const ev of events) this.insertSorted(ev);
       }
-      this.release(nowNs, false, true);
+      if (release) this.release(nowNs, false, true);
       return;
     }
     for (const ev of events) {
@@ -189,7 +190,7 @@ export class ExecMerger {
         this.remember(ev.pid, ev.ts, nowNs);
       }
     }
-    this.release(nowNs, false, true);
+    if (release) this.release(nowNs, false, true);
   }
 
   /** Sends what has been held long enough, in timestamp order; `all` sends everything. */
@@ -468,7 +469,7 @@ export class ExecMerger {
 const PROC_WAIT_NS = 100e6;
 /** Margin over the measured lateness: a reader's wakeup and a batch in flight. */
 const HOLD_MARGIN_NS = 3e6;
-/** Lateness is remembered this long: a storm's 100 ms batches keep the hold up while it lasts. */
+/** Lateness is remembered this long: a storm's late batches keep the hold up while it lasts. */
 const LATENESS_WINDOW_NS = 2e9;
 /** A gap between two calls this long means forktop did not run meanwhile (see waitClock). */
 const STALL_NS = 1e9;

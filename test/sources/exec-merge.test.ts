@@ -287,6 +287,15 @@ describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id ch
     expect(paired.holdNow(250 * MS)).toBe(103 * MS);
   });
 
+  it('a batch taken without releasing waits for the flush, so an id change delivered next (older) goes before it', () => {
+    const { m, order } = make();
+    m.fromKernel([fork(11, 110 * MS), exec(11, 111 * MS, ['x'])], 200 * MS, false);
+    expect(order()).toEqual([]);
+    m.fromProcConnector([uid(10, 105 * MS)], 200 * MS);
+    m.flush(200 * MS);
+    expect(order()).toEqual(['uid@105', 'fork@110', 'exec@111']);
+  });
+
   it('holds for the hold time, then sends what is due as one batch, and the rest later', () => {
     const { m, out } = make();
     const batch = [fork(10, 100 * MS), exec(10, 101 * MS, ['a']), exit(10, 120 * MS)];
