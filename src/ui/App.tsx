@@ -106,7 +106,7 @@ export function App({
   const alertMark = useRef<{ key: string; moves: number; rowMoves: number } | null>(null);
   // Drawn when the feed moved on, FRAME_MS (200 ms) apart at most; paused too: the lists stay as they
   // were, but an alert, the bell and the count of events since the pause must not wait for a key.
-  // A few new rows in the exec list draw at once (see use-feed-frames.ts).
+  // A few new rows of a filtered exec list draw sooner (see use-feed-frames.ts).
   const newRows = useRef(new NewRows()).current;
   const soon = useRef<() => boolean>(() => false);
   useFeedFrames(feed, soon);
@@ -163,7 +163,7 @@ export function App({
   });
   const list = execList ?? treeList ?? spawnerList ?? originList ?? hostList!;
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
-  const streaming = view === 'execs' && !fold && !paused && !inspected && help === null && !stop.state.dialog;
+  const streaming = filtering && view === 'execs' && !fold && !paused && !inspected && help === null && !stop.state.dialog;
   soon.current = () => streaming && newRows.few(model, execMatcher);
   const inspectedNow = useProcessNow(readNow, inspected);
   const layout = inspected ? cardLayout(model, inspected, height + 1, columns, users) : undefined;

@@ -1,7 +1,7 @@
-// Whether the exec list gained a few rows since the last frame while a filter hid the rest
-// of what came. A person reads a few new rows as they come, so those draw at once even in a
-// storm; a list as busy as the stream (a flood, or a few execs a second unfiltered) keeps the
-// frame rate, which already draws at once on a still screen.
+// Whether a filtered exec list gained a few rows since the last frame while the filter hid
+// the rest of what came (the App asks only while a filter is on). A person reads a few new
+// rows as they come, so those draw soon even in a storm; a list as busy as the stream keeps
+// the frame rate, which already draws at once on a still screen.
 import type { Model } from '../model/model.js';
 import { listedAfter, type Matcher } from '../model/queries.js';
 

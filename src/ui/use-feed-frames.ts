@@ -3,36 +3,45 @@
 // storm draws FRAME_MS apart, however many batches come). A frame costs the same whatever
 // changed, so the interval, not the event rate, sets what the screen costs. One exception:
 // a change the person can read as it comes (a few new rows of a list a filter keeps quiet
-// in a storm) draws SOON_MS after the last frame, not FRAME_MS (see new-rows.ts).
+// in a storm, see new-rows.ts) draws SOON_MS after the last frame, at most once per SOON_GAP_MS.
 import { useEffect, useState } from 'react';
 import type { Feed } from './feed.js';
 
-/** 5 frames a second at most for what the feed brings (keys draw at once, on their own): a
- *  frame costs ~2–5 ms of CPU, and at 10 a second the live view took twice forkstat's CPU in
- *  a 500 exec/s storm. htop draws every 1.5 s. */
+/** 5 routine frames a second at most for what the feed brings (keys draw at once, on their
+ *  own): a frame costs a few ms of CPU, and at 10 a second the live view took twice
+ *  forkstat's CPU in a 500 exec/s storm. htop draws every 1.5 s. */
 export const FRAME_MS = 200;
-/** The least time between two frames for a change that `soon` says must not wait. */
+/** The least time between a frame and one for a change that `soon` says must not wait. */
 export const SOON_MS = 10;
+/** The least time between two such frames: a filter that lets a storm's every tenth exec
+ *  through must not draw every batch. */
+export const SOON_GAP_MS = 100;
 
 export function useFeedFrames(feed: Feed, soon?: { current: () => boolean }, frameMs = FRAME_MS): void {
   const [, setVersion] = useState(feed.version);
   useEffect(() => {
     let last = -Infinity;
+    let lastSoon = -Infinity;
     let timer: NodeJS.Timeout | undefined;
     let due = Infinity;
+    let dueIsSoon = false;
     const draw = () => {
       timer = undefined;
       due = Infinity;
       last = performance.now();
+      if (dueIsSoon) lastSoon = last;
+      dueIsSoon = false;
       setVersion(feed.version);
     };
     const unsubscribe = feed.onChange(() => {
       const now = performance.now();
       const routine = last + frameMs;
       // Asked only while waiting for a routine frame: a soon one is already on its way.
-      const at = routine > now && due > last + SOON_MS && soon?.current() ? last + SOON_MS : routine;
+      const early = routine > now && due > last + SOON_MS && now - lastSoon >= SOON_GAP_MS && soon?.current() === true;
+      const at = early ? last + SOON_MS : routine;
       if (at >= due) return;
       clearTimeout(timer);
+      dueIsSoon = early;
       if (at <= now) draw();
       else {
         due = at;

@@ -1,11 +1,11 @@
 // When the live view draws for the feed (use-feed-frames.ts), on a fake clock: at once on a
 // still screen, FRAME_MS apart in a storm, and SOON_MS after the last frame for a change the
-// App says must not wait.
+// App says must not wait, at most once per SOON_GAP_MS.
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Feed } from '../../src/ui/feed.js';
-import { FRAME_MS, SOON_MS, useFeedFrames } from '../../src/ui/use-feed-frames.js';
+import { FRAME_MS, SOON_GAP_MS, SOON_MS, useFeedFrames } from '../../src/ui/use-feed-frames.js';
 
 let draws = 0;
 function Probe({ feed, soon }: { feed: Feed; soon: { current: () => boolean } }) {
@@ -26,7 +26,8 @@ describe('useFeedFrames', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it('draws at once on a still screen, FRAME_MS apart while changes keep coming, SOON_MS apart when asked', async () => {
+  it('draws at once on a still screen, FRAME_MS apart while changes keep coming, SOON_MS after the last when asked', async () => {
+    expect(SOON_GAP_MS).toBeLessThan(FRAME_MS);
     const feed = new Feed('h', 'netlink');
     let urgent = false;
     const soon = { current: () => urgent };
@@ -49,22 +50,30 @@ describe('useFeedFrames', () => {
     await settle();
     expect(draws).toBe(start + 2);
 
-    feed.push([]); // and again: SOON_MS after that frame, not before
-    vi.advanceTimersByTime(SOON_MS - 1);
+    feed.push([]); // another within SOON_GAP_MS of it: the routine frame
+    vi.advanceTimersByTime(FRAME_MS - 1);
     await settle();
     expect(draws).toBe(start + 2);
     vi.advanceTimersByTime(1);
     await settle();
     expect(draws).toBe(start + 3);
 
-    urgent = false; // the rest of the storm: FRAME_MS after the last frame
-    feed.push([]);
-    vi.advanceTimersByTime(FRAME_MS - 1);
+    feed.push([]); // past the gap: SOON_MS after that frame, not before
+    vi.advanceTimersByTime(SOON_MS - 1);
     await settle();
     expect(draws).toBe(start + 3);
     vi.advanceTimersByTime(1);
     await settle();
     expect(draws).toBe(start + 4);
+
+    urgent = false; // the rest of the storm: FRAME_MS after the last frame
+    feed.push([]);
+    vi.advanceTimersByTime(FRAME_MS - 1);
+    await settle();
+    expect(draws).toBe(start + 4);
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(draws).toBe(start + 5);
     app.unmount();
   });
 });
