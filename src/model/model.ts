@@ -536,7 +536,8 @@ export class Model {
   }
 
   private link(parent: ProcessNode, child: ProcessNode): void {
-    if (addChild(parent, child.id) && !child.exit) parent.liveChildren++;
+    addChild(parent, child.id);
+    if (!child.exit) parent.liveChildren++;
   }
 
   private unlink(parent: ProcessNode, child: ProcessNode): void {

@@ -151,10 +151,9 @@ export function childCount(node: Pick<ProcessNode, 'childIds'>): number {
   return Array.isArray(ids) ? ids.length : (ids as IdSet).size;
 }
 
-/** Adds `id` to its parent's children; false when it was there already. */
-export function addChild(parent: ProcessNode, id: number): boolean {
+/** Adds `id`, not among its parent's children yet (a new node, or one just unlinked). */
+export function addChild(parent: ProcessNode, id: number): void {
   const ids = parent.childIds;
-  if (Array.isArray(ids) ? ids.includes(id) : (ids as IdSet).has(id)) return false;
   if (ids === NO_CHILDREN) {
     parent.childIds = [id];
   } else if (!Array.isArray(ids)) {
@@ -169,7 +168,6 @@ export function addChild(parent: ProcessNode, id: number): boolean {
     for (const old of ids) set.add(old);
     parent.childIds = set.add(id);
   }
-  return true;
 }
 
 /** Removes `id` from its parent's children; false when it was not there. */
