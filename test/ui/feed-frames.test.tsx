@@ -35,45 +35,35 @@ describe('useFeedFrames', () => {
     await settle();
     vi.advanceTimersByTime(FRAME_MS);
     const start = draws;
+    /** Frames drawn since `start`, once `ms` have passed and React has rendered. */
+    const framesAfter = async (ms: number) => {
+      vi.advanceTimersByTime(ms);
+      await settle();
+      return draws - start;
+    };
 
     feed.push([]); // still for a frame interval: at once
-    await settle();
-    expect(draws).toBe(start + 1);
+    expect(await framesAfter(0)).toBe(1);
 
     feed.push([]); // a storm: waits for the interval
-    vi.advanceTimersByTime(FRAME_MS / 2);
-    await settle();
-    expect(draws).toBe(start + 1);
+    expect(await framesAfter(FRAME_MS / 2)).toBe(1);
 
     urgent = true; // a row to read: SOON_MS after the last frame, already past
     feed.push([]);
-    await settle();
-    expect(draws).toBe(start + 2);
+    expect(await framesAfter(0)).toBe(2);
 
     feed.push([]); // another within SOON_GAP_MS of it: the routine frame
-    vi.advanceTimersByTime(FRAME_MS - 1);
-    await settle();
-    expect(draws).toBe(start + 2);
-    vi.advanceTimersByTime(1);
-    await settle();
-    expect(draws).toBe(start + 3);
+    expect(await framesAfter(FRAME_MS - 1)).toBe(2);
+    expect(await framesAfter(1)).toBe(3);
 
     feed.push([]); // past the gap: SOON_MS after that frame, not before
-    vi.advanceTimersByTime(SOON_MS - 1);
-    await settle();
-    expect(draws).toBe(start + 3);
-    vi.advanceTimersByTime(1);
-    await settle();
-    expect(draws).toBe(start + 4);
+    expect(await framesAfter(SOON_MS - 1)).toBe(3);
+    expect(await framesAfter(1)).toBe(4);
 
     urgent = false; // the rest of the storm: FRAME_MS after the last frame
     feed.push([]);
-    vi.advanceTimersByTime(FRAME_MS - 1);
-    await settle();
-    expect(draws).toBe(start + 4);
-    vi.advanceTimersByTime(1);
-    await settle();
-    expect(draws).toBe(start + 5);
+    expect(await framesAfter(FRAME_MS - 1)).toBe(4);
+    expect(await framesAfter(1)).toBe(5);
     app.unmount();
   });
 });
