@@ -7,7 +7,7 @@ import { positionOf } from './position.js';
 import type { ExecEntry } from './process-node.js';
 
 /** An exec the lists show: it matches, and it is not a failed try of a PATH search. */
-export function listed(e: ExecEntry, matcher: Matcher | null): boolean {
+function listed(e: ExecEntry, matcher: Matcher | null): boolean {
   return !e.pathSearch && (!matcher || matcher.entry(e));
 }
 

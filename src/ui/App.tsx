@@ -107,7 +107,7 @@ export function App({
   // Drawn when the feed moved on, FRAME_MS (200 ms) apart at most; paused too: the lists stay as they
   // were, but an alert, the bell and the count of events since the pause must not wait for a key.
   // A few new rows of a filtered exec list draw sooner (see use-feed-frames.ts).
-  const newRows = useRef(new NewRows()).current;
+  const [newRows] = useState(() => new NewRows());
   const soon = useRef<() => boolean>(() => false);
   useFeedFrames(feed, soon);
   const model = feed.model;
