@@ -1,4 +1,4 @@
-// The bundle builds three of Ink's modules from ours (src/ui/ink-substitutes): each must give
+// The bundle builds three of Ink's modules (and string-width) from ours (src/ui/ink-substitutes): each must give
 // what Ink's gives, hold a bounded amount however much text goes through it, and be what
 // the bundle really contains.
 import * as esbuild from 'esbuild';
@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { inkSubstitutes } from '../../src/ui/ink-substitutes/bundle-plugin.js';
 import measureText from '../../src/ui/ink-substitutes/measure-text.js';
 import wrapText from '../../src/ui/ink-substitutes/wrap-text.js';
+import width, { NARROW_DRAWING } from '../../src/ui/ink-substitutes/string-width.js';
+import stringWidth from 'string-width';
 import { Memo } from '../../src/ui/memo.js';
 
 type Measure = typeof measureText;
@@ -49,6 +51,23 @@ describe("Ink's modules as the bundle builds them", () => {
     }
   });
 
+  it("measure as string-width does: the screen's drawing characters one column each, the rest by string-width", () => {
+    for (const char of NARROW_DRAWING) {
+      expect({ char, width: stringWidth(char) }).toEqual({ char, width: 1 });
+      // Nor does one join what is beside it into a wider cluster.
+      for (const next of [...NARROW_DRAWING, 'a', ' ']) expect({ char, next, width: stringWidth(`a${char}${next}`) }).toEqual({ char, next, width: 3 });
+    }
+    const alphabet = [...NARROW_DRAWING, 'a', 'Z', ' ', '~', '漢', '🙂', '\u0301', '\u200d', '\ufe0f', '\x1b[31m', '\x1b[39m', '\u00ad', 'é', '\t'];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      for (let n = random(40); n > 0; n--) text += alphabet[random(random(3) === 0 ? alphabet.length : NARROW_DRAWING.length + 4)];
+      expect({ text, width: width(text) }).toEqual({ text, width: stringWidth(text) });
+    }
+    for (const text of TEXTS) expect(width(text)).toBe(stringWidth(text));
+  });
+
   it('remember at most twice their limit, however many texts pass', () => {
     const memo = new Memo<string, number>(100);
     for (let i = 0; i < 10_000; i++) memo.get(`text ${i}`, () => i);
@@ -68,6 +87,16 @@ describe("Ink's modules as the bundle builds them", () => {
       expect(inputs.some((input) => input.endsWith(`ink-substitutes/${name}.js`) || input.endsWith(`ink-substitutes/${name}.ts`))).toBe(true);
       expect(inputs).not.toContain(`node_modules/ink/build/${name}.js`);
     }
+    // string-width: ours, for every module of Ink's that measures, built from the real one.
+    expect(inputs.some((input) => /ink-substitutes\/string-width\.[jt]s$/.test(input))).toBe(true);
+    const { outputFiles } = await esbuild.build({
+      stdin: { contents: "import stringWidth from 'string-width'; import widestLine from 'widest-line'; import cliTruncate from 'cli-truncate'; export const widths = [stringWidth('a─b'), widestLine('▁▂\\n█'), cliTruncate('→'.repeat(9), 4)];", resolveDir: process.cwd(), loader: 'ts' },
+      bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', plugins: [inkSubstitutes()],
+    });
+    const bundled = outputFiles[0].text;
+    // One string-width in it (the real one, under ours), and its callers reach it through ours.
+    expect(bundled.match(/^function stringWidth\d*\(/gm)).toHaveLength(1);
+    expect(bundled).toContain('NARROW_DRAWING');
   });
 
   it("leave out the App's runtime patch of Ink: the bundle has nothing to patch", async () => {

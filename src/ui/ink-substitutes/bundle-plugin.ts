@@ -1,8 +1,9 @@
-// For the bundle (esbuild): three of Ink's modules built from ours instead, and the App's
-// runtime patch of Ink left out. Ink's own
+// For the bundle (esbuild): three of Ink's modules built from ours instead, string-width with a
+// wider fast path for every module, and the App's runtime patch of Ink left out. Ink's own
 // measure-text and wrap-text keep every text they ever saw; its output redoes each frame
 // from nothing. Ours give the same results (test/ui/ink-output.test.ts,
-// test/ui/ink-substitutes.test.ts). Only Ink's own imports of them are redirected.
+// test/ui/ink-substitutes.test.ts). Only Ink's own imports of its modules are redirected;
+// string-width is ours for every module but ours.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,12 @@ export function inkSubstitutes(): Plugin {
         if (!/[\\/]node_modules[\\/]ink[\\/]build$/.test(args.resolveDir)) return undefined;
         // Built (dist/…/*.js), or the source itself where the tests run it (src/…/*.ts).
         const built = path.join(here, path.basename(args.path));
+        return { path: fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts') };
+      });
+      // string-width, for everything but ours (which is built from the real one).
+      build.onResolve({ filter: /^string-width$/ }, (args) => {
+        if (path.basename(args.importer).startsWith('string-width.')) return undefined;
+        const built = path.join(here, 'string-width.js');
         return { path: fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts') };
       });
       // The App's runtime patch of Ink: in the bundle, Ink is built with ours already.
