@@ -472,11 +472,11 @@ export function App({
         ) : execList ? (
           <ExecsView rows={execList.rows} selected={execList.cursor} theme={theme} users={users} now={model.now} columns={columns} recordingEnded={model.recordingEndTs !== null} originLabel={labelOf} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} hostWidth={hostWidth} />
         ) : treeList ? (
-          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} />
+          <TreeView rows={treeList.rows} selected={treeList.cursor} theme={theme} now={paused?.ts ?? model.now} filtered={filtering} users={users} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} columns={columns} />
         ) : spawnerList ? (
-          <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} />
+          <SpawnersView rows={spawnerList.rows} selected={spawnerList.cursor} host={hosts ? (key) => model.hosts.nameOf(key) : undefined} columns={columns} />
         ) : originList ? (
-          <OriginsView rows={originList.rows} selected={originList.cursor} users={users} originLabel={labelOf} />
+          <OriginsView rows={originList.rows} selected={originList.cursor} users={users} originLabel={labelOf} columns={columns} />
         ) : (
           <HostsView rows={hostList!.rows} selected={hostList!.cursor} theme={theme} now={model.now} nameWidth={Math.max(4, hostWidth)} columns={columns} />
         )}

@@ -3,7 +3,7 @@ import type { ExecEntry } from '../../model/process-node.js';
 import type { LossRow } from '../../model/queries.js';
 import { clock, commandLine, duration, exitText, failed, printable, userName, grouped, pidText } from '../format.js';
 import type { Theme } from '../theme.js';
-import { Row } from '../components/Row.js';
+import { Lines, type Line } from '../components/Lines.js';
 import { originLabel as defaultLabel, type Origin } from '../../model/origins.js';
 
 export type ExecRow =
@@ -68,14 +68,12 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
         {cell('TIME', 12)} {host ? `${cell('HOST', hostWidth)} ` : ''}{cell('PID', 7, true)} {ppid ? `${cell('PPID', 7, true)} ` : ''}{cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  {withOrigin ? `${cell('ORIGIN', ORIGIN_WIDTH)} ` : ''}COMMAND
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no execs yet (or none match)</Text> : null}
-      {rows.map((row, i) => {
+      <Lines width={columns} lines={rows.map((row, i): Line => {
         if (row.loss) {
           const l = row.loss;
-          return (
-            <Text key={`lost-${l.newestTs}`} inverse={i === selected} color={theme.error} bold wrap="truncate-end">
-              {`──── ${grouped(l.lost)} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map(lostWhere).join('; ')}) ────`}
-            </Text>
-          );
+          const text = `──── ${grouped(l.lost)} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map(lostWhere).join('; ')}) ────`;
+          const selectedRow = i === selected;
+          return { shows: `lost\u0000${selectedRow}\u0000${text}`, draw: () => ({ style: { inverse: selectedRow, color: theme.error, bold: true }, parts: [text] }) };
         }
         const e = row.entry;
         const user = userName(users, e.uid);
@@ -88,33 +86,29 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
           ? { dim: true, text: `${cell('exec', 5, true)} ${cell(duration((e.replacedTs - e.ts) / 1e6), 6, true)}` }
           : row.running
             ? { dim: true, text: `${cell(recordingEnded ? 'end' : '', 5, true)} ${cell(duration(Math.max(0, now - e.ts) / 1e6), 6, true)}` }
-            : { dim: false, failed: failed(e), exit: cell(exitText(e), 5, true), took: cell(duration(e.durationMs), 6, true) };
+            : { dim: false, failed: failed(e), text: `${cell(exitText(e), 5, true)} ${cell(duration(e.durationMs), 6, true)}` };
         const origin = withOrigin ? `${cell(e.origin ? printable(label(e.origin)) : '', ORIGIN_WIDTH)} ` : '';
         const command = `${commandLine(e.argv, e.comm)}${guessed ? ' (argv not read)' : ''}`;
         const selectedRow = i === selected;
-        return (
-          <Row
-            key={e.seq}
-            shows={[selectedRow, start, JSON.stringify(end), origin, fold, e.truncated, guessed, command].join('\u0000')}
-            draw={() => (
-              <Text inverse={selectedRow} wrap="truncate-end">
-                {start}
-                {end.dim ? <Text dimColor>{end.text}</Text> : (
-                  <>
-                    <Text color={end.failed ? theme.error : undefined}>{end.exit}</Text> {end.took}
-                  </>
-                )}
-                {'  '}
-                {origin}
-                {fold}
-                {/* Before the command line: a long one is cut by the screen's edge too. */}
-                {e.truncated ? <Text color={theme.error}>[argv cut at 16 KiB] </Text> : null}
-                <Text dimColor={guessed && theme.dim}>{command}</Text>
-              </Text>
-            )}
-          />
-        );
-      })}
+        return {
+          shows: [selectedRow, start, end.dim, end.failed, end.text, origin, fold, e.truncated, guessed, command].join('\u0000'),
+          draw: () => ({
+            style: { inverse: selectedRow },
+            parts: [
+              start,
+              // The exit code alone is red when it failed; what it took is not.
+              end.dim ? { text: end.text, dimColor: true } : { text: end.text.slice(0, 5), color: end.failed ? theme.error : undefined },
+              end.dim ? '' : end.text.slice(5),
+              '  ',
+              origin,
+              fold,
+              // Before the command line: a long one is cut by the screen's edge too.
+              e.truncated && { text: '[argv cut at 16 KiB] ', color: theme.error },
+              { text: command, dimColor: guessed && theme.dim },
+            ],
+          }),
+        };
+      })} />
     </Box>
   );
 }

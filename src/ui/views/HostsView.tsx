@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { HostRow } from '../../model/queries.js';
 import { duration, grouped, printable, rate, minuteSparkline } from '../format.js';
-import { Row } from '../components/Row.js';
+import { Lines, type Line } from '../components/Lines.js';
 import type { Theme } from '../theme.js';
 
 /** What a host's row says after its numbers: its worst alert, or why it is down. */
@@ -26,25 +26,17 @@ export function HostsView({ rows, selected, theme, now, nameWidth, columns }: {
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">{'HOST'.padEnd(nameWidth)} {'STATE'.padEnd(5)} {'EXEC/S'.padStart(7)} {average ? `${'10S AVG'.padStart(7)} ` : ''}{'LIVE'.padStart(6)} {'LOST'.padStart(6)}  {'LAST 60 S'.padEnd(20)}  STATUS</Text>
       {rows.length === 0 ? <Text>one machine: this one (hosts are listed here with --ssh or --nats)</Text> : null}
-      {rows.map((r, i) => {
+      <Lines width={columns} lines={rows.map((r, i): Line => {
         const h = r.host;
         const state = h.state === 'unknown' ? '?' : h.state;
         const text = `${printable(h.name).slice(0, nameWidth).padEnd(nameWidth)} ${state.padEnd(5)} ${rate(r.rate1s).padStart(7)} ${average ? `${r.rate10s.toFixed(1).padStart(7)} ` : ''}${String(h.live).padStart(6)} ${grouped(h.lost).padStart(6)}  ${minuteSparkline(r.history)}  `;
         const why = status(r, now);
         const selectedRow = i === selected;
-        return (
-          <Row
-            key={h.index}
-            shows={`${selectedRow}\u0000${text}\u0000${why.text}`}
-            draw={() => (
-              <Text inverse={selectedRow} wrap="truncate-end">
-                {text}
-                <Text color={why.bad ? theme.error : undefined}>{why.text}</Text>
-              </Text>
-            )}
-          />
-        );
-      })}
+        return {
+          shows: `${selectedRow}\u0000${text}\u0000${why.bad}\u0000${why.text}`,
+          draw: () => ({ style: { inverse: selectedRow }, parts: [text, { text: why.text, color: why.bad ? theme.error : undefined }] }),
+        };
+      })} />
     </Box>
   );
 }

@@ -1,11 +1,11 @@
 import { Box, Text } from 'ink';
 import type { SpawnerListRow } from '../list-sources.js';
 import { commandLine, pidText, printable, rate, spawnsText, sparkline } from '../format.js';
-import { Row } from '../components/Row.js';
+import { Lines, type Line } from '../components/Lines.js';
 
 /** Lineages (selectable: Enter inspects the root, K stops the lineage), then spawners. */
-export function SpawnersView({ rows, selected, host }: {
-  rows: SpawnerListRow[]; selected: number;
+export function SpawnersView({ rows, selected, host, columns }: {
+  rows: SpawnerListRow[]; selected: number; columns: number;
   /** A stream of several hosts: the host of a process (by its key), said before its command. */
   host?: (key: number) => string | undefined;
 }) {
@@ -17,34 +17,26 @@ export function SpawnersView({ rows, selected, host }: {
       {lineages.length > 0 ? (
         <>
           <Text bold>{'ROOT'.padStart(7)} {'FORK/S'.padStart(7)} {'LIVE'.padStart(7)} {'GENS'.padStart(6)}  LINEAGES (one program forking itself)</Text>
-          {lineages.map(({ lineage: l }, i) => {
+          <Lines width={columns} lines={lineages.map(({ lineage: l }, i): Line => {
             const text = `${pidText(l!.root.pid).padStart(7)} ${rate(l!.rate1s).padStart(7)} ${String(l!.live).padStart(7)} ${String(l!.generations).padStart(6)}  ${where(l!.root.pid)}${commandLine(l!.root.argv, l!.root.comm)}`;
             const selectedRow = i === selected;
-            return <Row key={l!.root.id} shows={`${selectedRow}\u0000${text}`} draw={() => <Text inverse={selectedRow} wrap="truncate-end">{text}</Text>} />;
-          })}
+            return { shows: `${selectedRow}\u0000${text}`, draw: () => ({ style: { inverse: selectedRow }, parts: [text] }) };
+          })} />
           <Text> </Text>
         </>
       ) : null}
       <Text bold>{'PID'.padStart(7)} {'FORK/S'.padStart(7)} {'10S AVG'.padStart(7)} {'LIVE'.padStart(6)}  LAST 10 S    COMMAND</Text>
       {spawners.length === 0 ? <Text>nobody forked three times in the last 10 s</Text> : null}
-      {spawners.map(({ spawner: r }, i) => {
+      <Lines width={columns} lines={spawners.map(({ spawner: r }, i): Line => {
         const text = `${pidText(r!.node.pid).padStart(7)} ${rate(r!.rate1s).padStart(7)} ${r!.rate10s.toFixed(1).padStart(7)} ${String(r!.liveChildren).padStart(6)}  ${sparkline(r!.history)}  ${where(r!.node.pid)}${commandLine(r!.node.argv, r!.node.comm)}`;
         // What it spawns, so a storm reads as "make → cc1plus" without opening it.
         const spawns = r!.spawns.length > 0 ? `  → ${spawnsText(r!.spawns)}` : '';
         const selectedRow = lineages.length + i === selected;
-        return (
-          <Row
-            key={r!.node.id}
-            shows={`${selectedRow}\u0000${text}\u0000${spawns}`}
-            draw={() => (
-              <Text inverse={selectedRow} wrap="truncate-end">
-                {text}
-                {spawns ? <Text dimColor>{spawns}</Text> : null}
-              </Text>
-            )}
-          />
-        );
-      })}
+        return {
+          shows: `${selectedRow}\u0000${text}\u0000${spawns}`,
+          draw: () => ({ style: { inverse: selectedRow }, parts: [text, spawns && { text: spawns, dimColor: true }] }),
+        };
+      })} />
     </Box>
   );
 }

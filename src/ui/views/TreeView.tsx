@@ -3,9 +3,9 @@ import { endedBadly, isKernelThread } from '../../model/process-node.js';
 import type { TreeRow } from '../../model/queries.js';
 import { activityBar, commandLine, duration, lifetimeBar, userName, grouped, pidText, printable } from '../format.js';
 import type { Theme } from '../theme.js';
-import { Row } from '../components/Row.js';
+import { Lines, type Line } from '../components/Lines.js';
 
-export function TreeView({ rows, selected, theme, now, filtered, users, host }: {
+export function TreeView({ rows, selected, theme, now, filtered, users, host, columns }: {
   rows: TreeRow[];
   selected: number;
   theme: Theme;
@@ -14,6 +14,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users, host }: 
   users: Map<number, string>;
   /** A stream of several hosts: the host of a process (by its key); its roots say it. */
   host?: (key: number) => string | undefined;
+  columns: number;
 }) {
   return (
     <Box flexDirection="column">
@@ -21,7 +22,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users, host }: 
         {'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed{filtered ? '; • a match, the rest the way to it' : '; ▸ ×N: N finished children running one program, → lists them'})
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no process matches</Text> : null}
-      {rows.map((row, i) => {
+      <Lines width={columns} lines={rows.map((row, i): Line => {
         const n = row.node;
         // A run of finished siblings shows its newest, after the count: ▸ says → lists them.
         const marker = row.run ? `▸ ×${grouped(row.run.count)} ` : row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
@@ -40,23 +41,21 @@ export function TreeView({ rows, selected, theme, now, filtered, users, host }: 
         const failedRuns = row.run?.failed ? `  (${grouped(row.run.failed)} of them failed)` : '';
         const selectedRow = i === selected;
         const dim = !!(ended || row.context) && theme.dim;
-        return (
-          <Row
-            key={n.id}
-            shows={[selectedRow, dim, start, as, from, end, badly, failedRuns].join('\u0000')}
-            draw={() => (
-              <Text inverse={selectedRow} dimColor={dim} wrap="truncate-end">
-                {start}
-                {as ? <Text color={theme.accent}>{as}</Text> : null}
-                {from}
-                {/* A failure stands out among the dimmed tombstones, as in the exec list. */}
-                {end ? <Text color={badly ? theme.error : undefined}>{end}</Text> : null}
-                {failedRuns ? <Text color={theme.error}>{failedRuns}</Text> : null}
-              </Text>
-            )}
-          />
-        );
-      })}
+        return {
+          shows: [selectedRow, dim, start, as, from, end, badly, failedRuns].join('\u0000'),
+          draw: () => ({
+            style: { inverse: selectedRow, dimColor: dim },
+            parts: [
+              start,
+              as && { text: as, color: theme.accent },
+              from,
+              // A failure stands out among the dimmed tombstones, as in the exec list.
+              end && { text: end, color: badly ? theme.error : undefined },
+              failedRuns && { text: failedRuns, color: theme.error },
+            ],
+          }),
+        };
+      })} />
     </Box>
   );
 }
