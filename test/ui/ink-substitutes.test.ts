@@ -87,16 +87,22 @@ describe("Ink's modules as the bundle builds them", () => {
       expect(inputs.some((input) => input.endsWith(`ink-substitutes/${name}.js`) || input.endsWith(`ink-substitutes/${name}.ts`))).toBe(true);
       expect(inputs).not.toContain(`node_modules/ink/build/${name}.js`);
     }
-    // string-width: ours, for every module of Ink's that measures, built from the real one.
-    expect(inputs.some((input) => /ink-substitutes\/string-width\.[jt]s$/.test(input))).toBe(true);
-    const { outputFiles } = await esbuild.build({
-      stdin: { contents: "import stringWidth from 'string-width'; import widestLine from 'widest-line'; import cliTruncate from 'cli-truncate'; export const widths = [stringWidth('a─b'), widestLine('▁▂\\n█'), cliTruncate('→'.repeat(9), 4)];", resolveDir: process.cwd(), loader: 'ts' },
-      bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent', plugins: [inkSubstitutes()],
+    // string-width: ours for every module that measures (Ink's, widest-line, cli-truncate,
+    // slice-ansi, wrap-ansi with its own older copy), built from the real one.
+    const { metafile } = await esbuild.build({
+      stdin: { contents: "export { render } from 'ink'; export { default as wrapAnsi } from 'wrap-ansi'; export { default as sliceAnsi } from 'slice-ansi';", resolveDir: process.cwd(), loader: 'ts' },
+      bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+      external: ['react-devtools-core'], plugins: [inkSubstitutes()],
     });
-    const bundled = outputFiles[0].text;
-    // One string-width in it (the real one, under ours), and its callers reach it through ours.
-    expect(bundled.match(/^function stringWidth\d*\(/gm)).toHaveLength(1);
-    expect(bundled).toContain('NARROW_DRAWING');
+    const importers = Object.entries(metafile.inputs).filter(([, input]) => input.imports.some((i) => i.original === 'string-width'));
+    const ours = (file: string) => /ink-substitutes[\\/]string-width\.[jt]s$/.test(file);
+    expect(importers.map(([file]) => file)).toEqual(expect.arrayContaining([expect.stringMatching(/node_modules\/wrap-ansi\//), expect.stringMatching(/node_modules\/widest-line\//), expect.stringMatching(/node_modules\/cli-truncate\//)]));
+    for (const [file, input] of importers) {
+      const to = input.imports.filter((i) => i.original === 'string-width').map((i) => i.path);
+      expect({ file, to: to.map((p) => (ours(p) ? 'ours' : p)) }).toEqual({ file, to: to.map(() => (ours(file) ? expect.stringMatching(/node_modules\/string-width\/index\.js$/) : 'ours')) });
+    }
+    // Only one string-width in it: the one ours is built from.
+    expect(Object.keys(metafile.inputs).filter((file) => /node_modules\/(.*\/)?string-width\/index\.js$/.test(file))).toEqual(['node_modules/string-width/index.js']);
   });
 
   it("leave out the App's runtime patch of Ink: the bundle has nothing to patch", async () => {

@@ -22,11 +22,13 @@ export function inkSubstitutes(): Plugin {
         const built = path.join(here, path.basename(args.path));
         return { path: fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts') };
       });
-      // string-width, for everything but ours (which is built from the real one).
+      // string-width, for every module but ours (which is built from the real one). wrap-ansi
+      // asks for string-width 7 and gets ours over 8, as Ink's own measuring has: one measure
+      // of a character's width on the whole screen.
       build.onResolve({ filter: /^string-width$/ }, (args) => {
-        if (path.basename(args.importer).startsWith('string-width.')) return undefined;
         const built = path.join(here, 'string-width.js');
-        return { path: fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts') };
+        const ours = fs.existsSync(built) ? built : built.replace(/\.js$/, '.ts');
+        return path.resolve(args.importer) === ours ? undefined : { path: ours };
       });
       // The App's runtime patch of Ink: in the bundle, Ink is built with ours already.
       build.onResolve({ filter: /^\.\/ink-install\.js$/ }, (args) => {
