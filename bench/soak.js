@@ -241,7 +241,8 @@ export function printSoak({ results, interval }, printTable) {
         continue;
       }
       const times = (a, b) => (b > 0 ? `${(a / b).toFixed(a / b < 10 ? 1 : 0)}×` : '-');
-      const ratio = forkstat && o.key !== 'forkstat' ? `${times(o.cpuWarm ?? o.cpuMean, forkstat.cpuWarm ?? forkstat.cpuMean)} / ${times(o.rssMax, forkstat.rssMax)}` : '';
+      const cpuRatio = o.cpuWarm != null && forkstat?.cpuWarm != null ? times(o.cpuWarm, forkstat.cpuWarm) : '-';
+      const ratio = forkstat && o.key !== 'forkstat' ? `${cpuRatio} / ${times(o.rssMax, forkstat.rssMax)}` : '';
       rows.push([
         o.name + (o.exitedEarly ? ' (exited)' : ''),
         `${r.rate}/s`,
@@ -259,7 +260,7 @@ export function printSoak({ results, interval }, printTable) {
   }
   printTable(
     `soak figures (CPU in % of one core; "once running" = without the load's first ${WARM_SECONDS} s, or its first half when shorter; RSS in MiB; "after" = the ${AFTER_SECONDS} s once the load stopped: max / last)`,
-    ['observer', 'load', 'CPU mean', 'CPU once running', `max per ${interval} s`, 'CPU after', 'RSS first', 'RSS max', 'RSS last', 'RSS after', 'vs forkstat: CPU / RSS max'],
+    ['observer', 'load', 'CPU mean', 'CPU once running', `max per ${interval} s`, 'CPU after', 'RSS first', 'RSS max', 'RSS last', 'RSS after', 'vs forkstat: CPU once running / RSS max'],
     rows,
   );
   console.log(`\nRSS samples, MiB (${interval} s apart, at most 20 shown evenly spaced; those marked ' come after the load stopped, the last ${AFTER_SECONDS} s after):`);
@@ -285,15 +286,15 @@ function targetRows(results, tag, verdict) {
   const live500 = find(500, 'live' + tag);
   const forkstat500 = find(500, 'forkstat');
   // Judged once running (see WARM_SECONDS), every observer alike; the whole load beside it.
-  const running = (o) => o.cpuWarm ?? o.cpuMean;
+  const running = (o) => o.cpuWarm ?? NaN; // none when the load was too short to leave its start out
   const whole = (...os) => ` (whole load: ${os.map((o) => `${fmt(o.cpuMean)}%`).join(' vs ')})`;
   targets.push([
     `live view${who} CPU at 500 exec/s <= 2× forkstat's, once running`,
     live500 && forkstat500 ? `${fmt(running(live500))}% vs 2 × ${fmt(running(forkstat500))}% = ${fmt(2 * running(forkstat500))}%${whole(live500, forkstat500)}` : '-',
-    verdict(live500 && forkstat500 ? running(live500) <= 2 * running(forkstat500) : null),
+    verdict(live500 && forkstat500 && !Number.isNaN(running(live500) + running(forkstat500)) ? running(live500) <= 2 * running(forkstat500) : null),
   ]);
   const live10 = find(10, 'live' + tag);
-  targets.push([`live view${who} CPU at 10 exec/s < 2% of a core, once running`, live10 ? `${fmt(running(live10))}%${whole(live10)}` : '-', verdict(live10 ? running(live10) < 2 : null)]);
+  targets.push([`live view${who} CPU at 10 exec/s < 2% of a core, once running`, live10 ? `${fmt(running(live10))}%${whole(live10)}` : '-', verdict(live10 && !Number.isNaN(running(live10)) ? running(live10) < 2 : null)]);
   const maxOf = (key) => {
     const all = results.flatMap((r) => r.observers.filter((o) => o.key === key && o.samples).flatMap((o) => o.samples.map((s) => s.rss)));
     const known = all.filter((v) => v !== null);
