@@ -3,7 +3,8 @@
 // A Text per row (with one inside for each styled cell) made Ink lay out, walk and squash some
 // 200 nodes every frame for a list that changed by a row or two: at 10 exec/s the frames cost
 // more than the events. One Text of finished lines is one node. Ink's output of the two is the
-// same, character for character (test/ui/lines.test.tsx).
+// same, character for character (test/ui/lines.test.tsx), but where a wide character straddles
+// the edge: there a line is cut a column sooner instead of running past it.
 import chalk from 'chalk';
 import cliTruncate from 'cli-truncate';
 import { Text } from 'ink';
