@@ -9,8 +9,8 @@ import type { Feed } from './feed.js';
 
 /** 3 routine frames a second at most for what the feed brings (keys draw at once, on their
  *  own, and an exec on a still screen draws as it comes): a frame costs a few ms of CPU
- *  whatever changed, so at 10 exec/s frames were most of the live view's cost (5 a second
- *  took ~2.5% of a core, 3 ~1.9%). htop draws every 1.5 s. */
+ *  whatever changed, and at a quiet pace frames are most of the live view's cost (the
+ *  soak's 10 exec/s figures, bench/soak.js). htop draws every 1.5 s. */
 export const FRAME_MS = 333;
 /** The least time between a frame and one for a change that `soon` says must not wait. */
 export const SOON_MS = 10;
