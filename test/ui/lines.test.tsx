@@ -49,14 +49,15 @@ describe('Lines', () => {
     chalk.level = level;
   });
 
-  it("draws what a Text per row drew, character for character, on 300 random lists at widths 8 to 100 (and never past the width)", () => {
+  it("draws what a Text per row drew, character for character, on 300 random lists at widths 8 to 100, a row selected or none (and never past the width)", () => {
     let overflows = 0;
     for (let list = 0; list < 300; list++) {
       const width = 8 + random(93);
       const rows = Array.from({ length: 1 + random(12) }, randomRow);
-      const before = render(<Box width={width} flexDirection="column">{rows.map((row, i) => <InkRow key={i} {...row} />)}</Box>);
+      const selected = random(rows.length + 2) - 1; // -1 or past the end: none
+      const before = render(<Box width={width} flexDirection="column">{rows.map((row, i) => <InkRow key={i} style={i === selected ? { ...row.style, inverse: true } : row.style} parts={row.parts} />)}</Box>);
       const lines: Line[] = rows.map((row, i) => ({ shows: `${list} ${i}`, draw: () => row }));
-      const now = render(<Box width={width} flexDirection="column"><Lines width={width} lines={lines} /></Box>);
+      const now = render(<Box width={width} flexDirection="column"><Lines width={width} lines={lines} selected={selected} /></Box>);
       const drawn = now.lastFrame()!.split('\n');
       const wanted = before.lastFrame()!.split('\n');
       expect(drawn).toHaveLength(rows.length);
@@ -86,6 +87,11 @@ describe('Lines', () => {
     // At another width, each is cut anew.
     view.rerender(<Lines width={30} lines={[line('c'), line('a'), line('b')]} />);
     expect(drawn).toBe(6);
+    // Selected, a row is drawn anew (inverse); unselected again, its line is the one kept.
+    view.rerender(<Lines width={30} lines={[line('c'), line('a'), line('b')]} selected={1} />);
+    expect(drawn).toBe(7);
+    view.rerender(<Lines width={30} lines={[line('c'), line('a'), line('b')]} />);
+    expect(drawn).toBe(7);
     view.unmount();
   });
 });

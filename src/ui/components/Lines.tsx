@@ -62,18 +62,26 @@ export function lineOf({ style, parts }: ReturnType<Line['draw']>, width: number
   return styled(text, style);
 }
 
+function inverted(row: ReturnType<Line['draw']>): ReturnType<Line['draw']> {
+  return { ...row, style: { ...row.style, inverse: true } };
+}
+
 /** Lines kept per list: a few screens' worth. */
 const KEPT = 256;
 
-/** Each row is a line, an empty one too (an empty Text took none: no view draws one). */
-export function Lines({ lines, width }: { lines: readonly Line[]; width: number }) {
+/** Each row is a line, an empty one too (an empty Text took none: no view draws one). The
+ *  selected row (`selected`, an index into `lines`) is drawn inverse over its own style. */
+export function Lines({ lines, width, selected = -1 }: { lines: readonly Line[]; width: number; selected?: number }) {
   const [kept] = useState(() => new Memo<string, string>(KEPT));
   if (lines.length === 0) return null;
   let text = '';
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (i > 0) text += '\n';
-    text += kept.get(`${width}\u0000${line.shows}`, () => lineOf(line.draw(), width));
+    // After the width's digits, \u0001 marks the selected row's line, \u0000 any other's.
+    text += i === selected
+      ? kept.get(`${width}\u0001${line.shows}`, () => lineOf(inverted(line.draw()), width))
+      : kept.get(`${width}\u0000${line.shows}`, () => lineOf(line.draw(), width));
   }
   return <Text>{text}</Text>;
 }

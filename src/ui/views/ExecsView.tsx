@@ -68,12 +68,11 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
         {cell('TIME', 12)} {host ? `${cell('HOST', hostWidth)} ` : ''}{cell('PID', 7, true)} {ppid ? `${cell('PPID', 7, true)} ` : ''}{cell('USER', 8)} {cell('EXIT', 5, true)} {cell('DUR', 6, true)}  {withOrigin ? `${cell('ORIGIN', ORIGIN_WIDTH)} ` : ''}COMMAND
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no execs yet (or none match)</Text> : null}
-      <Lines width={columns} lines={rows.map((row, i): Line => {
+      <Lines width={columns} selected={selected} lines={rows.map((row): Line => {
         if (row.loss) {
           const l = row.loss;
           const text = `──── ${grouped(l.lost)} ${l.lost === 1 ? 'event' : 'events'} lost here${l.marks > 1 ? `, ${l.marks} times` : ''} (${l.sources.map(lostWhere).join('; ')}) ────`;
-          const selectedRow = i === selected;
-          return { shows: `lost\u0000${selectedRow}\u0000${text}`, draw: () => ({ style: { inverse: selectedRow, color: theme.error, bold: true }, parts: [text] }) };
+          return { shows: `lost\u0000${text}`, draw: () => ({ style: { color: theme.error, bold: true }, parts: [text] }) };
         }
         const e = row.entry;
         const user = userName(users, e.uid);
@@ -89,11 +88,9 @@ export function ExecsView({ rows, selected, theme, users, now, columns = 120, re
             : { dim: false, failed: failed(e), text: `${cell(exitText(e), 5, true)} ${cell(duration(e.durationMs), 6, true)}` };
         const origin = withOrigin ? `${cell(e.origin ? printable(label(e.origin)) : '', ORIGIN_WIDTH)} ` : '';
         const command = `${commandLine(e.argv, e.comm)}${guessed ? ' (argv not read)' : ''}`;
-        const selectedRow = i === selected;
         return {
-          shows: [selectedRow, start, end.dim, end.failed, end.text, origin, fold, e.truncated, guessed, command].join('\u0000'),
+          shows: [start, end.dim, end.failed, end.text, origin, fold, e.truncated, guessed, command].join('\u0000'),
           draw: () => ({
-            style: { inverse: selectedRow },
             parts: [
               start,
               // The exit code alone is red when it failed; what it took is not.

@@ -26,15 +26,14 @@ export function HostsView({ rows, selected, theme, now, nameWidth, columns }: {
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">{'HOST'.padEnd(nameWidth)} {'STATE'.padEnd(5)} {'EXEC/S'.padStart(7)} {average ? `${'10S AVG'.padStart(7)} ` : ''}{'LIVE'.padStart(6)} {'LOST'.padStart(6)}  {'LAST 60 S'.padEnd(20)}  STATUS</Text>
       {rows.length === 0 ? <Text>one machine: this one (hosts are listed here with --ssh or --nats)</Text> : null}
-      <Lines width={columns} lines={rows.map((r, i): Line => {
+      <Lines width={columns} selected={selected} lines={rows.map((r): Line => {
         const h = r.host;
         const state = h.state === 'unknown' ? '?' : h.state;
         const text = `${printable(h.name).slice(0, nameWidth).padEnd(nameWidth)} ${state.padEnd(5)} ${rate(r.rate1s).padStart(7)} ${average ? `${r.rate10s.toFixed(1).padStart(7)} ` : ''}${String(h.live).padStart(6)} ${grouped(h.lost).padStart(6)}  ${minuteSparkline(r.history)}  `;
         const why = status(r, now);
-        const selectedRow = i === selected;
         return {
-          shows: `${selectedRow}\u0000${text}\u0000${why.bad}\u0000${why.text}`,
-          draw: () => ({ style: { inverse: selectedRow }, parts: [text, { text: why.text, color: why.bad ? theme.error : undefined }] }),
+          shows: `${text}\u0000${why.bad}\u0000${why.text}`,
+          draw: () => ({ parts: [text, { text: why.text, color: why.bad ? theme.error : undefined }] }),
         };
       })} />
     </Box>

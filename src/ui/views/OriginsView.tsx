@@ -13,15 +13,14 @@ export function OriginsView({ rows, selected, users, originLabel, columns }: {
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">{'EXEC/S'.padStart(7)} {'10S AVG'.padStart(7)} {'LIVE'.padStart(6)}  {'LAST 60 S'.padEnd(20)}  ORIGIN</Text>
       {rows.length === 0 ? <Text>no origin has run anything in the last minute (or none match)</Text> : null}
-      <Lines width={columns} lines={rows.map((r, i): Line => {
+      <Lines width={columns} selected={selected} lines={rows.map((r): Line => {
         const text = `${rate(r.rate1s).padStart(7)} ${r.rate10s.toFixed(1).padStart(7)} ${String(r.live).padStart(6)}  ${minuteSparkline(r.history)}  ${printable(originLabel(r.origin))}`;
         // As whom it runs, when not (only) as the one who logged in; and what it runs most.
         const as = r.origin.uids.filter((uid) => uid !== r.origin.auid).slice(0, 3).map(name);
         const more = `${as.length ? `  as ${printable(as.join(', '))}` : ''}${r.runs.length ? `  → ${spawnsText(r.runs)}` : ''}`;
-        const selectedRow = i === selected;
         return {
-          shows: `${selectedRow}\u0000${text}\u0000${more}`,
-          draw: () => ({ style: { inverse: selectedRow }, parts: [text, more && { text: more, dimColor: true }] }),
+          shows: `${text}\u0000${more}`,
+          draw: () => ({ parts: [text, more && { text: more, dimColor: true }] }),
         };
       })} />
     </Box>

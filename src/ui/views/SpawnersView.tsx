@@ -17,24 +17,22 @@ export function SpawnersView({ rows, selected, host, columns }: {
       {lineages.length > 0 ? (
         <>
           <Text bold>{'ROOT'.padStart(7)} {'FORK/S'.padStart(7)} {'LIVE'.padStart(7)} {'GENS'.padStart(6)}  LINEAGES (one program forking itself)</Text>
-          <Lines width={columns} lines={lineages.map(({ lineage: l }, i): Line => {
+          <Lines width={columns} selected={selected} lines={lineages.map(({ lineage: l }): Line => {
             const text = `${pidText(l!.root.pid).padStart(7)} ${rate(l!.rate1s).padStart(7)} ${String(l!.live).padStart(7)} ${String(l!.generations).padStart(6)}  ${where(l!.root.pid)}${commandLine(l!.root.argv, l!.root.comm)}`;
-            const selectedRow = i === selected;
-            return { shows: `${selectedRow}\u0000${text}`, draw: () => ({ style: { inverse: selectedRow }, parts: [text] }) };
+            return { shows: text, draw: () => ({ parts: [text] }) };
           })} />
           <Text> </Text>
         </>
       ) : null}
       <Text bold>{'PID'.padStart(7)} {'FORK/S'.padStart(7)} {'10S AVG'.padStart(7)} {'LIVE'.padStart(6)}  LAST 10 S    COMMAND</Text>
       {spawners.length === 0 ? <Text>nobody forked three times in the last 10 s</Text> : null}
-      <Lines width={columns} lines={spawners.map(({ spawner: r }, i): Line => {
+      <Lines width={columns} selected={selected - lineages.length} lines={spawners.map(({ spawner: r }): Line => {
         const text = `${pidText(r!.node.pid).padStart(7)} ${rate(r!.rate1s).padStart(7)} ${r!.rate10s.toFixed(1).padStart(7)} ${String(r!.liveChildren).padStart(6)}  ${sparkline(r!.history)}  ${where(r!.node.pid)}${commandLine(r!.node.argv, r!.node.comm)}`;
         // What it spawns, so a storm reads as "make → cc1plus" without opening it.
         const spawns = r!.spawns.length > 0 ? `  → ${spawnsText(r!.spawns)}` : '';
-        const selectedRow = lineages.length + i === selected;
         return {
-          shows: `${selectedRow}\u0000${text}\u0000${spawns}`,
-          draw: () => ({ style: { inverse: selectedRow }, parts: [text, spawns && { text: spawns, dimColor: true }] }),
+          shows: `${text}\u0000${spawns}`,
+          draw: () => ({ parts: [text, spawns && { text: spawns, dimColor: true }] }),
         };
       })} />
     </Box>

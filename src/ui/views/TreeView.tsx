@@ -22,7 +22,7 @@ export function TreeView({ rows, selected, theme, now, filtered, users, host, co
         {'PID'.padStart(7)}  {'LAST 60 S'.padEnd(10)}  TREE (by spawning parent; exited processes dimmed{filtered ? '; • a match, the rest the way to it' : '; ▸ ×N: N finished children running one program, → lists them'})
       </Text>
       {rows.length === 0 ? <Text dimColor={theme.dim}>no process matches</Text> : null}
-      <Lines width={columns} lines={rows.map((row, i): Line => {
+      <Lines width={columns} selected={selected} lines={rows.map((row): Line => {
         const n = row.node;
         // A run of finished siblings shows its newest, after the count: ▸ says → lists them.
         const marker = row.run ? `▸ ×${grouped(row.run.count)} ` : row.hasChildren ? (row.collapsed ? '▸ ' : '▾ ') : '  ';
@@ -39,12 +39,11 @@ export function TreeView({ rows, selected, theme, now, filtered, users, host, co
         const end = ended ? `  ✝ ${n.exit!.unseen ? 'exit unseen' : n.exit!.signal ? `sig${n.exit!.signal}` : n.exit!.code === null ? 'gone' : `exit ${n.exit!.code}`} after ${life}` : '';
         const badly = ended && endedBadly(n);
         const failedRuns = row.run?.failed ? `  (${grouped(row.run.failed)} of them failed)` : '';
-        const selectedRow = i === selected;
         const dim = !!(ended || row.context) && theme.dim;
         return {
-          shows: [selectedRow, dim, start, as, from, end, badly, failedRuns].join('\u0000'),
+          shows: [dim, start, as, from, end, badly, failedRuns].join('\u0000'),
           draw: () => ({
-            style: { inverse: selectedRow, dimColor: dim },
+            style: { dimColor: dim },
             parts: [
               start,
               as && { text: as, color: theme.accent },
