@@ -2,7 +2,8 @@
 // live, and the way out, on the terminal sizes people have.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Feed } from '../../src/ui/feed.js';
-import { bombFeed, stormFeed } from './feeds.js';
+import { Script } from '../helpers/script.js';
+import { bombFeed, feedOf, later, stormFeed } from './feeds.js';
 import { DEFAULT_SIZE, expectFits, LARGE, linesOf, showReady, SMALL, unmountAll, type Size } from './render.js';
 import { frameWhere } from './wait.js';
 
@@ -68,5 +69,28 @@ describe('header', () => {
     expect(linesOf(frame)[0]).toMatch(/^forktop .*lost 0  LIVE$/);
     expect(linesOf(frame).at(-1)).toContain('q:quit');
     expectFits(frame, SMALL);
+  });
+
+  // As top's: the numbers are those of the second's first frame, so at any pace the header
+  // line stays the same between frames (the list moves, the header does not).
+  it('the rates and live count change once a second of model time; a loss shows at once', async () => {
+    const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(10, 1, ['/bin/bash']);
+    s.ts = 2000e9 + 1e6; // just after a second starts: what follows stays within it
+    s.fork(100, 10).exec(100, ['/bin/true', 'first']);
+    const feed = feedOf(s);
+    const view = await showReady(feed, {}, 'first');
+    const top = (frame: string) => frame.split('\n')[0];
+    expect(top(view.lastFrame()!)).toMatch(/exec 1\/s .* live 3 .*lost 0  LIVE$/);
+
+    feed.push(later(feed).fork(101, 10).exec(101, ['/bin/true', 'second']).events);
+    expect(top(await frameWhere(view, 'second'))).toMatch(/exec 1\/s .* live 3 .*lost 0  LIVE$/);
+
+    feed.push(later(feed).lost(2).events);
+    expect(top(await frameWhere(view, (f) => top(f).includes('lost 2')))).toMatch(/exec 2\/s .* live 4 .*lost 2  LIVE$/);
+
+    const next = later(feed);
+    next.ts = 2001e9 + 1e6;
+    feed.push(next.fork(102, 10).events);
+    await frameWhere(view, (f) => / live 5 /.test(top(f)));
   });
 });

@@ -1,5 +1,7 @@
 import { Box, Text } from 'ink';
-import { headerStats } from '../../model/queries.js';
+import { useRef } from 'react';
+import { headerStats, type HeaderStats } from '../../model/queries.js';
+import type { Model } from '../../model/model.js';
 import type { Feed } from '../feed.js';
 import { printable, rate, sparkline } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -47,10 +49,29 @@ function hostsUp(hosts: readonly HostState[]): string {
   return `${up}/${hosts.length} hosts up`;
 }
 
+interface Sample {
+  second: number;
+  stats: HeaderStats;
+}
+
+/** The numbers as of the first frame in this second of model time, as top's header: the rates
+ *  and the live count would change every frame at any pace, and an unchanged header line is one
+ *  Ink's output step reuses instead of parsing and measuring it again. Lost events are never
+ *  held back: a new loss takes a new sample at once. */
+function useHeaderStats(model: Model): HeaderStats {
+  const sample = useRef<Sample | null>(null);
+  const second = Math.floor(model.now / 1e9);
+  const held = sample.current;
+  if (held && held.second === second && held.stats.lost === model.totals.lost) return held.stats;
+  const stats = headerStats(model);
+  sample.current = { second, stats };
+  return stats;
+}
+
 export function Header({ feed, theme, paused, newSincePause, columns = 120 }: {
   feed: Feed; theme: Theme; paused: boolean; newSincePause: number; columns?: number;
 }) {
-  const s = headerStats(feed.model);
+  const s = useHeaderStats(feed.model);
   const state = paused ? `PAUSED +${newSincePause}` : feed.ended ? 'ENDED' : feed.sourceName.startsWith('replay') ? 'REPLAY' : 'LIVE';
   const lost = `lost ${s.lost}`;
   const parts: Part[] = [
