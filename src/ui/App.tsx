@@ -104,7 +104,7 @@ export function App({
   const moves = useRef(0);
   const rowMoves = useRef(0);
   const alertMark = useRef<{ key: string; moves: number; rowMoves: number } | null>(null);
-  // Drawn when the feed moved on, FRAME_MS (333 ms) apart at most; paused too: the lists stay as they
+  // Drawn when the feed moved on, FRAME_MS (500 ms) apart in a stream; paused too: the lists stay as they
   // were, but an alert, the bell and the count of events since the pause must not wait for a key.
   // A few new rows of a filtered exec list draw sooner (see use-feed-frames.ts).
   const [newRows] = useState(() => new NewRows());

@@ -1,17 +1,20 @@
-// When the live view draws for the feed: at once when the screen has been still for a frame
-// interval (an exec at a person's pace shows as it happens), else when the interval is up (a
-// storm draws FRAME_MS apart, however many batches come). A frame costs the same whatever
-// changed, so the interval, not the event rate, sets what the screen costs. One exception:
+// When the live view draws for the feed: at once when the screen has been still for STILL_MS
+// (an exec at a person's pace shows as it happens), else FRAME_MS after the last frame (a
+// stream or a storm draws twice a second, however many batches come). A frame costs the same
+// whatever changed, so the interval, not the event rate, sets what the screen costs. One exception:
 // a change the person can read as it comes (a few new rows of a list a filter keeps quiet
 // in a storm, see new-rows.ts) draws SOON_MS after the last frame, at most once per SOON_GAP_MS.
 import { useEffect, useState } from 'react';
 import type { Feed } from './feed.js';
 
-/** 3 routine frames a second at most for what the feed brings (keys draw at once, on their
- *  own, and an exec on a still screen draws as it comes): a frame costs a few ms of CPU
- *  whatever changed, and at a quiet pace frames are most of the live view's cost (the
- *  soak's 10 exec/s figures, bench/soak.js). htop draws every 1.5 s. */
-export const FRAME_MS = 333;
+/** 2 routine frames a second for a steady stream (keys draw at once, on their own, and so
+ *  does an exec on a still screen): a frame costs a few ms of CPU whatever changed, and at a
+ *  quiet pace frames are most of the live view's cost (the soak's 10 exec/s figures,
+ *  bench/soak.js). htop draws every 1.5 s. */
+export const FRAME_MS = 500;
+/** A screen with no change for this long draws the next at once: execs up to 3 a second
+ *  each show as they come. */
+export const STILL_MS = 333;
 /** The least time between a frame and one for a change that `soon` says must not wait. */
 export const SOON_MS = 10;
 /** The least time between two such frames: a filter that lets a storm's every tenth exec
@@ -36,7 +39,8 @@ export function useFeedFrames(feed: Feed, soon?: { current: () => boolean }, fra
     };
     const unsubscribe = feed.onChange(() => {
       const now = performance.now();
-      const routine = last + frameMs;
+      const still = due === Infinity && now - last >= STILL_MS;
+      const routine = still ? now : last + frameMs;
       // Asked only while waiting for a routine frame: a soon one is already on its way.
       const early = routine > now && due > last + SOON_MS && now - lastSoon >= SOON_GAP_MS && soon?.current() === true;
       const at = early ? last + SOON_MS : routine;

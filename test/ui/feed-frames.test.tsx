@@ -1,11 +1,11 @@
 // When the live view draws for the feed (use-feed-frames.ts), on a fake clock: at once on a
-// still screen, FRAME_MS apart in a storm, and SOON_MS after the last frame for a change the
+// screen still for STILL_MS, FRAME_MS apart in a stream, and SOON_MS after the last frame for a change the
 // App says must not wait, at most once per SOON_GAP_MS.
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Feed } from '../../src/ui/feed.js';
-import { FRAME_MS, SOON_GAP_MS, SOON_MS, useFeedFrames } from '../../src/ui/use-feed-frames.js';
+import { FRAME_MS, SOON_GAP_MS, SOON_MS, STILL_MS, useFeedFrames } from '../../src/ui/use-feed-frames.js';
 
 let draws = 0;
 function Probe({ feed, soon }: { feed: Feed; soon: { current: () => boolean } }) {
@@ -27,7 +27,8 @@ describe('useFeedFrames', () => {
   afterEach(() => vi.useRealTimers());
 
   it('draws at once on a still screen, FRAME_MS apart while changes keep coming, SOON_MS after the last when asked', async () => {
-    expect(SOON_GAP_MS).toBeLessThan(FRAME_MS);
+    expect(SOON_GAP_MS).toBeLessThan(STILL_MS);
+    expect(STILL_MS).toBeLessThan(FRAME_MS);
     const feed = new Feed('h', 'netlink');
     let urgent = false;
     const soon = { current: () => urgent };
@@ -64,6 +65,19 @@ describe('useFeedFrames', () => {
     feed.push([]);
     expect(await framesAfter(FRAME_MS - 1)).toBe(4);
     expect(await framesAfter(1)).toBe(5);
+
+    // Nothing since that frame for STILL_MS: the next change draws at once, though FRAME_MS
+    // has not passed (execs a few a second each show as they come)...
+    vi.advanceTimersByTime(STILL_MS);
+    feed.push([]);
+    expect(await framesAfter(0)).toBe(6);
+    // ...and a stream right behind it waits FRAME_MS from it, though it passes STILL_MS
+    // meanwhile: a frame on its way is not a still screen.
+    feed.push([]);
+    expect(await framesAfter(STILL_MS)).toBe(6);
+    feed.push([]);
+    expect(await framesAfter(FRAME_MS - STILL_MS - 1)).toBe(6);
+    expect(await framesAfter(1)).toBe(7);
     app.unmount();
   });
 });
