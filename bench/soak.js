@@ -1,7 +1,9 @@
 // The soak: forktop left running as a person runs it, beside forkstat, under a steady
 // background load of execs at a fixed rate. The live view and forkstat each draw to a real
-// terminal (a 120×40 tmux session); `forktop --json` writes to /dev/null. All of them watch
-// the same load at once. CPU and RSS are sampled from /proc every few seconds, and where
+// terminal (a 120×40 tmux session); `forktop --json` writes to /dev/null. A second live view
+// draws to a 200×60 terminal and goes to the next view (tab) at every sample, as a person
+// looks around: each view keeps its own drawing in memory, and a big screen draws more.
+// All of them watch the same load at once. CPU and RSS are sampled from /proc every few seconds, and where
 // the RSS goes from each forktop's own view (bench/soak-probe.js, loaded with --import:
 // V8's heap by space, GC time) and from /proc/PID/smaps (malloc, the eBPF ring, code).
 //
@@ -105,6 +107,14 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
       live.pid = tmux.open(live.session, `exec env ${liveEnv.join(' ')} ${node.map(shellQuote).join(' ')}`);
       observers.push(live);
       lives.push(live);
+      if (!v.tag) {
+        const views = { name: 'forktop live view, 200×60, views cycled', key: 'views', session: 'views', probe: probeEnv('views').FORKTOP_PROBE, cycles: true };
+        fs.rmSync(views.probe, { force: true });
+        const viewsEnv = Object.entries({ ...v.env, ...probeEnv('views') }).map(([k, val]) => `${k}=${shellQuote(val)}`);
+        views.pid = tmux.open(views.session, `exec env ${viewsEnv.join(' ')} ${node.map(shellQuote).join(' ')}`, { columns: 200, rows: 60 });
+        observers.push(views);
+        lives.push(views);
+      }
 
       const json = { name: `forktop --json > /dev/null${v.suffix}`, key: 'json' + tag, probe: probeEnv('json').FORKTOP_PROBE };
       const devNull = fs.openSync('/dev/null', 'w');
@@ -131,6 +141,8 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
     for (const o of running) o.samples = [];
     const sample = (t, phase) => {
       for (const o of running) o.samples.push({ t, phase, cpu: cpuSeconds(o.pid), rss: rssMiB(o.pid), smaps: mappings(o.pid) });
+      if (phase !== 'load') return;
+      for (const o of running) if (o.cycles) tmux.run('send-keys', '-t', o.session, 'Tab');
     };
     const forks0 = forksSinceBoot();
     const t0 = performance.now();
@@ -300,7 +312,7 @@ function targetRows(results, tag, verdict) {
     const known = all.filter((v) => v !== null);
     return known.length ? Math.max(...known) : null;
   };
-  const liveMax = maxOf('live' + tag);
+  const liveMax = Math.max(maxOf('live' + tag) ?? -Infinity, tag ? -Infinity : maxOf('views') ?? -Infinity);
   const jsonMax = maxOf('json' + tag);
   // Flat once the load stops: no sample after it above the highest under it (+2%, a page or two of noise).
   const flat = (key) => {
@@ -308,9 +320,10 @@ function targetRows(results, tag, verdict) {
     if (!os.length) return null;
     return { ok: os.every((o) => o.rssAfterMax <= o.rssMax * 1.02), text: os.map((o) => `${fmt(o.rssAfterMax, 0)} vs ${fmt(o.rssMax, 0)}`).join(', ') };
   };
-  targets.push([`live view${who} RSS < 150 MB at every sample`, liveMax === null ? '-' : `max ${fmt(liveMax, 0)} MiB`, verdict(liveMax === null ? null : liveMax * 1.048576 < 150)]);
+  const liveKnown = Number.isFinite(liveMax);
+  targets.push([`live view${who} RSS < 150 MB at every sample${tag ? '' : ' (120×40, and 200×60 with views cycled)'}`, liveKnown ? `max ${fmt(liveMax, 0)} MiB` : '-', verdict(liveKnown ? liveMax * 1.048576 < 150 : null)]);
   targets.push([`--json${who} RSS < 100 MB at every sample`, jsonMax === null ? '-' : `max ${fmt(jsonMax, 0)} MiB`, verdict(jsonMax === null ? null : jsonMax * 1.048576 < 100)]);
-  for (const [key, name] of [['live', 'live view'], ['json', '--json']]) {
+  for (const [key, name] of [['live', 'live view'], ...(tag ? [] : [['views', 'live view 200×60, views cycled']]), ['json', '--json']]) {
     const f = flat(key + tag);
     targets.push([`${name}${who} RSS flat once the load stops (after max vs load max)`, f ? f.text : '-', verdict(f ? f.ok : null)]);
   }
@@ -326,7 +339,7 @@ function printBreakdown(results, printTable) {
   const rows = [];
   for (const r of results) {
     for (const o of r.observers) {
-      if (!o.samples || !o.breakdown || !o.key.startsWith('live') && !o.key.startsWith('json')) continue;
+      if (!o.samples || !o.breakdown || !/^(live|views|json)/.test(o.key)) continue;
       const m = o.breakdown;
       const get = (k) => m[k] ?? 0;
       const spaces = o.probeEnd?.spaces ?? {};
