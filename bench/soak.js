@@ -142,7 +142,14 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
     const sample = (t, phase) => {
       for (const o of running) o.samples.push({ t, phase, cpu: cpuSeconds(o.pid), rss: rssMiB(o.pid), smaps: mappings(o.pid) });
       if (phase !== 'load') return;
-      for (const o of running) if (o.cycles) tmux.run('send-keys', '-t', o.session, 'Tab');
+      for (const o of running) {
+        if (!o.cycles || !alive(o.pid)) continue;
+        try {
+          tmux.run('send-keys', '-t', o.session, 'Tab');
+        } catch {
+          // Its session closed with it: the samples say it exited.
+        }
+      }
     };
     const forks0 = forksSinceBoot();
     const t0 = performance.now();
@@ -280,7 +287,7 @@ export function printSoak({ results, interval }, printTable) {
     for (const o of r.observers) {
       if (!o.samples) continue;
       const shown = thin(o.samples.filter((s) => s.rss !== null), 20);
-      console.log(`  ${r.rate}/s ${o.name.padEnd(28)} ${shown.map((s) => `${s.t.toFixed(0)}s${s.phase === 'after' ? "'" : ''}:${s.rss.toFixed(0)}`).join(' ')}`);
+      console.log(`  ${r.rate}/s ${o.name.padEnd(40)} ${shown.map((s) => `${s.t.toFixed(0)}s${s.phase === 'after' ? "'" : ''}:${s.rss.toFixed(0)}`).join(' ')}`);
     }
   }
   printBreakdown(results, printTable);

@@ -32,13 +32,18 @@ export class Feed {
 
   private readonly listeners = new Set<() => void>();
 
+  /** The last change was the clock's alone (advance()): the screen's numbers moved, no event
+   *  came, so the screen still counts as still for when the next event draws. */
+  clockOnly = false;
+
   /** Calls listener whenever what the screen shows may have changed; returns the unsubscribe. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
   }
 
-  private changed(): void {
+  private changed(clockOnly = false): void {
+    this.clockOnly = clockOnly;
     this.version++;
     for (const listener of this.listeners) listener();
   }
@@ -77,7 +82,7 @@ export class Feed {
     const second = Math.floor(this.model.now / 1e9);
     const alerts = this.model.advance(ts, time);
     this.noteAlerts(alerts);
-    if (alerts.length > 0 || Math.floor(this.model.now / 1e9) !== second) this.changed();
+    if (alerts.length > 0 || Math.floor(this.model.now / 1e9) !== second) this.changed(true);
   }
 
   /** The alerts up now, worst first: bombs, then storms, each in the order they were raised

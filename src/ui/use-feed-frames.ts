@@ -25,6 +25,10 @@ export function useFeedFrames(feed: Feed, soon?: { current: () => boolean }, fra
   const [, setVersion] = useState(feed.version);
   useEffect(() => {
     let last = -Infinity;
+    /** The last frame that drew an event's change: the clock's frame once a second on an idle
+     *  machine leaves the screen still. */
+    let lastMoved = -Infinity;
+    let moves = false;
     let lastSoon = -Infinity;
     let timer: NodeJS.Timeout | undefined;
     let due = Infinity;
@@ -33,13 +37,16 @@ export function useFeedFrames(feed: Feed, soon?: { current: () => boolean }, fra
       timer = undefined;
       due = Infinity;
       last = performance.now();
+      if (moves) lastMoved = last;
+      moves = false;
       if (dueIsSoon) lastSoon = last;
       dueIsSoon = false;
       setVersion(feed.version);
     };
     const unsubscribe = feed.onChange(() => {
       const now = performance.now();
-      const still = due === Infinity && now - last >= STILL_MS;
+      if (!feed.clockOnly) moves = true;
+      const still = due === Infinity && now - lastMoved >= STILL_MS;
       const routine = still ? now : last + frameMs;
       // Asked only while waiting for a routine frame: a soon one is already on its way.
       const early = routine > now && due > last + SOON_MS && now - lastSoon >= SOON_GAP_MS && soon?.current() === true;

@@ -78,6 +78,20 @@ describe('useFeedFrames', () => {
     feed.push([]);
     expect(await framesAfter(FRAME_MS - STILL_MS - 1)).toBe(6);
     expect(await framesAfter(1)).toBe(7);
+
+    // Not quite still: a change STILL_MS - 1 after a frame waits for FRAME_MS.
+    vi.advanceTimersByTime(STILL_MS - 1);
+    feed.push([]);
+    expect(await framesAfter(FRAME_MS - STILL_MS)).toBe(7);
+    expect(await framesAfter(1)).toBe(8);
+
+    // The clock's frame once a second on an idle machine (the rates fall) does not make the
+    // screen less still: an exec right after it draws at once.
+    vi.advanceTimersByTime(STILL_MS);
+    feed.advance(feed.model.now + 2e9, '');
+    expect(await framesAfter(0)).toBe(9);
+    feed.push([]);
+    expect(await framesAfter(0)).toBe(10);
     app.unmount();
   });
 });

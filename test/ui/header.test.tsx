@@ -91,6 +91,12 @@ describe('header', () => {
     const next = later(feed);
     next.ts = 2001e9 + 1e6;
     feed.push(next.fork(102, 10).events);
-    await frameWhere(view, (f) => / live 5 /.test(top(f)));
+    expect(top(await frameWhere(view, (f) => / live 5 /.test(top(f))))).toMatch(/fork 1\/s .* live 5 .*lost 2  LIVE$/);
+
+    // A replay's clock stops with it: once it ended, the numbers are the last ones, not the
+    // second's first frame's.
+    feed.push(later(feed).fork(103, 10).events);
+    feed.end();
+    expect(top(await frameWhere(view, 'ENDED'))).toMatch(/ live 6 .*lost 2  ENDED$/);
   });
 });

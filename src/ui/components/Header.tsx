@@ -57,12 +57,13 @@ interface Sample {
 /** The numbers as of the first frame in this second of model time, as top's header: the rates
  *  and the live count would change every frame at any pace, and an unchanged header line is one
  *  Ink's output step reuses instead of parsing and measuring it again. Lost events are never
- *  held back: a new loss takes a new sample at once. */
-function useHeaderStats(model: Model): HeaderStats {
+ *  held back: a new loss takes a new sample at once; nor is anything once a replay ended (its
+ *  clock stops, and with it the next second). */
+function useHeaderStats(model: Model, ended: boolean): HeaderStats {
   const sample = useRef<Sample | null>(null);
   const second = Math.floor(model.now / 1e9);
   const held = sample.current;
-  if (held && held.second === second && held.stats.lost === model.totals.lost) return held.stats;
+  if (held && !ended && held.second === second && held.stats.lost === model.totals.lost) return held.stats;
   const stats = headerStats(model);
   sample.current = { second, stats };
   return stats;
@@ -71,7 +72,7 @@ function useHeaderStats(model: Model): HeaderStats {
 export function Header({ feed, theme, paused, newSincePause, columns = 120 }: {
   feed: Feed; theme: Theme; paused: boolean; newSincePause: number; columns?: number;
 }) {
-  const s = useHeaderStats(feed.model);
+  const s = useHeaderStats(feed.model, feed.ended);
   const state = paused ? `PAUSED +${newSincePause}` : feed.ended ? 'ENDED' : feed.sourceName.startsWith('replay') ? 'REPLAY' : 'LIVE';
   const lost = `lost ${s.lost}`;
   const parts: Part[] = [
