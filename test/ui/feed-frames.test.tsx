@@ -5,7 +5,7 @@ import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Feed } from '../../src/ui/feed.js';
-import { FRAME_MS, SOON_GAP_MS, SOON_MS, STILL_MS, useFeedFrames } from '../../src/ui/use-feed-frames.js';
+import { FRAME_MS, SOON_GAP_MS, SOON_MS, STILL_GATHER_MS, STILL_MS, useFeedFrames } from '../../src/ui/use-feed-frames.js';
 
 let draws = 0;
 function Probe({ feed, soon }: { feed: Feed; soon: { current: () => boolean } }) {
@@ -26,7 +26,7 @@ describe('useFeedFrames', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it('draws at once on a still screen, FRAME_MS apart while changes keep coming, SOON_MS after the last when asked', async () => {
+  it('draws at once on a still screen (with what comes right behind), FRAME_MS apart while changes keep coming, SOON_MS after the last when asked', async () => {
     expect(SOON_GAP_MS).toBeLessThan(STILL_MS);
     expect(STILL_MS).toBeLessThan(FRAME_MS);
     const feed = new Feed('h', 'netlink');
@@ -43,8 +43,11 @@ describe('useFeedFrames', () => {
       return draws - start;
     };
 
-    feed.push([]); // still for a frame interval: at once
-    expect(await framesAfter(0)).toBe(1);
+    feed.push([]); // still for a frame interval: at once, STILL_GATHER_MS after it...
+    expect(await framesAfter(STILL_GATHER_MS - 2)).toBe(0);
+    feed.push([]); // ...with what comes right behind it (an exec after its fork), in one frame
+    expect(await framesAfter(1)).toBe(0);
+    expect(await framesAfter(1)).toBe(1);
 
     feed.push([]); // a storm: waits for the interval
     expect(await framesAfter(FRAME_MS / 2)).toBe(1);
@@ -70,7 +73,7 @@ describe('useFeedFrames', () => {
     // has not passed (execs a few a second each show as they come)...
     vi.advanceTimersByTime(STILL_MS);
     feed.push([]);
-    expect(await framesAfter(0)).toBe(6);
+    expect(await framesAfter(STILL_GATHER_MS)).toBe(6);
     // ...and a stream right behind it waits FRAME_MS from it, though it passes STILL_MS
     // meanwhile: a frame on its way is not a still screen.
     feed.push([]);
@@ -89,9 +92,9 @@ describe('useFeedFrames', () => {
     // screen less still: an exec right after it draws at once.
     vi.advanceTimersByTime(STILL_MS);
     feed.advance(feed.model.now + 2e9, '');
-    expect(await framesAfter(0)).toBe(9);
+    expect(await framesAfter(STILL_GATHER_MS)).toBe(9);
     feed.push([]);
-    expect(await framesAfter(0)).toBe(10);
+    expect(await framesAfter(STILL_GATHER_MS)).toBe(10);
     app.unmount();
   });
 });
