@@ -1,6 +1,6 @@
-// When the live view draws for the feed: at once (STILL_GATHER_MS after) when the screen has been still for STILL_MS
-// (an exec at a person's pace shows as it happens), else FRAME_MS after the last frame (a
-// stream or a storm draws twice a second, however many batches come). A frame costs the same
+// When the live view draws for the feed: at once (STILL_GATHER_MS after) when the screen has
+// been still for STILL_MS (an exec at a person's pace shows as it happens), else FRAME_MS after
+// the last frame (a stream or a storm draws twice a second, however many batches come). A frame costs the same
 // whatever changed, so the interval, not the event rate, sets what the screen costs. One exception:
 // a change the person can read as it comes (a few new rows of a list a filter keeps quiet
 // in a storm, see new-rows.ts) draws SOON_MS after the last frame, at most once per SOON_GAP_MS.
