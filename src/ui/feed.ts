@@ -30,22 +30,18 @@ export class Feed {
    *  person who saw the alert knows it is over rather than wondering where it went. */
   lastGone: AlertEvent | null = null;
 
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(clockOnly: boolean) => void>();
 
-  /** The last change was the clock's alone (advance()): the screen's numbers moved, no event
-   *  came, so the screen still counts as still for when the next event draws. */
-  clockOnly = false;
-
-  /** Calls listener whenever what the screen shows may have changed; returns the unsubscribe. */
-  onChange(listener: () => void): () => void {
+  /** Calls listener whenever what the screen shows may have changed; returns the unsubscribe.
+   *  clockOnly: the clock's change alone (advance()): the numbers moved, no event came. */
+  onChange(listener: (clockOnly: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
   }
 
   private changed(clockOnly = false): void {
-    this.clockOnly = clockOnly;
     this.version++;
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) listener(clockOnly);
   }
 
   push(events: readonly ForktopEvent[]): void {

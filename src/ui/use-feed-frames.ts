@@ -50,9 +50,9 @@ export function useFeedFrames(feed: Feed, soon?: { current: () => boolean }, fra
       dueIsSoon = false;
       setVersion(feed.version);
     };
-    const unsubscribe = feed.onChange(() => {
+    const unsubscribe = feed.onChange((clockOnly) => {
       const now = performance.now();
-      if (!feed.clockOnly) moves = true;
+      if (!clockOnly) moves = true;
       if (gathering) return;
       const still = due === Infinity && now - lastMoved >= STILL_MS;
       const routine = still ? now + STILL_GATHER_MS : last + frameMs;
