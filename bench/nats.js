@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { atInterrupt, cliNodeFlags, cpuSeconds, rssMiB, stopPid, which } from './lib/system.js';
+import { atInterrupt, cliCommand, cpuSeconds, rssMiB, stopPid, which } from './lib/system.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -50,7 +50,8 @@ async function startServer() {
 
 /** The viewer, its lines counted per host and by a test of their own. */
 function startViewer(url, count) {
-  const child = spawn(process.execPath, [...cliNodeFlags(cli), cli, '--nats', url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...args] = cliCommand(cli);
+  const child = spawn(command, [...args, '--nats', url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const state = { lines: 0, counted: 0, child, stderr: '' };
   let rest = '';
   child.stdout.setEncoding('utf8').on('data', (d) => {
@@ -150,7 +151,8 @@ async function realAgents(agents, storm, execs) {
   const children = [];
   try {
     for (let i = 0; i < agents; i++) {
-      const child = spawn(process.execPath, [...cliNodeFlags(cli), cli, '--publish', server.url, '--host-name', `agent-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const [command, ...args] = cliCommand(cli);
+      const child = spawn(command, [...args, '--publish', server.url, '--host-name', `agent-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
       children.push(child);

@@ -5,9 +5,13 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
-import { atInterrupt, cliNodeFlags, stopPid } from './lib/system.js';
+import { atInterrupt, cliCommand, stopPid } from './lib/system.js';
 
 const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
+function shellQuote(s) {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const POLL_MS = 2;
 
@@ -38,7 +42,7 @@ export async function benchScreen({ storm, rate = 500, samples = 20 }) {
   };
   atInterrupt.add(undo);
   try {
-    tmux.open(session, `exec ${process.execPath} ${cliNodeFlags(bin).join(' ')} ${bin} --no-bell --filter ${tag}x`);
+    tmux.open(session, `exec ${cliCommand(bin).map(shellQuote).join(' ')} --no-bell --filter ${tag}x`);
     if ((await until(tmux, session, (s) => /LIVE/.test(s), performance.now(), 30_000)) === null) throw new Error('the live view never showed LIVE');
     await sleep(2000); // the storm under way
     const execs = [];

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
 import { smapsByKind } from './soak-probe.js';
-import { alive, atInterrupt, cpuSeconds, forksSinceBoot, rssMiB, stopPid, which, cliNodeFlags } from './lib/system.js';
+import { alive, atInterrupt, cpuSeconds, forksSinceBoot, rssMiB, stopPid, which, cliCommand } from './lib/system.js';
 
 const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,7 +101,7 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
       const tag = v.tag ?? '';
       const probeEnv = (key) => ({ FORKTOP_PROBE: path.join(outDir, `soak-${rate}.${key}${tag}.probe.ndjson`), FORKTOP_PROBE_MS: String(interval * 1000) });
       for (const key of ['live', 'json']) fs.rmSync(probeEnv(key).FORKTOP_PROBE, { force: true });
-      const node = [process.execPath, ...cliNodeFlags(v.cli ?? cli), ...v.flags, '--import', probe, v.cli ?? cli];
+      const node = cliCommand(v.cli ?? cli, [...v.flags, '--import', probe]);
       const live = { name: `forktop live view (tmux)${v.suffix}`, key: 'live' + tag, session: 'live' + tag, probe: probeEnv('live').FORKTOP_PROBE };
       const liveEnv = Object.entries({ ...v.env, ...probeEnv('live') }).map(([k, val]) => `${k}=${shellQuote(val)}`);
       live.pid = tmux.open(live.session, `exec env ${liveEnv.join(' ')} ${node.map(shellQuote).join(' ')}`);

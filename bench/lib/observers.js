@@ -1,7 +1,7 @@
 // The observers compared in one run: forktop and its peers, each started as a real
 // process writing to a file, and a parser that turns its output into what it saw.
 import path from 'node:path';
-import { cliNodeFlags, which } from './system.js';
+import { cliCommand, which } from './system.js';
 
 const forktopCli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../dist/cli.js');
 
@@ -24,8 +24,11 @@ function sumLost(text) {
 function forktopObserver(name, source) {
   return {
     name,
-    // With dist/cli.js's node flags, as the installed command runs (the other sections do too).
-    command: () => [process.execPath, [...cliNodeFlags(forktopCli), forktopCli, '--json', '--source', source]],
+    // By dist/cli.js's first line, as the installed command runs (the other sections do too).
+    command: () => {
+      const [command, ...args] = cliCommand(forktopCli);
+      return [command, [...args, '--json', '--source', source]];
+    },
     ready: /"type":"snapshot"/,
     parse(stdout) {
       const execs = new Map();

@@ -117,10 +117,12 @@ export async function stopPid(pid, signal = 'SIGINT', ms = 5000) {
 /** What to undo if the bench is interrupted: tmux servers and loads live outside its process group. */
 export const atInterrupt = new Set();
 
-/** The node flags on dist/cli.js's first line (`#!/usr/bin/env -S node FLAGS`): forktop as its
- *  installed command runs, which `node dist/cli.js` would not. */
-export function cliNodeFlags(cli) {
+/** How the installed `forktop` command runs dist/cli.js: by its first line (`#!/usr/bin/env
+ *  -S … node FLAGS`, which sets Node's flags and environment), as the kernel runs it, with
+ *  `nodeFlags` after its own. `node dist/cli.js` would skip that line. */
+export function cliCommand(cli, nodeFlags = []) {
   const first = fs.readFileSync(cli, 'utf8').split('\n', 1)[0];
-  const match = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
-  return match ? match[1].trim().split(/\s+/) : [];
+  const match = /^#!(\S+) (.*)$/.exec(first);
+  if (!match) return [process.execPath, ...nodeFlags, cli];
+  return [match[1], match[2], ...nodeFlags, cli];
 }

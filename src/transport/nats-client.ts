@@ -3,11 +3,15 @@
 // options, and the FORKTOP stream made where it is missing.
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import fs from 'node:fs';
 import { EVENTS_SUBJECTS, STREAM, type NatsUrl } from './nats-wire.js';
 
 export type NatsModules = {
   core: typeof import('@nats-io/transport-node');
   js: typeof import('@nats-io/jetstream');
+  /** Node's TLS module: its root certificates. Loaded here, not at start: loading it
+   *  starts OpenSSL, which --json and the live view never need. */
+  tls: typeof import('node:tls');
 };
 
 let loaded: Promise<NatsModules> | undefined;
@@ -17,9 +21,10 @@ let loaded: Promise<NatsModules> | undefined;
 const exportsOf = <T>(module: T): T => (module as { default?: T }).default ?? module;
 
 export function loadNats(): Promise<NatsModules> {
-  loaded ??= Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]).then(([core, js]) => ({
+  loaded ??= Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream'), import('node:tls')]).then(([core, js, tls]) => ({
     core: exportsOf(core),
     js: exportsOf(js),
+    tls: exportsOf(tls),
   }));
   return loaded;
 }
@@ -32,17 +37,32 @@ export interface ConnectWith {
 }
 
 /** The client's options: servers, TLS for tls://, a creds file's authenticator. */
-export function connectOptions({ core }: NatsModules, { url, creds, name }: ConnectWith): NodeConnectionOptions {
+export function connectOptions({ core, tls }: NatsModules, { url, creds, name }: ConnectWith): NodeConnectionOptions {
   return {
     servers: url.servers,
     name,
-    ...(url.tls ? { tls: {} } : {}),
+    ...(url.tls ? { tls: trustedCas(tls) } : {}),
     ...(creds ? { authenticator: core.credsAuthenticator(creds) } : {}),
     // A server that vanishes without closing the socket (a cut network) is noticed within
     // about 15 s, not the default 4 minutes.
     pingInterval: 5000,
     maxPingOut: 3,
   };
+}
+
+/** What a tls:// server's certificate may chain to: Node's roots, and those NODE_EXTRA_CA_CERTS
+ *  names. Node reads that file only as it starts, and forktop's command line keeps it from
+ *  doing so (cli.ts): read here, where it is needed. */
+function trustedCas(tls: typeof import('node:tls')): { ca?: string } {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return {};
+  let extra: string;
+  try {
+    extra = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`NODE_EXTRA_CA_CERTS: ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return { ca: [...tls.rootCertificates, extra].join('\n') };
 }
 
 /** tls:// asks for TLS: a server that offers none is refused (the client would go on in

@@ -1,6 +1,7 @@
 // Runs the built CLI (dist/cli.js, which `npm test` builds first) as a child process.
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { expect } from 'vitest';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +40,15 @@ export function runCommand(
   });
 }
 
+/** The CLI as its installed `forktop` command runs it: by its first line (`#!/usr/bin/env -S
+ *  … node FLAGS`), as the kernel does, which `node dist/cli.js` skips. */
+export function installedCommand(): string[] {
+  const first = fs.readFileSync(CLI, 'utf8').split('\n', 1)[0];
+  const match = /^#!(\S+) (.*)$/.exec(first);
+  if (!match) throw new Error(`${CLI} has no #! line`);
+  return [match[1], match[2], CLI];
+}
+
 export function runCli(args: string[], options: Parameters<typeof runCommand>[2] = {}): Promise<CliResult> {
   return runCommand(process.execPath, [CLI, ...args], options);
 }
@@ -62,10 +72,10 @@ export function startCli(args: string[], timeoutMs = 15_000, through: string[] =
 
 /** Starts a forktop however it is run (an installed one, the executable, through a wrapper)
  *  and resolves once it printed its first line. */
-export function startCommand(argv: string[], timeoutMs = 15_000): Promise<RunningCli> {
+export function startCommand(argv: string[], timeoutMs = 15_000, options: SpawnOptions = {}): Promise<RunningCli> {
   return new Promise((resolve, reject) => {
     const [command, ...rest] = argv;
-    const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, rest, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let started = false;

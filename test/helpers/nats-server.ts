@@ -47,7 +47,8 @@ export interface TestNatsServer {
   remove(): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<TestNatsServer> {
+/** `serverArgs`: more of nats-server's options (TLS: --tls --tlscert … --tlskey …). */
+export async function startNatsServer(serverArgs: string[] = []): Promise<TestNatsServer> {
   const binary = natsServerBinary();
   if (!binary) throw new Error('no nats-server');
   const port = await freePort();
@@ -55,7 +56,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
   let child: ChildProcess | null = null;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const proc = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const proc = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store, ...serverArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
       child = proc;
       let seen = '';
       const timer = setTimeout(() => reject(new Error(`nats-server did not start in 10 s: ${seen.slice(-500)}`)), 10_000);
