@@ -1,12 +1,13 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS FORKTOP_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --max-semi-space-size=4 --single-threaded-gc
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS FORKTOP_CA=${NODE_EXTRA_CA_CERTS} node --max-semi-space-size=4 --single-threaded-gc
 // (V8's young generation, 32 MB by default, and its GC threads are fixed when Node starts:
 // only a command line sets them. An 8 MB young generation, collected on the JS thread, kept
 // the live view at 125 MiB and --json at 86 at 500 exec/s where 16 MB and helper threads kept
 // 139 and 96, and cost a point of a core less: on two cores the helper threads only contend.
 // Node reads the certificates NODE_EXTRA_CA_CERTS names as it starts, whatever it runs: with
 // Debian's whole bundle there, 50 ms of every start. forktop needs them only for a tls://
-// NATS server, so the variable moves aside to FORKTOP_EXTRA_CA_CERTS and that connection
-// reads the file then (transport/nats-client.ts). bench/ runs forktop by this line too.)
+// NATS server, so the variable moves aside to FORKTOP_CA, and back below; that connection
+// reads the file (transport/nats-client.ts). Kernels before 5.1 keep 127 bytes of this line.
+// bench/ runs forktop by this line too.)
 // forktop's entry. `forktop --version` is answered before anything else loads; the rest
 // runs main.js: from the bundle (dist/bundle/, all of forktop and its dependencies in a few
 // files, so Node reads, resolves and compiles far fewer) when it is there and up to date, else
@@ -37,9 +38,9 @@ function entry(): string {
 }
 
 // The variable back where the NATS client, and whatever forktop starts, look for it.
-const extraCaCerts = process.env.FORKTOP_EXTRA_CA_CERTS;
+const extraCaCerts = process.env.FORKTOP_CA;
 if (extraCaCerts !== undefined) {
-  delete process.env.FORKTOP_EXTRA_CA_CERTS;
+  delete process.env.FORKTOP_CA;
   if (extraCaCerts !== '') process.env.NODE_EXTRA_CA_CERTS = extraCaCerts;
 }
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli } from './helpers/cli.js';
+import { CLI, installedCommand, runCli, runCommand } from './helpers/cli.js';
 
 const bundled = fs.existsSync(path.join(path.dirname(CLI), 'bundle', 'main.js'));
 const modules = { env: { ...process.env, FORKTOP_NO_BUNDLE: '1' } };
@@ -26,5 +26,24 @@ describe('start: the bundle and the modules', () => {
     const fromModules = await runCli(args as string[], modules);
     expect(fromBundle).toEqual(fromModules);
     expect(fromBundle.stdout + fromBundle.stderr).not.toBe('');
+  });
+});
+
+describe("start: the command's first line (#!/usr/bin/env -S …)", () => {
+  it('fits in the 127 bytes kernels before 5.1 read of it', () => {
+    const first = fs.readFileSync(CLI).subarray(0, 200).toString('latin1').split('\n', 1)[0];
+    expect(first.startsWith('#!/usr/bin/env -S ')).toBe(true);
+    expect(first.length).toBeLessThanOrEqual(127);
+  });
+
+  it('keeps Node from reading NODE_EXTRA_CA_CERTS as it starts (Node warns of a missing file; forktop reads it only for tls://)', async () => {
+    const missing = path.join(path.dirname(CLI), 'no-such-ca.pem');
+    const [command, ...args] = installedCommand();
+    const viaLine = await runCommand(command, [...args, '--version'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: missing } });
+    expect(viaLine.code).toBe(0);
+    expect(viaLine.stderr).toBe('');
+    // The same file, Node started without the line: it reads the file, and says so.
+    const plain = await runCli(['--version'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: missing } });
+    expect(plain.stderr).toMatch(/no-such-ca\.pem/);
   });
 });

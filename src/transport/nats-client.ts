@@ -6,6 +6,8 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import fs from 'node:fs';
 import { EVENTS_SUBJECTS, STREAM, type NatsUrl } from './nats-wire.js';
 
+type NodeTlsOptions = NonNullable<NodeConnectionOptions['tls']>;
+
 export type NatsModules = {
   core: typeof import('@nats-io/transport-node');
   js: typeof import('@nats-io/jetstream');
@@ -50,10 +52,10 @@ export function connectOptions({ core, tls }: NatsModules, { url, creds, name }:
   };
 }
 
-/** What a tls:// server's certificate may chain to: Node's roots, and those NODE_EXTRA_CA_CERTS
- *  names. Node reads that file only as it starts, and forktop's command line keeps it from
- *  doing so (cli.ts): read here, where it is needed. */
-function trustedCas(tls: typeof import('node:tls')): { ca?: string } {
+/** What a tls:// server's certificate may chain to: Node's default roots, and those
+ *  NODE_EXTRA_CA_CERTS names, as Node would trust had it read the file as it started, which
+ *  forktop's command line keeps it from doing (cli.ts). The file is read here, where needed. */
+function trustedCas(tls: typeof import('node:tls')): NodeTlsOptions {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) return {};
   let extra: string;
@@ -62,7 +64,13 @@ function trustedCas(tls: typeof import('node:tls')): { ca?: string } {
   } catch (error) {
     throw new Error(`NODE_EXTRA_CA_CERTS: ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  return { ca: [...tls.rootCertificates, extra].join('\n') };
+  // A context made without `ca` holds the default roots (the system's too under
+  // --use-openssl-ca); adding to it copies them first. Passing `ca` would replace them.
+  const secureContext = tls.createSecureContext();
+  (secureContext.context as { addCACert(pem: string): void }).addCACert(extra);
+  // The client hands its tls options to Node's tls.connect as they are; its type lists only
+  // its own (files and PEM strings).
+  return { secureContext } as NodeTlsOptions;
 }
 
 /** tls:// asks for TLS: a server that offers none is refused (the client would go on in
