@@ -101,7 +101,8 @@ describe.skipIf(why !== null)('forktop --ssh: two hosts over a real sshd, and on
     const victim = spawn('/bin/sh', ['-c', `/bin/sleep 120; : ${tag}`], { stdio: 'ignore' });
     const gone = new Promise<void>((resolve) => victim.on('exit', () => resolve()));
     try {
-      await cli!.line((l) => l.includes('"host":"web-1"') && l.includes('"type":"exec"') && l.includes('"/bin/sleep","120"'), 30_000);
+      // Its own sleep (its pid the parent's): another run's victim may be asleep too.
+      await cli!.line((l) => l.includes('"host":"web-1"') && l.includes('"type":"exec"') && l.includes(`"ppid":${victim.pid},`) && l.includes('"/bin/sleep","120"'), 30_000);
       const model = new Model();
       model.apply(events().filter((e) => e.host === 'web-1'));
       const key = model.hosts.keyOf('web-1', victim.pid!)!;
