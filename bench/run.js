@@ -192,6 +192,16 @@ async function execStorm(storm, mode) {
     ['observer', 'exec events seen', 'exact argv', 'tag only', 'lost reported', 'CPU s', 'CPU s, again'],
     rows,
   );
+  // Issue 15: forktop --json's CPU per storm at most execsnoop's (libbpf-tools), same run.
+  const forktop = handles.find((h) => h.observer.name === 'forktop (ebpf+netlink)' && !h.failed);
+  const execsnoop = handles.find((h) => h.observer.name === 'execsnoop (libbpf-tools)' && !h.failed);
+  const judge = (ours, theirs) =>
+    ours === null || theirs === null ? 'not measured' : `${ours.toFixed(2)} vs ${theirs.toFixed(2)} s: ${ours <= theirs ? 'held' : 'MISSED'} (${(ours / theirs).toFixed(1)}×)`;
+  if (forktop && execsnoop) {
+    console.log(`issue 15, --json CPU per storm <= execsnoop's: ${judge(forktop.cpu, execsnoop.cpu)}; the storm again: ${judge(forktop.cpuAgain, execsnoop.cpuAgain)}`);
+  } else {
+    console.log("issue 15, --json CPU per storm <= execsnoop's: not measured (execsnoop not installed: apt-get install libbpf-tools)");
+  }
 }
 
 async function forkBurst(storm) {

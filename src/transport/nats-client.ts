@@ -11,8 +11,7 @@ type NodeTlsOptions = NonNullable<NodeConnectionOptions['tls']>;
 export type NatsModules = {
   core: typeof import('@nats-io/transport-node');
   js: typeof import('@nats-io/jetstream');
-  /** Node's TLS module: its root certificates. Loaded here, not at start: loading it
-   *  starts OpenSSL, which --json and the live view never need. */
+  /** Node's TLS module, for what a tls:// server may chain to (trustedCas). */
   tls: typeof import('node:tls');
 };
 
