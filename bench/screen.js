@@ -5,13 +5,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
-import { atInterrupt, cliCommand, stopPid } from './lib/system.js';
+import { atInterrupt, cliCommand, shellQuote, stopPid } from './lib/system.js';
 
 const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
-function shellQuote(s) {
-  return `'${s.replaceAll("'", "'\\''")}'`;
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const POLL_MS = 2;
 

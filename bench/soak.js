@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
 import { smapsByKind } from './soak-probe.js';
-import { alive, atInterrupt, cpuSeconds, forksSinceBoot, rssMiB, stopPid, which, cliCommand } from './lib/system.js';
+import { alive, atInterrupt, cpuSeconds, forksSinceBoot, rssMiB, stopPid, which, cliCommand, shellQuote } from './lib/system.js';
 
 const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,10 +42,6 @@ const variants = () =>
   [{ suffix: '', flags: [], env: {} }].concat(
     variantSettings() ? [{ suffix: ' (variant)', flags: variantFlags, env: variantEnv, tag: '-variant', cli: variantCli ?? cli }] : [],
   );
-
-function shellQuote(s) {
-  return `'${s.replaceAll("'", "'\\''")}'`;
-}
 
 async function waitForScreen(tmux, session, pattern, ms) {
   const deadline = Date.now() + ms;

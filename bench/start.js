@@ -10,16 +10,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
-import { atInterrupt, cliCommand, stopPid, which } from './lib/system.js';
+import { atInterrupt, cliCommand, shellQuote, stopPid, which } from './lib/system.js';
 
 const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
 const executable = path.resolve(path.dirname(new URL(import.meta.url).pathname), `../release/forktop-linux-${process.arch}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const POLL_MS = 10;
-
-function shellQuote(s) {
-  return `'${s.replaceAll("'", "'\\''")}'`;
-}
 
 /** Seconds from asking tmux for a new session running `command` to the first capture-pane
  *  that matches each of `patterns` (polled every POLL_MS; null for one not seen in 30 s). */

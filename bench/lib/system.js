@@ -117,6 +117,11 @@ export async function stopPid(pid, signal = 'SIGINT', ms = 5000) {
 /** What to undo if the bench is interrupted: tmux servers and loads live outside its process group. */
 export const atInterrupt = new Set();
 
+/** One word for sh, whatever it holds. */
+export function shellQuote(s) {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
 /** How the installed `forktop` command runs dist/cli.js: by its first line (`#!/usr/bin/env
  *  -S … node FLAGS`, which sets Node's flags and environment), as the kernel runs it, with
  *  `nodeFlags` after its own. `node dist/cli.js` would skip that line. */
