@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import meow from 'meow';
 import { eachStep, exitCleanlyOn } from './lifecycle.js';
-import { Model } from './model/model.js';
+import { AlertModel } from './model/alert-model.js';
+import type { Model } from './model/model.js';
 import { HEADLESS_CONFIG } from './model/config.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
 import { makeHeader, type RecordingHeader } from './events/header.js';
@@ -402,9 +403,10 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
     },
     end: () => void setImmediate(() => void exit(0)),
   };
-  // The model runs headless too: its fork-bomb and fork-storm alerts join the stream. With
-  // no screen to show the exec list or a tombstone's card, it keeps only what alerts need.
-  pipeline.open(headerFor(chosen), new Model(HEADLESS_CONFIG), recorder ? [ndjson, recordingSink(recorder)] : [ndjson]);
+  // A model runs headless too: its fork-bomb and fork-storm alerts join the stream. With no
+  // screen to show the exec list or a process's card, it is the one that keeps only what
+  // alerts need.
+  pipeline.open(headerFor(chosen), new AlertModel(HEADLESS_CONFIG), recorder ? [ndjson, recordingSink(recorder)] : [ndjson]);
 }
 
 /**

@@ -10,10 +10,25 @@ import type { AlertEvent } from '../events/schema.js';
 import type { ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 
-export interface Clan {
+/** What the detector reads and keeps of a process: the Model's ProcessNode, or the
+ *  AlertModel's lean record of one (alert-model.ts). */
+export interface ClanMember<Self> {
+  /** Serial, never reused (a pid is): a storm's key. */
+  readonly id: number;
+  readonly pid: number;
+  readonly comm: string | null;
+  /** Set (non-null) once it exited. */
+  exit: object | null;
+  clan: Clan<Self> | null;
+  generation: number;
+  /** Its forks, from its third on (see countSpawn in process-node.ts). */
+  spawns: RateCounter | null;
+}
+
+export interface Clan<N = ProcessNode> {
   /** Serial: a root that execs and forks again starts a new clan. */
   id: number;
-  root: ProcessNode;
+  root: N;
   live: number;
   maxGeneration: number;
   /** Forks within the clan, 100 ms buckets over 1 s; made at the clan's second fork (most
@@ -23,11 +38,11 @@ export interface Clan {
   forksTotal: number;
 }
 
-interface ActiveAlert {
+interface ActiveAlert<N> {
   kind: 'fork-bomb' | 'fork-storm';
   key: number; // clan id or node id
-  root: ProcessNode;
-  clan: Clan | null;
+  root: N;
+  clan: Clan<N> | null;
   /** A storm: since when its rate has been low (it clears once that lasts), or null. */
   lowSince: number | null;
   /** A bomb: its live members at its checks over the last TREND_NS (and the one before,
@@ -43,23 +58,23 @@ const ONE_SECOND = () => new RateCounter(1e8, 10);
 /** A bomb's live members: its clan's, but for the root while it lives on. The root is what
  *  started it: a shell the bomb was typed into (`:(){ :|:& };:`) stays when every member
  *  is gone, and is no part of the bomb to wait for, nor one K stops. */
-function membersOf(clan: Clan): number {
+function membersOf<N extends ClanMember<N>>(clan: Clan<N>): number {
   const root = clan.root;
   return clan.live - (!root.exit && root.clan === clan ? 1 : 0);
 }
 
-export class AlertDetector {
+export class AlertDetector<N extends ClanMember<N> = ProcessNode> {
   /** Clans that forked more than once, by id: the lineage ranking's candidates. A clan
    *  that forked once (a shell running a pipeline) can't rank, and a storm makes many:
    *  members reach their clan through node.clan, not through this map. */
-  readonly clans = new Map<number, Clan>();
-  readonly active: ActiveAlert[] = [];
+  readonly clans = new Map<number, Clan<N>>();
+  readonly active: ActiveAlert<N>[] = [];
   private nextClanId = 1;
   private lastCheckBucket = -1;
 
   constructor(
     private readonly thresholds: AlertThresholds,
-    private readonly liveChildren: (node: ProcessNode) => number,
+    private readonly liveChildren: (node: N) => number,
     /** A stream of several hosts: an alert names its root by its own pid and its host. */
     private readonly hosts: HostTable = new HostTable(),
   ) {}
@@ -67,13 +82,13 @@ export class AlertDetector {
   /** A process with no known parent, or one that just exec'd: the root of its own clan.
    *  The clan's record is made only when it first forks: most clans (a process that
    *  exec'd and never forks) are just their root, and a storm makes many. */
-  startClan(node: ProcessNode): void {
+  startClan(node: N): void {
     node.clan = null;
     node.generation = 0;
   }
 
   /** The node's clan, made when a live root first needs it; null once it has no live member. */
-  private clanOf(node: ProcessNode): Clan | null {
+  private clanOf(node: N): Clan<N> | null {
     const clan = node.clan;
     if (clan) return clan.live > 0 || this.isActive('fork-bomb', clan.id) ? clan : null;
     if (node.generation !== 0 || node.exit) return null;
@@ -81,7 +96,7 @@ export class AlertDetector {
   }
 
   /** A new child (or a snapshot of one running the same program) joins its parent's clan. */
-  join(parent: ProcessNode, child: ProcessNode): void {
+  join(parent: N, child: N): void {
     const clan = this.clanOf(parent);
     if (!clan) {
       this.startClan(child);
@@ -94,7 +109,7 @@ export class AlertDetector {
   }
 
   /** Counts a fork by `parent` and raises what it warrants. */
-  onFork(parent: ProcessNode, ts: number, time: string, out: AlertEvent[]): void {
+  onFork(parent: N, ts: number, time: string, out: AlertEvent[]): void {
     const clan = this.clanOf(parent);
     const t = this.thresholds;
     if (clan) {
@@ -131,12 +146,12 @@ export class AlertDetector {
   }
 
   /** The process runs another program now: it leaves its clan and roots a new one. */
-  onExec(node: ProcessNode): void {
+  onExec(node: N): void {
     this.leave(node);
     this.startClan(node);
   }
 
-  onExit(node: ProcessNode): void {
+  onExit(node: N): void {
     this.leave(node);
   }
 
@@ -182,14 +197,14 @@ export class AlertDetector {
 
   /** The process an alert up now is about. By the alert's own record, not by pid: a bomb's
    *  root usually exits early and its pid may belong to another process by now. */
-  rootOf(alert: Pick<AlertEvent, 'kind' | 'root' | 'host'>): ProcessNode | undefined {
+  rootOf(alert: Pick<AlertEvent, 'kind' | 'root' | 'host'>): N | undefined {
     const key = this.hosts.keyOf(alert.host, alert.root);
     return this.active.find((a) => a.kind === alert.kind && a.root.pid === key)?.root;
   }
 
   /** A bomb's course over the last two seconds, from its live members: still growing,
    *  stalled (its forks fail at a limit, or it stopped forking), or shrinking. */
-  private trendOf(alert: ActiveAlert): AlertEvent['trend'] {
+  private trendOf(alert: ActiveAlert<N>): AlertEvent['trend'] {
     const history = alert.liveHistory;
     const live = membersOf(alert.clan!);
     if (history.length < 2) return 'growing';
@@ -203,34 +218,34 @@ export class AlertDetector {
     return 'stalled';
   }
 
-  isActive(kind: ActiveAlert['kind'], key: number): boolean {
+  isActive(kind: ActiveAlert<N>['kind'], key: number): boolean {
     for (const a of this.active) if (a.kind === kind && a.key === key) return true;
     return false;
   }
 
-  private leave(node: ProcessNode): void {
+  private leave(node: N): void {
     const clan = node.clan;
     if (!clan || clan.live <= 0) return;
     clan.live--;
     this.dropIfEmpty(clan);
   }
 
-  private dropIfEmpty(clan: Clan): void {
+  private dropIfEmpty(clan: Clan<N>): void {
     // A clan with no live member can't fork again; keep it only while its alert is up.
     if (clan.live <= 0 && clan.forks && !this.isActive('fork-bomb', clan.id)) this.clans.delete(clan.id);
   }
 
-  private rateOf(alert: ActiveAlert, now: number): number {
+  private rateOf(alert: ActiveAlert<N>, now: number): number {
     if (alert.clan) return alert.clan.forks?.sum(now) ?? 0;
     return alert.root.spawns?.sum(now, 10) ?? 0;
   }
 
-  private raise(alert: ActiveAlert, ts: number, time: string, out: AlertEvent[]): void {
+  private raise(alert: ActiveAlert<N>, ts: number, time: string, out: AlertEvent[]): void {
     this.active.push(alert);
     out.push(this.event(alert, 'raised', ts, time));
   }
 
-  private event(alert: ActiveAlert, state: 'raised' | 'cleared', ts: number, time: string): AlertEvent {
+  private event(alert: ActiveAlert<N>, state: 'raised' | 'cleared', ts: number, time: string): AlertEvent {
     const clan = alert.clan;
     const live = clan ? membersOf(clan) : this.liveChildren(alert.root);
     return this.hosts.published({

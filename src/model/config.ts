@@ -55,11 +55,11 @@ export const DEFAULT_CONFIG: ModelConfig = {
 };
 
 /**
- * For a model that only raises alerts (`--json`, `--record`: no screen to show the exec list,
- * a tombstone's card or a dead ancestor): the alerts come from lineages and spawn counters,
+ * The limits of a model that only raises alerts (`--json`: no screen to show the exec list,
+ * a tombstone's card or a dead ancestor). The alerts come from lineages and spawn counters,
  * which live processes hold, so they are the same (test/model/alerts.test.ts); the ring and
- * the tombstones shrink to what an event arriving late still needs. At 500 exec/s `--json`
- * with it held 89 MiB of RSS against 100 with the defaults, all else alike.
+ * the tombstones shrink to what an event arriving late still needs. The AlertModel keeps
+ * these tombstone limits, and the Model with them is what it is checked against.
  */
 export const HEADLESS_CONFIG: Partial<ModelConfig> = {
   execRingSize: 100,

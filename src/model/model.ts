@@ -17,7 +17,7 @@ import { ExecRing } from './exec-ring.js';
 import { HostTable, hostIndexOf, localPid, PID_SPAN, type HostState } from './hosts.js';
 import { IdSet, IdTable } from './id-table.js';
 import { LoginFacts, OriginTable, type Origin } from './origins.js';
-import { addChild, childCount, Facts, isKernelThread, isPathSearchMiss, KTHREADD_PID, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
+import { addChild, childCount, countSpawn, execComm, Facts, isKernelThread, isPathSearchMiss, KTHREADD_PID, NO_LOG, newExecEntry, newProcessNode, programOf, removeChild, type ExecEntry, type ExitInfo, type LifeEntry, type ProcessNode } from './process-node.js';
 import { RateCounter } from './rate-counter.js';
 import { Retention } from './retention.js';
 
@@ -104,16 +104,17 @@ export class Model {
   private nextId = 1;
   /** Snapshot children that came before their parent, by parent pid. */
   private readonly waitingForParent = new Map<number, number[]>();
-  private readonly retention: Retention;
+  private readonly retention: Retention<ProcessNode>;
 
   constructor(config: Partial<ModelConfig> = {}) {
     this.config = withDefaults(config);
     this.execs = new ExecRing(this.config.execRingSize, this.config.maxExecRingText);
     this.alerts = new AlertDetector(this.config.alerts, (node) => this.liveChildren(node), this.hosts);
-    this.retention = new Retention(
+    this.retention = new Retention<ProcessNode>(
       this.config,
       (node) => this.nodes.get(node.id) === node,
       (node) => this.remove(node),
+      childCount,
     );
   }
 
@@ -273,22 +274,8 @@ export class Model {
     child.forkTs = ev.ts;
     child.startTs = ev.ts;
     if (parent) {
-      parent.spawnsTotal++;
-      if (parent.spawns) {
-        // The ranking drops spawners idle for 10 s; one that forks again is back in it.
-        if (parent.spawns.idle(ev.ts)) this.spawners.add(parent);
-        parent.spawns.add(ev.ts);
-      } else if (parent.firstSpawnTs === null) {
-        parent.firstSpawnTs = ev.ts;
-      } else if (parent.secondSpawnTs === null) {
-        parent.secondSpawnTs = ev.ts;
-      } else {
-        parent.spawns = new RateCounter(1e8, 100);
-        parent.spawns.add(parent.firstSpawnTs);
-        parent.spawns.add(parent.secondSpawnTs);
-        parent.spawns.add(ev.ts);
-        this.spawners.add(parent);
-      }
+      // The ranking drops spawners idle for 10 s; one that forks again is back in it.
+      if (countSpawn(parent, ev.ts)) this.spawners.add(parent);
       this.alerts.onFork(parent, ev.ts, ev.time, alerts);
     }
   }
@@ -306,7 +293,7 @@ export class Model {
       node.facts = new Facts(
         ev.argv,
         ev.argv_source,
-        ev.comm ?? ev.argv?.[0]?.split('/').pop()?.slice(0, 15) ?? null,
+        execComm(ev),
         ev.exe,
         ev.cwd ?? had.cwd,
         ev.cgroup ?? had.cgroup,

@@ -1,11 +1,11 @@
 // One process as the model knows it. Keyed by a serial id, not the pid: a pid is reused,
 // and the old process keeps its history under its own id.
-import type { ArgvSource } from '../events/schema.js';
+import type { ArgvSource, ExecEvent } from '../events/schema.js';
 import type { Clan } from './alert-detector.js';
 import { localPid } from './hosts.js';
 import { IdSet } from './id-table.js';
 import type { LoginFacts, Origin } from './origins.js';
-import type { RateCounter } from './rate-counter.js';
+import { RateCounter } from './rate-counter.js';
 
 export type LifeEntry =
   | { kind: 'fork'; ts: number; ppid: number }
@@ -183,6 +183,43 @@ export function removeChild(parent: ProcessNode, id: number): boolean {
   return true;
 }
 
+/** The name a successful exec gives its process: the source's comm, else the kernel's rule
+ *  (the program file's name, 15 bytes). */
+export function execComm(ev: Pick<ExecEvent, 'comm' | 'argv'>): string | null {
+  return ev.comm ?? ev.argv?.[0]?.split('/').pop()?.slice(0, 15) ?? null;
+}
+
+/** A process's fork counts, as the spawner ranking and the fork-storm alert read them. */
+export interface SpawnCounts {
+  spawns: RateCounter | null;
+  firstSpawnTs: number | null;
+  secondSpawnTs: number | null;
+  spawnsTotal: number;
+}
+
+/** Counts a fork by `node` at `ts`. True when it becomes (or, idle for the counter's 10 s,
+ *  becomes again) a spawner: one that forked three times or more. */
+export function countSpawn(node: SpawnCounts, ts: number): boolean {
+  node.spawnsTotal++;
+  if (node.spawns) {
+    const wasIdle = node.spawns.idle(ts);
+    node.spawns.add(ts);
+    return wasIdle;
+  }
+  if (node.firstSpawnTs === null) {
+    node.firstSpawnTs = ts;
+  } else if (node.secondSpawnTs === null) {
+    node.secondSpawnTs = ts;
+  } else {
+    node.spawns = new RateCounter(1e8, 100);
+    node.spawns.add(node.firstSpawnTs);
+    node.spawns.add(node.secondSpawnTs);
+    node.spawns.add(ts);
+    return true;
+  }
+  return false;
+}
+
 /**
  * What a process runs and as whom. fork() copies them, so a child shares its parent's
  * (a fork bomb's members all share one); an exec or a /proc scan replaces them whole, and
@@ -318,8 +355,9 @@ export function newExecEntry(
   return entry;
 }
 
-export function programOf(node: ProcessNode): string {
-  return node.exe ?? node.argv?.[0] ?? node.comm ?? '?';
+export function programOf(node: { facts: Facts }): string {
+  const facts = node.facts;
+  return facts.exe ?? facts.argv?.[0] ?? facts.comm ?? '?';
 }
 
 /** A running process as the system shows it now (its cwd, program and cgroup may have

@@ -7,15 +7,16 @@
 // 5,000 of a compiler's long command lines would otherwise be 80 MiB.
 import type { ModelConfig } from './config.js';
 import { entryText } from './exec-ring.js';
-import { childCount, type ProcessNode } from './process-node.js';
+import type { Facts } from './process-node.js';
 
 /** What a tombstone's strings weigh against maxTombstoneText. */
-export function nodeText(node: ProcessNode): number {
+export function nodeText(node: { facts: Facts }): number {
   const facts = node.facts;
   return entryText(facts) + (facts.cwd === null ? 0 : facts.cwd.length) + (facts.cgroup === null ? 0 : facts.cgroup.length);
 }
 
-class Fifo<T> {
+/** A queue that drops from the front without moving the rest each time. */
+export class Fifo<T> {
   private items: T[] = [];
   private head = 0;
   get length(): number {
@@ -42,13 +43,21 @@ class Fifo<T> {
   }
 }
 
-export class Retention {
-  private readonly tombstones = new Fifo<ProcessNode>();
+/** What retention reads and marks of a process (the Model's ProcessNode, the AlertModel's). */
+export interface Retained {
+  exit: { ts: number } | null;
+  facts: Facts;
+  /** Past its tombstone limits, kept only for its descendants. */
+  expired: boolean;
+}
+
+export class Retention<N extends Retained> {
+  private readonly tombstones = new Fifo<N>();
   /** Each tombstone's nodeText() at its exit, in step with `tombstones`. */
   private readonly weights = new Fifo<number>();
   /** Their sum. */
   private text = 0;
-  private readonly expired = new Fifo<ProcessNode>();
+  private readonly expired = new Fifo<N>();
   /** Expired nodes still in the model (the FIFO may also hold ones removed since). */
   expiredCount = 0;
   /** Before this time the oldest tombstone is not too old: prune() runs per event, and
@@ -57,8 +66,10 @@ export class Retention {
 
   constructor(
     private readonly config: ModelConfig,
-    private readonly isKept: (node: ProcessNode) => boolean,
-    private readonly remove: (node: ProcessNode) => void,
+    private readonly isKept: (node: N) => boolean,
+    private readonly remove: (node: N) => void,
+    /** Its children still kept: a tombstone with some becomes an expired ancestor. */
+    private readonly childCount: (node: N) => number,
   ) {}
 
   get tombstoneCount(): number {
@@ -70,7 +81,7 @@ export class Retention {
     return this.text;
   }
 
-  onExit(node: ProcessNode): void {
+  onExit(node: N): void {
     const weight = nodeText(node);
     this.tombstones.push(node);
     this.weights.push(weight);
@@ -100,7 +111,7 @@ export class Retention {
       const node = this.tombstones.shift();
       this.text -= this.weights.shift();
       if (!this.isKept(node)) continue;
-      if (childCount(node) === 0) {
+      if (this.childCount(node) === 0) {
         this.remove(node);
       } else {
         node.expired = true;
