@@ -334,6 +334,10 @@ export class AlertModel {
     if (node.expired) this.retention.forgetExpired();
     if (node.seenFrom === 'snapshot' && node.parent === null) this.stopWaiting(node);
     const parent = parentOf(node);
+    // Its children no longer reach past it (parentOf stops at a removed node): let go of its
+    // own spawner, or a chain of processes that each forked and exited (a daemon's double
+    // fork, a pid-walking loop) would stay reachable from the live one, however long.
+    node.parent = null;
     if (parent) {
       this.unlink(parent, node);
       if (parent.expired && parent.keptChildren === 0) return parent;

@@ -55,11 +55,11 @@ export const DEFAULT_CONFIG: ModelConfig = {
 };
 
 /**
- * The limits of a model that only raises alerts (`--json`: no screen to show the exec list,
- * a tombstone's card or a dead ancestor). The alerts come from lineages and spawn counters,
- * which live processes hold, so they are the same (test/model/alerts.test.ts); the ring and
- * the tombstones shrink to what an event arriving late still needs. The AlertModel keeps
- * these tombstone limits, and the Model with them is what it is checked against.
+ * The limits for raising alerts only (`--json`: no screen to show the exec list, a
+ * tombstone's card or a dead ancestor): the tombstones shrink to what an event arriving late
+ * still needs. The AlertModel (alert-model.ts) keeps them; the Model with them is what it is
+ * checked against, and raises the alerts the Model with its defaults does
+ * (test/model/alerts.test.ts).
  */
 export const HEADLESS_CONFIG: Partial<ModelConfig> = {
   execRingSize: 100,

@@ -184,7 +184,7 @@ describe('model: fork bombs and fork storms', () => {
   });
 });
 
-describe('model: a headless model (HEADLESS_CONFIG, for --json) raises the same alerts', () => {
+describe('model: with the limits for alerts only (HEADLESS_CONFIG, the AlertModel\'s) it raises the same alerts', () => {
   it('through a bomb past its limits, a shell loop storm, an exec storm and the bomb stopped', () => {
     const s = new Script().snapshot(1, 0, ['/sbin/init']).snapshot(50, 1, ['/bin/bash']).snapshot(60, 1, ['/bin/bash']);
     let next = 1000;
