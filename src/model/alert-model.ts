@@ -26,7 +26,7 @@ interface Ended {
 }
 
 class Member implements ClanMember<Member>, SpawnCounts, Retained {
-  /** Its spawner while it is known; see isKnown(). */
+  /** Its spawner, as linked; parentOf() says whether it is still kept. */
   parent: Member | null = null;
   /** Children linked under it and still kept (live, or exited and not yet removed). */
   keptChildren = 0;
@@ -103,7 +103,7 @@ export class AlertModel {
     return alerts;
   }
 
-  /** Processes it finds by pid: live ones, and exited ones within the tombstone limits. */
+  /** Processes it finds by pid: live ones, and exited ones the tombstone rules keep. */
   get size(): number {
     return this.byPid.size;
   }
