@@ -11,19 +11,8 @@ import {
   cardChildren, chain, childPrograms, children, compileFilter, execStream, execStreamIndex, execStreamLength, foldedExecs, headerStats,
   isDescendant, lifetime, siblingsOf, spawnerCount, streamAnchor, topLineages, topSpawners, treeFilter, treeRowIndex, treeRows, TreeMemo,
 } from '../src/model/queries.js';
+import { prng } from './helpers/prng.js';
 import { bomb, Script } from './helpers/script.js';
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A valid recording with every event type, pid reuse, a bomb, a storm and a resync. */
 function fixture(): ForktopEvent[] {

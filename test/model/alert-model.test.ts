@@ -8,19 +8,8 @@ import { AlertModel } from '../../src/model/alert-model.js';
 import { HEADLESS_CONFIG } from '../../src/model/config.js';
 import { Model } from '../../src/model/model.js';
 import { childCount } from '../../src/model/process-node.js';
+import { prng as random } from '../helpers/prng.js';
 import { bomb, Script } from '../helpers/script.js';
-
-/** A small seeded generator (mulberry32): the same seed, the same world. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROGRAMS = [['/bin/sh', '-c', 'x'], ['/usr/bin/make', '-j8'], ['/usr/bin/cc', '-c', 'a.c'], ['./bomb'], ['/bin/true']];
 
