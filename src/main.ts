@@ -403,9 +403,8 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
     },
     end: () => void setImmediate(() => void exit(0)),
   };
-  // A model runs headless too: its fork-bomb and fork-storm alerts join the stream. With no
-  // screen to show the exec list or a process's card, it is the one that keeps only what
-  // alerts need.
+  // The alerts join the stream too. With no screen to show the exec list or a process's
+  // card, they come from the AlertModel, which keeps only what they need.
   pipeline.open(headerFor(chosen), new AlertModel(HEADLESS_CONFIG), recorder ? [ndjson, recordingSink(recorder)] : [ndjson]);
 }
 
