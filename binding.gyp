@@ -7,6 +7,7 @@
         "native/batch_channel.cc",
         "native/stoppable_thread.cc",
         "native/event_js.cc",
+        "native/event_json.cc",
         "native/hangup_watch.cc",
         "native/proc_info.cc",
         "native/fd.cc",

@@ -22,13 +22,8 @@ constexpr size_t kEagerBatch = 4096;
 }  // namespace
 
 BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
-                           size_t maxPending, bool sortByTime, int64_t stormIntervalNs,
-                           int64_t quietGatherNs)
-    : maxPending_(maxPending),
-      sortByTime_(sortByTime),
-      stormIntervalNs_(stormIntervalNs),
-      quietGatherNs_(quietGatherNs),
-      wallOffsetNs_(wallClockOffsetNs()) {
+                           const BatchOptions& options)
+    : options_(options), wallOffsetNs_(wallClockOffsetNs()) {
   onDone_ = Napi::Persistent(onDone);
   tsfn_ = Napi::ThreadSafeFunction::New(
       env, onMessage, "forktop-batch", 0, 1, this, [](Napi::Env, BatchChannel* self) {
@@ -40,12 +35,12 @@ BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Functi
 }
 
 int64_t BatchChannel::minIntervalNs() const {
-  return lastBatchSize_ >= kStormBatch ? stormIntervalNs_ : kQuietIntervalNs;
+  return lastBatchSize_ >= kStormBatch ? options_.stormIntervalNs : kQuietIntervalNs;
 }
 
 void BatchChannel::push(Event&& ev) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (closing_ || pending_.size() >= maxPending_) {
+  if (closing_ || pending_.size() >= options_.maxPending) {
     dropped_++;
     lastTs_ = ev.ts;
     return;
@@ -56,7 +51,7 @@ void BatchChannel::push(Event&& ev) {
 
 int64_t BatchChannel::dueInNs(int64_t now) const {
   int64_t left = minIntervalNs() - (now - lastCallNs_);
-  if (lastBatchSize_ < kStormBatch) left = std::max(left, quietGatherNs_ - (now - firstPendingNs_));
+  if (lastBatchSize_ < kStormBatch) left = std::max(left, options_.quietGatherNs - (now - firstPendingNs_));
   return left;
 }
 
@@ -144,7 +139,7 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
     batch.swap(pending_);
     // Room for a batch like this one: the reader's pushes then move no Event to grow it
     // (from empty, ten regrowths for a storm's thousand).
-    pending_.reserve(std::min(batch.size(), maxPending_));
+    pending_.reserve(std::min(batch.size(), options_.maxPending));
     dropped = dropped_;
     lastTs = lastTs_;
     dropped_ = 0;
@@ -163,7 +158,7 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
   // then each Event moved once (a stable sort of the Events, 504 bytes each, moved every one
   // log2(n) times, even when they were in order).
   auto earlier = [](const Event& a, const Event& b) { return a.ts < b.ts; };
-  if (sortByTime_ && !std::is_sorted(batch.begin(), batch.end(), earlier)) {
+  if (options_.sortByTime && !std::is_sorted(batch.begin(), batch.end(), earlier)) {
     std::vector<uint32_t> order(batch.size());
     for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return batch[a].ts < batch[b].ts; });
@@ -172,8 +167,9 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
     for (uint32_t i : order) sorted.push_back(std::move(batch[i]));
     batch.swap(sorted);
   }
+  if (options_.durations) startTimes_.annotate(batch);
   Napi::HandleScope scope(env);
-  onMessage.Call({Napi::String::New(env, "batch"), packEvents(env, batch, wallOffsetNs_)});
+  onMessage.Call({Napi::String::New(env, "batch"), packEvents(env, batch, wallOffsetNs_, options_.jsonLines)});
 }
 
 }  // namespace forktop

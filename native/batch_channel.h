@@ -15,25 +15,33 @@
 #include <vector>
 
 #include "event.h"
+#include "start_times.h"
 
 namespace forktop {
+
+struct BatchOptions {
+  size_t maxPending = 0;
+  // Each batch goes out in timestamp order (stable), as one reader's events stamped on
+  // several CPUs may not be (the eBPF ring buffer's).
+  bool sortByTime = false;
+  // In a storm, the least time between two calls.
+  int64_t stormIntervalNs = 100 * 1000 * 1000;
+  // At a person's pace, how long the first event waits for those that follow it (a command's
+  // fork, exec and exit, a few ms apart, then go to JS in one call, not three).
+  int64_t quietGatherNs = 5 * 1000 * 1000;
+  // Exits get their duration here (the reader sees the forks): start_times.h.
+  bool durations = false;
+  // Each batch also carries its events as --json lines (event_json.h); only where nothing in
+  // JS changes an event after (so with durations, when the stream has exits).
+  bool jsonLines = false;
+};
 
 class BatchChannel {
  public:
   // onMessage("batch", events) per batch; onMessage("ready") once the kernel accepted the
   // subscription; onMessage("error", code, message) when the reader fails and stops.
   // onDone() once the reader has released the channel and every message was delivered.
-  // sortByTime: each batch goes out in timestamp order (stable), as one reader's events
-  // stamped on several CPUs may not be (the eBPF ring buffer's).
-  // stormIntervalNs: in a storm, the least time between two calls. quietGatherNs: at a
-  // person's pace, how long the first event waits for those that follow it (a command's fork,
-  // exec and exit, a few ms apart, then go to JS in one call, not three).
-  BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone, size_t maxPending,
-               bool sortByTime = false, int64_t stormIntervalNs = kDefaultStormIntervalNs,
-               int64_t quietGatherNs = kDefaultQuietGatherNs);
-
-  static constexpr int64_t kDefaultStormIntervalNs = 100 * 1000 * 1000;
-  static constexpr int64_t kDefaultQuietGatherNs = 5 * 1000 * 1000;
+  BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone, const BatchOptions& options);
 
   // Reader thread.
   void push(Event&& ev);
@@ -59,10 +67,8 @@ class BatchChannel {
   int64_t lastCallNs_ = 0;
   int64_t firstPendingNs_ = 0;  // when the oldest pending event came
   size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
-  size_t maxPending_;
-  bool sortByTime_;
-  int64_t stormIntervalNs_;
-  int64_t quietGatherNs_;
+  BatchOptions options_;
+  StartTimes startTimes_;  // JS thread (deliver)
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;
   Napi::FunctionReference onDone_;

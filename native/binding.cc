@@ -66,27 +66,29 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   // quietGatherMs? (0–100: at a person's pace, how long the first event waits for others).
   void readChannelOptions(const Napi::Object& o) {
     if (o.Get("maxPendingEvents").IsNumber())
-      maxPending_ = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
+      channel_.maxPending = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
     if (o.Get("stormBatchMs").IsNumber()) {
       int64_t ms = o.Get("stormBatchMs").As<Napi::Number>().Int64Value();
-      if (ms >= 1 && ms <= 1000) stormIntervalNs_ = ms * 1000 * 1000;
+      if (ms >= 1 && ms <= 1000) channel_.stormIntervalNs = ms * 1000 * 1000;
     }
     if (o.Get("quietGatherMs").IsNumber()) {
       int64_t ms = o.Get("quietGatherMs").As<Napi::Number>().Int64Value();
-      if (ms >= 0 && ms <= 100) quietGatherNs_ = ms * 1000 * 1000;
+      if (ms >= 0 && ms <= 100) channel_.quietGatherNs = ms * 1000 * 1000;
     }
   }
 
   std::unique_ptr<Reader> reader_;
+  BatchOptions channel_{kMaxPendingEvents};
 
  private:
   // start(onMessage(kind, payload?, message?), onDone())
   Napi::Value Start(const Napi::CallbackInfo& info) {
     if (!reader_ || started_) throw Napi::Error::New(info.Env(), std::string(Derived::kName) + ": already started");
     started_ = true;
+    channel_.sortByTime = Derived::kSortByTime;
+    static_cast<Derived*>(this)->finishChannelOptions(channel_);
     reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
-                                                  info[1].As<Napi::Function>(), maxPending_, Derived::kSortByTime,
-                                                  stormIntervalNs_, quietGatherNs_));
+                                                  info[1].As<Napi::Function>(), channel_));
     return info.Env().Undefined();
   }
 
@@ -105,9 +107,6 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   }
 
   bool started_ = false;
-  size_t maxPending_ = kMaxPendingEvents;  // events waiting for JS before drops are counted
-  int64_t stormIntervalNs_ = BatchChannel::kDefaultStormIntervalNs;
-  int64_t quietGatherNs_ = BatchChannel::kDefaultQuietGatherNs;
 };
 
 class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {
@@ -116,6 +115,10 @@ class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {
   static constexpr bool kSortByTime = false;  // the proc connector's order, scan first
 
   static Napi::Function Define(Napi::Env env) { return DefineClass(env, kName, methods()); }
+
+  // Its exits get their duration in JS (start-times.ts, which also hears the snapshot's start
+  // times), so no native lines.
+  void finishChannelOptions(BatchOptions&) {}
 
   // new NetlinkSource({ receiveBufferBytes?, snapshot?, realtime?, gatherMs?, readExecInfo?,
   // eventTypes?, maxPendingEvents? }): subscribes, or throws with .code.
@@ -168,7 +171,8 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
     return DefineClass(env, kName, all);
   }
 
-  // new EbpfExecSource({ ringBytes?, useBtf?, debug?, btfPath?, maxPendingEvents?, loops? }): loads
+  // new EbpfExecSource({ ringBytes?, useBtf?, debug?, btfPath?, maxPendingEvents?, loops?,
+  // jsonLines? (each batch also as --json lines) }): loads
   // and attaches the programs, or throws with .code (and the verifier's last word in the message).
   explicit EbpfExecSource(const Napi::CallbackInfo& info) : ReaderWrap(info) {
     EbpfOptions options;
@@ -182,6 +186,7 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
       if (o.Get("realtime").IsBoolean()) options.realtime = o.Get("realtime").As<Napi::Boolean>().Value();
       options.envAllowlist = readEnvAllowlist(o);
       readChannelOptions(o);
+      if (o.Get("jsonLines").IsBoolean()) channel_.jsonLines = o.Get("jsonLines").As<Napi::Boolean>().Value();
     }
     options.debugLog = &verifierLog_;
     try {
@@ -196,6 +201,10 @@ class EbpfExecSource : public ReaderWrap<EbpfExecSource, EbpfExecReader> {
       throw err;
     }
   }
+
+  // With forks and exits in the ring, their durations are made here, and nothing in JS
+  // changes an event after: the lines asked for are right.
+  void finishChannelOptions(BatchOptions& channel) { channel.durations = reader_->tasks(); }
 
   static void fillStats(const EbpfStats& s, Napi::Object& o) {
     o.Set("records", double(s.records));

@@ -49,6 +49,7 @@ struct Event {
   int32_t code = 0;
   int32_t signal = 0;
   bool core = false;
+  std::optional<double> durationMs;  // since its start, where known (start_times.h)
   // uid/gid: real and effective ids
   uint32_t rid = 0, eid = 0;
   // ptrace: tracer tgid (0 when detached)

@@ -7,36 +7,13 @@
 #include <limits>
 
 #include "clock.h"
+#include "event_json.h"
+#include "iso_time.h"
+#include "utf8.h"
 
 namespace forktop {
 
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t utf8SequenceLength(const unsigned char* s, size_t i, size_t n, char32_t* cp) {
-  unsigned char c = s[i];
-  size_t len;
-  char32_t min;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  } else if ((c & 0xE0) == 0xC0) {
-    len = 2, min = 0x80, *cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, min = 0x800, *cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, min = 0x10000, *cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > n) return 0;
-  for (size_t k = 1; k < len; k++) {
-    if ((s[i + k] & 0xC0) != 0x80) return 0;
-    *cp = (*cp << 6) | (s[i + k] & 0x3F);
-  }
-  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return 0;
-  return len;
-}
 
 // Codes shared with src/sources/decode.ts, which builds the event objects.
 double typeCode(EventType t) {
@@ -68,44 +45,6 @@ double lostSourceCode(const char* source) {
   if (std::strcmp(source, "ebpf") == 0) return 1;
   return 2;  // "queue"
 }
-
-// "2026-11-23T15:22:57.101234Z". The date and time to the second are formatted once per
-// second (gmtime_r and snprintf per event were a tenth of the packing); the microseconds by hand.
-class IsoTimes {
- public:
-  explicit IsoTimes(int64_t wallOffsetNs) : wallOffsetNs_(wallOffsetNs) {}
-
-  // Writes the 27 characters into out.
-  void format(uint64_t monotonicNs, char (&out)[28]) {
-    int64_t wall = int64_t(monotonicNs) + wallOffsetNs_;
-    int64_t secs = wall / 1000000000;
-    int64_t micros = (wall % 1000000000) / 1000;
-    if (wall < 0) {  // before 1970: a clock gone wrong; said as the C library says it
-      secs = wall / 1000000000 - 1;
-      micros = (wall - secs * 1000000000) / 1000;
-    }
-    if (secs != cachedSecs_) {
-      time_t t = time_t(secs);
-      tm parts{};
-      gmtime_r(&t, &parts);
-      snprintf(prefix_, sizeof prefix_, "%04d-%02d-%02dT%02d:%02d:%02d.", parts.tm_year + 1900, parts.tm_mon + 1,
-               parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
-      cachedSecs_ = secs;
-    }
-    memcpy(out, prefix_, 20);
-    for (int i = 25; i >= 20; i--) {
-      out[i] = char('0' + micros % 10);
-      micros /= 10;
-    }
-    out[26] = 'Z';
-    out[27] = '\0';
-  }
-
- private:
-  int64_t wallOffsetNs_;
-  int64_t cachedSecs_ = INT64_MIN;
-  char prefix_[64] = {};
-};
 
 // Appends bytes as UTF-16 without losing any: valid UTF-8 is decoded, and each byte that
 // is not is kept as a lone surrogate U+DC00+byte (Python's "surrogateescape").
@@ -223,6 +162,7 @@ void packEvent(double* slot, Text& text, const Event& ev, IsoTimes& times) {
       slot[4] = ev.code;
       slot[5] = ev.signal;
       slot[6] = ev.core ? 1 : 0;
+      slot[7] = ev.durationMs ? *ev.durationMs : kNull;
       break;
     case EventType::Comm:
       text.add(ev.comm);
@@ -250,15 +190,25 @@ void packEvent(double* slot, Text& text, const Event& ev, IsoTimes& times) {
 
 int64_t wallClockOffsetNs() { return clockNs(CLOCK_REALTIME) - monotonicNs(); }
 
-Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs) {
+Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs, bool jsonLines) {
   auto numbers = Napi::Float64Array::New(env, events.size() * kEventSlots);
   Text text;
   IsoTimes times(wallOffsetNs);
   for (size_t i = 0; i < events.size(); i++) packEvent(numbers.Data() + i * kEventSlots, text, events[i], times);
-  Napi::Array packed = Napi::Array::New(env, 2);
+  Napi::Array packed = Napi::Array::New(env, jsonLines ? 4 : 2);
   packed.Set(0u, numbers);
   // As a Value: Set() with a Napi::String re-encodes it as UTF-8, losing lone surrogates.
   packed.Set(1u, Napi::Value(Napi::String::New(env, text.str())));
+  if (jsonLines) {
+    std::string lines;
+    auto ends = Napi::Uint32Array::New(env, events.size());
+    for (size_t i = 0; i < events.size(); i++) {
+      appendJsonLine(lines, events[i], times);
+      ends[i] = uint32_t(lines.size());
+    }
+    packed.Set(2u, Napi::Buffer<char>::Copy(env, lines.data(), lines.size()));
+    packed.Set(3u, ends);
+  }
   return packed;
 }
 

@@ -20,6 +20,9 @@ int64_t wallClockOffsetNs();
 constexpr size_t kEventSlots = 16;
 
 // [Float64Array, string]: the packed batch. Strings keep every byte (see appendBytes).
-Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs);
+// With jsonLines, [Float64Array, string, Buffer, Uint32Array]: then also each event as a
+// --json line (event_json.h), all in the Buffer, each ending where the Uint32Array says.
+Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t wallOffsetNs,
+                       bool jsonLines = false);
 
 }  // namespace forktop

@@ -252,7 +252,8 @@ export async function main(pkg: PackageJson): Promise<void> {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
       // The live view shows a storm's exec within 50 ms: batches 25 ms apart, not 100.
       const stormBatchMs = flags.json || nats.mode === 'publish' ? undefined : 25;
-      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog }, envNames, stormBatchMs });
+      // --json writes the ring's events as the reader wrote their lines (src/events/json.ts).
+      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog, jsonLines: flags.json }, envNames, stormBatchMs });
     }
     const source = new ReplaySource({ path: replay, speed, onWarning: warn });
     await source.start(handlers);

@@ -14,7 +14,8 @@ mkdir -p "$out"
 
 # A sanitizer report is a crash, never a warning to read past.
 common=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -I "$here/..")
-decoders=("$here/../netlink_decode.cc" "$here/../exec_record_decode.cc" "$here/../origin_decode.cc" "$here/../btf.cc")
+decoders=("$here/../netlink_decode.cc" "$here/../exec_record_decode.cc" "$here/../origin_decode.cc" "$here/../btf.cc"
+  "$here/../event_json.cc")
 
 # In parallel: the machine has few cores, and each link is a few seconds.
 pids=()

@@ -1,12 +1,15 @@
 // The decoders against crafted bad input: each case breaks one length of a well-formed
 // sample (samples.h) and checks the decoder refuses it. Built with ASan and UBSan by
 // build.sh, so a read out of bounds fails here too. Exits 1 on any failed check.
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <string>
 
 #include "../btf.h"
+#include "../event_json.h"
 #include "../exec_record_decode.h"
 #include "../netlink_decode.h"
 #include "../origin_decode.h"
@@ -519,11 +522,161 @@ void originTests() {
   });
 }
 
+// The native --json lines against what JS writes (the expected texts are node's own output);
+// test/sources/ebpf-lines.test.ts compares whole lines over real processes.
+void jsonTests() {
+  test("numbers as JS writes them", [] {
+    struct Case {
+      uint64_t bits;
+      const char* js;
+    };
+    const Case cases[] = {
+      {0x3fb4f67b1c0010c7ULL, "0.081886"},
+      {0x3b8eef8729405ea2ULL, "8.1886e-22"},
+      {0x3eb0c6f7a0b5ed8dULL, "0.000001"},
+      {0x3e7ad7f29abcaf48ULL, "1e-7"},
+      {0x3e8421f5f40d8376ULL, "1.5e-7"},
+      {0x40fe240c9fbe76c9ULL, "123456.789"},
+      {0x444b1ae4d6e2ef50ULL, "1e+21"},
+      {0x4415af1d78b58c40ULL, "100000000000000000000"},
+      {0x444b1a333426c08bULL, "999900000000000000000"},
+      {0x3c36b082c2148b8eULL, "1.23e-18"},
+      {0x0000000000000001ULL, "5e-324"},
+      {0x7fefffffffffffffULL, "1.7976931348623157e+308"},
+      {0x4340000000000000ULL, "9007199254740992"},
+      {0x4340000000000001ULL, "9007199254740994"},
+      {0x43b0000000000000ULL, "1152921504606847000"},
+      {0x4450000000000000ULL, "1.1805916207174113e+21"},
+      {0xbfe0000000000000ULL, "-0.5"},
+      {0xbe7ad7f29abcaf48ULL, "-1e-7"},
+      {0xc05edd2f1a9fbe77ULL, "-123.456"},
+      {0x3fb999999999999aULL, "0.1"},
+      {0x3fd3333333333334ULL, "0.30000000000000004"},
+      {0x3fd5555555555555ULL, "0.3333333333333333"},
+      {0x4059200000000000ULL, "100.5"},
+      {0x419469957fe48238ULL, "85615967.973153"},
+      {0x41efffffffe00000ULL, "4294967295"},
+      {0xc1e0000000000000ULL, "-2147483648"},
+      {0x3eb0c6f7a0b5ed8dULL, "0.000001"},
+      {0x3ee9e0fcaf9380fcULL, "0.00001234"},
+      {0x4450bb448ec2f608ULL, "1.2345678901234568e+21"},
+      {0x3ff8000000000000ULL, "1.5"},
+      {0x40280000218def41ULL, "12.000001"},
+      {0x4125fbbafd113837ULL, "720349.494272"},
+      {0x411474aba3875925ULL, "335146.909696"},
+      {0x412538fde2ef4e01ULL, "695422.943232"},
+      {0x4130b546d3f9e7b8ULL, "1094982.828032"},
+      {0x4126cc87980f55deULL, "747075.796992"},
+      {0x41269615ebfa8f7eULL, "740106.960896"},
+      {0x41072ddbdb5d8948ULL, "189883.482112"},
+      {0x412da263e8dda48bULL, "971057.954816"},
+      {0x4127bb6f9fcb0c02ULL, "777655.812096"},
+      {0x412bc477bbf93ff2ULL, "909883.867136"},
+      {0x4128cf90539fba45ULL, "813000.163328"},
+      {0x4116aa5bd944aa54ULL, "371350.962176"},
+      {0x412aa383f0bae89fULL, "872897.970176"},
+      {0x4109cc49ba5e353fULL, "211337.216"},
+      {0x4123750f0e90bc7bULL, "637575.528448"},
+      {0x410f60008637bd06ULL, "257024.065536"},
+      {0x410c0b69984a0e41ULL, "229741.19936"},
+      {0x412a6d347a5b0ff1ULL, "865946.238976"},
+      {0x412d3c77143393abULL, "958011.539456"},
+      {0x412c51cc100e6afdULL, "927974.03136"},
+      {0x40fde321a2e7f6f5ULL, "122418.102272"},
+      {0x411f91320d9945b7ULL, "517196.51328"},
+      {0x41288a1a93293d10ULL, "804109.287424"},
+      {0x4118900ffda4052dULL, "402435.997696"},
+      {0x4112bea24cc68230ULL, "307112.574976"},
+      {0x4118b694ccab3edeULL, "404901.199872"},
+      {0x412ed3c85c24c405ULL, "1010148.179968"},
+      {0x412d37cfa26a22b4ULL, "957415.817216"},
+      {0x411c22fc69728a61ULL, "460991.102976"},
+      {0x411cc43ed959a30aULL, "471311.712256"},
+      {0x412b813d74d594f2ULL, "901278.728192"},
+      {0x41072ed6777079e6ULL, "189914.80832"},
+      {0x41053f88b9778573ULL, "174065.09056"},
+      {0x411554f8f8a4c1ecULL, "349502.242816"},
+      {0x41194c72e275ab7eULL, "414492.721152"},
+      {0x4120ed996744b2b7ULL, "554700.701696"},
+      {0x413052e48e8a71deULL, "1069796.5568"},
+      {0x411f602ea960b6faULL, "514059.665408"},
+      {0x41294893b7d84902ULL, "828489.859072"},
+      {0x410e3d4ae429e0a4ULL, "247721.361408"},
+      {0x3f3c92ddbdb5d895ULL, "0.000436"},
+      {0x3f4c9b413986338bULL, "0.000873"},
+      {0x3f4acde19fc2a887ULL, "0.000818"},
+      {0x3f341e9af5ba2be0ULL, "0.000307"},
+      {0x3f4187e7c06e19b9ULL, "0.000535"},
+      {0x3f4bb8c32a8c9b84ULL, "0.000846"},
+      {0x3f46f0068db8bac7ULL, "0.0007"},
+      {0x3f1d19157abb8801ULL, "0.000111"},
+      {0x3f434ce3de6149c7ULL, "0.000589"},
+      {0x3f181e03f705857bULL, "0.000092"},
+      {0x3e5480936e066dd8ULL, "1.9094207882881164e-8"},
+      {0x3cacc62b5acbdd54ULL, "1.9966042041778566e-16"},
+      {0xbe7f9a47a9e2bcf9ULL, "-1.177290678024292e-7"},
+      {0xc51b117c46f850c9ULL, "-8.180892467498778e+24"},
+      {0xb9ac2e4e57e64f86ULL, "-6.947124004364014e-31"},
+      {0xbb07ff89145c8aefULL, "-2.4813542142510416e-24"},
+      {0x398b13669cc32c9aULL, "1.6686740517616274e-31"},
+      {0xbce3407e8a69b20bULL, "-2.137393690645695e-15"},
+      {0xbc2e53ef7fa7a719ULL, "-8.220386505126952e-19"},
+      {0x3f68d8c7d70a3d71ULL, "0.0030330565571784975"},
+    };
+    for (const Case& c : cases) {
+      double v;
+      memcpy(&v, &c.bits, sizeof v);
+      std::string out;
+      appendJsNumber(out, v);
+      if (out != c.js) fprintf(stderr, "  %s: got %s\n", c.js, out.c_str());
+      CHECK(out == c.js);
+    }
+  });
+  test("strings as JSON.stringify and json.ts write them", [] {
+    struct Case {
+      std::string bytes;
+      const char* json;
+    };
+    const Case cases[] = {
+        {"plain /usr/bin/true", "\"plain /usr/bin/true\""},
+        {"\"\\\b\f\n\r\t", "\"\\\"\\\\\\b\\f\\n\\r\\t\""},
+        {"\x01\x1b[31m\x1f", "\"\\u0001\\u001b[31m\\u001f\""},
+        {"\x7f\xc2\x85\xc2\x9b", "\"\\u007f\\u0085\\u009b\""},
+        {"a\xe2\x80\xa8" "b\xe2\x80\xae" "c\xd8\x9c", "\"a\\u2028b\\u202ec\\u061c\""},
+        {"\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd", "\"\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd\""},
+        // Not UTF-8: each byte as the lone surrogate JS holds for it.
+        {"\xff\xc0\xaf\xed\xa0\x80\xf0\x9f", "\"\\udcff\\udcc0\\udcaf\\udced\\udca0\\udc80\\udcf0\\udc9f\""},
+        {"", "\"\""},
+    };
+    for (const Case& c : cases) {
+      std::string out;
+      appendJsonString(out, c.bytes);
+      if (out != c.json) fprintf(stderr, "  %s: got %s\n", c.json, out.c_str());
+      CHECK(out == c.json);
+    }
+  });
+  test("an exit line", [] {
+    Event ev;
+    ev.type = EventType::Exit;
+    ev.ts = 85615967973153;
+    ev.pid = 21700;
+    ev.ppid = 21698;
+    ev.code = 127;
+    ev.durationMs = 0.081886;
+    IsoTimes times(1764653719867272000 - 85615967973153);
+    std::string out;
+    appendJsonLine(out, ev, times);
+    CHECK(out == "{\"type\":\"exit\",\"time\":\"2025-12-02T05:35:19.867272Z\",\"ts\":85615967973153,\"pid\":21700,"
+                 "\"ppid\":21698,\"code\":127,\"signal\":0,\"core\":false,\"duration_ms\":0.081886}\n");
+  });
+}
+
 int main() {
   netlinkTests();
   execRecordTests();
   originTests();
   btfTests();
+  jsonTests();
   printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 // --json: one JSON object per line, one write per batch. A reader that goes away
 // (`forktop --json | head`) is not an error: the writer reports it once and stops writing.
 import fs from 'node:fs';
-import { jsonLine, jsonLines } from '../events/json.js';
+import { jsonLine, ndjsonBytes } from '../events/json.js';
 import type { ForktopEvent } from '../events/schema.js';
 import { loadAddon, type NativeHangupWatch } from '../sources/addon.js';
 import { SourceUnavailableError } from '../sources/source.js';
@@ -56,9 +56,9 @@ export class NdjsonWriter {
 
   write(events: readonly ForktopEvent[]): void {
     if (this.closed || events.length === 0) return;
-    const text = jsonLines(events);
+    const bytes = ndjsonBytes(events);
     try {
-      this.out.write(text);
+      this.out.write(bytes);
     } catch (error) {
       this.failed(error as NodeJS.ErrnoException);
     }

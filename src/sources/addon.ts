@@ -48,6 +48,8 @@ export interface NativeEbpfOptions {
   stormBatchMs?: number;
   /** false: the programs' loops unrolled or bounded, as without bpf_loop (tests compare the two). */
   loops?: boolean;
+  /** Each batch also as --json lines (native/event_json.h): its PackedEvents has four parts. */
+  jsonLines?: boolean;
 }
 
 /** What a native reader says: ("batch", packed events: decodeEvents() reads them),

@@ -3,9 +3,12 @@
 // (native/event_js.cc packs them). Objects are built here, where V8 makes a literal of a
 // known shape fast; built in C++, one N-API call per property, they cost a fifth of
 // forktop's CPU in a storm. Null numbers are NaN.
+import { attachNativeLine, type NativeLines } from '../events/json.js';
 import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
 
-export type PackedEvents = [Float64Array, string];
+/** With a fourth and fifth part, each event's --json line too: all of them in the Buffer, each
+ *  ending where the Uint32Array says (native/event_json.h). */
+export type PackedEvents = [Float64Array, string] | [Float64Array, string, Buffer, Uint32Array];
 
 const EVENT_SLOTS = 16;
 const ARGV_SOURCES: ArgvSource[] = [null, 'kernel', 'proc', 'comm'];
@@ -13,7 +16,9 @@ const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
 
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 
-export function decodeEvents([numbers, text]: PackedEvents): ForktopEvent[] {
+export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
+  const [numbers, text] = packed;
+  const lines: NativeLines | undefined = packed.length === 4 ? { bytes: packed[2], ends: packed[3] } : undefined;
   const count = numbers.length / EVENT_SLOTS;
   const events: ForktopEvent[] = new Array(count);
   if (count === 0) return events;
@@ -85,13 +90,14 @@ export function decodeEvents([numbers, text]: PackedEvents): ForktopEvent[] {
         break;
       }
       case 2:
-        // duration_ms: the source fills it in (StartTimes.annotate) on every exit. Made here, as
-        // null, its field takes numbers and null alike from the first exit: added later, it
-        // was a number's field that null then changed, and V8 threw away the optimized code
-        // and compiled it again mid-storm.
+        // duration_ms: from the reader where it saw the process start (the eBPF ring), else the
+        // source fills it in (StartTimes.annotate). Always made here, null or not, so its field
+        // takes numbers and null alike from the first exit: added later, it was a number's
+        // field that null then changed, and V8 threw away the optimized code and compiled it
+        // again mid-storm.
         events[i] = {
           type: 'exit', time, ts, pid, ppid, code: numbers[at + 4], signal: numbers[at + 5], core: numbers[at + 6] === 1,
-          duration_ms: null,
+          duration_ms: orNull(numbers[at + 7]),
         };
         break;
       case 3:
@@ -118,6 +124,7 @@ export function decodeEvents([numbers, text]: PackedEvents): ForktopEvent[] {
       default:
         throw new Error(`native batch: unknown event type code ${type}`);
     }
+    if (lines) attachNativeLine(events[i], lines, i);
   }
   if (next !== strings.length) throw new Error(`native batch: ${strings.length} strings, ${next} read`);
   return events;

@@ -10,7 +10,6 @@ import { decodeEvents, type PackedEvents } from './decode.js';
 import { monotonicNs, wallTime } from './clock.js';
 import { ExecMerger } from './exec-merge.js';
 import { ID_EVENTS, NetlinkSource, type NetlinkOptions } from './netlink.js';
-import { StartTimes } from './start-times.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 
 export interface EbpfOptions {
@@ -27,6 +26,8 @@ export interface EbpfOptions {
   loops?: boolean;
   /** In a storm, the least ms between two batches (see NetlinkOptions.stormBatchMs). */
   stormBatchMs?: number;
+  /** Events from the ring also carry their --json line, written natively (src/events/json.ts). */
+  jsonLines?: boolean;
 }
 
 export const EBPF_NOT_PRIVILEGED = 'eBPF needs root (CAP_BPF and CAP_PERFMON)';
@@ -52,7 +53,6 @@ export class EbpfSource implements EventSource {
   private loops = false;
   /** Which of who-started-it the exec program reads (each dropped alone where BTF lacks it). */
   private origin: OriginFieldsRead = { auid: true, session: true, tty: true, sidPgid: true, env: true, filename: true, envEntries: 0 };
-  private readonly startTimes = new StartTimes();
   /** The native source's counters as it stopped: stats() is read after stop() too. */
   private lastKernelStats: Record<string, number> = {};
 
@@ -84,6 +84,7 @@ export class EbpfSource implements EventSource {
       this.native = new Native({
         ringBytes: this.options.ringBytes, useBtf: this.options.useBtf ?? true, debug, loops: this.options.loops,
         envAllowlist: [...(this.options.envNames ?? ENV_ALLOWLIST)], stormBatchMs: this.options.stormBatchMs,
+        jsonLines: this.options.jsonLines,
       });
     } catch (error) {
       const e = error as { code?: string; message: string; verifierLog?: string };
@@ -104,11 +105,9 @@ export class EbpfSource implements EventSource {
       this.native!.start((kind, payload, message) => {
         if (kind === 'batch') {
           const events = decodeEvents(payload as PackedEvents);
-          if (tasks) {
-            this.startTimes.annotate(events);
-            // A fork or exit lost: the tree is repaired from /proc, as for the proc connector.
-            if (events.some((ev) => ev.type === 'lost')) this.netlink?.requestResync();
-          }
+          // Exits come with their duration: the reader sees the forks (native/start_times.h).
+          // A fork or exit lost: the tree is repaired from /proc, as for the proc connector.
+          if (tasks && events.some((ev) => ev.type === 'lost')) this.netlink?.requestResync();
           // Released by the flush, after the poll phase: an id change the proc connector
           // delivered meanwhile (its call may come after this one) takes its place first.
           merger.fromKernel(events, monotonicNs(), false);

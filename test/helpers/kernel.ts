@@ -96,6 +96,18 @@ export function run(
   });
 }
 
+/** A small C program a test carries, compiled once into bench/out/NAME (again when it changes). */
+export function compiledProgram(name: string, source: string): string {
+  const binary = path.resolve('bench/out', name);
+  const file = `${binary}.c`;
+  if (!fs.existsSync(binary) || !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== source) {
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    fs.writeFileSync(file, source);
+    execFileSync('cc', ['-O2', '-o', binary, file]);
+  }
+  return binary;
+}
+
 /** bench/storm.c compiled once into bench/out/storm (the bounded storm tool). */
 export function stormBinary(): string {
   const binary = path.resolve('bench/out/storm');

@@ -6,7 +6,7 @@ import type { ExecEvent, ForktopEvent, LostEvent } from '../../src/events/schema
 import { loadAddon, type BpfObject } from '../../src/sources/addon.js';
 import { EbpfSource } from '../../src/sources/ebpf.js';
 import { CLI, runCommand, startCli } from '../helpers/cli.js';
-import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
+import { Capture, compiledProgram, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: ForktopEvent): ev is ExecEvent => ev.type === 'exec';
 /** Where a cgroup v2 hierarchy is mounted, if processes use one (else that test is skipped, said below). */
@@ -86,16 +86,7 @@ int main(int argc, char** argv) {
 }
 `;
 
-function execHolder(): string {
-  const binary = path.resolve('bench/out/exec-holder');
-  const source = `${binary}.c`;
-  if (!fs.existsSync(binary) || fs.readFileSync(source, 'utf8') !== EXEC_HOLDER) {
-    fs.mkdirSync(path.dirname(binary), { recursive: true });
-    fs.writeFileSync(source, EXEC_HOLDER);
-    execFileSync('cc', ['-O2', '-o', binary, source]);
-  }
-  return binary;
-}
+const execHolder = (): string => compiledProgram('exec-holder', EXEC_HOLDER);
 
 async function settle(capture: Capture): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 300));
