@@ -16,6 +16,16 @@ const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
 
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 
+/**
+ * The last event decoded of each type, kept alive. V8 holds the hidden classes an object gains
+ * after its literal (the origin fields, the native line) only weakly: with no event alive
+ * between two storms, a full GC dropped them, and with them the optimized code of all that
+ * reads events (decode, merge, model, writer), compiled again at the next storm (~100 ms of
+ * CPU, as much as the storm itself). One event of each type keeps the common shapes; it holds
+ * its batch's strings and lines until the next batch brings that type again.
+ */
+const lastOfType: ForktopEvent[] = [];
+
 export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
   const [numbers, text] = packed;
   const lines: NativeLines | undefined = packed.length === 4 ? { bytes: packed[2], ends: packed[3] } : undefined;
@@ -125,6 +135,7 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
         throw new Error(`native batch: unknown event type code ${type}`);
     }
     if (lines) attachNativeLine(events[i], lines, i);
+    lastOfType[type] = events[i];
   }
   if (next !== strings.length) throw new Error(`native batch: ${strings.length} strings, ${next} read`);
   return events;
