@@ -31,8 +31,9 @@ struct BatchOptions {
   int64_t quietGatherNs = 5 * 1000 * 1000;
   // Exits get their duration here (the reader sees the forks): start_times.h.
   bool durations = false;
-  // Each batch also carries its events as --json lines (event_json.h); only where nothing in
-  // JS changes an event after (so with durations, when the stream has exits).
+  // Each batch also carries its events as --json lines (event_json.h). Only for a stream whose
+  // events JS does not change after: the eBPF ring's (its exits get durations here; without
+  // BTF it has no exits).
   bool jsonLines = false;
 };
 

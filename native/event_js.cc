@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -100,6 +101,7 @@ class Text {
 };
 
 constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
+constexpr size_t kMaxLinesBytes = size_t(UINT32_MAX) - (1 << 20);
 
 template <typename T>
 double orNull(const std::optional<T>& v) {
@@ -203,7 +205,9 @@ Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t 
     std::string lines;
     auto ends = Napi::Uint32Array::New(env, events.size());
     for (size_t i = 0; i < events.size(); i++) {
-      appendJsonLine(lines, events[i], times);
+      // Offsets are 32 bits: past 4 GiB of lines in one batch, the rest get none (an empty
+      // line: JS writes them). One line is far shorter than the margin left.
+      if (lines.size() < kMaxLinesBytes) appendJsonLine(lines, events[i], times);
       ends[i] = uint32_t(lines.size());
     }
     packed.Set(2u, Napi::Buffer<char>::Copy(env, lines.data(), lines.size()));

@@ -1,6 +1,7 @@
 #include "event_json.h"
 
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -164,6 +165,64 @@ void originFields(Line& line, const ProcInfo& info) {
 
 }  // namespace
 
+namespace {
+
+// A decimal: value = 0.digits * 10^n (ECMAScript's n), digits without trailing zeros.
+struct Decimal {
+  std::string digits;
+  int n = 0;
+};
+
+// The integer `mantissa` times 10^scale, if it reads back as `value`.
+bool readsBack(uint64_t mantissa, int scale, double value, Decimal& out) {
+  char text[48];
+  snprintf(text, sizeof text, "%llue%d", static_cast<unsigned long long>(mantissa), scale);
+  if (std::strtod(text, nullptr) != value) return false;
+  std::string digits = std::to_string(mantissa);
+  out.n = int(digits.size()) + scale;
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  out.digits = digits;
+  return true;
+}
+
+// The k-digit decimal nearest `value` (printf rounds exactly), or, when it does not read back
+// (next to a power of two the doubles below are twice as dense), its neighbour on the other
+// side; false when neither does.
+bool shortestOf(double value, int k, Decimal& out) {
+  char text[48];
+  snprintf(text, sizeof text, "%.*e", k - 1, value);
+  uint64_t mantissa = 0;
+  const char* p = text;
+  for (; *p && *p != 'e'; p++)
+    if (*p >= '0' && *p <= '9') mantissa = mantissa * 10 + uint64_t(*p - '0');
+  int scale = int(std::strtol(p + 1, nullptr, 10)) - (k - 1);
+  if (readsBack(mantissa, scale, value, out) || readsBack(mantissa + 1, scale, value, out)) return true;
+  // Below 10^(k-1) * 10^scale the next k-digit decimal is 99...9 * 10^(scale-1).
+  uint64_t least = 1;
+  for (int i = 1; i < k; i++) least *= 10;
+  return mantissa == least ? readsBack(mantissa * 10 - 1, scale - 1, value, out)
+                           : readsBack(mantissa - 1, scale, value, out);
+}
+
+// The shortest digits that read back as `value`, the nearest of them if several, as
+// Number::toString picks them. Without std::to_chars for doubles, which would tie the addon to
+// GCC 11's libstdc++ (GLIBCXX_3.4.29). Two decimals of 15 digits never read as one double
+// (DBL_DIG), so when the 15-digit one reads back, it is the shortest, padded with zeros; else
+// 16 digits, else 17 (always enough). Subnormals have fewer digits of precision: tried from 1.
+Decimal shortestDigits(double value) {
+  Decimal d;
+  if (value < 2.2250738585072014e-308) {
+    for (int k = 1; k <= 17; k++)
+      if (shortestOf(value, k, d)) return d;
+  }
+  for (int k = 15; k < 17; k++)
+    if (shortestOf(value, k, d)) return d;
+  shortestOf(value, 17, d);
+  return d;
+}
+
+}  // namespace
+
 void appendJsNumber(std::string& out, double value) {
   if (!std::isfinite(value)) {
     out += "null";
@@ -181,18 +240,11 @@ void appendJsNumber(std::string& out, double value) {
     out += '-';
     value = -value;
   }
-  // The shortest digits that read back as this double (as ECMAScript's Number::toString asks:
-  // to_chars picks the nearest of equally short ones, as it does), laid out as JS lays them.
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-  std::string digits;
-  const char* p = buf;
-  for (; p < r.ptr && *p != 'e'; p++)
-    if (*p != '.') digits += *p;
-  int exponent = 0;  // value = d1.d2d3... * 10^exponent (to_chars writes no NUL: read to r.ptr)
-  if (p < r.ptr) std::from_chars(*(p + 1) == '+' ? p + 2 : p + 1, r.ptr, exponent);
+  // Laid out as ECMAScript's Number::toString lays the digits out.
+  Decimal d = shortestDigits(value);
+  const std::string& digits = d.digits;
   int k = int(digits.size());
-  int n = exponent + 1;
+  int n = d.n;
   if (k <= n && n <= 21) {
     out += digits;
     out.append(size_t(n - k), '0');

@@ -27,7 +27,7 @@ class StartTimes {
         case EventType::Exit: {
           auto found = startByPid_.find(ev.pid);
           if (found == startByPid_.end()) break;
-          // In doubles, as JS computes it (both stay far below 2^53).
+          // In doubles, as start-times.ts computes it (the same result past 2^53 ns of uptime too).
           ev.durationMs = (double(ev.ts) - double(found->second)) / 1e6;
           startByPid_.erase(found);
           break;

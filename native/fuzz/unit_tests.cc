@@ -13,6 +13,7 @@
 #include "../exec_record_decode.h"
 #include "../netlink_decode.h"
 #include "../origin_decode.h"
+#include "js_numbers.h"
 #include "samples.h"
 
 using namespace forktop;
@@ -631,6 +632,15 @@ void jsonTests() {
       if (out != c.js) fprintf(stderr, "  %s: got %s\n", c.js, out.c_str());
       CHECK(out == c.js);
     }
+    int wrong = 0;
+    for (const JsNumber& c : kJsNumbers) {
+      double v;
+      memcpy(&v, &c.bits, sizeof v);
+      std::string out;
+      appendJsNumber(out, v);
+      if (out != c.js && wrong++ < 10) fprintf(stderr, "  %s: got %s\n", c.js, out.c_str());
+    }
+    CHECK(wrong == 0);
   });
   test("strings as JSON.stringify and json.ts write them", [] {
     struct Case {
@@ -668,6 +678,35 @@ void jsonTests() {
     appendJsonLine(out, ev, times);
     CHECK(out == "{\"type\":\"exit\",\"time\":\"2025-12-02T05:35:19.867272Z\",\"ts\":85615967973153,\"pid\":21700,"
                  "\"ppid\":21698,\"code\":127,\"signal\":0,\"core\":false,\"duration_ms\":0.081886}\n");
+  });
+  test("an exec line with what may be missing missing (expected: node's JSON.stringify of decode.ts's object)", [] {
+    Event ev;
+    ev.type = EventType::Exec;
+    ev.ts = 85615967973153;
+    ev.pid = 7;
+    ev.ret = -13;
+    ev.truncated = true;
+    ProcInfo& info = ev.info;
+    info.filename = "/s\xe2\x80\xa8";
+    info.auid = 4294967295u;
+    info.session = 3;
+    info.ttyRead = true;
+    info.tty = "pts/1";
+    info.sid = 10;
+    info.pgid = 11;
+    info.envRead = true;
+    info.env = {{"SUDO_USER", "a\"b"}, {"__proto__", "x"}};
+    info.originLate = true;
+    IsoTimes times(1764653719867272000 - 85615967973153);
+    std::string out;
+    appendJsonLine(out, ev, times);
+    const char* js =
+        "{\"type\":\"exec\",\"time\":\"2025-12-02T05:35:19.867272Z\",\"ts\":85615967973153,\"pid\":7,\"ppid\":null,"
+        "\"argv\":null,\"argv_source\":null,\"comm\":null,\"exe\":null,\"cwd\":null,\"uid\":null,\"cgroup\":null,"
+        "\"start_ts\":null,\"start\":null,\"ret\":-13,\"truncated\":true,\"filename\":\"/s\\u2028\",\"auid\":4294967295,"
+        "\"session\":3,\"tty\":\"pts/1\",\"sid\":10,\"pgid\":11,\"env\":{\"SUDO_USER\":\"a\\\"b\"},\"origin_late\":true}\n";
+    if (out != js) fprintf(stderr, "  got %s", out.c_str());
+    CHECK(out == js);
   });
 }
 

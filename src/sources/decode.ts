@@ -6,7 +6,7 @@
 import { attachNativeLine, type NativeLines } from '../events/json.js';
 import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
 
-/** With a fourth and fifth part, each event's --json line too: all of them in the Buffer, each
+/** With a third and fourth part, each event's --json line too: all of them in the Buffer, each
  *  ending where the Uint32Array says (native/event_json.h). */
 export type PackedEvents = [Float64Array, string] | [Float64Array, string, Buffer, Uint32Array];
 
@@ -21,9 +21,11 @@ const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
  * after its literal (the origin fields, the native line) only weakly: with no event alive
  * between two storms, a full GC dropped them, and with them the optimized code of all that
  * reads events (decode, merge, model, writer), compiled again at the next storm (~100 ms of
- * CPU, as much as the storm itself). One event of each type keeps the common shapes; it holds
- * its batch's strings and lines until the next batch brings that type again.
+ * CPU, as much as the storm itself). One fork, exec and exit keep the common shapes; each holds
+ * its batch's strings and lines until a later batch brings its type, so only batches of the
+ * usual size (a storm's are a few hundred events) give them.
  */
+const KEPT_BATCH_MAX = 2048;
 const lastOfType: ForktopEvent[] = [];
 
 export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
@@ -134,8 +136,9 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
       default:
         throw new Error(`native batch: unknown event type code ${type}`);
     }
-    if (lines) attachNativeLine(events[i], lines, i);
-    lastOfType[type] = events[i];
+    // An empty line: none was written (see packEvents).
+    if (lines && lines.ends[i] > (i === 0 ? 0 : lines.ends[i - 1])) attachNativeLine(events[i], lines, i);
+    if (type <= 2 && count <= KEPT_BATCH_MAX) lastOfType[type] = events[i];
   }
   if (next !== strings.length) throw new Error(`native batch: ${strings.length} strings, ${next} read`);
   return events;

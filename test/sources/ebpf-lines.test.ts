@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { jsonLine, ndjsonBytes } from '../../src/events/json.js';
+import { attachNativeLine, jsonLine, ndjsonBytes } from '../../src/events/json.js';
 import { ENV_ALLOWLIST, type ExitEvent, type ForkEvent, type ForktopEvent } from '../../src/events/schema.js';
 import { EbpfSource } from '../../src/sources/ebpf.js';
 import { Capture, compiledProgram, describeAsRoot } from '../helpers/kernel.js';
@@ -130,7 +130,7 @@ describeAsRoot('eBPF source: native --json lines (real kernel)', () => {
         if (name === 'LD_PRELOAD') continue; // the loader would try to load it
         env.push(Buffer.concat([Buffer.from(`${name}=`), awkwardBytes(random, 30)]));
       }
-      // The same variable twice, with another value (a JS object keeps the first place, the last value).
+      // The same variable twice, with another value (the reader keeps the first, as getenv() does).
       if (i % 10 === 3 && env.length > 0) env.push(Buffer.concat([env[0].subarray(0, env[0].indexOf('=') + 1), Buffer.from(`again${i}`)]));
       env.push(Buffer.from('NOT_ALLOWLISTED=1'));
       const mode = i % 25 === 11 ? 'k' : 'x';
@@ -158,6 +158,9 @@ describeAsRoot('eBPF source: native --json lines (real kernel)', () => {
       expect(Buffer.from(native).toString('utf8'), `${ev.type} event`).toBe(jsonLine(ev));
       if ('pid' in ev && ours.has(ev.pid) && ev.type in checked) checked[ev.type as keyof typeof checked]++;
     }
+    // And the whole stream at once, as the writer takes a batch: runs of native lines joined,
+    // the others (the proc connector's id changes) stringified between them.
+    expect(Buffer.from(ndjsonBytes(capture.events)).toString('utf8')).toBe(capture.events.map(jsonLine).join(''));
     // Each child forked and exited; all but the killed ones exec'd.
     expect(checked.fork).toBe(300);
     expect(checked.exit).toBe(300);
@@ -194,4 +197,33 @@ it('ndjsonBytes without native lines is jsonLines', () => {
     { type: 'sid', time: 't', ts: 2, pid: 3 },
   ];
   expect(ndjsonBytes(events)).toBe(events.map(jsonLine).join(''));
+});
+
+it('ndjsonBytes writes native lines in the events\' order, whichever batch each came from, between stringified ones', () => {
+  // Two batches' lines as the reader would pack them (the text stands for the event: which
+  // bytes go out is what is checked); events taken from both, skipping some, with events
+  // of no native line among them.
+  const batch = (texts: string[]) => {
+    const bytes = Buffer.from(texts.join(''));
+    let end = 0;
+    return { bytes, ends: Uint32Array.from(texts.map((t) => (end += Buffer.byteLength(t)))) };
+  };
+  const a = batch(['A0\n', 'A1é\n', 'A2\n', 'A3\n']);
+  const b = batch(['B0\n', 'B1\n']);
+  const native = (lines: ReturnType<typeof batch>, i: number): ForktopEvent => {
+    const ev: ForktopEvent = { type: 'sid', time: 't', ts: i, pid: i };
+    attachNativeLine(ev, lines, i);
+    return ev;
+  };
+  const plain: ForktopEvent = { type: 'comm', time: 't', ts: 9, pid: 9, comm: 'x\u009b' };
+  const order = [native(a, 0), native(a, 1), native(b, 0), native(a, 2), plain, native(a, 3), native(b, 1), plain];
+  const out = ndjsonBytes(order);
+  expect(Buffer.isBuffer(out)).toBe(true);
+  expect(out.toString()).toBe(['A0\n', 'A1é\n', 'B0\n', 'A2\n', jsonLine(plain), 'A3\n', 'B1\n', jsonLine(plain)].join(''));
+  // Skipped and reordered lines come out as asked, not as the buffer holds them.
+  expect(ndjsonBytes([native(a, 3), native(a, 1)]).toString()).toBe('A3\nA1é\n');
+  // A run from one batch is one slice of its bytes, not a copy.
+  const run = ndjsonBytes([native(a, 1), native(a, 2)]) as Buffer;
+  expect(run.buffer).toBe(a.bytes.buffer);
+  expect(run.toString()).toBe('A1é\nA2\n');
 });
