@@ -1,4 +1,4 @@
-// Made by node from doubles of every kind (powers of two and of ten and their neighbours,
+// Made by js_numbers.mjs from doubles of every kind (powers of two and of ten and their neighbours,
 // random bit patterns, durations in ms): how JavaScript's Number#toString writes each.
 #pragma once
 #include <cstdint>

@@ -527,11 +527,8 @@ void originTests() {
 // test/sources/ebpf-lines.test.ts compares whole lines over real processes.
 void jsonTests() {
   test("numbers as JS writes them", [] {
-    struct Case {
-      uint64_t bits;
-      const char* js;
-    };
-    const Case cases[] = {
+    // A few picked by hand (the first once came out as 8.1886e-22), then js_numbers.h's.
+    const JsNumber picked[] = {
       {0x3fb4f67b1c0010c7ULL, "0.081886"},
       {0x3b8eef8729405ea2ULL, "8.1886e-22"},
       {0x3eb0c6f7a0b5ed8dULL, "0.000001"},
@@ -624,22 +621,16 @@ void jsonTests() {
       {0xbc2e53ef7fa7a719ULL, "-8.220386505126952e-19"},
       {0x3f68d8c7d70a3d71ULL, "0.0030330565571784975"},
     };
-    for (const Case& c : cases) {
-      double v;
-      memcpy(&v, &c.bits, sizeof v);
-      std::string out;
-      appendJsNumber(out, v);
-      if (out != c.js) fprintf(stderr, "  %s: got %s\n", c.js, out.c_str());
-      CHECK(out == c.js);
-    }
     int wrong = 0;
-    for (const JsNumber& c : kJsNumbers) {
+    auto check = [&](const JsNumber& c) {
       double v;
       memcpy(&v, &c.bits, sizeof v);
       std::string out;
       appendJsNumber(out, v);
       if (out != c.js && wrong++ < 10) fprintf(stderr, "  %s: got %s\n", c.js, out.c_str());
-    }
+    };
+    for (const JsNumber& c : picked) check(c);
+    for (const JsNumber& c : kJsNumbers) check(c);
     CHECK(wrong == 0);
   });
   test("strings as JSON.stringify and json.ts write them", [] {
