@@ -1,0 +1,91 @@
+// decodeEvents over batches packed by hand the way native/event_js.cc packs them: every event
+// type, every optional exec field present and absent, and the lines attached. The kernel tests
+// (ebpf.test.ts, netlink.test.ts, ebpf-lines.test.ts) decode real batches; these pin each
+// field, its null and its order (JSON.stringify writes fields in the object's order).
+import { describe, expect, it } from 'vitest';
+import { decodeEvents, type PackedEvents } from '../../src/sources/decode.js';
+import { ndjsonBytes } from '../../src/events/json.js';
+
+const SLOTS = 16;
+const T = '2026-12-02T08:00:00.000000Z';
+
+/** One batch: each event as its 16 number slots (unset ones 0, NaN where given) and strings. */
+function pack(events: { slots: Record<number, number>; strings: string[] }[]): [Float64Array, string] {
+  const numbers = new Float64Array(events.length * SLOTS);
+  const strings: string[] = [];
+  events.forEach((ev, i) => {
+    for (const [k, v] of Object.entries(ev.slots)) numbers[i * SLOTS + Number(k)] = v;
+    strings.push(...ev.strings);
+  });
+  return [numbers, strings.join('\0')];
+}
+
+const fork = { slots: { 0: 0, 1: 1000, 2: 11, 3: 10 }, strings: [T] };
+// Every string present: comm 1, exe 2, cwd 4, cgroup 8, tty field 16 with its string 32,
+// env 64, origin_late 128, filename 256.
+const execFull = {
+  slots: { 0: 1, 1: 2000, 2: 11, 3: 10, 4: 0, 5: 1, 6: 1000, 7: 1500, 8: 2, 9: 1, 10: 1 | 2 | 4 | 8 | 16 | 32 | 64 | 128 | 256, 11: 1000, 12: 7, 13: 5, 14: 11, 15: 2 },
+  strings: [T, 'sh', '/bin/sh', '/root', '/user.slice', 'pts/1', '/tmp/s.sh', T, 'sh', '/tmp/s.sh', 'SUDO_USER', 'alice', 'SSH_TTY', '/dev/pts/1'],
+};
+// Nothing present: no strings but its time, argv unread, ppid and the origin fields not read.
+const execBare = {
+  slots: { 0: 1, 1: 3000, 2: 12, 3: NaN, 4: -2, 5: 0, 6: NaN, 7: NaN, 8: -1, 9: 0, 10: 0, 11: NaN, 12: NaN, 13: NaN, 14: NaN, 15: 0 },
+  strings: [T],
+};
+const snapshot = {
+  slots: { 0: 10, 1: 500, 2: 1, 3: 0, 6: 0, 7: 100, 8: 1, 9: 2, 10: 1 | 16, 11: NaN, 12: NaN, 13: 1, 14: 1, 15: 0 },
+  strings: [T, 'init', T, '/sbin/init'],
+};
+const exit = { slots: { 0: 2, 1: 4000, 2: 11, 3: 10, 4: 1, 5: 9, 6: 1, 7: 2.5 }, strings: [T] };
+const exitUnknown = { slots: { 0: 2, 1: 4100, 2: 13, 3: 10, 4: 0, 5: 0, 6: 0, 7: NaN }, strings: [T] };
+const others = [
+  { slots: { 0: 3, 1: 5000, 2: 11 }, strings: [T, 'renamed'] },
+  { slots: { 0: 4, 1: 5001, 2: 11, 4: 1000, 5: 0 }, strings: [T] },
+  { slots: { 0: 5, 1: 5002, 2: 11, 4: 1000, 5: 0 }, strings: [T] },
+  { slots: { 0: 6, 1: 5003, 2: 11 }, strings: [T] },
+  { slots: { 0: 7, 1: 5004, 2: 11, 4: 99 }, strings: [T] },
+  { slots: { 0: 8, 1: 5005, 2: 11, 3: 10 }, strings: [T] },
+  { slots: { 0: 9, 1: 5006, 4: 3, 5: 2 }, strings: [T] },
+];
+
+describe('decodeEvents', () => {
+  it('builds each event type with its fields in schema order', () => {
+    const events = decodeEvents(pack([fork, execFull, execBare, snapshot, exit, exitUnknown, ...others]));
+    expect(events.map((ev) => JSON.stringify(ev))).toEqual([
+      `{"type":"fork","time":"${T}","ts":1000,"pid":11,"ppid":10}`,
+      `{"type":"exec","time":"${T}","ts":2000,"pid":11,"ppid":10,"argv":["sh","/tmp/s.sh"],"argv_source":"kernel","comm":"sh","exe":"/bin/sh","cwd":"/root","uid":1000,"cgroup":"/user.slice","start_ts":1500,"start":"${T}","ret":0,"truncated":true,"filename":"/tmp/s.sh","auid":1000,"session":7,"tty":"pts/1","sid":5,"pgid":11,"env":{"SUDO_USER":"alice","SSH_TTY":"/dev/pts/1"},"origin_late":true}`,
+      `{"type":"exec","time":"${T}","ts":3000,"pid":12,"ppid":null,"argv":null,"argv_source":null,"comm":null,"exe":null,"cwd":null,"uid":null,"cgroup":null,"start_ts":null,"start":null,"ret":-2}`,
+      `{"type":"snapshot","time":"${T}","ts":500,"pid":1,"ppid":0,"argv":["/sbin/init"],"argv_source":"proc","comm":"init","exe":null,"cwd":null,"uid":0,"cgroup":null,"start_ts":100,"start":"${T}","tty":null,"sid":1,"pgid":1}`,
+      `{"type":"exit","time":"${T}","ts":4000,"pid":11,"ppid":10,"code":1,"signal":9,"core":true,"duration_ms":2.5}`,
+      `{"type":"exit","time":"${T}","ts":4100,"pid":13,"ppid":10,"code":0,"signal":0,"core":false,"duration_ms":null}`,
+      `{"type":"comm","time":"${T}","ts":5000,"pid":11,"comm":"renamed"}`,
+      `{"type":"uid","time":"${T}","ts":5001,"pid":11,"ruid":1000,"euid":0}`,
+      `{"type":"gid","time":"${T}","ts":5002,"pid":11,"rgid":1000,"egid":0}`,
+      `{"type":"sid","time":"${T}","ts":5003,"pid":11}`,
+      `{"type":"ptrace","time":"${T}","ts":5004,"pid":11,"tracer":99}`,
+      `{"type":"coredump","time":"${T}","ts":5005,"pid":11,"ppid":10}`,
+      `{"type":"lost","time":"${T}","ts":5006,"count":3,"source":"queue"}`,
+    ]);
+  });
+
+  it('keeps an exec that read env but found none allowed as env null', () => {
+    const execNoEnv = { slots: { ...execBare.slots, 10: 64, 15: 0 }, strings: [T] };
+    const [ev] = decodeEvents(pack([execNoEnv]));
+    expect(ev).toMatchObject({ type: 'exec', env: null });
+  });
+
+  it('attaches the native lines, and none where a line is empty', () => {
+    const [numbers, text] = pack([fork, exit, fork]);
+    const bytes = Buffer.from('fork-line\nexit-line\n');
+    const packed: PackedEvents = [numbers, text, bytes, new Uint32Array([10, 20, 20])];
+    const events = decodeEvents(packed);
+    // The third has no line (its end is the second's): the writer formats it itself.
+    expect(ndjsonBytes(events).toString()).toBe(`fork-line\nexit-line\n${JSON.stringify(events[2])}\n`);
+  });
+
+  it('refuses a batch whose strings do not add up, or an unknown type', () => {
+    const [numbers, text] = pack([fork]);
+    expect(() => decodeEvents([numbers, `${text}\0extra`])).toThrow(/2 strings, 1 read/);
+    expect(() => decodeEvents(pack([{ slots: { 0: 42 }, strings: [T] }]))).toThrow(/unknown event type code 42/);
+  });
+});
