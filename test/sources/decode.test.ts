@@ -9,8 +9,14 @@ import { ndjsonBytes } from '../../src/events/json.js';
 const SLOTS = 16;
 const T = '2026-12-02T08:00:00.000000Z';
 
-/** One batch: each event as its 16 number slots (unset ones 0, NaN where given) and strings. */
-function pack(events: { slots: Record<number, number>; strings: string[] }[]): [Float64Array, string] {
+/** An event as its number slots (unset ones 0, NaN where given) and its strings. */
+interface Packed {
+  slots: Record<number, number>;
+  strings: string[];
+}
+
+/** One batch of events, each in EVENT_SLOTS numbers. */
+function pack(events: Packed[]): [Float64Array, string] {
   const numbers = new Float64Array(events.length * SLOTS);
   const strings: string[] = [];
   events.forEach((ev, i) => {
@@ -20,25 +26,25 @@ function pack(events: { slots: Record<number, number>; strings: string[] }[]): [
   return [numbers, strings.join('\0')];
 }
 
-const fork = { slots: { 0: 0, 1: 1000, 2: 11, 3: 10 }, strings: [T] };
+const fork: Packed = { slots: { 0: 0, 1: 1000, 2: 11, 3: 10 }, strings: [T] };
 // Every string present: comm 1, exe 2, cwd 4, cgroup 8, tty field 16 with its string 32,
 // env 64, origin_late 128, filename 256.
-const execFull = {
+const execFull: Packed = {
   slots: { 0: 1, 1: 2000, 2: 11, 3: 10, 4: 0, 5: 1, 6: 1000, 7: 1500, 8: 2, 9: 1, 10: 1 | 2 | 4 | 8 | 16 | 32 | 64 | 128 | 256, 11: 1000, 12: 7, 13: 5, 14: 11, 15: 2 },
   strings: [T, 'sh', '/bin/sh', '/root', '/user.slice', 'pts/1', '/tmp/s.sh', T, 'sh', '/tmp/s.sh', 'SUDO_USER', 'alice', 'SSH_TTY', '/dev/pts/1'],
 };
 // Nothing present: no strings but its time, argv unread, ppid and the origin fields not read.
-const execBare = {
+const execBare: Packed = {
   slots: { 0: 1, 1: 3000, 2: 12, 3: NaN, 4: -2, 5: 0, 6: NaN, 7: NaN, 8: -1, 9: 0, 10: 0, 11: NaN, 12: NaN, 13: NaN, 14: NaN, 15: 0 },
   strings: [T],
 };
-const snapshot = {
+const snapshot: Packed = {
   slots: { 0: 10, 1: 500, 2: 1, 3: 0, 6: 0, 7: 100, 8: 1, 9: 2, 10: 1 | 16, 11: NaN, 12: NaN, 13: 1, 14: 1, 15: 0 },
   strings: [T, 'init', T, '/sbin/init'],
 };
-const exit = { slots: { 0: 2, 1: 4000, 2: 11, 3: 10, 4: 1, 5: 9, 6: 1, 7: 2.5 }, strings: [T] };
-const exitUnknown = { slots: { 0: 2, 1: 4100, 2: 13, 3: 10, 4: 0, 5: 0, 6: 0, 7: NaN }, strings: [T] };
-const others = [
+const exit: Packed = { slots: { 0: 2, 1: 4000, 2: 11, 3: 10, 4: 1, 5: 9, 6: 1, 7: 2.5 }, strings: [T] };
+const exitUnknown: Packed = { slots: { 0: 2, 1: 4100, 2: 13, 3: 10, 4: 0, 5: 0, 6: 0, 7: NaN }, strings: [T] };
+const others: Packed[] = [
   { slots: { 0: 3, 1: 5000, 2: 11 }, strings: [T, 'renamed'] },
   { slots: { 0: 4, 1: 5001, 2: 11, 4: 1000, 5: 0 }, strings: [T] },
   { slots: { 0: 5, 1: 5002, 2: 11, 4: 1000, 5: 0 }, strings: [T] },
@@ -66,10 +72,13 @@ describe('decodeEvents', () => {
       `{"type":"coredump","time":"${T}","ts":5005,"pid":11,"ppid":10}`,
       `{"type":"lost","time":"${T}","ts":5006,"count":3,"source":"queue"}`,
     ]);
+    // JSON writes NaN as null too: the objects themselves hold null.
+    expect(events[2]).toMatchObject({ ppid: null, uid: null, start_ts: null });
+    expect(events[5]).toMatchObject({ duration_ms: null });
   });
 
   it('keeps an exec that read env but found none allowed as env null', () => {
-    const execNoEnv = { slots: { ...execBare.slots, 10: 64, 15: 0 }, strings: [T] };
+    const execNoEnv: Packed = { slots: { ...execBare.slots, 10: 64, 15: 0 }, strings: [T] };
     const [ev] = decodeEvents(pack([execNoEnv]));
     expect(ev).toMatchObject({ type: 'exec', env: null });
   });
