@@ -26,55 +26,67 @@ function pack(events: Packed[]): [Float64Array, string] {
   return [numbers, strings.join('\0')];
 }
 
+// Each number and string distinct, so a field read from the wrong slot or string shows.
+const S = '2026-12-02T07:59:58.500000Z';
 const fork: Packed = { slots: { 0: 0, 1: 1000, 2: 11, 3: 10 }, strings: [T] };
 // Every string present: comm 1, exe 2, cwd 4, cgroup 8, tty field 16 with its string 32,
 // env 64, origin_late 128, filename 256.
 const execFull: Packed = {
-  slots: { 0: 1, 1: 2000, 2: 11, 3: 10, 4: 0, 5: 1, 6: 1000, 7: 1500, 8: 2, 9: 1, 10: 1 | 2 | 4 | 8 | 16 | 32 | 64 | 128 | 256, 11: 1000, 12: 7, 13: 5, 14: 11, 15: 2 },
-  strings: [T, 'sh', '/bin/sh', '/root', '/user.slice', 'pts/1', '/tmp/s.sh', T, 'sh', '/tmp/s.sh', 'SUDO_USER', 'alice', 'SSH_TTY', '/dev/pts/1'],
+  slots: { 0: 1, 1: 2000, 2: 21, 3: 20, 4: 0, 5: 1, 6: 1000, 7: 1500, 8: 2, 9: 1, 10: 1 | 2 | 4 | 8 | 16 | 32 | 64 | 128 | 256, 11: 1001, 12: 7, 13: 5, 14: 24, 15: 2 },
+  strings: [T, 'sh', '/bin/sh', '/root', '/user.slice', 'pts/1', '/tmp/s.sh', S, 'sh', '/tmp/s.sh', 'SUDO_USER', 'alice', 'SSH_TTY', '/dev/pts/1'],
 };
 // Nothing present: no strings but its time, argv unread, ppid and the origin fields not read.
 const execBare: Packed = {
   slots: { 0: 1, 1: 3000, 2: 12, 3: NaN, 4: -2, 5: 0, 6: NaN, 7: NaN, 8: -1, 9: 0, 10: 0, 11: NaN, 12: NaN, 13: NaN, 14: NaN, 15: 0 },
   strings: [T],
 };
-const snapshot: Packed = {
-  slots: { 0: 10, 1: 500, 2: 1, 3: 0, 6: 0, 7: 100, 8: 1, 9: 2, 10: 1 | 16, 11: NaN, 12: NaN, 13: 1, 14: 1, 15: 0 },
-  strings: [T, 'init', T, '/sbin/init'],
+// argv from the name alone (argv_source "comm"), and empty.
+const execComm: Packed = {
+  slots: { 0: 1, 1: 3500, 2: 14, 3: 13, 4: 0, 5: 0, 6: 1006, 7: NaN, 8: 0, 9: 3, 10: 1, 11: NaN, 12: NaN, 13: NaN, 14: NaN, 15: 0 },
+  strings: [T, 'kworker'],
 };
-const exit: Packed = { slots: { 0: 2, 1: 4000, 2: 11, 3: 10, 4: 1, 5: 9, 6: 1, 7: 2.5 }, strings: [T] };
+const snapshot: Packed = {
+  slots: { 0: 10, 1: 500, 2: 31, 3: 30, 6: 33, 7: 100, 8: 2, 9: 2, 10: 1 | 16, 11: NaN, 12: NaN, 13: 34, 14: 35, 15: 0 },
+  strings: [T, 'init', S, '/sbin/init', 'splash'],
+};
+const exit: Packed = { slots: { 0: 2, 1: 4000, 2: 11, 3: 10, 4: 3, 5: 9, 6: 1, 7: 2.5 }, strings: [T] };
 const exitUnknown: Packed = { slots: { 0: 2, 1: 4100, 2: 13, 3: 10, 4: 0, 5: 0, 6: 0, 7: NaN }, strings: [T] };
 const others: Packed[] = [
   { slots: { 0: 3, 1: 5000, 2: 11 }, strings: [T, 'renamed'] },
-  { slots: { 0: 4, 1: 5001, 2: 11, 4: 1000, 5: 0 }, strings: [T] },
-  { slots: { 0: 5, 1: 5002, 2: 11, 4: 1000, 5: 0 }, strings: [T] },
+  { slots: { 0: 4, 1: 5001, 2: 11, 4: 1002, 5: 1003 }, strings: [T] },
+  { slots: { 0: 5, 1: 5002, 2: 11, 4: 1004, 5: 1005 }, strings: [T] },
   { slots: { 0: 6, 1: 5003, 2: 11 }, strings: [T] },
   { slots: { 0: 7, 1: 5004, 2: 11, 4: 99 }, strings: [T] },
   { slots: { 0: 8, 1: 5005, 2: 11, 3: 10 }, strings: [T] },
-  { slots: { 0: 9, 1: 5006, 4: 3, 5: 2 }, strings: [T] },
+  { slots: { 0: 9, 1: 5006, 4: 3, 5: 0 }, strings: [T] },
+  { slots: { 0: 9, 1: 5007, 4: 4, 5: 1 }, strings: [T] },
+  { slots: { 0: 9, 1: 5008, 4: 5, 5: 2 }, strings: [T] },
 ];
 
 describe('decodeEvents', () => {
   it('builds each event type with its fields in schema order', () => {
-    const events = decodeEvents(pack([fork, execFull, execBare, snapshot, exit, exitUnknown, ...others]));
+    const events = decodeEvents(pack([fork, execFull, execBare, execComm, snapshot, exit, exitUnknown, ...others]));
     expect(events.map((ev) => JSON.stringify(ev))).toEqual([
       `{"type":"fork","time":"${T}","ts":1000,"pid":11,"ppid":10}`,
-      `{"type":"exec","time":"${T}","ts":2000,"pid":11,"ppid":10,"argv":["sh","/tmp/s.sh"],"argv_source":"kernel","comm":"sh","exe":"/bin/sh","cwd":"/root","uid":1000,"cgroup":"/user.slice","start_ts":1500,"start":"${T}","ret":0,"truncated":true,"filename":"/tmp/s.sh","auid":1000,"session":7,"tty":"pts/1","sid":5,"pgid":11,"env":{"SUDO_USER":"alice","SSH_TTY":"/dev/pts/1"},"origin_late":true}`,
+      `{"type":"exec","time":"${T}","ts":2000,"pid":21,"ppid":20,"argv":["sh","/tmp/s.sh"],"argv_source":"kernel","comm":"sh","exe":"/bin/sh","cwd":"/root","uid":1000,"cgroup":"/user.slice","start_ts":1500,"start":"${S}","ret":0,"truncated":true,"filename":"/tmp/s.sh","auid":1001,"session":7,"tty":"pts/1","sid":5,"pgid":24,"env":{"SUDO_USER":"alice","SSH_TTY":"/dev/pts/1"},"origin_late":true}`,
       `{"type":"exec","time":"${T}","ts":3000,"pid":12,"ppid":null,"argv":null,"argv_source":null,"comm":null,"exe":null,"cwd":null,"uid":null,"cgroup":null,"start_ts":null,"start":null,"ret":-2}`,
-      `{"type":"snapshot","time":"${T}","ts":500,"pid":1,"ppid":0,"argv":["/sbin/init"],"argv_source":"proc","comm":"init","exe":null,"cwd":null,"uid":0,"cgroup":null,"start_ts":100,"start":"${T}","tty":null,"sid":1,"pgid":1}`,
-      `{"type":"exit","time":"${T}","ts":4000,"pid":11,"ppid":10,"code":1,"signal":9,"core":true,"duration_ms":2.5}`,
+      `{"type":"exec","time":"${T}","ts":3500,"pid":14,"ppid":13,"argv":[],"argv_source":"comm","comm":"kworker","exe":null,"cwd":null,"uid":1006,"cgroup":null,"start_ts":null,"start":null,"ret":0}`,
+      `{"type":"snapshot","time":"${T}","ts":500,"pid":31,"ppid":30,"argv":["/sbin/init","splash"],"argv_source":"proc","comm":"init","exe":null,"cwd":null,"uid":33,"cgroup":null,"start_ts":100,"start":"${S}","tty":null,"sid":34,"pgid":35}`,
+      `{"type":"exit","time":"${T}","ts":4000,"pid":11,"ppid":10,"code":3,"signal":9,"core":true,"duration_ms":2.5}`,
       `{"type":"exit","time":"${T}","ts":4100,"pid":13,"ppid":10,"code":0,"signal":0,"core":false,"duration_ms":null}`,
       `{"type":"comm","time":"${T}","ts":5000,"pid":11,"comm":"renamed"}`,
-      `{"type":"uid","time":"${T}","ts":5001,"pid":11,"ruid":1000,"euid":0}`,
-      `{"type":"gid","time":"${T}","ts":5002,"pid":11,"rgid":1000,"egid":0}`,
+      `{"type":"uid","time":"${T}","ts":5001,"pid":11,"ruid":1002,"euid":1003}`,
+      `{"type":"gid","time":"${T}","ts":5002,"pid":11,"rgid":1004,"egid":1005}`,
       `{"type":"sid","time":"${T}","ts":5003,"pid":11}`,
       `{"type":"ptrace","time":"${T}","ts":5004,"pid":11,"tracer":99}`,
       `{"type":"coredump","time":"${T}","ts":5005,"pid":11,"ppid":10}`,
-      `{"type":"lost","time":"${T}","ts":5006,"count":3,"source":"queue"}`,
+      `{"type":"lost","time":"${T}","ts":5006,"count":3,"source":"kernel"}`,
+      `{"type":"lost","time":"${T}","ts":5007,"count":4,"source":"ebpf"}`,
+      `{"type":"lost","time":"${T}","ts":5008,"count":5,"source":"queue"}`,
     ]);
     // JSON writes NaN as null too: the objects themselves hold null.
     expect(events[2]).toMatchObject({ ppid: null, uid: null, start_ts: null });
-    expect(events[5]).toMatchObject({ duration_ms: null });
+    expect(events[6]).toMatchObject({ duration_ms: null });
   });
 
   it('keeps an exec that read env but found none allowed as env null', () => {
