@@ -69,6 +69,7 @@ class BatchChannel {
   int64_t firstPendingNs_ = 0;  // when the oldest pending event came
   size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
   BatchOptions options_;
+  size_t stormBatch_;  // a batch at least this big says a storm is on (batch_channel.cc)
   StartTimes startTimes_;  // JS thread (deliver)
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;

@@ -251,8 +251,9 @@ export async function main(pkg: PackageJson): Promise<void> {
     if (replay === undefined) {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
       // The live view shows a storm's exec within 50 ms: batches 12 ms apart, not 100. An exec
-      // waits half that on average; drawing the frame and the terminal's own update take ~15
-      // more. Each call costs ~0.2 ms, so 80 a second in a storm is a point of a core.
+      // waits a little over half that for its batch (the reader wakes on whole ms), then ~15 ms
+      // for the frame and the terminal. Against 25 ms, the ~40 more calls a second in a storm
+      // cost about a point of a core.
       const stormBatchMs = flags.json || nats.mode === 'publish' ? undefined : 12;
       // --json writes the ring's events as the reader wrote their lines (src/events/json.ts).
       return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog, jsonLines: flags.json }, envNames, stormBatchMs });
