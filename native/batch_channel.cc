@@ -17,19 +17,25 @@ namespace {
 // (a shell, a cron job: batches of a few events) a call every 2 ms costs nothing, and an
 // exec reaches the screen in a few ms.
 constexpr int64_t kQuietIntervalNs = 2 * 1000 * 1000;
-// A batch this big says a storm (or a burst) is on: 8 events in a storm interval of 25 ms or
-// more. A shorter interval gathers fewer, so the size scales down with it (the live view's 12
-// ms: 4, ~330 events a second), never below 4: one command's fork, exec and exit are 3. Else a
-// stream of 110–220 execs a second, a storm at 25 ms, fell back to a call every few ms at 12.
+// A storm (or a burst) is on while 8 events come within a storm interval of 25 ms or more:
+// from 100 ms, 80 a second (27 commands, each a fork, an exec and an exit). Counted over the
+// interval, not per call: a call at a person's pace holds what came in 2–7 ms, and a stream
+// of 300 commands a second, ~6 a call, never made 8, so it went to JS every few ms instead
+// of 10 times a second. A shorter interval needs fewer (the live view's 12 ms: 4, ~330
+// events a second), never below 4: one command's fork, exec and exit are 3.
 constexpr size_t kStormBatch = 8;
 constexpr int64_t kStormBatchIntervalNs = 25 * 1000 * 1000;
 constexpr size_t kEagerBatch = 4096;
+
+size_t stormBatchFor(int64_t intervalNs) {
+  return std::clamp<int64_t>((kStormBatch * intervalNs + kStormBatchIntervalNs - 1) / kStormBatchIntervalNs, 4, kStormBatch);
+}
 }  // namespace
 
 BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
                            const BatchOptions& options)
     : options_(options),
-      stormBatch_(std::clamp<int64_t>((kStormBatch * options.stormIntervalNs + kStormBatchIntervalNs - 1) / kStormBatchIntervalNs, 4, kStormBatch)),
+      stormBatch_(stormBatchFor(options.stormIntervalNs)),
       wallOffsetNs_(wallClockOffsetNs()) {
   onDone_ = Napi::Persistent(onDone);
   tsfn_ = Napi::ThreadSafeFunction::New(
@@ -41,8 +47,24 @@ BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Functi
       });
 }
 
+void BatchChannel::setStormInterval(int64_t ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_.stormIntervalNs = ns;
+  stormBatch_ = stormBatchFor(ns);
+}
+
 int64_t BatchChannel::minIntervalNs() const {
-  return lastBatchSize_ >= stormBatch_ ? options_.stormIntervalNs : kQuietIntervalNs;
+  return storm_ ? options_.stormIntervalNs : kQuietIntervalNs;
+}
+
+void BatchChannel::countCall(int64_t now, size_t events) {
+  recentCalls_.emplace_back(now, events);
+  recentEvents_ += events;
+  while (recentCalls_.front().first <= now - options_.stormIntervalNs) {
+    recentEvents_ -= recentCalls_.front().second;
+    recentCalls_.pop_front();
+  }
+  storm_ = recentEvents_ >= stormBatch_;
 }
 
 void BatchChannel::push(Event&& ev) {
@@ -58,7 +80,7 @@ void BatchChannel::push(Event&& ev) {
 
 int64_t BatchChannel::dueInNs(int64_t now) const {
   int64_t left = minIntervalNs() - (now - lastCallNs_);
-  if (lastBatchSize_ < stormBatch_) left = std::max(left, options_.quietGatherNs - (now - firstPendingNs_));
+  if (!storm_) left = std::max(left, options_.quietGatherNs - (now - firstPendingNs_));
   return left;
 }
 
@@ -70,7 +92,7 @@ void BatchChannel::flush() {
     if (dueInNs(now) > 0 && pending_.size() < kEagerBatch) return;
     inFlight_ = true;
     lastCallNs_ = now;
-    lastBatchSize_ = pending_.size();
+    countCall(now, pending_.size());
   }
   napi_status status = tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function fn) { deliver(env, fn); });
   if (status != napi_ok) notQueued(status);

@@ -10,6 +10,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -53,8 +54,13 @@ class BatchChannel {
   void fail(const std::string& code, const std::string& message);
   void release();  // last call from the reader thread
 
+  // JS thread: the storm interval from the next call on (a live view asks for a short one
+  // only while a person waits for rows; see src/sources/source.ts).
+  void setStormInterval(int64_t ns);
+
  private:
   int64_t minIntervalNs() const;  // caller holds mu_
+  void countCall(int64_t now, size_t events);  // caller holds mu_
   int64_t dueInNs(int64_t now) const;  // how long until a call may be made; caller holds mu_
   void deliver(Napi::Env env, Napi::Function onMessage);
   void notQueued(napi_status status);
@@ -67,9 +73,13 @@ class BatchChannel {
   bool closing_ = false;  // the JS side is gone: every event from here on is dropped
   int64_t lastCallNs_ = 0;
   int64_t firstPendingNs_ = 0;  // when the oldest pending event came
-  size_t lastBatchSize_ = 0;  // events in the last call: a big one means a storm is on
+  // The calls of the last storm interval (when, how many events) and their events in all:
+  // that many say whether a storm is on (batch_channel.cc).
+  std::deque<std::pair<int64_t, size_t>> recentCalls_;
+  size_t recentEvents_ = 0;
+  bool storm_ = false;
   BatchOptions options_;
-  size_t stormBatch_;  // a batch at least this big says a storm is on (batch_channel.cc)
+  size_t stormBatch_;  // this many events within a storm interval say a storm is on
   StartTimes startTimes_;  // JS thread (deliver)
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;

@@ -59,7 +59,14 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   static Methods methods() {
     return {Napi::ObjectWrap<Derived>::InstanceMethod("start", &ReaderWrap::Start),
             Napi::ObjectWrap<Derived>::InstanceMethod("stop", &ReaderWrap::Stop),
-            Napi::ObjectWrap<Derived>::InstanceMethod("stats", &ReaderWrap::Stats)};
+            Napi::ObjectWrap<Derived>::InstanceMethod("stats", &ReaderWrap::Stats),
+            Napi::ObjectWrap<Derived>::InstanceMethod("setStormBatchMs", &ReaderWrap::SetStormBatchMs)};
+  }
+
+  static bool validStormBatchMs(const Napi::Value& v) {
+    if (!v.IsNumber()) return false;
+    double ms = v.As<Napi::Number>().DoubleValue();
+    return ms >= 1 && ms <= kMaxStormBatchMs;
   }
 
   // maxPendingEvents?, stormBatchMs? (1–1000: in a storm, the least time between batches),
@@ -67,10 +74,8 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   void readChannelOptions(const Napi::Object& o) {
     if (o.Get("maxPendingEvents").IsNumber())
       channel_.maxPending = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
-    if (o.Get("stormBatchMs").IsNumber()) {
-      int64_t ms = o.Get("stormBatchMs").As<Napi::Number>().Int64Value();
-      if (ms >= 1 && ms <= 1000) channel_.stormIntervalNs = ms * 1000 * 1000;
-    }
+    if (validStormBatchMs(o.Get("stormBatchMs")))
+      channel_.stormIntervalNs = o.Get("stormBatchMs").As<Napi::Number>().Int64Value() * 1000 * 1000;
     if (o.Get("quietGatherMs").IsNumber()) {
       int64_t ms = o.Get("quietGatherMs").As<Napi::Number>().Int64Value();
       if (ms >= 0 && ms <= 100) channel_.quietGatherNs = ms * 1000 * 1000;
@@ -87,8 +92,21 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
     started_ = true;
     channel_.sortByTime = Derived::kSortByTime;
     static_cast<Derived*>(this)->finishChannelOptions(channel_);
-    reader_->start(std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
-                                                  info[1].As<Napi::Function>(), channel_));
+    auto channel = std::make_unique<BatchChannel>(info.Env(), info[0].As<Napi::Function>(),
+                                                  info[1].As<Napi::Function>(), channel_);
+    // The reader owns it, and keeps it until the reader itself goes, with this object.
+    channelInUse_ = channel.get();
+    reader_->start(std::move(channel));
+    return info.Env().Undefined();
+  }
+
+  // setStormBatchMs(ms): in a storm, the least time between batches from now on (1–1000).
+  Napi::Value SetStormBatchMs(const Napi::CallbackInfo& info) {
+    if (!validStormBatchMs(info[0]))
+      throw Napi::RangeError::New(info.Env(), std::string(Derived::kName) + ": stormBatchMs must be 1 to 1000");
+    int64_t ns = info[0].As<Napi::Number>().Int64Value() * 1000 * 1000;
+    if (channelInUse_) channelInUse_->setStormInterval(ns);
+    else channel_.stormIntervalNs = ns;
     return info.Env().Undefined();
   }
 
@@ -106,7 +124,9 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
     return o;
   }
 
+  static constexpr double kMaxStormBatchMs = 1000;
   bool started_ = false;
+  BatchChannel* channelInUse_ = nullptr;
 };
 
 class NetlinkSource : public ReaderWrap<NetlinkSource, NetlinkReader> {

@@ -250,13 +250,8 @@ export async function main(pkg: PackageJson): Promise<void> {
     }
     if (replay === undefined) {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
-      // The live view shows a storm's exec within 50 ms: batches 12 ms apart, not 100. An exec
-      // waits a little over half that for its batch (the reader wakes on whole ms), then ~15 ms
-      // for the frame and the terminal. Against 25 ms, the ~40 more calls a second in a storm
-      // cost about a point of a core.
-      const stormBatchMs = flags.json || nats.mode === 'publish' ? undefined : 12;
       // --json writes the ring's events as the reader wrote their lines (src/events/json.ts).
-      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog, jsonLines: flags.json }, envNames, stormBatchMs });
+      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog, jsonLines: flags.json }, envNames });
     }
     const source = new ReplaySource({ path: replay, speed, onWarning: warn });
     await source.start(handlers);
@@ -429,6 +424,17 @@ async function loadLiveView(): Promise<typeof import('./ui/live-view.js')> {
   }
 }
 
+/**
+ * In a storm a kernel source calls JS once per 100 ms, with all that came (its default, and
+ * --json's): fewer calls cost less. While the live view waits for rows (a filtered exec list
+ * amid a storm, new-rows.ts), every 12 ms, so such an exec shows within 50 ms: it waits a
+ * little over half that for its batch (the reader wakes on whole ms), then ~15 ms for the
+ * frame and the terminal. Unfiltered, a storm draws twice a second whatever the batches,
+ * and 12 ms ones cost the live view three to four points of a core more at 300 exec/s.
+ */
+const STORM_BATCH_MS = 100;
+const ROWS_WAITED_BATCH_MS = 12;
+
 interface LiveViewFlags {
   replaying: boolean;
   /** `--replay -`: stdin brings the events, the keys come from the terminal itself. */
@@ -503,6 +509,7 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   view = startLiveView({
     sourceName: header.source, stdin: keys, host: header.host, note: chosen.note, initial, bell,
     makeStopControl: live ? stopControlFor : stopOverSsh(chosen.source),
+    onWaitingForRows: (waiting) => chosen.source.setStormBatchMs?.(waiting ? ROWS_WAITED_BATCH_MS : STORM_BATCH_MS),
     readNow: live ? readProcessNow : undefined,
     containerName: live ? containerNamer() : undefined,
   });

@@ -64,6 +64,8 @@ export interface NativeNetlinkSource {
   start(onMessage: NativeMessageHandler, onDone: () => void): void;
   stop(): void;
   stats(): Record<string, number>;
+  /** In a storm, the least ms between two batches from now on (1–1000; else a RangeError). */
+  setStormBatchMs(ms: number): void;
 }
 
 export interface NativeEbpfExecSource {
@@ -71,6 +73,8 @@ export interface NativeEbpfExecSource {
   /** Detaches, drains and frees every program and map. */
   stop(): void;
   stats(): Record<string, number>;
+  /** In a storm, the least ms between two batches from now on (1–1000; else a RangeError). */
+  setStormBatchMs(ms: number): void;
   describe(): {
     mode: 'exec' | 'entry';
     fallbackReason: string;

@@ -187,6 +187,11 @@ export class EbpfSource implements EventSource {
     this.merger?.flush(monotonicNs(), true);
   }
 
+  setStormBatchMs(ms: number): void {
+    this.native?.setStormBatchMs(ms);
+    this.netlink?.setStormBatchMs(ms);
+  }
+
   stats(): Record<string, number> {
     const kernel = this.native?.stats() ?? this.lastKernelStats;
     return { ...this.netlink?.stats(), ...prefixed('ebpf', kernel), ...prefixed('merge', this.merger?.stats ?? {}) };

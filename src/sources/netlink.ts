@@ -152,6 +152,10 @@ export class NetlinkSource implements EventSource {
     await this.done;
   }
 
+  setStormBatchMs(ms: number): void {
+    this.native?.setStormBatchMs(ms);
+  }
+
   stats(): Record<string, number> {
     return this.native?.stats() ?? {};
   }

@@ -33,6 +33,9 @@ export interface EventSource {
   /** The event clock now (CLOCK_MONOTONIC ns as `ts`, and wall time), or null when the
    *  source has none (a replay at full speed): lets alerts clear on an idle machine. */
   now(): [number, string] | null;
+  /** A kernel source: in a storm, the least ms between two batches from now on. Fewer,
+   *  larger batches cost less; a screen that waits for rows asks for shorter ones. */
+  setStormBatchMs?(ms: number): void;
 }
 
 /** A source that cannot run here: `message` is the one line the user sees. */

@@ -69,7 +69,7 @@ function useStormSpawns(model: Model, alert: AlertEvent | undefined): string | u
 }
 
 export function App({
-  feed, theme, users, initial = {}, stopControl, bell = false, readNow, onInterrupt, containerName,
+  feed, theme, users, initial = {}, stopControl, bell = false, readNow, onInterrupt, containerName, onWaitingForRows,
 }: {
   feed: Feed; theme: Theme; users: Map<number, string>; initial?: InitialFilter; stopControl?: StopControl;
   /** Ctrl-C: quits, and the exit status says it was interrupted (130), as a shell expects. */
@@ -80,6 +80,9 @@ export function App({
   readNow?: ReadNow;
   /** A container's name from its runtime's files (a live source only). */
   containerName?: (origin: Origin) => string | null;
+  /** Told when the screen starts and stops waiting for rows: a filtered exec list, which
+   *  draws the few rows it keeps soon, even in a storm (the source then batches more often). */
+  onWaitingForRows?: (waiting: boolean) => void;
 }) {
   const { exit } = useApp();
   useBombBell(feed, bell);
@@ -165,6 +168,9 @@ export function App({
   const inspected = inspect.top === undefined ? undefined : model.node(inspect.top);
   const streaming = filtering && view === 'execs' && !fold && !paused && !inspected && help === null && !stop.state.dialog;
   soon.current = () => streaming && newRows.few(model, execMatcher);
+  useEffect(() => {
+    onWaitingForRows?.(streaming);
+  }, [streaming, onWaitingForRows]);
   const inspectedNow = useProcessNow(readNow, inspected);
   const layout = inspected ? cardLayout(model, inspected, height + 1, columns, users) : undefined;
   const targets = inspected ? inspectTargets(model, inspected, layout!.childLimit) : [];

@@ -30,6 +30,8 @@ export interface LiveViewOptions {
   initial?: InitialFilter;
   /** What the K key drives: only for a live source, never a replay. */
   makeStopControl?: (model: Model) => StopControl;
+  /** Told whenever the screen starts or stops waiting for rows (see App). */
+  onWaitingForRows?: (waiting: boolean) => void;
   bell?: boolean;
   /** Reads a running process's cwd, exe and cgroup now (a live source: /proc). */
   readNow?: ReadNow;
@@ -38,7 +40,7 @@ export interface LiveViewOptions {
 }
 
 export function startLiveView({
-  sourceName, stdin = process.stdin, host = os.hostname(), note, initial = {}, makeStopControl, bell = true, readNow, containerName,
+  sourceName, stdin = process.stdin, host = os.hostname(), note, initial = {}, makeStopControl, onWaitingForRows, bell = true, readNow, containerName,
 }: LiveViewOptions): LiveView {
   const feed = new Feed(host, sourceName, undefined, note);
   const stopControl = makeStopControl?.(feed.model);
@@ -47,7 +49,7 @@ export function startLiveView({
   enterScreen();
   let status = 0;
   const onInterrupt = () => void (status = 130);
-  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} containerName={containerName} onInterrupt={onInterrupt} />, {
+  const instance = render(<App feed={feed} theme={themeFor()} users={loadUserNames()} initial={initial} stopControl={stopControl} bell={bell} readNow={readNow} containerName={containerName} onWaitingForRows={onWaitingForRows} onInterrupt={onInterrupt} />, {
     stdin,
     exitOnCtrlC: false, // the App handles Ctrl-C, so the exit status can say so
     // Ink's own cap on renders: the pace is set by use-feed-frames.ts, and at 30 a frame asked

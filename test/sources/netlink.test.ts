@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import type { ExecEvent, ExitEvent, ForkEvent, LostEvent, SnapshotEvent } from '../../src/events/schema.js';
-import { Capture, describeAsRoot, run, uniqueTag } from '../helpers/kernel.js';
+import { NetlinkSource } from '../../src/sources/netlink.js';
+import { until } from '../ui/wait.js';
+import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
 
 const isExec = (ev: { type: string }): ev is ExecEvent => ev.type === 'exec';
 const isExit = (ev: { type: string }): ev is ExitEvent => ev.type === 'exit';
@@ -182,5 +184,71 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
     const listed = capture.events.filter((ev) => ev.type === 'snapshot' && ev.resync === 1);
     expect(listed.length).toBe((resync as { count: number }).count);
     expect(listed.some((ev) => ev.type === 'snapshot' && ev.pid === 1)).toBe(true);
+  });
+
+  it('takes a new storm interval while it runs (a live view waiting for rows asks for 12 ms), and refuses one out of range', async () => {
+    const source = new NetlinkSource({ snapshot: false });
+    // Each batch's forks: the storm's are told apart by pid once it has listed them.
+    const batches: { pid: number; ts: number }[][] = [];
+    await source.start({
+      onBatch: (events) => batches.push(events.filter((ev) => ev.type === 'fork').map((ev) => ({ pid: ev.pid, ts: ev.ts }))),
+      onError: (error) => {
+        throw error;
+      },
+    });
+    /** How many batches brought a storm of 1,000 execs (3,000 events: under the 4,096 that go
+     *  at once), and over how many seconds of kernel time its forks came. */
+    const stormBatches = async (): Promise<{ count: number; seconds: number }> => {
+      const from = batches.length;
+      const pids = new Set(await new Promise<number[]>((resolve, reject) =>
+        execFile(stormBinary(), ['exec', '1000', '4', uniqueTag('interval')], { timeout: 60_000 }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout.trim().split('\n').map((line) => Number(line.split(' ')[0]))))));
+      const ofStorm = () => batches.slice(from).map((b) => b.filter((f) => pids.has(f.pid))).filter((b) => b.length > 0);
+      await until(() => ofStorm().reduce((n, b) => n + b.length, 0) >= pids.size, `the storm's ${pids.size} forks`);
+      const ts = ofStorm().flat().map((f) => f.ts);
+      return { count: ofStorm().length, seconds: (Math.max(...ts) - Math.min(...ts)) / 1e9 };
+    };
+    try {
+      for (const bad of [0, 0.5, 1001, Number.NaN]) expect(() => source.setStormBatchMs(bad)).toThrow(/stormBatchMs must be 1 to 1000/);
+      // One call a second once the storm is seen, and a few small ones before: a busy JS
+      // thread only makes batches larger, never more.
+      source.setStormBatchMs(1000);
+      const slow = await stormBatches();
+      expect(slow.count).toBeLessThanOrEqual(Math.ceil(slow.seconds) + 3);
+      source.setStormBatchMs(5);
+      const fast = await stormBatches();
+      expect(fast.count).toBeGreaterThan(slow.count);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('at 100 commands a second a storm is on: ~10 calls into JS a second, not one per command', async () => {
+    const source = new NetlinkSource({ snapshot: false });
+    // Each batch's forks with their parent: the storm's children are known by it.
+    const batches: { ppid: number; ts: number }[][] = [];
+    await source.start({
+      onBatch: (events) => batches.push(events.filter((ev) => ev.type === 'fork').map((ev) => ({ ppid: ev.ppid, ts: ev.ts }))),
+      onError: (error) => {
+        throw error;
+      },
+    });
+    try {
+      const child = execFile(stormBinary(), ['steady', '100', '3', uniqueTag('steady')], { timeout: 60_000 });
+      let out = '';
+      child.stdout!.on('data', (chunk: string) => (out += chunk));
+      await new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`storm exited ${code}`)))));
+      const made = Number(/execs (\d+)/.exec(out)![1]);
+      const ofStorm = () => batches.map((b) => b.filter((f) => f.ppid === child.pid)).filter((b) => b.length > 0);
+      await until(() => ofStorm().reduce((n, b) => n + b.length, 0) >= made, `the storm's ${made} forks`);
+      const ts = ofStorm().flat().map((f) => f.ts);
+      const seconds = (Math.max(...ts) - Math.min(...ts)) / 1e9;
+      expect(made).toBeGreaterThan(150);
+      // One call per 100 ms once the storm is seen (a busy JS thread only makes fewer); a call
+      // per command or two, as when only a big call said "storm", would be 100–300.
+      expect(ofStorm().length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 5);
+    } finally {
+      await source.stop();
+    }
   });
 });

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { later, stormFeed } from './feeds.js';
 import { press, showReady, unmountAll, type Shown } from './render.js';
-import { frameWhere } from './wait.js';
+import { frameWhere, until } from './wait.js';
 
 afterEach(unmountAll);
 
@@ -83,5 +83,25 @@ describe('filters', () => {
     const view = await showReady(stormFeed());
     await press(view, '/nothing-like-this\r', 'no execs yet (or none match)');
     await press(view, '\u001b', '/usr/bin/sleep 100');
+  });
+
+  it('the source is asked for frequent batches only while a filtered exec list streams', async () => {
+    const said: boolean[] = [];
+    const waiting = (expected: boolean) => until(() => said[said.length - 1] === expected, `waiting for rows: ${expected}`);
+    const view = await showReady(stormFeed(), { onWaitingForRows: (w) => said.push(w) });
+    await waiting(false);
+    await press(view, '/job-17\r', /filter \/job-17(?!_)/);
+    await waiting(true);
+    await press(view, ' ', 'PAUSED'); // paused: the list waits for nothing
+    await waiting(false);
+    await press(view, ' ', 'LIVE');
+    await waiting(true);
+    await press(view, '\t', 'PID'); // the tree draws at the frame rate
+    await waiting(false);
+    await press(view, '\t\t\t', 'TIME'); // back to the execs, the filter still on
+    await waiting(true);
+    await press(view, '/\u0015\r', /filter \/(?!_)|\/usr\/bin\/sleep 100/); // the filter cleared
+    await waiting(false);
+    expect(said.filter((w, i) => i > 0 && w === said[i - 1])).toEqual([]); // told on a change only
   });
 });

@@ -89,6 +89,7 @@ export interface ShowOptions extends Partial<Size> {
   bell?: boolean;
   readNow?: ReadNow;
   users?: Map<number, string>;
+  onWaitingForRows?: (waiting: boolean) => void;
 }
 
 const mounted: Shown[] = [];
@@ -102,6 +103,7 @@ export function show(feed: Feed, options: ShowOptions = {}): Shown {
     <App
       feed={feed} theme={theme} users={options.users ?? users} initial={options.initial}
       stopControl={options.stopControl} bell={options.bell} readNow={options.readNow}
+      onWaitingForRows={options.onWaitingForRows}
     />
   );
   const instance = inkRender(app,
