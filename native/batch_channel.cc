@@ -13,29 +13,30 @@ namespace {
 // In a storm, at most one JS call per storm interval (by default 100 ms: 10 a second),
 // unless kEagerBatch events are waiting. Each call has a fixed cost that dominates there:
 // from 100 calls a second to 10, forktop's CPU in a 10,000-exec storm fell from 0.9 s to
-// 0.57 s. The live view asks for less (an exec on screen within 50 ms). At a person's pace
+// 0.57 s. A live view waiting for rows asks for less (an exec on screen within 50 ms). At a person's pace
 // (a shell, a cron job: batches of a few events) a call every 2 ms costs nothing, and an
 // exec reaches the screen in a few ms.
 constexpr int64_t kQuietIntervalNs = 2 * 1000 * 1000;
-// A storm (or a burst) is on while 8 events come within a storm interval of 25 ms or more:
-// from 100 ms, 80 a second (27 commands, each a fork, an exec and an exit). Counted over the
-// interval, not per call: a call at a person's pace holds what came in 2–7 ms, and a stream
-// of 300 commands a second, ~6 a call, never made 8, so it went to JS every few ms instead
-// of 10 times a second. A shorter interval needs fewer (the live view's 12 ms: 4, ~330
-// events a second), never below 4: one command's fork, exec and exit are 3.
-constexpr size_t kStormBatch = 8;
-constexpr int64_t kStormBatchIntervalNs = 25 * 1000 * 1000;
+// A storm is on while events come at 200 a second or more (~67 commands, each a fork, an
+// exec and an exit), counted over the last storm interval: 20 in 100 ms. Not per call: a call
+// at a person's pace holds what came in 2–7 ms, and when one call of 8 said "storm", a stream
+// of up to 300 commands a second (~6 a call) never did, and went to JS every few ms instead of
+// 10 times a second. Never fewer than 4 events (a 12 ms interval would need 2.4): one
+// command's fork, exec and exit are 3, and a prompt's few hooks stay quick.
+constexpr int64_t kStormEventsPerSecond = 200;
+constexpr size_t kMinStormEvents = 4;
 constexpr size_t kEagerBatch = 4096;
 
-size_t stormBatchFor(int64_t intervalNs) {
-  return std::clamp<int64_t>((kStormBatch * intervalNs + kStormBatchIntervalNs - 1) / kStormBatchIntervalNs, 4, kStormBatch);
+size_t stormEventsFor(int64_t intervalNs) {
+  int64_t events = (kStormEventsPerSecond * intervalNs + 999999999) / 1000000000;
+  return std::max<size_t>(size_t(events), kMinStormEvents);
 }
 }  // namespace
 
 BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Function onDone,
                            const BatchOptions& options)
     : options_(options),
-      stormBatch_(stormBatchFor(options.stormIntervalNs)),
+      stormEvents_(stormEventsFor(options.stormIntervalNs)),
       wallOffsetNs_(wallClockOffsetNs()) {
   onDone_ = Napi::Persistent(onDone);
   tsfn_ = Napi::ThreadSafeFunction::New(
@@ -50,21 +51,28 @@ BatchChannel::BatchChannel(Napi::Env env, Napi::Function onMessage, Napi::Functi
 void BatchChannel::setStormInterval(int64_t ns) {
   std::lock_guard<std::mutex> lock(mu_);
   options_.stormIntervalNs = ns;
-  stormBatch_ = stormBatchFor(ns);
+  stormEvents_ = stormEventsFor(ns);
+}
+
+bool BatchChannel::stormOn() const {
+  // Nothing came for a whole interval after the last call: whatever the calls before said,
+  // the storm is over, and what comes now gathers for its command as at a person's pace.
+  if (!pending_.empty() && firstPendingNs_ - lastCallNs_ >= options_.stormIntervalNs) return false;
+  return storm_;
 }
 
 int64_t BatchChannel::minIntervalNs() const {
-  return storm_ ? options_.stormIntervalNs : kQuietIntervalNs;
+  return stormOn() ? options_.stormIntervalNs : kQuietIntervalNs;
 }
 
-void BatchChannel::countCall(int64_t now, size_t events) {
-  recentCalls_.emplace_back(now, events);
+void BatchChannel::countCall(int64_t at, size_t events) {
+  recentCalls_.emplace_back(at, events);
   recentEvents_ += events;
-  while (recentCalls_.front().first <= now - options_.stormIntervalNs) {
+  while (!recentCalls_.empty() && recentCalls_.front().first <= at - options_.stormIntervalNs) {
     recentEvents_ -= recentCalls_.front().second;
     recentCalls_.pop_front();
   }
-  storm_ = recentEvents_ >= stormBatch_;
+  storm_ = recentEvents_ >= stormEvents_;
 }
 
 void BatchChannel::push(Event&& ev) {
@@ -80,7 +88,7 @@ void BatchChannel::push(Event&& ev) {
 
 int64_t BatchChannel::dueInNs(int64_t now) const {
   int64_t left = minIntervalNs() - (now - lastCallNs_);
-  if (!storm_) left = std::max(left, options_.quietGatherNs - (now - firstPendingNs_));
+  if (!stormOn()) left = std::max(left, options_.quietGatherNs - (now - firstPendingNs_));
   return left;
 }
 
@@ -92,7 +100,6 @@ void BatchChannel::flush() {
     if (dueInNs(now) > 0 && pending_.size() < kEagerBatch) return;
     inFlight_ = true;
     lastCallNs_ = now;
-    countCall(now, pending_.size());
   }
   napi_status status = tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function fn) { deliver(env, fn); });
   if (status != napi_ok) notQueued(status);
@@ -166,6 +173,8 @@ void BatchChannel::deliver(Napi::Env env, Napi::Function onMessage) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.swap(pending_);
+    // Counted here, not when the call was asked for: what came meanwhile goes in it too.
+    countCall(lastCallNs_, batch.size());
     // Room for a batch like this one: the reader's pushes then move no Event to grow it
     // (from empty, ten regrowths for a storm's thousand).
     pending_.reserve(std::min(batch.size(), options_.maxPending));

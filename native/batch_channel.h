@@ -60,7 +60,8 @@ class BatchChannel {
 
  private:
   int64_t minIntervalNs() const;  // caller holds mu_
-  void countCall(int64_t now, size_t events);  // caller holds mu_
+  bool stormOn() const;  // caller holds mu_
+  void countCall(int64_t at, size_t events);  // caller holds mu_
   int64_t dueInNs(int64_t now) const;  // how long until a call may be made; caller holds mu_
   void deliver(Napi::Env env, Napi::Function onMessage);
   void notQueued(napi_status status);
@@ -73,13 +74,13 @@ class BatchChannel {
   bool closing_ = false;  // the JS side is gone: every event from here on is dropped
   int64_t lastCallNs_ = 0;
   int64_t firstPendingNs_ = 0;  // when the oldest pending event came
-  // The calls of the last storm interval (when, how many events) and their events in all:
-  // that many say whether a storm is on (batch_channel.cc).
+  // The calls of the last storm interval (when asked for, how many events) and their events
+  // in all: that many say whether a storm is on (batch_channel.cc).
   std::deque<std::pair<int64_t, size_t>> recentCalls_;
   size_t recentEvents_ = 0;
   bool storm_ = false;
   BatchOptions options_;
-  size_t stormBatch_;  // this many events within a storm interval say a storm is on
+  size_t stormEvents_;  // this many events within a storm interval say a storm is on
   StartTimes startTimes_;  // JS thread (deliver)
   int64_t wallOffsetNs_;
   Napi::ThreadSafeFunction tsfn_;

@@ -74,8 +74,8 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   void readChannelOptions(const Napi::Object& o) {
     if (o.Get("maxPendingEvents").IsNumber())
       channel_.maxPending = size_t(o.Get("maxPendingEvents").As<Napi::Number>().Int64Value());
-    if (validStormBatchMs(o.Get("stormBatchMs")))
-      channel_.stormIntervalNs = o.Get("stormBatchMs").As<Napi::Number>().Int64Value() * 1000 * 1000;
+    Napi::Value stormBatchMs = o.Get("stormBatchMs");
+    if (validStormBatchMs(stormBatchMs)) channel_.stormIntervalNs = stormBatchMs.As<Napi::Number>().Int64Value() * 1000 * 1000;
     if (o.Get("quietGatherMs").IsNumber()) {
       int64_t ms = o.Get("quietGatherMs").As<Napi::Number>().Int64Value();
       if (ms >= 0 && ms <= 100) channel_.quietGatherNs = ms * 1000 * 1000;
@@ -103,7 +103,8 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   // setStormBatchMs(ms): in a storm, the least time between batches from now on (1–1000).
   Napi::Value SetStormBatchMs(const Napi::CallbackInfo& info) {
     if (!validStormBatchMs(info[0]))
-      throw Napi::RangeError::New(info.Env(), std::string(Derived::kName) + ": stormBatchMs must be 1 to 1000");
+      throw Napi::RangeError::New(info.Env(), std::string(Derived::kName) + ": stormBatchMs must be 1 to " +
+                                                  std::to_string(int(kMaxStormBatchMs)));
     int64_t ns = info[0].As<Napi::Number>().Int64Value() * 1000 * 1000;
     if (channelInUse_) channelInUse_->setStormInterval(ns);
     else channel_.stormIntervalNs = ns;
@@ -111,7 +112,7 @@ class ReaderWrap : public Napi::ObjectWrap<Derived> {
   }
 
   // Stops and joins the reader; onDone fires once the last batch was delivered. One never
-  // started releases its kernel objects now.
+  // started releases its kernel objects now; one started stays (channelInUse_ points into it).
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     if (reader_ && started_) reader_->stop();
     if (reader_ && !started_) reader_.reset();

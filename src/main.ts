@@ -430,7 +430,8 @@ async function loadLiveView(): Promise<typeof import('./ui/live-view.js')> {
  * amid a storm, new-rows.ts), every 12 ms, so such an exec shows within 50 ms: it waits a
  * little over half that for its batch (the reader wakes on whole ms), then ~15 ms for the
  * frame and the terminal. Unfiltered, a storm draws twice a second whatever the batches,
- * and 12 ms ones cost the live view three to four points of a core more at 300 exec/s.
+ * and 12 ms ones cost the live view three to four points of a core more at 300 exec/s (the
+ * A/Bs in tmux). 100 is also the native readers' default, which --json keeps.
  */
 const STORM_BATCH_MS = 100;
 const ROWS_WAITED_BATCH_MS = 12;

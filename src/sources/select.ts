@@ -28,19 +28,17 @@ export interface SourceOptions {
   ebpf?: Omit<EbpfOptions, 'netlink'>;
   /** The environment variables every source keeps (default ENV_ALLOWLIST; --env adds names). */
   envNames?: readonly string[];
-  /** In a storm, the least ms between two batches from the kernel (default 100). */
-  stormBatchMs?: number;
 }
 
 const EBPF_REASON = 'ebpf: argv copied in the kernel at each exec, forks and exits from the same ring; id and name changes from the proc connector';
 
 /** Starts the named source (auto: the best that starts here). Throws SourceUnavailableError. */
 export async function startSource(name: SourceName, handlers: SourceHandlers, options: SourceOptions = {}): Promise<Chosen> {
-  const { envNames, stormBatchMs } = options;
+  const { envNames } = options;
   if (name === 'poll') return startPoll(handlers, 'poll: chosen with --source poll', envNames);
   let ebpfWhyNot: string | undefined;
   if (name === 'ebpf' || name === 'auto') {
-    const source = new EbpfSource({ ...options.ebpf, envNames, stormBatchMs, netlink: { ...options.netlink, envNames } });
+    const source = new EbpfSource({ ...options.ebpf, envNames, netlink: { ...options.netlink, envNames } });
     try {
       await source.start(handlers);
       const entry = source.readsArgvAtEntry ? ' (no BTF: argv read at execve() entry)' : '';
@@ -50,7 +48,7 @@ export async function startSource(name: SourceName, handlers: SourceHandlers, op
       ebpfWhyNot = error.message;
     }
   }
-  const source = new NetlinkSource({ ...options.netlink, envNames, stormBatchMs });
+  const source = new NetlinkSource({ ...options.netlink, envNames });
   try {
     await source.start(handlers);
     if (name === 'netlink') return { source, reason: 'netlink: the kernel proc connector; chosen with --source netlink' };

@@ -118,6 +118,17 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     expect(capture.events.filter((ev) => ev.type === 'lost')).toEqual([]);
   });
 
+  it('passes a new storm interval to both its readers, and refuses one out of range', async () => {
+    const source = new EbpfSource({ netlink: { snapshot: false } });
+    capture = await Capture.startWith(source);
+    expect(() => source.setStormBatchMs(1001)).toThrow(/EbpfExecSource: stormBatchMs must be 1 to 1000/);
+    source.setStormBatchMs(12);
+    // Still delivering at the new interval.
+    const tag = uniqueTag('interval');
+    const child = await run('/bin/true', [tag]);
+    await capture.waitFor((ev) => isExec(ev) && ev.pid === child.pid && ev.argv?.[1] === tag);
+  });
+
   it('reports an exec of a missing file once, with -ENOENT and the argv it was given', async () => {
     capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
     const path = `/nonexistent/${uniqueTag('missing')}`;

@@ -186,38 +186,52 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
     expect(listed.some((ev) => ev.type === 'snapshot' && ev.pid === 1)).toBe(true);
   });
 
-  it('takes a new storm interval while it runs (a live view waiting for rows asks for 12 ms), and refuses one out of range', async () => {
-    const source = new NetlinkSource({ snapshot: false });
-    // Each batch's forks: the storm's are told apart by pid once it has listed them.
-    const batches: { pid: number; ts: number }[][] = [];
+  /** Starts a proc-connector source that keeps each batch's forks (pid, parent, time). */
+  async function forksByBatch(source: NetlinkSource): Promise<ForkEvent[][]> {
+    const batches: ForkEvent[][] = [];
     await source.start({
-      onBatch: (events) => batches.push(events.filter((ev) => ev.type === 'fork').map((ev) => ({ pid: ev.pid, ts: ev.ts }))),
+      onBatch: (events) => batches.push(events.filter((ev): ev is ForkEvent => ev.type === 'fork')),
       onError: (error) => {
         throw error;
       },
     });
-    /** How many batches brought a storm of 1,000 execs (3,000 events: under the 4,096 that go
-     *  at once), and over how many seconds of kernel time its forks came. */
-    const stormBatches = async (): Promise<{ count: number; seconds: number }> => {
-      const from = batches.length;
-      const pids = new Set(await new Promise<number[]>((resolve, reject) =>
-        execFile(stormBinary(), ['exec', '1000', '4', uniqueTag('interval')], { timeout: 60_000 }, (error, stdout) =>
-          error ? reject(error) : resolve(stdout.trim().split('\n').map((line) => Number(line.split(' ')[0]))))));
-      const ofStorm = () => batches.slice(from).map((b) => b.filter((f) => pids.has(f.pid))).filter((b) => b.length > 0);
-      await until(() => ofStorm().reduce((n, b) => n + b.length, 0) >= pids.size, `the storm's ${pids.size} forks`);
-      const ts = ofStorm().flat().map((f) => f.ts);
-      return { count: ofStorm().length, seconds: (Math.max(...ts) - Math.min(...ts)) / 1e9 };
-    };
+    return batches;
+  }
+
+  /** Runs `storm steady RATE SECONDS`; resolves with its pid and how many execs it made. */
+  function steadyStorm(rate: number, seconds: number): { pid: number; made: Promise<number> } {
+    let done!: (made: number) => void;
+    let failed!: (error: Error) => void;
+    const made = new Promise<number>((resolve, reject) => ((done = resolve), (failed = reject)));
+    const child = execFile(stormBinary(), ['steady', `${rate}`, `${seconds}`, uniqueTag('steady')], { timeout: 60_000 }, (error, stdout) =>
+      error ? failed(error) : done(Number(/execs (\d+)/.exec(stdout)?.[1] ?? NaN)));
+    return { pid: child.pid!, made };
+  }
+
+  /** The batches that brought the storm's forks (its children), once all of them came, and
+   *  over how many seconds of kernel time they came. */
+  async function stormBatches(batches: ForkEvent[][], from: number, storm: { pid: number; made: Promise<number> }) {
+    const made = await storm.made;
+    const ofStorm = () => batches.slice(from).map((b) => b.filter((f) => f.ppid === storm.pid)).filter((b) => b.length > 0);
+    await until(() => ofStorm().reduce((n, b) => n + b.length, 0) >= made, `the storm's ${made} forks`);
+    const ts = ofStorm().flat().map((f) => f.ts);
+    return { made, count: ofStorm().length, seconds: (Math.max(...ts) - Math.min(...ts)) / 1e9 };
+  }
+
+  it('takes a new storm interval while it runs (a live view waiting for rows asks for 12 ms), and refuses one out of range', async () => {
+    const source = new NetlinkSource({ snapshot: false });
+    const batches = await forksByBatch(source);
     try {
       for (const bad of [0, 0.5, 1001, Number.NaN]) expect(() => source.setStormBatchMs(bad)).toThrow(/stormBatchMs must be 1 to 1000/);
-      // One call a second once the storm is seen, and a few small ones before: a busy JS
-      // thread only makes batches larger, never more.
+      // 400 commands a second for 2 s, at 1000 ms and then at 5: a storm is seen once 200 and
+      // then 4 events came within the interval, and from there one call per interval. A setter
+      // that did nothing would give both the default's ~20 calls.
       source.setStormBatchMs(1000);
-      const slow = await stormBatches();
-      expect(slow.count).toBeLessThanOrEqual(Math.ceil(slow.seconds) + 3);
+      const slow = await stormBatches(batches, batches.length, steadyStorm(400, 2));
+      expect(slow.made).toBeGreaterThan(400);
       source.setStormBatchMs(5);
-      const fast = await stormBatches();
-      expect(fast.count).toBeGreaterThan(slow.count);
+      const fast = await stormBatches(batches, batches.length, steadyStorm(400, 2));
+      expect(fast.count).toBeGreaterThan(2 * slow.count);
     } finally {
       await source.stop();
     }
@@ -225,28 +239,13 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
 
   it('at 100 commands a second a storm is on: ~10 calls into JS a second, not one per command', async () => {
     const source = new NetlinkSource({ snapshot: false });
-    // Each batch's forks with their parent: the storm's children are known by it.
-    const batches: { ppid: number; ts: number }[][] = [];
-    await source.start({
-      onBatch: (events) => batches.push(events.filter((ev) => ev.type === 'fork').map((ev) => ({ ppid: ev.ppid, ts: ev.ts }))),
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const batches = await forksByBatch(source);
     try {
-      const child = execFile(stormBinary(), ['steady', '100', '3', uniqueTag('steady')], { timeout: 60_000 });
-      let out = '';
-      child.stdout!.on('data', (chunk: string) => (out += chunk));
-      await new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`storm exited ${code}`)))));
-      const made = Number(/execs (\d+)/.exec(out)![1]);
-      const ofStorm = () => batches.map((b) => b.filter((f) => f.ppid === child.pid)).filter((b) => b.length > 0);
-      await until(() => ofStorm().reduce((n, b) => n + b.length, 0) >= made, `the storm's ${made} forks`);
-      const ts = ofStorm().flat().map((f) => f.ts);
-      const seconds = (Math.max(...ts) - Math.min(...ts)) / 1e9;
-      expect(made).toBeGreaterThan(150);
-      // One call per 100 ms once the storm is seen (a busy JS thread only makes fewer); a call
-      // per command or two, as when only a big call said "storm", would be 100–300.
-      expect(ofStorm().length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 5);
+      const storm = await stormBatches(batches, 0, steadyStorm(100, 3));
+      expect(storm.made).toBeGreaterThan(150);
+      // One call per 100 ms once the storm is seen; a call per command or two, as when only a
+      // call of 8 events or more said "storm", would be 100–300.
+      expect(storm.count).toBeLessThanOrEqual(Math.ceil(storm.seconds * 10) + 5);
     } finally {
       await source.stop();
     }
