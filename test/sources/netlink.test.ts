@@ -243,9 +243,11 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
     try {
       const storm = await stormBatches(batches, 0, steadyStorm(100, 3));
       expect(storm.made).toBeGreaterThan(150);
-      // One call per 100 ms once the storm is seen; a call per command or two, as when only a
-      // call of 8 events or more said "storm", would be 100–300.
-      expect(storm.count).toBeLessThanOrEqual(Math.ceil(storm.seconds * 10) + 5);
+      // One call per 100 ms once the storm is seen: ~30. On a loaded machine the storm tool
+      // is held back at times, a pause of 100 ms ends the storm, and each restart takes a few
+      // quick calls (36 beside two busy loops). A call per command or two, as when only a call
+      // of 8 events or more said "storm", is 100–300 (251 here).
+      expect(storm.count).toBeLessThanOrEqual(Math.ceil(storm.seconds * 25) + 10);
     } finally {
       await source.stop();
     }
