@@ -13,9 +13,9 @@ namespace {
 // In a storm, at most one JS call per storm interval (by default 100 ms: 10 a second),
 // unless kEagerBatch events are waiting. Each call has a fixed cost that dominates there:
 // from 100 calls a second to 10, forktop's CPU in a 10,000-exec storm fell from 0.9 s to
-// 0.57 s. A live view waiting for rows asks for less (an exec on screen within 50 ms). At a person's pace
-// (a shell, a cron job: batches of a few events) a call every 2 ms costs nothing, and an
-// exec reaches the screen in a few ms.
+// 0.57 s. A live view waiting for rows asks for less (an exec on screen within 50 ms). At a
+// person's pace (a shell, a cron job: batches of a few events) a call every 2 ms costs
+// nothing, and an exec reaches the screen in a few ms.
 constexpr int64_t kQuietIntervalNs = 2 * 1000 * 1000;
 // A storm is on while events come at 200 a second or more (~67 commands, each a fork, an
 // exec and an exit), counted over the last storm interval: 20 in 100 ms. Not per call: a call
