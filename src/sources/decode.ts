@@ -15,15 +15,19 @@ const ARGV_SOURCES: ArgvSource[] = [null, 'kernel', 'proc', 'comm'];
 const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
 
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
+const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefined : n);
 
 /**
- * The last event decoded of each type, kept alive. V8 holds the hidden classes an object gains
- * after its literal (the origin fields, the native line) only weakly: with no event alive
- * between two storms, a full GC dropped them, and with them the optimized code of all that
- * reads events (decode, merge, model, writer), compiled again at the next storm (~100 ms of
- * CPU, as much as the storm itself). One fork, exec and exit keep the common shapes; each holds
- * its batch's strings and lines until a later batch brings its type, so only batches of the
- * usual size (a storm's are a few hundred events) give them.
+ * The last fork, exec, exit and snapshot decoded, kept alive. V8 holds the hidden classes an
+ * object gains after its literal (the native line) only weakly: with no event alive between
+ * two storms, a full GC dropped them, and with them the optimized code of all that reads
+ * events (decode, merge, model, writer), compiled again at the next storm (~100 ms of CPU, as
+ * much as the storm itself). For the same reason an exec or snapshot has all its fields from
+ * its literal, those it lacks undefined (JSON leaves them out; it was one shape per set of
+ * fields read, and a GC mid-storm dropped the startup scan's and recompiled decodeEvents: 15
+ * ms of the first storm's). Each holds its batch's strings and lines until a later batch
+ * brings its type, so only batches of the usual size (a storm's are a few hundred events)
+ * give them.
  */
 const KEPT_BATCH_MAX = 2048;
 const lastOfType: ForktopEvent[] = [];
@@ -63,41 +67,36 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
         if (argc > 0) next += argc;
         const argvSource = ARGV_SOURCES[numbers[at + 9]];
         const uid = orNull(numbers[at + 6]);
-        let event: ExecEvent | SnapshotEvent;
-        if (type === 1) {
-          const exec: ExecEvent = {
-            type: 'exec' as const, time, ts, pid, ppid: orNull(ppid), argv, argv_source: argvSource,
-            comm, exe, cwd, uid, cgroup, start_ts: startTs, start, ret: numbers[at + 4],
-          };
-          event = numbers[at + 5] ? { ...exec, truncated: true } : exec;
-          if (filename !== undefined) event.filename = filename;
-        } else {
-          event = {
-            type: 'snapshot', time, ts, pid, ppid, argv, argv_source: argvSource,
-            comm, exe, cwd, uid, cgroup, start_ts: startTs, start,
-          };
-        }
-        // Who started it: each field only where the source read it (absent: not read).
-        const auid = numbers[at + 11];
-        if (!Number.isNaN(auid)) event.auid = auid;
-        const session = numbers[at + 12];
-        if (!Number.isNaN(session)) event.session = session;
-        if (present & 16) event.tty = tty;
-        const sid = numbers[at + 13];
-        const pgid = numbers[at + 14];
-        if (!Number.isNaN(sid)) event.sid = sid;
-        if (!Number.isNaN(pgid)) event.pgid = pgid;
+        // Who started it: each field only where the source read it (undefined: not read), all
+        // in the literal (see lastOfType).
+        const auid = orUndefined(numbers[at + 11]);
+        const session = orUndefined(numbers[at + 12]);
+        const sid = orUndefined(numbers[at + 13]);
+        const pgid = orUndefined(numbers[at + 14]);
+        let env: Record<string, string> | null | undefined;
         if (present & 64) {
           const count = numbers[at + 15];
-          let env: Record<string, string> | null = null;
+          env = null;
           for (let k = 0; k < count; k++) {
             env ??= {};
             env[strings[next]] = strings[next + 1];
             next += 2;
           }
-          event.env = env;
         }
-        if (present & 128) event.origin_late = true;
+        const ttyField = present & 16 ? tty : undefined;
+        const late = present & 128 ? true : undefined;
+        const event: ExecEvent | SnapshotEvent = type === 1
+          ? {
+            type: 'exec', time, ts, pid, ppid: orNull(ppid), argv, argv_source: argvSource,
+            comm, exe, cwd, uid, cgroup, start_ts: startTs, start, ret: numbers[at + 4],
+            truncated: numbers[at + 5] ? true : undefined, filename,
+            auid, session, tty: ttyField, sid, pgid, env, origin_late: late,
+          }
+          : {
+            type: 'snapshot', time, ts, pid, ppid, argv, argv_source: argvSource,
+            comm, exe, cwd, uid, cgroup, start_ts: startTs, start,
+            auid, session, tty: ttyField, sid, pgid, env, origin_late: late,
+          };
         events[i] = event;
         break;
       }
@@ -138,7 +137,7 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
     }
     // An empty line: none was written (see packEvents).
     if (lines && lines.ends[i] > (i === 0 ? 0 : lines.ends[i - 1])) attachNativeLine(events[i], lines, i);
-    if (type <= 2 && count <= KEPT_BATCH_MAX) lastOfType[type] = events[i];
+    if ((type <= 2 || type === 10) && count <= KEPT_BATCH_MAX) lastOfType[type] = events[i];
   }
   if (next !== strings.length) throw new Error(`native batch: ${strings.length} strings, ${next} read`);
   return events;

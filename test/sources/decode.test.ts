@@ -2,6 +2,7 @@
 // type, every optional exec field present and absent, and the lines attached. The kernel tests
 // (ebpf.test.ts, netlink.test.ts, ebpf-lines.test.ts) decode real batches; these pin each
 // field, its null and its order (JSON.stringify writes fields in the object's order).
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { decodeEvents, type PackedEvents } from '../../src/sources/decode.js';
 import { ndjsonBytes } from '../../src/events/json.js';
@@ -102,6 +103,20 @@ describe('decodeEvents', () => {
     const events = decodeEvents(packed);
     // The third has no line (its end is the second's): the writer formats it itself.
     expect(ndjsonBytes(events).toString()).toBe(`fork-line\nexit-line\n${JSON.stringify(events[2])}\n`);
+  });
+
+  it('makes every exec one shape, and every snapshot one, whatever fields were read', () => {
+    // V8's own view of an object's hidden class. A shape per set of fields read let a GC
+    // mid-storm drop the startup scan's, and decodeEvents was compiled again (see lastOfType).
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    const snapshotBare: Packed = { slots: { ...snapshot.slots, 10: 0, 13: NaN, 14: NaN }, strings: [T, S, '/sbin/init', 'splash'] };
+    const [full, bare, comm, snap, snapBare] = decodeEvents(pack([execFull, execBare, execComm, snapshot, snapshotBare]));
+    expect(sameMap(full, bare)).toBe(true);
+    expect(sameMap(full, comm)).toBe(true);
+    expect(sameMap(snap, snapBare)).toBe(true);
+    // The check itself tells shapes apart.
+    expect(sameMap(full, snap)).toBe(false);
   });
 
   it('refuses a batch whose strings do not add up, or an unknown type', () => {
