@@ -620,6 +620,12 @@ void jsonTests() {
       {0xbce3407e8a69b20bULL, "-2.137393690645695e-15"},
       {0xbc2e53ef7fa7a719ULL, "-8.220386505126952e-19"},
       {0x3f68d8c7d70a3d71ULL, "0.0030330565571784975"},
+      // Durations, ns / 1e6 (written without a search, see shortestDigits).
+      {0x3f1a36e2eb1c432dULL, "0.0001"},
+      {0x4004000000000000ULL, "2.5"},
+      {0x4043f1ab3aabcd79ULL, "39.888038"},
+      {0x41cdcd64fffffff8ULL, "999999999.999999"},
+      {0x419d6f34540ca42bULL, "123456789.012345"},
     };
     int wrong = 0;
     auto check = [&](const JsNumber& c) {
