@@ -23,11 +23,10 @@ const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefi
  * two storms, a full GC dropped them, and with them the optimized code of all that reads
  * events (decode, merge, model, writer), compiled again at the next storm (~100 ms of CPU, as
  * much as the storm itself). For the same reason an exec or snapshot has all its fields from
- * its literal, those it lacks undefined (JSON leaves them out; it was one shape per set of
- * fields read, and a GC mid-storm dropped the startup scan's and recompiled decodeEvents: 15
- * ms of the first storm's). Each holds its batch's strings and lines until a later batch
- * brings its type, so only batches of the usual size (a storm's are a few hundred events)
- * give them.
+ * its literal, those it lacks undefined (JSON leaves them out): with one shape per set of
+ * fields read, a GC mid-storm dropped the startup scan's and decodeEvents was compiled again.
+ * Each holds its batch's strings and lines until a later batch brings its type, so only
+ * batches of the usual size (a storm's are a few hundred events) give them.
  */
 const KEPT_BATCH_MAX = 2048;
 const lastOfType: ForktopEvent[] = [];
