@@ -251,7 +251,8 @@ export async function main(pkg: PackageJson): Promise<void> {
     if (replay === undefined) {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
       // --json writes the ring's events as the reader wrote their lines (src/events/json.ts).
-      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes }, ebpf: { onVerifierLog, jsonLines: flags.json }, envNames });
+      const stormBatchMs = STORM_BATCH_MS;
+      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes, stormBatchMs }, ebpf: { onVerifierLog, jsonLines: flags.json, stormBatchMs }, envNames });
     }
     const source = new ReplaySource({ path: replay, speed, onWarning: warn });
     await source.start(handlers);
@@ -425,13 +426,13 @@ async function loadLiveView(): Promise<typeof import('./ui/live-view.js')> {
 }
 
 /**
- * In a storm a kernel source calls JS once per 100 ms, with all that came (its default, and
- * --json's): fewer calls cost less. While the live view waits for rows (a filtered exec list
- * amid a storm, new-rows.ts), every 12 ms, so such an exec shows within 50 ms: it waits a
- * little over half that for its batch (the reader wakes on whole ms), then ~15 ms for the
- * frame and the terminal. Unfiltered, a storm draws twice a second whatever the batches,
- * and 12 ms ones cost the live view three to four points of a core more at 300 exec/s (the
- * A/Bs in tmux). 100 is also the native readers' default, which --json keeps.
+ * In a storm a kernel source calls JS once per 100 ms, with all that came (every mode starts
+ * the kernel readers with it): fewer calls cost less. While the live view waits for rows (a
+ * filtered exec list amid a storm, new-rows.ts), every 12 ms, so such an exec shows within
+ * 50 ms: it waits a little over half that for its batch (the reader wakes on whole ms), then
+ * ~15 ms for the frame and the terminal. Unfiltered, a storm draws twice a second whatever
+ * the batches, and 12 ms ones cost the live view three to four points of a core more at 300
+ * exec/s (the A/Bs in tmux).
  */
 const STORM_BATCH_MS = 100;
 const ROWS_WAITED_BATCH_MS = 12;
