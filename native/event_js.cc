@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "clock.h"
+#include "event_codes.h"
 #include "event_json.h"
 #include "iso_time.h"
 #include "utf8.h"
@@ -15,37 +16,6 @@
 namespace forktop {
 
 namespace {
-
-// Codes shared with src/sources/decode.ts, which builds the event objects.
-double typeCode(EventType t) {
-  switch (t) {
-    case EventType::Fork: return 0;
-    case EventType::Exec: return 1;
-    case EventType::Exit: return 2;
-    case EventType::Comm: return 3;
-    case EventType::Uid: return 4;
-    case EventType::Gid: return 5;
-    case EventType::Sid: return 6;
-    case EventType::Ptrace: return 7;
-    case EventType::Coredump: return 8;
-    case EventType::Lost: return 9;
-    case EventType::Snapshot: return 10;
-  }
-  return -1;
-}
-
-double argvSourceCode(const char* source) {
-  if (!source) return 0;
-  if (std::strcmp(source, "kernel") == 0) return 1;
-  if (std::strcmp(source, "proc") == 0) return 2;
-  return 3;  // "comm"
-}
-
-double lostSourceCode(const char* source) {
-  if (!source || std::strcmp(source, "kernel") == 0) return 0;
-  if (std::strcmp(source, "ebpf") == 0) return 1;
-  return 2;  // "queue"
-}
 
 // Appends bytes as UTF-16 without losing any: valid UTF-8 is decoded, and each byte that
 // is not is kept as a lone surrogate U+DC00+byte (Python's "surrogateescape").

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "event_codes.h"
 #include "utf8.h"
 
 namespace forktop {
@@ -76,35 +77,6 @@ class Line {
   std::string& out_;
 };
 
-const char* typeName(EventType t) {
-  switch (t) {
-    case EventType::Fork: return "fork";
-    case EventType::Exec: return "exec";
-    case EventType::Exit: return "exit";
-    case EventType::Comm: return "comm";
-    case EventType::Uid: return "uid";
-    case EventType::Gid: return "gid";
-    case EventType::Sid: return "sid";
-    case EventType::Ptrace: return "ptrace";
-    case EventType::Coredump: return "coredump";
-    case EventType::Lost: return "lost";
-    case EventType::Snapshot: return "snapshot";
-  }
-  return "?";
-}
-
-// The names decode.ts gives the codes event_js.cc packs.
-const char* argvSourceName(const char* source) {
-  if (std::strcmp(source, "kernel") == 0 || std::strcmp(source, "proc") == 0) return source;
-  return "comm";
-}
-
-const char* lostSourceName(const char* source) {
-  if (!source || std::strcmp(source, "kernel") == 0) return "kernel";
-  if (std::strcmp(source, "ebpf") == 0) return "ebpf";
-  return "queue";
-}
-
 // The environment as decode.ts's object holds it: env[name] = value for each, in order. Names
 // are unique (origin_decode.cc keeps a variable's first, as getenv() does); `__proto__` sets
 // nothing on a plain object, so it is not there.
@@ -123,7 +95,7 @@ void processFacts(Line& line, const ProcInfo& info, IsoTimes& times) {
   } else {
     out += "null";
   }
-  if (info.argvSource) line.ascii("argv_source", argvSourceName(info.argvSource));
+  if (info.argvSource) line.ascii("argv_source", kArgvSources[argvSourceCode(info.argvSource)]);
   else line.key("argv_source") += "null";
   appendOptionalString(line.key("comm"), info.comm);
   appendOptionalString(line.key("exe"), info.exe);
@@ -371,7 +343,7 @@ void appendJsonLine(std::string& out, const Event& ev, IsoTimes& times) {
       break;
     case EventType::Lost:
       line.number("count", double(ev.count));
-      line.ascii("source", lostSourceName(ev.lostSource));
+      line.ascii("source", kLostSources[lostSourceCode(ev.lostSource)]);
       break;
   }
 }

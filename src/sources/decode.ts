@@ -11,6 +11,7 @@ import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from '../even
 export type PackedEvents = [Float64Array, string] | [Float64Array, string, Buffer, Uint32Array];
 
 const EVENT_SLOTS = 16;
+// The codes' names, as native/event_codes.h has them (the type codes are the switch below).
 const ARGV_SOURCES: ArgvSource[] = [null, 'kernel', 'proc', 'comm'];
 const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
 
