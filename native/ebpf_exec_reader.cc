@@ -37,11 +37,6 @@ constexpr int kIdleWakeMs = 1000;
 // kMaxGatherMs.
 constexpr int kGatherMs = 5;
 constexpr int kMaxGatherMs = 50;
-// At a person's pace a batch waits a few ms for the events that follow its first (the batch
-// channel's quiet gather: a command's fork, exec and exit go to JS in one call). The reader
-// sleeps through that wait instead of waking for each of those records as it comes: it wakes
-// for a command's first record and at its batch's time, not for every record besides.
-constexpr int kQuietSleepMaxMs = 10;
 
 // Fields argv needs are required (without them the programs read argv at entry); the path
 // walks are each dropped alone when a field is missing, and the header says so.
@@ -333,15 +328,9 @@ void EbpfExecReader::run() {
   channel_->ready();
   while (!thread_.stopping()) {
     int due = channel_->delayUntilDueMs();
-    int n = 0;
-    if (due > 0 && due <= kQuietSleepMaxMs) {
-      pollfd wake{thread_.wakeFd(), POLLIN, 0};  // a sleep that stop() ends
-      poll(&wake, 1, due);
-    } else {
-      int waitMs = due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
-      epoll_event events[2];
-      n = epoll_wait(epoll_.get(), events, 2, waitMs);
-    }
+    int waitMs = due >= 0 ? std::min(due, kIdleWakeMs) : kIdleWakeMs;
+    epoll_event events[2];
+    int n = epoll_wait(epoll_.get(), events, 2, waitMs);
     if (n < 0 && errno != EINTR) {
       int e = errno;
       channel_->fail(errnoName(e), std::string("epoll_wait: ") + strerror(e));

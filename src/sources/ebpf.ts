@@ -13,7 +13,7 @@ import { ID_EVENTS, NetlinkSource, type NetlinkOptions } from './netlink.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';
 
 export interface EbpfOptions {
-  /** Ring buffer bytes (a power of two, at least a page; default 16 MiB). */
+  /** Ring buffer bytes (a power of two, at least a page; default 4 MiB, native/ebpf_exec_reader.h). */
   ringBytes?: number;
   /** false: read argv at execve() entry, as on a kernel without BTF (tests use it). */
   useBtf?: boolean;
