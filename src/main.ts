@@ -251,8 +251,11 @@ export async function main(pkg: PackageJson): Promise<void> {
     if (replay === undefined) {
       const onVerifierLog = flags.debugBpf ? (log: string) => process.stderr.write(log) : undefined;
       // --json writes the ring's events as the reader wrote their lines (src/events/json.ts).
-      const stormBatchMs = STORM_BATCH_MS;
-      return startSource(sourceName, handlers, { netlink: { receiveBufferBytes, stormBatchMs }, ebpf: { onVerifierLog, jsonLines: flags.json, stormBatchMs }, envNames });
+      return startSource(sourceName, handlers, {
+        netlink: { receiveBufferBytes, stormBatchMs: STORM_BATCH_MS },
+        ebpf: { onVerifierLog, jsonLines: flags.json, stormBatchMs: STORM_BATCH_MS },
+        envNames,
+      });
     }
     const source = new ReplaySource({ path: replay, speed, onWarning: warn });
     await source.start(handlers);
