@@ -1,5 +1,5 @@
 // The codes event_js.cc packs for JS and the names they stand for, once: event_json.cc writes
-// the names, and src/sources/decode.ts reads the codes (its switch on the type, ARGV_SOURCES
+// the names, and src/events/packed.ts reads the codes (its switch on the type, ARGV_SOURCES
 // and LOST_SOURCES in this order).
 #pragma once
 

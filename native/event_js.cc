@@ -44,7 +44,7 @@ void appendBytes(std::u16string& out, const std::string& bytes) {
 }
 
 // The batch's strings, NUL-separated (no argv, comm or path holds a NUL), in the order
-// decode.ts reads them.
+// packed.ts reads them.
 class Text {
  public:
   void add(const std::string& bytes) {

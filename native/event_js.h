@@ -1,5 +1,5 @@
 // Handing decoded events to JS in one piece (JS thread only): numbers in a Float64Array,
-// strings in one NUL-separated string. src/sources/decode.ts builds the event objects:
+// strings in one NUL-separated string. src/events/packed.ts builds the event objects:
 // one N-API call per property was a fifth of forktop's CPU in a storm.
 #pragma once
 
@@ -16,7 +16,7 @@ namespace forktop {
 // taken once when a source starts) maps them to the ISO-8601 `time` field, with µs.
 int64_t wallClockOffsetNs();
 
-// Numbers per event in the Float64Array (decode.ts reads the same layout).
+// Numbers per event in the Float64Array (packed.ts reads the same layout).
 constexpr size_t kEventSlots = 16;
 
 // [Float64Array, string]: the packed batch. Strings keep every byte (see appendBytes).

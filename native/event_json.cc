@@ -77,12 +77,12 @@ class Line {
   std::string& out_;
 };
 
-// The environment as decode.ts's object holds it: env[name] = value for each, in order. Names
+// The environment as packed.ts's object holds it: env[name] = value for each, in order. Names
 // are unique (origin_decode.cc keeps a variable's first, as getenv() does); `__proto__` sets
 // nothing on a plain object, so it is not there.
 bool keptInObject(const std::string& name) { return name != "__proto__"; }
 
-// The fields exec and snapshot share, from argv to start, in decode.ts's order.
+// The fields exec and snapshot share, from argv to start, in packed.ts's order.
 void processFacts(Line& line, const ProcInfo& info, IsoTimes& times) {
   std::string& out = line.key("argv");
   if (info.argv) {

@@ -1,7 +1,7 @@
 // An event as one line of --json, written here from the decoded Event rather than in JS:
 // in a storm, building, escaping and encoding 30,000 lines a second in JS cost as much as all
 // the rest of forktop --json. The line is byte for byte what src/events/json.ts writes for the
-// object src/sources/decode.ts builds from the packed event (test/sources/ebpf-lines.test.ts
+// object src/events/packed.ts builds from the packed event (test/sources/ebpf-lines.test.ts
 // holds the two together over real execs).
 //
 // Pure: no globals, no syscalls (the fuzzer formats every record it decodes).

@@ -9,6 +9,7 @@ import type { Model } from './model/model.js';
 import { HEADLESS_CONFIG } from './model/config.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
 import { makeHeader, type RecordingHeader } from './events/header.js';
+import { eventsOf, PackedBatch } from './events/packed.js';
 import { ENV_ALLOWLIST } from './events/schema.js';
 import { ENV_NAME } from './events/validate.js';
 import { Recorder, RecordingRefused } from './output/recording.js';
@@ -358,7 +359,7 @@ function recordingSink(recorder: Recorder): Sink {
   return {
     begin: (header) => recorder.begin(header),
     write: (events) => {
-      if (events.length > 0) recorder.write(events);
+      if (events.length > 0) recorder.write(eventsOf(events));
     },
   };
 }
@@ -396,9 +397,15 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
   const chosen = await startOrFail(pipeline, start);
   const ndjson: Sink = {
     begin: (header) => writer.writeLine(header),
-    write: (events, alerts) => {
+    write: (batch, alerts) => {
+      if (batch instanceof PackedBatch) {
+        writer.write(batch);
+        writer.write(alerts);
+        return;
+      }
       // A recording's `end` stays the stream's last line: alerts its last batch raised
       // (a storm beside it, replayed) go before it.
+      const events = batch;
       const end = alerts.length > 0 && events.length > 0 && events[events.length - 1].type === 'end';
       writer.write(end ? events.slice(0, -1) : events);
       writer.write(alerts);
@@ -523,7 +530,7 @@ async function runLiveView(start: Starter, openRecording: OpenRecording, { repla
   // recording does not carry alerts, so no sink needs them.
   const model: ModelStage = {
     apply: (events) => {
-      feed.push(events);
+      feed.push(eventsOf(events));
       return [];
     },
     advance: (ts, time) => {

@@ -4,7 +4,8 @@
 // are ready (the header must go first; the live view may still be loading) wait for them, and
 // a clock tick lets alerts clear on an idle machine.
 import type { RecordingHeader } from './events/header.js';
-import type { AlertEvent, ForktopEvent } from './events/schema.js';
+import type { EventBatch } from './events/packed.js';
+import type { AlertEvent } from './events/schema.js';
 import type { Chosen } from './sources/select.js';
 import type { SourceHandlers } from './sources/source.js';
 
@@ -14,7 +15,7 @@ export type Starter = (handlers: SourceHandlers) => Promise<Chosen>;
 /** What turns events into alerts: the Model, or the live view's feed (which applies them to
  *  its model and keeps the alerts for the screen). */
 export interface ModelStage {
-  apply(events: readonly ForktopEvent[]): readonly AlertEvent[];
+  apply(events: EventBatch): readonly AlertEvent[];
   advance(ts: number, time: string): readonly AlertEvent[];
 }
 
@@ -23,7 +24,7 @@ export interface Sink {
   begin?(header: RecordingHeader): void;
   /** A batch as the source gave it, and the alerts the model raised with it (a clock tick
    *  brings alerts alone). */
-  write(events: readonly ForktopEvent[], alerts: readonly AlertEvent[]): void;
+  write(events: EventBatch, alerts: readonly AlertEvent[]): void;
   /** A finite source (a replay) delivered its last batch. */
   end?(): void;
 }
@@ -43,7 +44,7 @@ export class Pipeline {
   private model: ModelStage | undefined;
   private sinks: readonly Sink[] = [];
   /** Batches (and the end) that came before open(). */
-  private waiting: ForktopEvent[][] = [];
+  private waiting: EventBatch[] = [];
   private ended = false;
 
   constructor(private readonly options: PipelineOptions) {}
@@ -90,8 +91,9 @@ export class Pipeline {
     await this.chosen?.source.stop();
   }
 
-  private deliver(batch: ForktopEvent[]): void {
-    const events = this.options.replaying ? batch.filter((ev) => ev.type !== 'alert') : batch;
+  private deliver(batch: EventBatch): void {
+    // (A replay's batches are objects: only the eBPF source packs them.)
+    const events = this.options.replaying && Array.isArray(batch) ? batch.filter((ev) => ev.type !== 'alert') : batch;
     const alerts = this.model!.apply(events);
     for (const sink of this.sinks) sink.write(events, alerts);
   }

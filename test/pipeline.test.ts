@@ -6,6 +6,7 @@ import { makeHeader, type RecordingHeader } from '../src/events/header.js';
 import type { AlertEvent, ForktopEvent } from '../src/events/schema.js';
 import { Pipeline, type ModelStage, type Sink } from '../src/pipeline.js';
 import type { EventSource, SourceHandlers } from '../src/sources/source.js';
+import { eventsOf } from '../src/events/packed.js';
 
 const fork = (pid: number, ts: number): ForktopEvent => ({ type: 'fork', time: new Date(ts / 1e6).toISOString(), ts, pid, ppid: 1 });
 const alert = (ts: number): AlertEvent => ({
@@ -30,7 +31,7 @@ function handSource() {
 function noteSink(log: string[]): Sink {
   return {
     begin: (header) => log.push(`begin ${header.source}`),
-    write: (events, alerts) => log.push(`write ${events.map((e) => `${e.type}${'pid' in e ? e.pid : ''}`).join(',')} | ${alerts.length} alerts`),
+    write: (events, alerts) => log.push(`write ${eventsOf(events).map((e) => `${e.type}${'pid' in e ? e.pid : ''}`).join(',')} | ${alerts.length} alerts`),
     end: () => log.push('end'),
   };
 }
@@ -39,8 +40,8 @@ function noteSink(log: string[]): Sink {
 function countingModel(applied: ForktopEvent[][]): ModelStage {
   return {
     apply: (events) => {
-      applied.push([...events]);
-      return [alert(events[0]?.ts ?? 0)];
+      applied.push([...eventsOf(events)]);
+      return [alert(eventsOf(events)[0]?.ts ?? 0)];
     },
     advance: () => [],
   };

@@ -9,6 +9,7 @@ import { ReplaySource } from '../src/sources/replay.js';
 import { CLI, runCli } from './helpers/cli.js';
 import { until } from './ui/wait.js';
 import { hasTmux, TmuxSession } from './helpers/tmux.js';
+import { eventsOf } from '../src/events/packed.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forktop-speed-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -65,7 +66,7 @@ it("a paced replay's clock reads the recording's time, and stops where the recor
   let ended!: () => void;
   const done = new Promise<void>((resolve) => (ended = resolve));
   const seen: ForktopEvent[] = [];
-  await source.start({ onBatch: (b) => seen.push(...b), onError: (e) => { throw e; }, onEnd: () => ended() });
+  await source.start({ onBatch: (b) => seen.push(...eventsOf(b)), onError: (e) => { throw e; }, onEnd: () => ended() });
   await until(() => seen.length > 10, 'events arriving');
   const [ts, time] = source.now()!;
   // The recording was made on 2026-12-01 at 12:00 (UTC), whenever this runs.

@@ -13,6 +13,7 @@ import { CLI, runCli, runCommand, startCli, type CliResult } from './helpers/cli
 import { describeAsRoot, run, stormBinary } from './helpers/kernel.js';
 import { RECORDING_HEADER, recordingsFolder } from './helpers/recordings.js';
 import { Script } from './helpers/script.js';
+import { eventsOf } from '../src/events/packed.js';
 
 const { dir, file } = recordingsFolder('forktop-replay-');
 const header = RECORDING_HEADER;
@@ -63,7 +64,7 @@ describe('replay', () => {
     const replayed = new Model();
     const source = new ReplaySource({ path: file('state.ndjson', header + '\n' + lines(events)), speed: 'max', onWarning: () => {} });
     await new Promise<void>((resolve, reject) => {
-      source.start({ onBatch: (batch) => replayed.apply(batch), onError: reject, onEnd: resolve }).catch(reject);
+      source.start({ onBatch: (batch) => replayed.apply(eventsOf(batch)), onError: reject, onEnd: resolve }).catch(reject);
     });
     expect(recentExecs(replayed, null, 100)).toEqual(recentExecs(live, null, 100));
     expect(treeRows(replayed, {}, 0, 100).map((r) => r.node.pid)).toEqual(treeRows(live, {}, 0, 100).map((r) => r.node.pid));

@@ -676,7 +676,7 @@ void jsonTests() {
     CHECK(out == "{\"type\":\"exit\",\"time\":\"2025-12-02T05:35:19.867272Z\",\"ts\":85615967973153,\"pid\":21700,"
                  "\"ppid\":21698,\"code\":127,\"signal\":0,\"core\":false,\"duration_ms\":0.081886}\n");
   });
-  test("an exec line with what may be missing missing (expected: node's JSON.stringify of decode.ts's object)", [] {
+  test("an exec line with what may be missing missing (expected: node's JSON.stringify of packed.ts's object)", [] {
     Event ev;
     ev.type = EventType::Exec;
     ev.ts = 85615967973153;

@@ -9,7 +9,8 @@
 // Deterministic like the Model: no clock, "now" is the newest event's time.
 import { AlertDetector, type Clan, type ClanMember } from './alert-detector.js';
 import { withDefaults, type ModelConfig } from './config.js';
-import type { AlertEvent, ExecEvent, ExitEvent, ForkEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
+import { EVENT_SLOTS, EXIT_CODE, FORK_CODE, PackedBatch, type EventBatch } from '../events/packed.js';
+import type { AlertEvent, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
 import { HostTable, hostIndexOf } from './hosts.js';
 import { countSpawn, execComm, Facts, NO_FACTS, programOf, type SpawnCounts } from './process-node.js';
 import type { RateCounter } from './rate-counter.js';
@@ -86,10 +87,36 @@ export class AlertModel {
   }
 
   /** Applies events in order; returns the alerts they raised or cleared. */
-  apply(events: readonly ForktopEvent[]): AlertEvent[] {
+  apply(batch: EventBatch): AlertEvent[] {
     const alerts: AlertEvent[] = [];
-    for (const ev of events) this.applyOne(ev, alerts);
+    if (batch instanceof PackedBatch && !batch.isDecoded) this.applyPacked(batch, alerts);
+    else for (const ev of batch instanceof PackedBatch ? batch.events() : batch) this.applyOne(ev, alerts);
     return alerts;
+  }
+
+  /** A batch as the eBPF ring packed it: forks and exits read in place, the rest built. One
+   *  host's events only (a stream of several comes as objects). */
+  private applyPacked(batch: PackedBatch, alerts: AlertEvent[]): void {
+    const reader = batch.reader();
+    const numbers = batch.numbers;
+    for (let i = 0, at = 0; i < batch.length; i++, at += EVENT_SLOTS) {
+      const code = numbers[at];
+      if (code !== FORK_CODE && code !== EXIT_CODE) {
+        this.applyOne(reader.event(i), alerts);
+        continue;
+      }
+      const ts = numbers[at + 1];
+      const time = reader.time();
+      if (ts > this.now) {
+        this.now = ts;
+        this.nowTime = time;
+      }
+      if (code === FORK_CODE) this.fork(numbers[at + 2], numbers[at + 3], ts, time, alerts);
+      else this.exitProcess(numbers[at + 2], ts);
+      this.alerts.check(this.now, this.nowTime, alerts);
+      this.retention.prune(this.now);
+    }
+    reader.finish();
   }
 
   /** The time now, without an event: alerts clear on an idle machine. */
@@ -123,13 +150,13 @@ export class AlertModel {
     }
     switch (ev.type) {
       case 'fork':
-        this.fork(ev, alerts);
+        if (ev.tid === undefined || ev.tid === ev.pid) this.fork(ev.pid, ev.ppid, ev.ts, ev.time, alerts); // else a thread
         break;
       case 'exec':
         this.exec(ev);
         break;
       case 'exit':
-        this.exitProcess(ev);
+        this.exitProcess(ev.pid, ev.ts);
         break;
       case 'snapshot':
         this.snapshot(ev);
@@ -156,31 +183,30 @@ export class AlertModel {
     this.retention.prune(this.now);
   }
 
-  private fork(ev: ForkEvent, alerts: AlertEvent[]): void {
-    if (ev.tid !== undefined && ev.tid !== ev.pid) return; // a thread: not a process
-    const parent = this.byPid.get(ev.ppid);
-    let child = this.byPid.get(ev.pid);
-    if (child && child.seenFrom === 'late' && child.forkTs === null && child.firstSeenTs >= ev.ts - LATE_FORK_SLACK_NS) {
+  private fork(pid: number, ppid: number, ts: number, time: string, alerts: AlertEvent[]): void {
+    const parent = this.byPid.get(ppid);
+    let child = this.byPid.get(pid);
+    if (child && child.seenFrom === 'late' && child.forkTs === null && child.firstSeenTs >= ts - LATE_FORK_SLACK_NS) {
       // Its exec or exit overtook the fork: this fork is its start (it keeps its clan).
-      this.adopt(child, parent, ev.ppid);
+      this.adopt(child, parent, ppid);
       child.seenFrom = 'fork';
     } else {
-      if (child && !child.exit) this.exitUnseen(child, ev.ts); // pid reused: its exit was lost
-      child = this.create(ev.pid, 'fork', ev.ts, ev.ppid);
+      if (child && !child.exit) this.exitUnseen(child, ts); // pid reused: its exit was lost
+      child = this.create(pid, 'fork', ts, ppid);
       if (parent) {
         child.facts = parent.facts; // fork copies the program
-        this.adopt(child, parent, ev.ppid);
+        this.adopt(child, parent, ppid);
         this.alerts.join(parent, child);
       } else {
-        this.adopt(child, parent, ev.ppid);
+        this.adopt(child, parent, ppid);
         this.alerts.startClan(child);
       }
     }
-    child.forkTs = ev.ts;
-    child.startTs = ev.ts;
+    child.forkTs = ts;
+    child.startTs = ts;
     if (parent) {
-      countSpawn(parent, ev.ts);
-      this.alerts.onFork(parent, ev.ts, ev.time, alerts);
+      countSpawn(parent, ts);
+      this.alerts.onFork(parent, ts, time, alerts);
     }
   }
 
@@ -194,16 +220,16 @@ export class AlertModel {
     if (!node.exit) this.alerts.onExec(node);
   }
 
-  private exitProcess(ev: ExitEvent): void {
-    let node = this.byPid.get(ev.pid);
+  private exitProcess(pid: number, ts: number): void {
+    let node = this.byPid.get(pid);
     if (node?.exit?.unseen) {
       // A rescan found it gone before its exit event got here.
-      node.exit = { ts: ev.ts, unseen: false };
+      node.exit = { ts, unseen: false };
       this.retention.exitChanged();
       return;
     }
-    if (!node || node.exit) node = this.createLate(ev.pid, ev.ts);
-    node.exit = { ts: ev.ts, unseen: false };
+    if (!node || node.exit) node = this.createLate(pid, ts);
+    node.exit = { ts, unseen: false };
     this.ended(node);
   }
 

@@ -13,6 +13,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { RecordingHeader } from '../events/header.js';
 import { jsonLine, jsonLines } from '../events/json.js';
+import { eventsOf, type EventBatch } from '../events/packed.js';
 import type { AlertEvent, ForktopEvent, LostEvent } from '../events/schema.js';
 import type { Sink } from '../pipeline.js';
 import { monotonicNs, wallTime } from '../sources/clock.js';
@@ -102,8 +103,9 @@ export class NatsPublisher implements Sink {
     this.add(line, 0);
   }
 
-  write(events: readonly ForktopEvent[], _alerts: readonly AlertEvent[]): void {
-    if (events.length === 0 || this.closing) return;
+  write(batch: EventBatch, _alerts: readonly AlertEvent[]): void {
+    if (batch.length === 0 || this.closing) return;
+    const events = eventsOf(batch);
     // Alerts are the viewer's model's to make; the agent runs none.
     const text = jsonLines(events);
     const bytes = Buffer.byteLength(text);

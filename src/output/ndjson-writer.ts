@@ -2,7 +2,7 @@
 // (`forktop --json | head`) is not an error: the writer reports it once and stops writing.
 import fs from 'node:fs';
 import { jsonLine, ndjsonBytes } from '../events/json.js';
-import type { ForktopEvent } from '../events/schema.js';
+import { PackedBatch, type EventBatch } from '../events/packed.js';
 import { loadAddon, type NativeHangupWatch } from '../sources/addon.js';
 import { SourceUnavailableError } from '../sources/source.js';
 
@@ -54,9 +54,9 @@ export class NdjsonWriter {
     }
   }
 
-  write(events: readonly ForktopEvent[]): void {
+  write(events: EventBatch): void {
     if (this.closed || events.length === 0) return;
-    const bytes = ndjsonBytes(events);
+    const bytes = events instanceof PackedBatch ? (events.lines() ?? ndjsonBytes(events.events())) : ndjsonBytes(events);
     try {
       this.out.write(bytes);
     } catch (error) {

@@ -5,7 +5,7 @@ import nodeGypBuild from 'node-gyp-build';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { SnapshotEvent } from '../events/schema.js';
-import { decodeEvents, type PackedEvents } from './decode.js';
+import { decodeEvents, type PackedEvents } from '../events/packed.js';
 import { SourceUnavailableError } from './source.js';
 
 export interface NativeNetlinkOptions {

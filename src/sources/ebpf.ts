@@ -6,7 +6,7 @@
 // execs both report. Needs root (CAP_BPF + CAP_PERFMON).
 import { ENV_ALLOWLIST } from '../events/schema.js';
 import { loadAddon, type NativeEbpfExecSource, type OriginFieldsRead } from './addon.js';
-import { decodeEvents, type PackedEvents } from './decode.js';
+import { decodeEvents, eventsOf, PackedBatch, type PackedEvents } from '../events/packed.js';
 import { monotonicNs, wallTime } from './clock.js';
 import { ExecMerger } from './exec-merge.js';
 import { ID_EVENTS, NetlinkSource, type NetlinkOptions } from './netlink.js';
@@ -104,13 +104,16 @@ export class EbpfSource implements EventSource {
     this.kernelDone = new Promise((finished) => {
       this.native!.start((kind, payload, message) => {
         if (kind === 'batch') {
-          const events = decodeEvents(payload as PackedEvents);
+          const packed = payload as PackedEvents;
+          // With its lines, the batch goes on as it came while nothing needs its objects.
+          const batch = packed.length === 4 && tasks ? new PackedBatch(packed) : decodeEvents(packed);
           // Exits come with their duration: the reader sees the forks (native/start_times.h).
           // A fork or exit lost: the tree is repaired from /proc, as for the proc connector.
-          if (tasks && events.some((ev) => ev.type === 'lost')) this.netlink?.requestResync();
+          const lost = batch instanceof PackedBatch ? batch.hasLost : batch.some((ev) => ev.type === 'lost');
+          if (tasks && lost) this.netlink?.requestResync();
           // Released by the flush, after the poll phase: an id change the proc connector
           // delivered meanwhile (its call may come after this one) takes its place first.
-          merger.fromKernel(events, monotonicNs(), false);
+          merger.fromKernel(batch, monotonicNs(), false);
           this.scheduleFlush();
         }
         else if (kind === 'error') handlers.onError(new Error(`eBPF ring buffer: ${message}`));
@@ -135,7 +138,7 @@ export class EbpfSource implements EventSource {
     try {
       await this.netlink.start({
         onBatch: (events) => {
-          merger.fromProcConnector(events, monotonicNs());
+          merger.fromProcConnector(eventsOf(events), monotonicNs());
           this.scheduleFlush();
         },
         onError: handlers.onError,

@@ -4,6 +4,7 @@
 // batches a few ms apart, so events are held briefly and released in timestamp order.
 //
 // Pure: the caller passes the monotonic clock in, so tests drive it event by event.
+import { eventsOf, PackedBatch, type EventBatch } from '../events/packed.js';
 import type { ExecEvent, ForktopEvent } from '../events/schema.js';
 
 export interface ExecMergeOptions {
@@ -81,6 +82,9 @@ export class ExecMerger {
   /** How late each stream's events reached us lately (the most in a window), by stream. */
   private readonly lateness = { proc: new WindowMax(LATENESS_WINDOW_NS), kernel: new WindowMax(LATENESS_WINDOW_NS) };
   private pending: ForktopEvent[] = [];
+  /** Without pairing: eBPF batches held as they came, in time order, while nothing of the proc
+   *  connector's is held to go between their events (`pending` is then empty). */
+  private packed: PackedBatch[] = [];
   /** Proc-connector execs not matched yet, by pid. */
   private readonly waiting = new Map<number, Waiting[]>();
   /** eBPF execs not matched yet, by pid (their twin may still come), and all of them in
@@ -108,7 +112,7 @@ export class ExecMerger {
   readonly stats: ExecMergeStats = { matched: 0, matchedLate: 0, withoutArgv: 0, kernelOnly: 0, awaitingTwin: 0 };
 
   constructor(
-    private readonly emit: (events: ForktopEvent[]) => void,
+    private readonly emit: (events: EventBatch) => void,
     options: ExecMergeOptions = {},
   ) {
     // At most longer than the time between two batches of one source in a storm (100 ms at
@@ -129,6 +133,7 @@ export class ExecMerger {
     if (!this.pairExecs) {
       // Rare here (id, name and session changes, a /proc scan): each goes in its place, and
       // an id or name change waits for the eBPF stream to reach its time (see releaseOrdered).
+      if (events.length > 0) this.unpack();
       for (const ev of events) {
         this.insertSorted(ev);
         if (ev.type !== 'snapshot' && ev.type !== 'resync' && ev.type !== 'lost') {
@@ -159,15 +164,27 @@ export class ExecMerger {
 
   /** Exec events from eBPF (and its `lost` counts). `release` false: what is due goes out
    *  at the next flush, not now. */
-  fromKernel(events: readonly ForktopEvent[], nowNs: number, release = true): void {
+  fromKernel(batch: EventBatch, nowNs: number, release = true): void {
     this.tick(nowNs);
-    this.arrived('kernel', events, nowNs);
+    this.arrived('kernel', batch, nowNs);
     if (!this.pairExecs) {
       // The whole stream (forks, execs, exits), each batch in time order (the native side
       // sorts it): appended, or merged when it reaches back past what is held.
-      if (events.length === 0) return;
-      const last = events[events.length - 1].ts;
+      if (batch.length === 0) return;
+      const last = tsOf(batch, batch.length - 1);
       if (last > this.kernelWatermark) this.kernelWatermark = last;
+      if (batch instanceof PackedBatch && this.pending.length === 0 && this.procHeld.length === 0 && !this.scan) {
+        const held = this.packed;
+        const previous = held.length > 0 ? held[held.length - 1] : null;
+        if (previous === null || previous.ts(previous.length - 1) <= batch.ts(0)) {
+          // As it came: nothing goes between its events.
+          held.push(batch);
+          if (release) this.release(nowNs, false, true);
+          return;
+        }
+      }
+      this.unpack();
+      const events = eventsOf(batch);
       const pending = this.pending;
       if (pending.length === 0 || pending[pending.length - 1].ts <= events[0].ts) {
         for (const ev of events) pending.push(ev);
@@ -177,7 +194,7 @@ export class ExecMerger {
       if (release) this.release(nowNs, false, true);
       return;
     }
-    for (const ev of events) {
+    for (const ev of eventsOf(batch)) {
       this.pending.push(ev);
       if (ev.type !== 'exec') continue;
       if (ev.ts > this.kernelWatermark) this.kernelWatermark = ev.ts;
@@ -249,15 +266,35 @@ export class ExecMerger {
     this.emit(ready);
   }
 
+  /** Held eBPF batches become events in `pending`: a proc-connector event, or a batch that
+   *  reaches back, goes between them. */
+  private unpack(): void {
+    if (this.packed.length === 0) return;
+    const events: ForktopEvent[] = [];
+    for (const batch of this.packed) for (const ev of batch.events()) events.push(ev);
+    this.packed = [];
+    this.pending = events.concat(this.pending);
+  }
+
   /** `pending` in time order (no pairing): what is due is a prefix, found by a binary search. */
   private releaseOrdered(nowNs: number, all: boolean): void {
-    const pending = this.pending;
-    if (pending.length === 0) return;
+    if (this.packed.length === 0 && this.pending.length === 0) return;
     let horizon = all ? Infinity : nowNs - this.holdNow(nowNs);
     if (this.catchUp && !all) {
       if (nowNs < this.catchUp.untilNs) horizon = -Infinity;
       else this.catchUp = null;
     }
+    if (this.packed.length > 0) {
+      // Whole batches, once their last event is due: nothing of the other stream is held.
+      const held = this.packed;
+      let due = 0;
+      while (due < held.length && held[due].ts(held[due].length - 1) <= horizon) due++;
+      if (due === 0) return;
+      this.packed = held.slice(due);
+      for (let i = 0; i < due; i++) this.emit(held[i]);
+      return;
+    }
+    const pending = this.pending;
     // A /proc scan goes out whole (see release).
     if (this.scan && this.scan.firstTs <= horizon && this.scan.lastTs > horizon) horizon = this.scan.lastTs;
     // An id or name change goes out once the eBPF stream has reached its time, or has been
@@ -339,8 +376,9 @@ export class ExecMerger {
   /** When the next flush can send something (monotonic ns), or null when nothing is held. */
   nextDueNs(nowNs: number): number | null {
     if (!this.pairExecs) {
-      if (this.pending.length === 0) return null;
-      let first = this.pending[0].ts + this.holdNow(nowNs);
+      const oldest = this.packed.length > 0 ? this.packed[0].ts(this.packed[0].length - 1) : this.pending.length > 0 ? this.pending[0].ts : null;
+      if (oldest === null) return null;
+      let first = oldest + this.holdNow(nowNs);
       if (this.catchUp && first < this.catchUp.untilNs) first = this.catchUp.untilNs;
       const blocking = this.blockingProc(false);
       if (blocking !== null && blocking.ts <= first) {
@@ -365,10 +403,10 @@ export class ExecMerger {
     return due === Infinity ? null : due;
   }
 
-  private arrived(stream: 'proc' | 'kernel', events: readonly ForktopEvent[], nowNs: number): void {
+  private arrived(stream: 'proc' | 'kernel', events: EventBatch, nowNs: number): void {
     // The eBPF stream without pairing comes in time order, and has no scan: its first is its oldest.
     const sorted = stream === 'kernel' && !this.pairExecs;
-    const late = sorted ? (events.length ? Math.max(0, nowNs - events[0].ts) : 0) : lateness(events, nowNs);
+    const late = sorted ? (events.length ? Math.max(0, nowNs - tsOf(events, 0)) : 0) : lateness(eventsOf(events), nowNs);
     this.lateness[stream].add(late, nowNs);
     if (events.length === 0) return;
     if (this.catchUp?.stream === stream) this.catchUp = null;
@@ -508,6 +546,11 @@ class WindowMax {
     this.current = 0;
     this.startedNs = nowNs;
   }
+}
+
+/** Event i's time, read in place from a packed batch. */
+function tsOf(batch: EventBatch, i: number): number {
+  return batch instanceof PackedBatch ? batch.ts(i) : batch[i].ts;
 }
 
 function list<K, V>(map: Map<K, V[]>, key: K): V[] {

@@ -3,7 +3,7 @@
 // before Linux 6.6; any user since.
 import { ENV_ALLOWLIST, type ResyncEvent } from '../events/schema.js';
 import { loadAddon, scanProcesses, type NativeNetlinkSource } from './addon.js';
-import { decodeEvents, type PackedEvents } from './decode.js';
+import { decodeEvents, type PackedEvents } from '../events/packed.js';
 import { monotonicNs, wallTime } from './clock.js';
 import { StartTimes } from './start-times.js';
 import { SourceUnavailableError, type EventSource, type SourceHandlers } from './source.js';

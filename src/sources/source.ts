@@ -1,4 +1,4 @@
-import type { ForktopEvent } from '../events/schema.js';
+import type { EventBatch } from '../events/packed.js';
 
 export interface SourceDescription {
   /** e.g. "netlink" */
@@ -13,8 +13,9 @@ export interface SourceDescription {
 }
 
 export interface SourceHandlers {
-  /** One call per batch from the kernel side, never one per event. */
-  onBatch(events: ForktopEvent[]): void;
+  /** One call per batch from the kernel side, never one per event. Only the eBPF source with
+   *  --json lines hands on a PackedBatch (see packed.ts). */
+  onBatch(events: EventBatch): void;
   /** The source failed while running; it has stopped. */
   onError(error: Error): void;
   /** A finite source (a replay) delivered its last batch. */

@@ -1,5 +1,6 @@
 // `forktop --stop-lineage PID --yes`: stop a live process and everything it spawns, with
 // no screen: the same model and stop loop as the K key, then a JSON summary on stdout.
+import { eventsOf } from '../events/packed.js';
 import { exitCleanlyOn } from '../lifecycle.js';
 import { Model } from '../model/model.js';
 import type { Chosen } from '../sources/select.js';
@@ -25,7 +26,7 @@ export async function runStopLineage(
     // The model learns the tree from the source's first snapshot of /proc, and new members
     // from the event stream while the stop runs.
     chosen = await start({
-      onBatch: (events) => void model.apply(events),
+      onBatch: (events) => void model.apply(eventsOf(events)),
       onError: (error) => {
         process.stderr.write(errorLine(error.message));
         void exit(1);

@@ -8,6 +8,7 @@ import { describe } from 'vitest';
 import type { ForktopEvent } from '../../src/events/schema.js';
 import { NetlinkSource, type NetlinkOptions } from '../../src/sources/netlink.js';
 import type { EventSource } from '../../src/sources/source.js';
+import { eventsOf, type EventBatch } from '../../src/events/packed.js';
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -33,6 +34,8 @@ export function uniqueTag(prefix: string): string {
 /** Collects a live source's events until stopped. */
 export class Capture {
   readonly events: ForktopEvent[] = [];
+  /** Each batch as the source handed it on. */
+  readonly batches: EventBatch[] = [];
   private waiters: Array<() => void> = [];
   private constructor(readonly source: EventSource) {}
 
@@ -45,7 +48,8 @@ export class Capture {
     const capture = new Capture(source);
     await capture.source.start({
       onBatch: (events) => {
-        capture.events.push(...events);
+        capture.batches.push(events);
+        capture.events.push(...eventsOf(events));
         for (const wake of capture.waiters.splice(0)) wake();
       },
       onError: (error) => {

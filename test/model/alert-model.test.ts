@@ -9,6 +9,7 @@ import { HEADLESS_CONFIG } from '../../src/model/config.js';
 import { Model } from '../../src/model/model.js';
 import { childCount } from '../../src/model/process-node.js';
 import { prng as random } from '../helpers/prng.js';
+import { packable, packedBatch } from '../helpers/packed.js';
 import { bomb, Script } from '../helpers/script.js';
 
 const PROGRAMS = [['/bin/sh', '-c', 'x'], ['/usr/bin/make', '-j8'], ['/usr/bin/cc', '-c', 'a.c'], ['./bomb'], ['/bin/true']];
@@ -217,12 +218,14 @@ function stateOf(reference: Model, lean: AlertModel): [string[], string[]] {
  *  With the same limits, what they hold of each process must agree after every batch too. */
 export function compare(
   batches: ForktopEvent[][], reference: Model, lean = new AlertModel(HEADLESS_CONFIG), quietAfter = true,
+  /** The AlertModel's batches as the eBPF source hands them on (where it could have packed them). */
+  packed = false,
 ): { alerts: AlertEvent[]; lean: AlertModel } {
   const sameLimits = reference.config.maxTombstones === lean.config.maxTombstones && reference.config.maxTombstoneText === lean.config.maxTombstoneText;
   const all: AlertEvent[] = [];
   for (const [i, batch] of batches.entries()) {
     const expected = reference.apply(batch);
-    expect(lean.apply(batch)).toEqual(expected);
+    expect(lean.apply(packed && batch.every(packable) ? packedBatch(batch) : batch)).toEqual(expected);
     all.push(...expected);
     // The clock ticks between batches, up to the next one's time (as the CLI's does while
     // nothing comes), so time never runs ahead of the events.
@@ -280,6 +283,17 @@ describe('AlertModel: the same alerts as the Model', () => {
     for (const what of ['fork-bomb raised', 'fork-bomb cleared', 'fork-storm raised', 'fork-storm cleared']) {
       expect(raised.filter((r) => r === what).length).toBeGreaterThan(20);
     }
+  });
+
+  it('through random worlds (seeded) fed as the eBPF source packs its batches: forks and exits read in place', () => {
+    let packedBatches = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const batches = world(seed, 2500);
+      packedBatches += batches.filter((batch) => batch.every(packable)).length;
+      const { alerts } = compare(batches, new Model(HEADLESS_CONFIG), undefined, true, true);
+      if (seed === 1) expect(alerts.length).toBeGreaterThan(0);
+    }
+    expect(packedBatches).toBeGreaterThan(20);
   });
 
   it('through random worlds with long command lines, past the tombstones\' text limit', () => {

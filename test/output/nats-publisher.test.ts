@@ -10,6 +10,7 @@ import { monotonicNs } from '../../src/sources/clock.js';
 import { NatsSource } from '../../src/sources/nats.js';
 import { DEFAULTS, parseNatsUrl, type NatsUrl } from '../../src/transport/nats-wire.js';
 import { describeWithNats, startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
+import { eventsOf } from '../../src/events/packed.js';
 
 // On the machine's monotonic clock, as the publisher stamps its own lines (a `lost` count): a
 // fixed start was more than a day before them once the machine had been up a day, and the
@@ -54,7 +55,7 @@ describeWithNats('the agent\'s publisher through a real nats-server that goes aw
     const events: ForktopEvent[] = [];
     const warnings: string[] = [];
     const source = new NatsSource({ url, since: { kind: 'all' }, replay: false, hosts: (h) => h === host, onWarning: (m) => warnings.push(m), heartbeatMs: 200 });
-    await source.start({ onBatch: (batch) => events.push(...batch), onError: (e) => warnings.push(`error: ${e.message}`) });
+    await source.start({ onBatch: (batch) => events.push(...eventsOf(batch)), onError: (e) => warnings.push(`error: ${e.message}`) });
     const tags = () => events.filter((e): e is ExecEvent => e.type === 'exec').map((e) => e.argv?.[1] ?? '');
     const lost = () => events.filter((e) => e.type === 'lost').reduce((sum, e) => sum + (e as { count: number }).count, 0);
     return { source, events, warnings, tags, lost };

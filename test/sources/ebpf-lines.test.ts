@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { attachNativeLine, jsonLine, ndjsonBytes } from '../../src/events/json.js';
 import { ENV_ALLOWLIST, type ExitEvent, type ForkEvent, type ForktopEvent } from '../../src/events/schema.js';
+import { PackedBatch } from '../../src/events/packed.js';
 import { EbpfSource } from '../../src/sources/ebpf.js';
 import { Capture, compiledProgram, describeAsRoot } from '../helpers/kernel.js';
 import { prng } from '../helpers/prng.js';
@@ -161,6 +162,11 @@ describeAsRoot('eBPF source: native --json lines (real kernel)', () => {
     // And the whole stream at once, as the writer takes a batch: runs of native lines joined,
     // the others (the proc connector's id changes) stringified between them.
     expect(Buffer.from(ndjsonBytes(capture.events)).toString('utf8')).toBe(capture.events.map(jsonLine).join(''));
+    // The ring's batches came on as they were packed while nothing of the proc connector's was
+    // held between their events, and the writer writes each one's lines as one span: theirs.
+    const packed = capture.batches.filter((batch): batch is PackedBatch => batch instanceof PackedBatch);
+    expect(packed.length).toBeGreaterThan(0);
+    for (const batch of packed) expect(batch.lines()!.toString('utf8')).toBe(batch.events().map(jsonLine).join(''));
     // Each child forked and exited; all but the killed ones exec'd.
     expect(checked.fork).toBe(300);
     expect(checked.exit).toBe(300);

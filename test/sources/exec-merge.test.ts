@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecEvent, ForktopEvent } from '../../src/events/schema.js';
 import { ExecMerger } from '../../src/sources/exec-merge.js';
+import { eventsOf, type EventBatch } from '../../src/events/packed.js';
+import { packedBatch } from '../helpers/packed.js';
 
 const MS = 1e6;
 
@@ -15,7 +17,7 @@ const exit = (pid: number, ts: number): ForktopEvent => ({ type: 'exit', time: '
 
 function merger() {
   const out: ForktopEvent[] = [];
-  const m = new ExecMerger((events) => out.push(...events), { holdNs: 30 * MS, reorderNs: 50 * MS, waitNs: 500 * MS });
+  const m = new ExecMerger((events) => out.push(...eventsOf(events)), { holdNs: 30 * MS, reorderNs: 50 * MS, waitNs: 500 * MS });
   return { m, out, summary: () => out.map((ev) => `${ev.type}:${'pid' in ev ? ev.pid : ''}${ev.type === 'exec' ? `:${ev.argv?.join(' ') ?? 'null'}` : ''}`) };
 }
 
@@ -164,7 +166,7 @@ describe('ExecMerger pairs the two reports of an exec however far apart they com
 
   it('remembers eBPF execs awaiting their twin within bounds: the oldest go past the cap, all after rememberNs', () => {
     const out: ForktopEvent[] = [];
-    const m = new ExecMerger((events) => out.push(...events), { holdNs: 30 * MS, rememberMax: 3, rememberNs: 10_000 * MS });
+    const m = new ExecMerger((events) => out.push(...eventsOf(events)), { holdNs: 30 * MS, rememberMax: 3, rememberNs: 10_000 * MS });
     m.fromKernel([1, 2, 3, 4, 5].map((pid) => exec(pid, pid * MS, ['x'])), 10 * MS);
     expect(m.stats).toMatchObject({ kernelOnly: 2, awaitingTwin: 3 });
     m.fromProcConnector([exec(1, 1.1 * MS, null), exec(5, 5.1 * MS, null)], 11 * MS); // 1 was forgotten: out alone
@@ -176,7 +178,7 @@ describe('ExecMerger pairs the two reports of an exec however far apart they com
 
   it('one exec a tracer holds for long does not make it keep every exec paired since', () => {
     const out: ForktopEvent[] = [];
-    const m = new ExecMerger((events) => out.push(...events), { holdNs: 1 * MS });
+    const m = new ExecMerger((events) => out.push(...eventsOf(events)), { holdNs: 1 * MS });
     m.fromKernel([exec(1, 1 * MS, ['held'])], 2 * MS);
     for (let i = 0; i < 20_000; i++) {
       const ts = (10 + i * 0.01) * MS;
@@ -191,7 +193,7 @@ describe('ExecMerger pairs the two reports of an exec however far apart they com
 describe('ExecMerger and /proc scans', () => {
   it('releases a scan whole, even when it took longer than the hold time', () => {
     const out: ForktopEvent[] = [];
-    const m = new ExecMerger((events) => out.push(...events), { holdNs: 30 * MS });
+    const m = new ExecMerger((events) => out.push(...eventsOf(events)), { holdNs: 30 * MS });
     const snap = (pid: number, ts: number): ForktopEvent => ({
       type: 'snapshot', time: '', ts, pid, ppid: 1, argv: null, argv_source: null, comm: null, exe: null, cwd: null,
       uid: null, cgroup: null, start_ts: null, start: null,
@@ -220,7 +222,7 @@ describe('ExecMerger keeps a process\'s events in order', () => {
 describe('ExecMerger holds events as long as the streams are late, no longer', () => {
   it('a quiet machine: a few ms; a storm (batches 100 ms apart): a little more than that; quiet again after 2 s', () => {
     const out: ForktopEvent[] = [];
-    const m = new ExecMerger((events) => out.push(...events));
+    const m = new ExecMerger((events) => out.push(...eventsOf(events)));
     // Batches that arrive 3 ms after their events: held that and a 3 ms margin.
     m.fromProcConnector([fork(10, 100 * MS)], 103 * MS);
     m.fromKernel([], 103 * MS);
@@ -254,7 +256,7 @@ describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id ch
   });
   const make = () => {
     const out: ForktopEvent[][] = [];
-    const m = new ExecMerger((events) => out.push(events), { holdNs: 30 * MS, pairExecs: false });
+    const m = new ExecMerger((events) => out.push([...eventsOf(events)]), { holdNs: 30 * MS, pairExecs: false });
     const order = () => out.flat().map((ev) => `${ev.type}@${ev.ts / MS}`);
     return { m, out, order };
   };
@@ -271,7 +273,7 @@ describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id ch
 
   it("holds eBPF's events as long as the proc connector is late, not as long as eBPF's own batches are (a storm's execs go out as they come)", () => {
     const out: ForktopEvent[][] = [];
-    const m = new ExecMerger((events) => out.push(events), { pairExecs: false });
+    const m = new ExecMerger((events) => out.push([...eventsOf(events)]), { pairExecs: false });
     m.fromProcConnector([uid(5, 100 * MS)], 102 * MS); // 2 ms late
     m.flush(106 * MS);
     // A storm's batch, its oldest event 100 ms old: all but its last 5 ms go out at once.
@@ -307,6 +309,52 @@ describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id ch
     m.flush(150 * MS);
     expect(out.map((b) => b.length)).toEqual([2, 1]);
     expect(m.nextDueNs(150 * MS)).toBeNull();
+  });
+
+  describe('batches as the eBPF source packs them (--json)', () => {
+    const makePacked = () => {
+      const out: EventBatch[] = [];
+      const m = new ExecMerger((batch) => out.push(batch), { holdNs: 30 * MS, pairExecs: false });
+      const order = () => out.flatMap((batch) => eventsOf(batch)).map((ev) => `${ev.type}@${ev.ts / MS}`);
+      return { m, out, order };
+    };
+
+    it('go out whole and as they came, once their last event is due', () => {
+      const { m, out } = makePacked();
+      const first = packedBatch([fork(10, 100 * MS), exec(10, 101 * MS, ['a']), exit(10, 120 * MS)]);
+      const second = packedBatch([fork(11, 125 * MS)]);
+      m.fromKernel(first, 121 * MS);
+      m.fromKernel(second, 126 * MS);
+      expect(m.nextDueNs(126 * MS)).toBe(150 * MS);
+      m.flush(149 * MS);
+      expect(out).toEqual([]);
+      m.flush(150 * MS);
+      expect(out).toHaveLength(1);
+      expect(out[0]).toBe(first);
+      expect(first.isDecoded).toBe(false); // no object was built to pass it on
+      m.flush(200 * MS, false);
+      expect(out).toEqual([first, second]);
+      expect(m.nextDueNs(200 * MS)).toBeNull();
+    });
+
+    it("become events when the proc connector's go between them, in time order", () => {
+      const { m, order } = makePacked();
+      m.fromKernel(packedBatch([fork(10, 100 * MS), exec(10, 101 * MS, ['sudo', 'x']), fork(11, 104 * MS)]), 105 * MS);
+      m.fromProcConnector([uid(10, 102 * MS)], 106 * MS);
+      m.fromKernel(packedBatch([exec(11, 103.5 * MS, ['late']), exit(11, 107 * MS)]), 108 * MS); // reaches back
+      m.fromKernel(packedBatch([fork(12, 300 * MS)]), 301 * MS);
+      m.flush(400 * MS);
+      expect(order()).toEqual(['fork@100', 'exec@101', 'uid@102', 'exec@103.5', 'fork@104', 'exit@107', 'fork@300']);
+    });
+
+    it('one that reaches back past the batch held goes between its events', () => {
+      const { m, out, order } = makePacked();
+      m.fromKernel(packedBatch([fork(10, 100 * MS), fork(11, 110 * MS)]), 111 * MS);
+      m.fromKernel(packedBatch([exit(10, 105 * MS)]), 112 * MS);
+      m.flush(200 * MS);
+      expect(order()).toEqual(['fork@100', 'exit@105', 'fork@110']);
+      expect(out.every((batch) => Array.isArray(batch))).toBe(true);
+    });
   });
 
   it('a name set after an exec waits for the eBPF stream to reach its time (the exec must not come after it), a while at most', () => {

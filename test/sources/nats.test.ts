@@ -9,6 +9,7 @@ import { NatsSource, type NatsSourceOptions } from '../../src/sources/nats.js';
 import { ensureStream, loadNats } from '../../src/transport/nats-client.js';
 import { DEFAULTS, HEADER, parseNatsUrl, type NatsUrl } from '../../src/transport/nats-wire.js';
 import { describeWithNats, startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
+import { eventsOf } from '../../src/events/packed.js';
 
 const header = (host: string, boot = '1111-2222') =>
   JSON.stringify({ type: 'header', forktop: '0.1.0', schema: 3, host, kernel: '6', source: 'ebpf', reason: '', caveats: [], start: '', boot_id: boot });
@@ -76,7 +77,7 @@ describeWithNats('the NATS viewer source (real nats-server)', () => {
     const warnings: string[] = [];
     let ended = false;
     const source = new NatsSource({ url, since: { kind: 'new' }, replay: false, onWarning: (m) => warnings.push(m), ...options });
-    await source.start({ onBatch: (batch) => events.push(...batch), onError: (e) => warnings.push(`error: ${e.message}`), onEnd: () => (ended = true) });
+    await source.start({ onBatch: (batch) => events.push(...eventsOf(batch)), onError: (e) => warnings.push(`error: ${e.message}`), onEnd: () => (ended = true) });
     const waitFor = async (match: (evs: ForktopEvent[]) => boolean, what: string, ms = 10_000) => {
       for (const deadline = Date.now() + ms; !match(events); ) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(events)} ${JSON.stringify(warnings)}`);

@@ -5,6 +5,7 @@ import type { ExecEvent, ExitEvent, ForkEvent, LostEvent, SnapshotEvent } from '
 import { NetlinkSource } from '../../src/sources/netlink.js';
 import { until } from '../ui/wait.js';
 import { Capture, describeAsRoot, run, stormBinary, uniqueTag } from '../helpers/kernel.js';
+import { eventsOf } from '../../src/events/packed.js';
 
 const isExec = (ev: { type: string }): ev is ExecEvent => ev.type === 'exec';
 const isExit = (ev: { type: string }): ev is ExitEvent => ev.type === 'exit';
@@ -190,7 +191,7 @@ describeAsRoot('netlink source (proc connector, real kernel)', () => {
   async function forksByBatch(source: NetlinkSource): Promise<ForkEvent[][]> {
     const batches: ForkEvent[][] = [];
     await source.start({
-      onBatch: (events) => batches.push(events.filter((ev): ev is ForkEvent => ev.type === 'fork')),
+      onBatch: (events) => batches.push(eventsOf(events).filter((ev): ev is ForkEvent => ev.type === 'fork')),
       onError: (error) => {
         throw error;
       },

@@ -3,14 +3,19 @@
 // (native/event_js.cc packs them). Objects are built here, where V8 makes a literal of a
 // known shape fast; built in C++, one N-API call per property, they cost a fifth of
 // forktop's CPU in a storm. Null numbers are NaN.
-import { attachNativeLine, type NativeLines } from '../events/json.js';
-import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
+//
+// A batch with its --json lines can also travel as it came (PackedBatch): `--json` writes the
+// lines as they are and its AlertModel reads a fork's or an exit's numbers in place, so in a
+// storm two events in three never become objects.
+import { attachNativeLine, type NativeLines } from './json.js';
+import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from './schema.js';
 
 /** With a third and fourth part, each event's --json line too: all of them in the Buffer, each
  *  ending where the Uint32Array says (native/event_json.h). */
 export type PackedEvents = [Float64Array, string] | [Float64Array, string, Buffer, Uint32Array];
 
-const EVENT_SLOTS = 16;
+/** Numbers per event. The first four are every event's: its type code, ts, pid and ppid. */
+export const EVENT_SLOTS = 16;
 // The codes' names, as native/event_codes.h has them (the type codes are the switch below).
 const ARGV_SOURCES: ArgvSource[] = [null, 'kernel', 'proc', 'comm'];
 const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
@@ -33,15 +38,47 @@ const KEPT_BATCH_MAX = 2048;
 const lastOfType: ForktopEvent[] = [];
 
 export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
-  const [numbers, text] = packed;
-  const lines: NativeLines | undefined = packed.length === 4 ? { bytes: packed[2], ends: packed[3] } : undefined;
-  const count = numbers.length / EVENT_SLOTS;
+  const reader = new PackedReader(packed, true);
+  const count = reader.count;
   const events: ForktopEvent[] = new Array(count);
-  if (count === 0) return events;
-  const strings = text.split('\0');
-  let next = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count; i++) events[i] = reader.event(i);
+  reader.finish();
+  return events;
+}
+
+/**
+ * A batch's events in order, each one built (event) or passed over (time: a fork's or an
+ * exit's, whose numbers are read in place). The strings are read in order, so every event
+ * is one or the other, from the first on.
+ */
+export class PackedReader {
+  readonly count: number;
+  private readonly numbers: Float64Array;
+  private readonly strings: string[];
+  private readonly lines: NativeLines | undefined;
+  private next = 0;
+
+  /** withLines: each event built carries its --json line (attachNativeLine), for a writer
+   *  that has only the objects. */
+  constructor(packed: PackedEvents, withLines: boolean) {
+    this.numbers = packed[0];
+    this.count = packed[0].length / EVENT_SLOTS;
+    this.strings = this.count === 0 ? [] : packed[1].split('\0');
+    this.lines = withLines && packed.length === 4 ? { bytes: packed[2], ends: packed[3] } : undefined;
+  }
+
+  /** Passes over event i, a fork or an exit (its one string is its time): its time. */
+  time(): string {
+    return this.strings[this.next++];
+  }
+
+  /** Event i as an object. */
+  event(i: number): ForktopEvent {
+    const numbers = this.numbers;
+    const strings = this.strings;
+    let next = this.next;
     const at = i * EVENT_SLOTS;
+    let event: ForktopEvent;
     const type = numbers[at];
     const time = strings[next++];
     const ts = numbers[at + 1];
@@ -49,7 +86,7 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
     const ppid = numbers[at + 3];
     switch (type) {
       case 0:
-        events[i] = { type: 'fork', time, ts, pid, ppid };
+        event = { type: 'fork', time, ts, pid, ppid };
         break;
       case 1:
       case 10: {
@@ -85,7 +122,7 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
         }
         const ttyField = present & 16 ? tty : undefined;
         const late = present & 128 ? true : undefined;
-        const event: ExecEvent | SnapshotEvent = type === 1
+        const ev: ExecEvent | SnapshotEvent = type === 1
           ? {
             type: 'exec', time, ts, pid, ppid: orNull(ppid), argv, argv_source: argvSource,
             comm, exe, cwd, uid, cgroup, start_ts: startTs, start, ret: numbers[at + 4],
@@ -97,7 +134,7 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
             comm, exe, cwd, uid, cgroup, start_ts: startTs, start,
             auid, session, tty: ttyField, sid, pgid, env, origin_late: late,
           };
-        events[i] = event;
+        event = ev;
         break;
       }
       case 2:
@@ -106,39 +143,110 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
         // takes numbers and null alike from the first exit: added later, it was a number's
         // field that null then changed, and V8 threw away the optimized code and compiled it
         // again mid-storm.
-        events[i] = {
+        event = {
           type: 'exit', time, ts, pid, ppid, code: numbers[at + 4], signal: numbers[at + 5], core: numbers[at + 6] === 1,
           duration_ms: orNull(numbers[at + 7]),
         };
         break;
       case 3:
-        events[i] = { type: 'comm', time, ts, pid, comm: strings[next++] };
+        event = { type: 'comm', time, ts, pid, comm: strings[next++] };
         break;
       case 4:
-        events[i] = { type: 'uid', time, ts, pid, ruid: numbers[at + 4], euid: numbers[at + 5] };
+        event = { type: 'uid', time, ts, pid, ruid: numbers[at + 4], euid: numbers[at + 5] };
         break;
       case 5:
-        events[i] = { type: 'gid', time, ts, pid, rgid: numbers[at + 4], egid: numbers[at + 5] };
+        event = { type: 'gid', time, ts, pid, rgid: numbers[at + 4], egid: numbers[at + 5] };
         break;
       case 6:
-        events[i] = { type: 'sid', time, ts, pid };
+        event = { type: 'sid', time, ts, pid };
         break;
       case 7:
-        events[i] = { type: 'ptrace', time, ts, pid, tracer: numbers[at + 4] };
+        event = { type: 'ptrace', time, ts, pid, tracer: numbers[at + 4] };
         break;
       case 8:
-        events[i] = { type: 'coredump', time, ts, pid, ppid };
+        event = { type: 'coredump', time, ts, pid, ppid };
         break;
       case 9:
-        events[i] = { type: 'lost', time, ts, count: numbers[at + 4], source: LOST_SOURCES[numbers[at + 5]] };
+        event = { type: 'lost', time, ts, count: numbers[at + 4], source: LOST_SOURCES[numbers[at + 5]] };
         break;
       default:
         throw new Error(`native batch: unknown event type code ${type}`);
     }
+    this.next = next;
+    const lines = this.lines;
     // An empty line: none was written (see packEvents).
-    if (lines && lines.ends[i] > (i === 0 ? 0 : lines.ends[i - 1])) attachNativeLine(events[i], lines, i);
-    if ((type <= 2 || type === 10) && count <= KEPT_BATCH_MAX) lastOfType[type] = events[i];
+    if (lines && lines.ends[i] > (i === 0 ? 0 : lines.ends[i - 1])) attachNativeLine(event, lines, i);
+    if ((type <= 2 || type === 10) && this.count <= KEPT_BATCH_MAX) lastOfType[type] = event;
+    return event;
   }
-  if (next !== strings.length) throw new Error(`native batch: ${strings.length} strings, ${next} read`);
-  return events;
+
+  /** Every string was read: the batch was as its numbers say. */
+  finish(): void {
+    if (this.next !== this.strings.length) throw new Error(`native batch: ${this.strings.length} strings, ${this.next} read`);
+  }
+}
+
+/** The type codes a PackedBatch's reader tells apart (native/event_codes.h has them all). */
+export const FORK_CODE = 0;
+export const EXIT_CODE = 2;
+const LOST_CODE = 9;
+
+/**
+ * A batch from the eBPF ring as it came, each event's --json line with it: what `--json`
+ * writes and its AlertModel reads, neither needing an object for a fork or an exit. What
+ * needs objects asks events(), decoded once.
+ */
+export class PackedBatch {
+  readonly length: number;
+  /** EVENT_SLOTS per event, read in place. */
+  readonly numbers: Float64Array;
+  private decoded: ForktopEvent[] | null = null;
+
+  constructor(private readonly packed: [Float64Array, string, Buffer, Uint32Array]) {
+    this.numbers = packed[0];
+    this.length = packed[0].length / EVENT_SLOTS;
+  }
+
+  /** Event i's time. */
+  ts(i: number): number {
+    return this.numbers[i * EVENT_SLOTS + 1];
+  }
+
+  /** Whether it holds a count of events the kernel dropped. */
+  get hasLost(): boolean {
+    for (let i = 0; i < this.length; i++) if (this.numbers[i * EVENT_SLOTS] === LOST_CODE) return true;
+    return false;
+  }
+
+  /** Whether events() built its objects already (a reader would build them again). */
+  get isDecoded(): boolean {
+    return this.decoded !== null;
+  }
+
+  events(): ForktopEvent[] {
+    return (this.decoded ??= decodeEvents(this.packed));
+  }
+
+  /** Its events in order, to read in place or build one by one; those built carry no line
+   *  (the batch's lines are written as one span). */
+  reader(): PackedReader {
+    return new PackedReader(this.packed, false);
+  }
+
+  /** Its --json lines as one span, when the reader wrote every one: past 4 GiB it writes
+   *  none, so a batch's last line is empty if any is (native/event_js.cc). */
+  lines(): Buffer | null {
+    const ends = this.packed[3];
+    const n = ends.length;
+    if (n > 0 && ends[n - 1] <= (n > 1 ? ends[n - 2] : 0)) return null;
+    return this.packed[2].subarray(0, n > 0 ? ends[n - 1] : 0);
+  }
+}
+
+/** What a source hands on: its events, or (the eBPF source with --json lines) a batch as packed. */
+export type EventBatch = readonly ForktopEvent[] | PackedBatch;
+
+/** A batch's events as objects. */
+export function eventsOf(batch: EventBatch): readonly ForktopEvent[] {
+  return batch instanceof PackedBatch ? batch.events() : batch;
 }

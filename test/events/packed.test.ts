@@ -1,10 +1,11 @@
 // decodeEvents over batches packed by hand the way native/event_js.cc packs them: every event
 // type, every optional exec field present and absent, and the lines attached. The kernel tests
 // (ebpf.test.ts, netlink.test.ts, ebpf-lines.test.ts) decode real batches; these pin each
-// field, its null and its order (JSON.stringify writes fields in the object's order).
+// field, its null and its order (JSON.stringify writes fields in the object's order). Then a
+// PackedBatch: the same batch read in place, built event by event, and its lines as one span.
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { decodeEvents, type PackedEvents } from '../../src/sources/decode.js';
+import { decodeEvents, EVENT_SLOTS, eventsOf, EXIT_CODE, FORK_CODE, PackedBatch, type PackedEvents } from '../../src/events/packed.js';
 import { ndjsonBytes } from '../../src/events/json.js';
 
 const SLOTS = 16;
@@ -123,5 +124,62 @@ describe('decodeEvents', () => {
     const [numbers, text] = pack([fork]);
     expect(() => decodeEvents([numbers, `${text}\0extra`])).toThrow(/2 strings, 1 read/);
     expect(() => decodeEvents(pack([{ slots: { 0: 42 }, strings: [T] }]))).toThrow(/unknown event type code 42/);
+  });
+});
+
+describe('PackedBatch', () => {
+  const all = [fork, execFull, exit, execBare, fork, exitUnknown, ...others];
+  const withLines = (events: Packed[], ends?: number[]): [Float64Array, string, Buffer, Uint32Array] => {
+    const [numbers, text] = pack(events);
+    const lines = events.map((_, i) => `line ${i}\n`);
+    let end = 0;
+    return [numbers, text, Buffer.from(lines.join('')), new Uint32Array(ends ?? lines.map((line) => (end += line.length)))];
+  };
+
+  it("reads a fork's and an exit's time in place and builds the others, as decodeEvents does", () => {
+    const packed = withLines(all);
+    const expected = decodeEvents(packed);
+    const batch = new PackedBatch(packed);
+    expect(batch.length).toBe(all.length);
+    const reader = batch.reader();
+    for (let i = 0; i < batch.length; i++) {
+      const code = batch.numbers[i * EVENT_SLOTS];
+      expect(batch.ts(i)).toBe(expected[i].ts);
+      if (code === FORK_CODE || code === EXIT_CODE) expect(reader.time()).toBe(expected[i].time);
+      else expect(JSON.stringify(reader.event(i))).toBe(JSON.stringify(expected[i]));
+    }
+    expect(() => reader.finish()).not.toThrow();
+    // What the reader builds carries no line (the batch's are written as one span); what
+    // decodeEvents builds does.
+    expect(ndjsonBytes([new PackedBatch(packed).reader().event(0)])).toBe(`${JSON.stringify(expected[0])}\n`);
+    expect(ndjsonBytes([expected[0]]).toString()).toBe('line 0\n');
+    expect(batch.isDecoded).toBe(false);
+    expect(JSON.stringify(batch.events())).toBe(JSON.stringify(expected));
+    expect(batch.isDecoded).toBe(true);
+  });
+
+  it('a reader that skipped a string too few or too many says so', () => {
+    const reader = new PackedBatch(withLines([fork, exit])).reader();
+    reader.time();
+    expect(() => reader.finish()).toThrow(/2 strings, 1 read/);
+  });
+
+  it('gives its lines as one span, or none when the reader ran out of room for some', () => {
+    expect(new PackedBatch(withLines([fork, exit, fork])).lines()!.toString()).toBe('line 0\nline 1\nline 2\n');
+    // Past 4 GiB of lines the reader writes no more: the last ones are empty.
+    expect(new PackedBatch(withLines([fork, exit, fork], [7, 14, 14])).lines()).toBeNull();
+    expect(new PackedBatch(withLines([fork], [0])).lines()).toBeNull();
+  });
+
+  it('says whether it holds a count of lost events', () => {
+    expect(new PackedBatch(withLines([fork, exit])).hasLost).toBe(false);
+    expect(new PackedBatch(withLines([fork, others[6]])).hasLost).toBe(true);
+  });
+
+  it('hands objects on where an array is wanted', () => {
+    const batch = new PackedBatch(withLines([fork, exit]));
+    expect(eventsOf(batch).map((ev) => ev.type)).toEqual(['fork', 'exit']);
+    const events = decodeEvents(pack([fork]));
+    expect(eventsOf(events)).toBe(events);
   });
 });
