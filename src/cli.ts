@@ -14,7 +14,7 @@
 // from the compiled modules (FORKTOP_NO_BUNDLE=1 forces them). Both behave the same; the
 // bundle starts faster.
 import fs from 'node:fs';
-import v8 from 'node:v8';
+import { setHeapFlags } from './heap-flags.js';
 
 const here = new URL('.', import.meta.url);
 
@@ -44,11 +44,7 @@ if (extraCaCerts !== undefined) {
   if (extraCaCerts !== '') process.env.NODE_EXTRA_CA_CERTS = extraCaCerts;
 }
 
-// V8 grows its old space by up to 4× what it kept before collecting it again: the live view's
-// frames leave garbage there, and RSS climbed to 400 MB at 500 exec/s though 46 MB were live.
-// Growing by 10% keeps it near what is live (bench/soak.js: 158 MB, flat) for a few points of
-// a core more of GC.
-v8.setFlagsFromString('--heap-growing-percent=10');
+setHeapFlags();
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', here), 'utf8')) as import('./main.js').PackageJson;
 const args = process.argv.slice(2);

@@ -1,11 +1,10 @@
 // The single executable's entry (scripts/dist.js bundles it, and all of forktop, into one
 // CommonJS script, what Node 20's single-executable applications run). It does what
-// src/cli.ts does for `node dist/cli.js`: `--version` before anything else loads, V8's old
-// space growth bounded, then main(). The package's fields come in at build time.
-import v8 from 'node:v8';
+// src/cli.ts does for `node dist/cli.js`: `--version` before anything else loads, V8's heap
+// flags set, then main(). The package's fields come in at build time.
+import { setHeapFlags } from '../heap-flags.js';
 
-// As in cli.ts: grow the old space by 10% between collections, not up to 4x.
-v8.setFlagsFromString('--heap-growing-percent=10');
+setHeapFlags();
 
 const args = process.argv.slice(2);
 if (args.length === 1 && args[0] === '--version') {
