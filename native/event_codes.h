@@ -1,6 +1,7 @@
 // The codes event_js.cc packs for JS and the names they stand for, once: event_json.cc writes
-// the names, and src/events/packed.ts reads the codes (its switch on the type, ARGV_SOURCES
-// and LOST_SOURCES in this order).
+// the names, and src/events/packed.ts reads the codes (its switch on the type, FORK_CODE,
+// EXIT_CODE and LOST_CODE, ARGV_SOURCES and LOST_SOURCES in this order; test/helpers/packed.ts
+// packs them as this file does).
 #pragma once
 
 #include <cstring>

@@ -16,7 +16,8 @@ namespace forktop {
 // taken once when a source starts) maps them to the ISO-8601 `time` field, with µs.
 int64_t wallClockOffsetNs();
 
-// Numbers per event in the Float64Array (packed.ts reads the same layout).
+// Numbers per event in the Float64Array (src/events/packed.ts reads the same layout, and the
+// AlertModel a fork's and an exit's type, ts, pid and ppid in place).
 constexpr size_t kEventSlots = 16;
 
 // [Float64Array, string]: the packed batch. Strings keep every byte (see appendBytes).

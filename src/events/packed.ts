@@ -14,21 +14,23 @@ import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from './schem
  *  ending where the Uint32Array says (native/event_json.h). */
 export type PackedEvents = [Float64Array, string] | [Float64Array, string, Buffer, Uint32Array];
 
-/** Numbers per event. The first four are every event's: its type code, ts, pid and ppid. */
+/** Numbers per event: its type code, ts, pid and ppid first (NaN where it has none), then its
+ *  type's own. */
 export const EVENT_SLOTS = 16;
 // The codes' names, as native/event_codes.h has them (the type codes are the switch below).
-const ARGV_SOURCES: ArgvSource[] = [null, 'kernel', 'proc', 'comm'];
-const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
+export const ARGV_SOURCES: readonly ArgvSource[] = [null, 'kernel', 'proc', 'comm'];
+export const LOST_SOURCES: readonly string[] = ['kernel', 'ebpf', 'queue'];
 
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefined : n);
 
 /**
- * The last fork, exec, exit and snapshot decoded, kept alive. V8 holds the hidden classes an
+ * The last fork, exec, exit and snapshot built, kept alive. V8 holds the hidden classes an
  * object gains after its literal (the native line) only weakly: with no event alive between
  * two storms, a full GC dropped them, and with them the optimized code of all that reads
- * events (decode, merge, model, writer), compiled again at the next storm (~100 ms of CPU, as
- * much as the storm itself). For the same reason an exec or snapshot has all its fields from
+ * events (decode, merge, model, writer), compiled again at the next storm (see the README's
+ * benchmark). With --json's packed batches forks and exits are not built at all, and the
+ * execs kept are the ones the AlertModel builds, without a line. For the same reason an exec or snapshot has all its fields from
  * its literal, those it lacks undefined (JSON leaves them out): with one shape per set of
  * fields read, a GC mid-storm dropped the startup scan's and decodeEvents was compiled again.
  * Each holds its batch's strings and lines until a later batch brings its type, so only
@@ -67,7 +69,7 @@ export class PackedReader {
     this.lines = withLines && packed.length === 4 ? { bytes: packed[2], ends: packed[3] } : undefined;
   }
 
-  /** Passes over event i, a fork or an exit (its one string is its time): its time. */
+  /** Passes over the next event, a fork or an exit (its one string is its time): its time. */
   time(): string {
     return this.strings[this.next++];
   }
@@ -186,7 +188,7 @@ export class PackedReader {
   }
 }
 
-/** The type codes a PackedBatch's reader tells apart (native/event_codes.h has them all). */
+/** The type codes read in place (native/event_codes.h has them all). */
 export const FORK_CODE = 0;
 export const EXIT_CODE = 2;
 const LOST_CODE = 9;

@@ -276,7 +276,8 @@ export class ExecMerger {
     this.pending = events.concat(this.pending);
   }
 
-  /** `pending` in time order (no pairing): what is due is a prefix, found by a binary search. */
+  /** Without pairing: held packed batches go out whole once their last event is due; else
+   *  `pending` is in time order and what is due is a prefix, found by a binary search. */
   private releaseOrdered(nowNs: number, all: boolean): void {
     if (this.packed.length === 0 && this.pending.length === 0) return;
     let horizon = all ? Infinity : nowNs - this.holdNow(nowNs);

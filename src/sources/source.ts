@@ -13,8 +13,9 @@ export interface SourceDescription {
 }
 
 export interface SourceHandlers {
-  /** One call per batch from the kernel side, never one per event. Only the eBPF source with
-   *  --json lines hands on a PackedBatch (see packed.ts). */
+  /** One call per batch from the kernel side, never one per event. Only the eBPF source, with
+   *  --json lines and its programs reporting forks and exits, hands on a PackedBatch
+   *  (see packed.ts). */
   onBatch(events: EventBatch): void;
   /** The source failed while running; it has stopped. */
   onError(error: Error): void;

@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvents, EVENT_SLOTS, eventsOf, EXIT_CODE, FORK_CODE, PackedBatch, type PackedEvents } from '../../src/events/packed.js';
 import { ndjsonBytes } from '../../src/events/json.js';
 
-const SLOTS = 16;
 const T = '2026-12-02T08:00:00.000000Z';
 
 /** An event as its number slots (unset ones 0, NaN where given) and its strings. */
@@ -19,10 +18,10 @@ interface Packed {
 
 /** One batch of events, each in EVENT_SLOTS numbers. */
 function pack(events: Packed[]): [Float64Array, string] {
-  const numbers = new Float64Array(events.length * SLOTS);
+  const numbers = new Float64Array(events.length * EVENT_SLOTS);
   const strings: string[] = [];
   events.forEach((ev, i) => {
-    for (const [k, v] of Object.entries(ev.slots)) numbers[i * SLOTS + Number(k)] = v;
+    for (const [k, v] of Object.entries(ev.slots)) numbers[i * EVENT_SLOTS + Number(k)] = v;
     strings.push(...ev.strings);
   });
   return [numbers, strings.join('\0')];
@@ -128,7 +127,10 @@ describe('decodeEvents', () => {
 });
 
 describe('PackedBatch', () => {
-  const all = [fork, execFull, exit, execBare, fork, exitUnknown, ...others];
+  // Each event its own time, so a time read from the wrong string shows.
+  const all = [fork, execFull, exit, execBare, fork, exitUnknown, ...others].map((ev, i) => ({
+    slots: ev.slots, strings: [`2026-12-02T08:00:${String(i).padStart(2, '0')}.000000Z`, ...ev.strings.slice(1)],
+  }));
   const withLines = (events: Packed[], ends?: number[]): [Float64Array, string, Buffer, Uint32Array] => {
     const [numbers, text] = pack(events);
     const lines = events.map((_, i) => `line ${i}\n`);
@@ -158,10 +160,15 @@ describe('PackedBatch', () => {
     expect(batch.isDecoded).toBe(true);
   });
 
-  it('a reader that skipped a string too few or too many says so', () => {
-    const reader = new PackedBatch(withLines([fork, exit])).reader();
-    reader.time();
-    expect(() => reader.finish()).toThrow(/2 strings, 1 read/);
+  it('a reader that read a string too few or too many says so', () => {
+    const short = new PackedBatch(withLines([fork, exit])).reader();
+    short.time();
+    expect(() => short.finish()).toThrow(/2 strings, 1 read/);
+    const long = new PackedBatch(withLines([fork, exit])).reader();
+    long.time();
+    long.time();
+    long.time();
+    expect(() => long.finish()).toThrow(/2 strings, 3 read/);
   });
 
   it('gives its lines as one span, or none when the reader ran out of room for some', () => {

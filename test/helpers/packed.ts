@@ -1,16 +1,15 @@
 // Events packed as the native readers pack a batch (native/event_js.cc), with their --json
-// lines: what the eBPF source hands on as a PackedBatch, for tests that feed one to a model
-// or a merger. decode.test.ts holds decodeEvents to the layout slot by slot; this packs
-// whole events, and a round trip through decodeEvents gives them back.
+// lines: what the eBPF source hands on as a PackedBatch, for tests that feed one to a model,
+// a merger or the writer. test/events/packed.test.ts holds decodeEvents to the layout slot by
+// slot; this packs whole events (an exit's unknown duration, or a start time without its
+// wall time, decode as the reader gives them: null, and an empty string).
 import { jsonLine } from '../../src/events/json.js';
-import { EVENT_SLOTS, PackedBatch } from '../../src/events/packed.js';
+import { ARGV_SOURCES, EVENT_SLOTS, LOST_SOURCES, PackedBatch } from '../../src/events/packed.js';
 import type { ForktopEvent } from '../../src/events/schema.js';
 
 const CODES: Partial<Record<ForktopEvent['type'], number>> = {
   fork: 0, exec: 1, exit: 2, comm: 3, uid: 4, gid: 5, sid: 6, ptrace: 7, coredump: 8, lost: 9, snapshot: 10,
 };
-const ARGV_SOURCES = [null, 'kernel', 'proc', 'comm'];
-const LOST_SOURCES = ['kernel', 'ebpf', 'queue'];
 
 /** Whether the eBPF reader could have packed it: not a host's event, a rescan's, nor a
  *  thread's fork (the programs leave threads out in the kernel; a packed fork has no tid). */
@@ -53,7 +52,7 @@ export function packEvents(events: readonly ForktopEvent[]): [Float64Array, stri
         if (ev.tty !== undefined) present |= 16;
         bit(32, ev.tty);
         if (ev.type === 'exec') bit(256, ev.filename);
-        if (ev.start_ts !== null) strings.push(ev.start!);
+        if (ev.start_ts !== null) strings.push(ev.start ?? '');
         if (ev.argv) strings.push(...ev.argv);
         if (ev.env !== undefined) {
           present |= 64;

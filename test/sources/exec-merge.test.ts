@@ -347,6 +347,33 @@ describe('ExecMerger without pairing: every fork, exec and exit from eBPF, id ch
       expect(order()).toEqual(['fork@100', 'exec@101', 'uid@102', 'exec@103.5', 'fork@104', 'exit@107', 'fork@300']);
     });
 
+    it('go out only as far as they are due, all of them on a last flush, none while a backlog is awaited', () => {
+      const { m, out } = makePacked();
+      const batches = [100, 200, 300].map((t, i) => packedBatch([fork(10 + i, t * MS), exit(10 + i, (t + 10) * MS)]));
+      for (const batch of batches) m.fromKernel(batch, batch.ts(1) + 1 * MS);
+      expect(out).toEqual(batches.slice(0, 2)); // each due 30 ms after its last event
+      m.flush(312 * MS, true);
+      expect(out).toEqual(batches);
+      // A batch a stall late: the proc connector's backlog is right behind it, so it waits.
+      m.fromKernel(packedBatch([fork(20, 1000 * MS)]), 3000 * MS);
+      m.flush(3020 * MS);
+      expect(out).toHaveLength(3);
+      m.flush(3031 * MS);
+      expect(out).toHaveLength(4);
+    });
+
+    it('are held as they came again once the events between them have gone out', () => {
+      const { m, out } = makePacked();
+      m.fromProcConnector([uid(10, 100 * MS)], 101 * MS);
+      m.fromKernel(packedBatch([fork(11, 102 * MS)]), 103 * MS); // behind the uid change: made events
+      m.flush(200 * MS);
+      expect(out.every((batch) => Array.isArray(batch))).toBe(true);
+      const later = packedBatch([fork(12, 300 * MS)]);
+      m.fromKernel(later, 301 * MS);
+      m.flush(400 * MS);
+      expect(out[out.length - 1]).toBe(later);
+    });
+
     it('one that reaches back past the batch held goes between its events', () => {
       const { m, out, order } = makePacked();
       m.fromKernel(packedBatch([fork(10, 100 * MS), fork(11, 110 * MS)]), 111 * MS);
