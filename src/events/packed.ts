@@ -30,9 +30,10 @@ const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefi
  * two storms, a full GC dropped them, and with them the optimized code of all that reads
  * events (decode, merge, model, writer), compiled again at the next storm (see the README's
  * benchmark). With --json's packed batches forks and exits are not built at all, and the
- * execs kept are the ones the AlertModel builds, without a line. For the same reason an exec or snapshot has all its fields from
- * its literal, those it lacks undefined (JSON leaves them out): with one shape per set of
- * fields read, a GC mid-storm dropped the startup scan's and decodeEvents was compiled again.
+ * execs kept are the ones the AlertModel builds, without a line. For the same reason an exec
+ * or snapshot has all its fields from its literal, those it lacks undefined (JSON leaves them
+ * out): with one shape per set of fields read, a GC mid-storm dropped the startup scan's and
+ * decodeEvents was compiled again.
  * Each holds its batch's strings and lines until a later batch brings its type, so only
  * batches of the usual size (a storm's are a few hundred events) give them.
  */
