@@ -215,6 +215,11 @@ export class PackedBatch {
     return this.numbers[i * EVENT_SLOTS + 1];
   }
 
+  /** Its last event's time: the native side sorts a batch, so its newest. */
+  get lastTs(): number {
+    return this.ts(this.length - 1);
+  }
+
   /** Whether it holds a count of events the kernel dropped. */
   get hasLost(): boolean {
     for (let i = 0; i < this.length; i++) if (this.numbers[i * EVENT_SLOTS] === LOST_CODE) return true;

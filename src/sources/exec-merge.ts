@@ -176,7 +176,7 @@ export class ExecMerger {
       if (batch instanceof PackedBatch && this.pending.length === 0 && this.procHeld.length === 0 && !this.scan) {
         const held = this.packed;
         const previous = held.length > 0 ? held[held.length - 1] : null;
-        if (previous === null || previous.ts(previous.length - 1) <= batch.ts(0)) {
+        if (previous === null || previous.lastTs <= batch.ts(0)) {
           // As it came: nothing goes between its events.
           held.push(batch);
           if (release) this.release(nowNs, false, true);
@@ -289,7 +289,7 @@ export class ExecMerger {
       // Whole batches, once their last event is due: nothing of the other stream is held.
       const held = this.packed;
       let due = 0;
-      while (due < held.length && held[due].ts(held[due].length - 1) <= horizon) due++;
+      while (due < held.length && held[due].lastTs <= horizon) due++;
       if (due === 0) return;
       this.packed = held.slice(due);
       for (let i = 0; i < due; i++) this.emit(held[i]);
@@ -377,8 +377,11 @@ export class ExecMerger {
   /** When the next flush can send something (monotonic ns), or null when nothing is held. */
   nextDueNs(nowNs: number): number | null {
     if (!this.pairExecs) {
-      const oldest = this.packed.length > 0 ? this.packed[0].ts(this.packed[0].length - 1) : this.pending.length > 0 ? this.pending[0].ts : null;
-      if (oldest === null) return null;
+      // A packed batch goes out once its last event is due; an event in pending, by its own.
+      let oldest: number;
+      if (this.packed.length > 0) oldest = this.packed[0].lastTs;
+      else if (this.pending.length > 0) oldest = this.pending[0].ts;
+      else return null;
       let first = oldest + this.holdNow(nowNs);
       if (this.catchUp && first < this.catchUp.untilNs) first = this.catchUp.untilNs;
       const blocking = this.blockingProc(false);
