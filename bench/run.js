@@ -39,7 +39,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     'latency-samples': { type: 'string', default: '30' },
     'start-runs': { type: 'string', default: '5' },
-    'soak-seconds': { type: 'string', default: '60' },
+    'soak-seconds': { type: 'string', default: '120' },
     'soak-interval': { type: 'string', default: '5' },
     'soak-loads': { type: 'string', default: '500,10' },
     'nats-agents': { type: 'string', default: '1,4,8' },

@@ -17,9 +17,9 @@ function median(values) {
 }
 
 /** Milliseconds from `since` to the first screen `seen` accepts (polled every POLL_MS), or null. */
-async function until(tmux, session, seen, since, timeoutMs = 5000) {
+async function until(control, session, seen, since, timeoutMs = 5000) {
   while (performance.now() - since < timeoutMs) {
-    const screen = tmux.capture(session);
+    const screen = await control.capture(session);
     if (screen !== null && seen(screen)) return performance.now() - since;
     await sleep(POLL_MS);
   }
@@ -39,14 +39,15 @@ export async function benchScreen({ storm, rate = 500, samples = 20 }) {
   atInterrupt.add(undo);
   try {
     tmux.open(session, `exec ${cliCommand(bin).map(shellQuote).join(' ')} --no-bell --filter ${tag}x`);
-    if ((await until(tmux, session, (s) => /LIVE/.test(s), performance.now(), 30_000)) === null) throw new Error('the live view never showed LIVE');
+    const control = tmux.control();
+    if ((await until(control, session, (s) => /LIVE/.test(s), performance.now(), 30_000)) === null) throw new Error('the live view never showed LIVE');
     await sleep(2000); // the storm under way
     const execs = [];
     for (let i = 0; i < samples; i++) {
       const marker = `${tag}x${i}`;
       const since = performance.now();
       const child = spawn('/bin/true', [marker], { stdio: 'ignore' });
-      const ms = await until(tmux, session, (s) => s.includes(marker), since);
+      const ms = await until(control, session, (s) => s.includes(marker), since);
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('exit', resolve)));
       if (ms !== null) execs.push(ms);
       await sleep(150 + Math.random() * 100); // off the frame clock's beat
@@ -55,8 +56,8 @@ export async function benchScreen({ storm, rate = 500, samples = 20 }) {
     for (let i = 0; i < samples / 2; i++) {
       for (const [key, shows] of [['2', /TREE \(by spawning/], ['1', /COMMAND/]]) {
         const since = performance.now();
-        tmux.run('send-keys', '-t', session, key);
-        const ms = await until(tmux, session, (s) => shows.test(s), since);
+        await control.sendKeys(session, key);
+        const ms = await until(control, session, (s) => shows.test(s), since);
         if (ms !== null) keys.push(ms);
         await sleep(100 + Math.random() * 100);
       }
@@ -67,6 +68,7 @@ export async function benchScreen({ storm, rate = 500, samples = 20 }) {
     } catch {
       // gone
     }
+    control.close();
     tmux.close(session);
     await stopPid(pid, 'SIGKILL', 3000);
     return { rate, execs, keys, samples };

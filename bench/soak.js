@@ -224,7 +224,7 @@ async function soakOne({ storm, rate, seconds, interval, outDir }) {
   }
 }
 
-export async function benchSoak({ storm, seconds = 60, interval = 5, loads = [500, 10], outDir }) {
+export async function benchSoak({ storm, seconds = 120, interval = 5, loads = [500, 10], outDir }) {
   const results = [];
   for (const rate of loads) results.push(await soakOne({ storm, rate, seconds, interval, outDir }));
   fs.writeFileSync(path.join(outDir, 'soak.json'), JSON.stringify(results, null, 1));

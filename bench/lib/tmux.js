@@ -1,6 +1,6 @@
 // A real terminal for the benchmark: a tmux server of its own (-L), no user config, whose
 // sessions are 120×40 and whose screens can be read back with capture-pane.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { which } from './system.js';
 
@@ -40,6 +40,13 @@ export class Tmux {
     }
   }
 
+  /** A client that reads screens and sends keys without starting a process each time (see
+   *  TmuxControl). */
+  control() {
+    if (!this.started) throw new Error('tmux: no server yet');
+    return new TmuxControl(this);
+  }
+
   close(session) {
     try {
       this.run('kill-session', '-t', session);
@@ -59,5 +66,78 @@ export class Tmux {
     }
     if (this.socket) fs.rmSync(this.socket, { force: true });
     this.started = false;
+  }
+}
+
+/**
+ * One tmux client in control mode (tmux -C), attached to a session of its own, that runs
+ * commands sent on its stdin. Polling a screen with `tmux capture-pane` starts a tmux client
+ * per look, and each renames itself ("tmux: client"): a poll every 2 ms put hundreds of name
+ * changes a second in the kernel's proc connector, which forktop orders with the execs, and
+ * it measured the instrument more than forktop (its hold for that stream grew to ~25 ms).
+ */
+export class TmuxControl {
+  constructor(tmux) {
+    this.session = `control${process.pid}`;
+    tmux.run('new-session', '-d', '-s', this.session, 'sleep 86400');
+    this.child = spawn('tmux', ['-L', tmux.name, '-f', '/dev/null', '-C', 'attach-session', '-t', this.session], { stdio: ['pipe', 'pipe', 'ignore'] });
+    this.child.on('error', () => {});
+    this.waiting = [];
+    this.block = null;
+    this.pending = '';
+    // The reply to attaching comes first, as a block of its own.
+    this.waiting.push({ resolve: () => {}, reject: () => {} });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk) => this.read(chunk));
+    this.child.on('exit', () => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error('tmux control client exited'));
+    });
+  }
+
+  read(chunk) {
+    this.pending += chunk;
+    let nl;
+    while ((nl = this.pending.indexOf('\n')) >= 0) {
+      const line = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      if (this.block === null) {
+        if (line.startsWith('%begin ')) this.block = [];
+        // else a notification (%output, %window-add, ...): not asked for
+      } else if (line.startsWith('%end ') || line.startsWith('%error ')) {
+        const lines = this.block;
+        this.block = null;
+        const w = this.waiting.shift();
+        if (line.startsWith('%end ')) w?.resolve(lines.join('\n'));
+        else w?.reject(new Error(lines.join(' ')));
+      } else {
+        this.block.push(line);
+      }
+    }
+  }
+
+  /** Runs one tmux command (its words, quoted for tmux); resolves to what it printed. */
+  command(...words) {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin.write(words.map((w) => `'${String(w).replaceAll("'", "'\\''")}'`).join(' ') + '\n');
+    });
+  }
+
+  /** The session's screen as text, or null when it is gone. */
+  async capture(session) {
+    try {
+      return await this.command('capture-pane', '-p', '-t', session);
+    } catch {
+      return null;
+    }
+  }
+
+  sendKeys(session, key) {
+    return this.command('send-keys', '-t', session, key);
+  }
+
+  close() {
+    this.child.stdin.end();
+    this.child.kill();
   }
 }
