@@ -32,14 +32,16 @@ export async function benchScreen({ storm, rate = 500, samples = 20 }) {
   const session = 'screen';
   const load = spawn(storm, ['steady', String(rate), '600', `${tag}load`], { stdio: 'ignore' });
   const stopLoad = () => load.kill('SIGKILL');
+  let control = null;
   const undo = () => {
     stopLoad();
+    control?.close();
     tmux.kill();
   };
   atInterrupt.add(undo);
   try {
     tmux.open(session, `exec ${cliCommand(bin).map(shellQuote).join(' ')} --no-bell --filter ${tag}x`);
-    const control = tmux.control();
+    control = tmux.control();
     if ((await until(control, session, (s) => /LIVE/.test(s), performance.now(), 30_000)) === null) throw new Error('the live view never showed LIVE');
     await sleep(2000); // the storm under way
     const execs = [];
@@ -68,7 +70,6 @@ export async function benchScreen({ storm, rate = 500, samples = 20 }) {
     } catch {
       // gone
     }
-    control.close();
     tmux.close(session);
     await stopPid(pid, 'SIGKILL', 3000);
     return { rate, execs, keys, samples };

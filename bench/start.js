@@ -18,13 +18,14 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const POLL_MS = 10;
 
 /** Seconds from asking tmux for a new session running `command` to the first capture-pane
- *  that matches each of `patterns` (polled every POLL_MS; null for one not seen in 30 s). */
-async function firstFrames(tmux, session, command, patterns) {
+ *  that matches each of `patterns` (polled every POLL_MS through `control`, not a tmux process
+ *  per look, which would start beside the program timed; null for one not seen in 30 s). */
+async function firstFrames(tmux, control, session, command, patterns) {
   const started = performance.now();
   tmux.open(session, command);
   const seconds = patterns.map(() => null);
   for (let poll = started; performance.now() - started < 30_000 && seconds.includes(null); ) {
-    const screen = tmux.capture(session);
+    const screen = await control.capture(session);
     if (screen === null) break; // it exited
     patterns.forEach((pattern, i) => {
       if (seconds[i] === null && pattern.test(screen)) seconds[i] = (performance.now() - started) / 1000;
@@ -84,7 +85,11 @@ function summary(values) {
 export async function benchStart({ runs = 5 } = {}) {
   const result = { runs };
   const tmux = new Tmux(`forktop-bench-start-${process.pid}`);
-  const cleanup = () => tmux.kill();
+  let control = null;
+  const cleanup = () => {
+    control?.close();
+    tmux.kill();
+  };
   atInterrupt.add(cleanup);
   const first = [];
   const live = [];
@@ -94,25 +99,26 @@ export async function benchStart({ runs = 5 } = {}) {
   const exe = fs.existsSync(executable) ? { first: [], live: [], json: [], version: [] } : null;
   try {
     tmux.open('idle', 'exec sleep 900'); // the server stays up between runs; bounded in any case
+    control = tmux.control();
     const liveCommand = `exec ${cliCommand(cli).map(shellQuote).join(' ')}`;
     const htopCommand = htopPath && `exec ${shellQuote(htopPath)}`;
     const htopHeader = /Tasks:|Load average/;
     // forktop's first frame: its header line, "starting…" or already LIVE.
     const forktopHeader = /^forktop /m;
     for (let i = -1; i < runs; i++) {
-      const [f, l] = await firstFrames(tmux, `live${i + 1}`, liveCommand, [forktopHeader, /LIVE/]);
-      const [m] = await firstFrames(tmux, `modules${i + 1}`, `FORKTOP_NO_BUNDLE=1 ${liveCommand}`, [/LIVE/]);
+      const [f, l] = await firstFrames(tmux, control, `live${i + 1}`, liveCommand, [forktopHeader, /LIVE/]);
+      const [m] = await firstFrames(tmux, control, `modules${i + 1}`, `FORKTOP_NO_BUNDLE=1 ${liveCommand}`, [/LIVE/]);
       if (i >= 0) {
         first.push(f);
         live.push(l);
         modules.push(m);
       }
       if (htopCommand) {
-        const [h] = await firstFrames(tmux, `htop${i + 1}`, htopCommand, [htopHeader]);
+        const [h] = await firstFrames(tmux, control, `htop${i + 1}`, htopCommand, [htopHeader]);
         if (i >= 0) htop.push(h);
       }
       if (exe) {
-        const [f, l] = await firstFrames(tmux, `exe${i + 1}`, `exec ${shellQuote(executable)}`, [forktopHeader, /LIVE/]);
+        const [f, l] = await firstFrames(tmux, control, `exe${i + 1}`, `exec ${shellQuote(executable)}`, [forktopHeader, /LIVE/]);
         if (i >= 0) {
           exe.first.push(f);
           exe.live.push(l);
@@ -121,7 +127,7 @@ export async function benchStart({ runs = 5 } = {}) {
       await sleep(300);
     }
   } finally {
-    tmux.kill();
+    cleanup();
     atInterrupt.delete(cleanup);
   }
   result.first = summary(first);

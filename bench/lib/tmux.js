@@ -81,17 +81,23 @@ export class TmuxControl {
     this.session = `control${process.pid}`;
     tmux.run('new-session', '-d', '-s', this.session, 'sleep 86400');
     this.child = spawn('tmux', ['-L', tmux.name, '-f', '/dev/null', '-C', 'attach-session', '-t', this.session], { stdio: ['pipe', 'pipe', 'ignore'] });
-    this.child.on('error', () => {});
     this.waiting = [];
+    /** The reply being read: its %begin line's numbers (its %end repeats them) and its lines. */
     this.block = null;
     this.pending = '';
+    this.dead = false;
     // The reply to attaching comes first, as a block of its own.
     this.waiting.push({ resolve: () => {}, reject: () => {} });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk) => this.read(chunk));
-    this.child.on('exit', () => {
+    // A write after the client died fails on its own: command() refuses instead.
+    this.child.stdin.on('error', () => {});
+    const gone = () => {
+      this.dead = true;
       for (const w of this.waiting.splice(0)) w.reject(new Error('tmux control client exited'));
-    });
+    };
+    this.child.on('error', gone);
+    this.child.on('close', gone); // once stdout is drained: a reply that came is read first
   }
 
   read(chunk) {
@@ -101,22 +107,26 @@ export class TmuxControl {
       const line = this.pending.slice(0, nl);
       this.pending = this.pending.slice(nl + 1);
       if (this.block === null) {
-        if (line.startsWith('%begin ')) this.block = [];
-        // else a notification (%output, %window-add, ...): not asked for
-      } else if (line.startsWith('%end ') || line.startsWith('%error ')) {
-        const lines = this.block;
+        // Else a notification (%output, %window-add, ...), never inside a reply: not asked for.
+        if (line.startsWith('%begin ')) this.block = { id: line.slice('%begin '.length), lines: [] };
+      } else if (line === `%end ${this.block.id}` || line === `%error ${this.block.id}`) {
+        // Only the %end with its %begin's numbers ends a reply: a screen's line may start so.
+        const { lines } = this.block;
         this.block = null;
         const w = this.waiting.shift();
         if (line.startsWith('%end ')) w?.resolve(lines.join('\n'));
         else w?.reject(new Error(lines.join(' ')));
       } else {
-        this.block.push(line);
+        this.block.lines.push(line);
       }
     }
   }
 
   /** Runs one tmux command (its words, quoted for tmux); resolves to what it printed. */
   command(...words) {
+    if (this.dead) return Promise.reject(new Error('tmux control client exited'));
+    // tmux reads one command a line.
+    if (words.some((w) => String(w).includes('\n'))) return Promise.reject(new Error('tmux control: a word with a newline'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.child.stdin.write(words.map((w) => `'${String(w).replaceAll("'", "'\\''")}'`).join(' ') + '\n');
