@@ -107,14 +107,10 @@ export class AlertModel {
       }
       const ts = numbers[at + 1];
       const time = reader.time();
-      if (ts > this.now) {
-        this.now = ts;
-        this.nowTime = time;
-      }
+      this.reach(ts, time);
       if (code === FORK_CODE) this.fork(numbers[at + 2], numbers[at + 3], ts, time, alerts);
       else this.exitProcess(numbers[at + 2], ts);
-      this.alerts.check(this.now, this.nowTime, alerts);
-      this.retention.prune(this.now);
+      this.settle(alerts);
     }
     reader.finish();
   }
@@ -123,11 +119,24 @@ export class AlertModel {
   advance(ts: number, time: string): AlertEvent[] {
     const alerts: AlertEvent[] = [];
     if (ts <= this.now) return alerts;
-    this.now = ts;
-    this.nowTime = time;
-    this.alerts.check(ts, time, alerts);
-    this.retention.prune(ts);
+    this.reach(ts, time);
+    this.settle(alerts);
     return alerts;
+  }
+
+  /** Time moves on to an event's, never back. */
+  private reach(ts: number, time: string): void {
+    if (ts > this.now) {
+      this.now = ts;
+      this.nowTime = time;
+    }
+  }
+
+  /** What the time now decides, after each event: alerts raised or cleared, tombstones past
+   *  their limits removed. */
+  private settle(alerts: AlertEvent[]): void {
+    this.alerts.check(this.now, this.nowTime, alerts);
+    this.retention.prune(this.now);
   }
 
   /** Processes it finds by pid: live ones, and exited ones the tombstone rules keep. */
@@ -144,10 +153,7 @@ export class AlertModel {
       if (ev.type === 'host') this.hosts.update(host, ev);
       ev = this.hosts.keyed(ev, host);
     }
-    if (ev.ts > this.now) {
-      this.now = ev.ts;
-      this.nowTime = ev.time;
-    }
+    this.reach(ev.ts, ev.time);
     switch (ev.type) {
       case 'fork':
         if (ev.tid === undefined || ev.tid === ev.pid) this.fork(ev.pid, ev.ppid, ev.ts, ev.time, alerts); // else a thread
@@ -179,8 +185,7 @@ export class AlertModel {
       default:
         break;
     }
-    this.alerts.check(this.now, this.nowTime, alerts);
-    this.retention.prune(this.now);
+    this.settle(alerts);
   }
 
   private fork(pid: number, ppid: number, ts: number, time: string, alerts: AlertEvent[]): void {
