@@ -5,8 +5,8 @@
 // forktop's CPU in a storm. Null numbers are NaN.
 //
 // A batch with its --json lines can also travel as it came (PackedBatch): `--json` writes the
-// lines as they are and its AlertModel reads a fork's or an exit's numbers in place, so in a
-// storm two events in three never become objects.
+// lines as they are and its AlertModel reads forks, execs and exits in place (an exec's
+// strings, not an object), so in a storm no event becomes an object.
 import { attachNativeLine, type NativeLines } from './json.js';
 import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from './schema.js';
 
@@ -29,11 +29,10 @@ const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefi
  * object gains after its literal (the native line) only weakly: with no event alive between
  * two storms, a full GC dropped them, and with them the optimized code of all that reads
  * events (decode, merge, model, writer), compiled again at the next storm (see the README's
- * benchmark). With --json's packed batches forks and exits are not built at all, and the
- * execs kept are the ones the AlertModel builds, without a line. For the same reason an exec
- * or snapshot has all its fields from its literal, those it lacks undefined (JSON leaves them
- * out): with one shape per set of fields read, a GC mid-storm dropped the startup scan's and
- * decodeEvents was compiled again.
+ * benchmark). With --json's packed batches forks, execs and exits are not built at all. For
+ * the same reason an exec or snapshot has all its fields from its literal, those it lacks
+ * undefined (JSON leaves them out): with one shape per set of fields read, a GC mid-storm
+ * dropped the startup scan's and decodeEvents was compiled again.
  * Each holds its batch's strings and lines until a later batch brings its type, so only
  * batches of the usual size (a storm's are a few hundred events) give them.
  */
@@ -183,20 +182,55 @@ export class PackedReader {
     return event;
   }
 
+  /** Passes over the next event, an exec, reading only what a model keeps of one: its
+   *  strings into `into` (reused: nothing else is made but its argv). */
+  execStrings(i: number, into: ExecStrings): ExecStrings {
+    const numbers = this.numbers;
+    const strings = this.strings;
+    const at = i * EVENT_SLOTS;
+    let next = this.next;
+    into.time = strings[next++];
+    const present = numbers[at + 10];
+    into.comm = present & 1 ? strings[next++] : null;
+    into.exe = present & 2 ? strings[next++] : null;
+    into.cwd = present & 4 ? strings[next++] : null;
+    into.cgroup = present & 8 ? strings[next++] : null;
+    if (present & 32) next++; // tty
+    if (present & 256) next++; // filename
+    if (!Number.isNaN(numbers[at + 7])) next++; // start
+    const argc = numbers[at + 8];
+    into.argv = argc < 0 ? null : strings.slice(next, next + argc);
+    if (argc > 0) next += argc;
+    if (present & 64) next += 2 * numbers[at + 15]; // env
+    this.next = next;
+    return into;
+  }
+
   /** Every string was read: the batch was as its numbers say. */
   finish(): void {
     if (this.next !== this.strings.length) throw new Error(`native batch: ${this.strings.length} strings, ${this.next} read`);
   }
 }
 
+/** An exec's strings as a model keeps them (PackedReader.execStrings). */
+export class ExecStrings {
+  time = '';
+  comm: string | null = null;
+  exe: string | null = null;
+  cwd: string | null = null;
+  cgroup: string | null = null;
+  argv: string[] | null = null;
+}
+
 /** The type codes read in place (native/event_codes.h has them all). */
 export const FORK_CODE = 0;
+export const EXEC_CODE = 1;
 export const EXIT_CODE = 2;
 const LOST_CODE = 9;
 
 /**
  * A batch from the eBPF ring as it came, each event's --json line with it: what `--json`
- * writes and its AlertModel reads, neither needing an object for a fork or an exit. What
+ * writes and its AlertModel reads, neither needing an object for a fork, an exec or an exit. What
  * needs objects asks events(), decoded once.
  */
 export class PackedBatch {

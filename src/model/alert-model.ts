@@ -9,8 +9,8 @@
 // Deterministic like the Model: no clock, "now" is the newest event's time.
 import { AlertDetector, type Clan, type ClanMember } from './alert-detector.js';
 import { withDefaults, type ModelConfig } from './config.js';
-import { EVENT_SLOTS, EXIT_CODE, FORK_CODE, PackedBatch, type EventBatch } from '../events/packed.js';
-import type { AlertEvent, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
+import { ARGV_SOURCES, EVENT_SLOTS, EXEC_CODE, EXIT_CODE, ExecStrings, FORK_CODE, PackedBatch, type EventBatch } from '../events/packed.js';
+import type { AlertEvent, ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
 import { HostTable, hostIndexOf } from './hosts.js';
 import { countSpawn, execComm, Facts, NO_FACTS, programOf, type SpawnCounts } from './process-node.js';
 import type { RateCounter } from './rate-counter.js';
@@ -63,6 +63,8 @@ class Member implements ClanMember<Member>, SpawnCounts, Retained {
   }
 }
 
+type ExecFacts = Pick<ExecEvent, 'argv' | 'comm' | 'exe' | 'cwd' | 'cgroup'>;
+
 /** The spawner a node links to, while that one is kept (the Model finds it by id). */
 const parentOf = (node: Member): Member | null => (node.parent && !node.parent.removed ? node.parent : null);
 
@@ -79,6 +81,8 @@ export class AlertModel {
   /** Snapshot children that came before their parent, by parent pid. */
   private readonly waitingForParent = new Map<number, Member[]>();
   private nextId = 1;
+  /** Where a packed exec's strings are read to, one at a time. */
+  private readonly execStrings = new ExecStrings();
 
   constructor(config: Partial<ModelConfig> = {}) {
     this.config = withDefaults(config);
@@ -94,22 +98,29 @@ export class AlertModel {
     return alerts;
   }
 
-  /** A batch as the eBPF ring packed it: forks and exits read in place, the rest built. One
-   *  host's events only (a stream of several comes as objects). */
+  /** A batch as the eBPF ring packed it: forks, execs and exits read in place, the rest
+   *  built. One host's events only (a stream of several comes as objects). */
   private applyPacked(batch: PackedBatch, alerts: AlertEvent[]): void {
     const reader = batch.reader();
     const numbers = batch.numbers;
     for (let i = 0, at = 0; i < batch.length; i++, at += EVENT_SLOTS) {
       const code = numbers[at];
-      if (code !== FORK_CODE && code !== EXIT_CODE) {
+      if (code !== FORK_CODE && code !== EXIT_CODE && code !== EXEC_CODE) {
         this.applyOne(reader.event(i), alerts);
         continue;
       }
       const ts = numbers[at + 1];
-      const time = reader.time();
-      this.reach(ts, time);
-      if (code === FORK_CODE) this.fork(numbers[at + 2], numbers[at + 3], ts, time, alerts);
-      else this.exitProcess(numbers[at + 2], ts);
+      if (code === EXEC_CODE) {
+        const exec = reader.execStrings(i, this.execStrings);
+        this.reach(ts, exec.time);
+        const node = this.execed(numbers[at + 2], ts, numbers[at + 4], numbers[at + 7]);
+        if (node) this.execFacts(node, exec, ARGV_SOURCES[numbers[at + 9]]);
+      } else {
+        const time = reader.time();
+        this.reach(ts, time);
+        if (code === FORK_CODE) this.fork(numbers[at + 2], numbers[at + 3], ts, time, alerts);
+        else this.exitProcess(numbers[at + 2], ts);
+      }
       this.settle(alerts);
     }
     reader.finish();
@@ -216,12 +227,24 @@ export class AlertModel {
   }
 
   private exec(ev: ExecEvent): void {
-    let node = this.byPid.get(ev.pid);
-    if (!node || (node.exit && node.exit.ts <= ev.ts)) node = this.createLate(ev.pid, ev.ts);
-    if (ev.ret !== 0) return;
+    const node = this.execed(ev.pid, ev.ts, ev.ret, ev.start_ts ?? NaN);
+    if (node) this.execFacts(node, ev, ev.argv_source);
+  }
+
+  /** The process an exec at ts ran in (a new one if the pid's had exited before it), once
+   *  the exec succeeded; its start time (NaN: not read) where none was known. */
+  private execed(pid: number, ts: number, ret: number, startTs: number): Member | null {
+    let node = this.byPid.get(pid);
+    if (!node || (node.exit && node.exit.ts <= ts)) node = this.createLate(pid, ts);
+    if (ret !== 0) return null;
+    if (node.startTs === null && !Number.isNaN(startTs)) node.startTs = startTs;
+    return node;
+  }
+
+  /** What it runs now: an exec event's strings, or a packed one's read in place. */
+  private execFacts(node: Member, exec: ExecFacts, argvSource: ArgvSource): void {
     const had = node.facts;
-    node.facts = new Facts(ev.argv, ev.argv_source, execComm(ev), ev.exe, ev.cwd ?? had.cwd, ev.cgroup ?? had.cgroup, null);
-    if (node.startTs === null && ev.start_ts !== null) node.startTs = ev.start_ts;
+    node.facts = new Facts(exec.argv, argvSource, execComm(exec), exec.exe, exec.cwd ?? had.cwd, exec.cgroup ?? had.cgroup, null);
     if (!node.exit) this.alerts.onExec(node);
   }
 

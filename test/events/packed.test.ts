@@ -5,7 +5,8 @@
 // PackedBatch: the same batch read in place, built event by event, and its lines as one span.
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { decodeEvents, EVENT_SLOTS, eventsOf, EXIT_CODE, FORK_CODE, PackedBatch, type PackedEvents } from '../../src/events/packed.js';
+import { decodeEvents, EVENT_SLOTS, eventsOf, ExecStrings, EXIT_CODE, FORK_CODE, PackedBatch, type PackedEvents } from '../../src/events/packed.js';
+import type { ExecEvent } from '../../src/events/schema.js';
 import { ndjsonBytes } from '../../src/events/json.js';
 
 const T = '2026-12-02T08:00:00.000000Z';
@@ -158,6 +159,27 @@ describe('PackedBatch', () => {
     expect(batch.isDecoded).toBe(false);
     expect(JSON.stringify(batch.events())).toBe(JSON.stringify(expected));
     expect(batch.isDecoded).toBe(true);
+  });
+
+  it("reads an exec's strings in place, those decodeEvents gives it, and passes over the rest", () => {
+    // Every optional string present, then none, then argv from the name; a fork after each,
+    // whose time is read right only if the exec's strings were passed over exactly.
+    const events = [execFull, fork, execBare, fork, execComm, fork, snapshot].map((ev, i) => ({
+      slots: ev.slots, strings: [`2026-12-02T08:00:${String(i).padStart(2, '0')}.000000Z`, ...ev.strings.slice(1)],
+    }));
+    const packed = withLines(events);
+    const expected = decodeEvents(packed) as ExecEvent[];
+    const reader = new PackedBatch(packed).reader();
+    const into = new ExecStrings();
+    for (const i of [0, 2, 4]) {
+      expect(reader.execStrings(i, into)).toBe(into);
+      const { time, comm, exe, cwd, cgroup, argv } = expected[i];
+      expect({ ...into }).toEqual({ time, comm, exe, cwd, cgroup, argv });
+      expect(reader.time()).toBe(expected[i + 1].time);
+    }
+    expect(into.argv).toEqual([]); // argv from the name: empty, not unread (null)
+    expect(JSON.stringify(reader.event(6))).toBe(JSON.stringify(expected[6]));
+    expect(() => reader.finish()).not.toThrow();
   });
 
   it('a reader that read a string too few or too many says so', () => {
