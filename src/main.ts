@@ -5,6 +5,7 @@ import os from 'node:os';
 import meow from 'meow';
 import { eachStep, exitCleanlyOn } from './lifecycle.js';
 import { AlertModel } from './model/alert-model.js';
+import { primeAlertModel } from './model/alert-model-priming.js';
 import type { Model } from './model/model.js';
 import { HEADLESS_CONFIG } from './model/config.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
@@ -415,6 +416,8 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
   };
   // The alerts join the stream too. With no screen to show the exec list or a process's
   // card, they come from the AlertModel, which keeps only what they need.
+  // Its code sees every line run once before a storm makes it hot (alert-model-priming.ts).
+  primeAlertModel();
   pipeline.open(headerFor(chosen), new AlertModel(HEADLESS_CONFIG), recorder ? [ndjson, recordingSink(recorder)] : [ndjson]);
 }
 

@@ -1,0 +1,146 @@
+// V8 optimizes the AlertModel's code from the types each of its lines has seen run. A line a
+// storm reaches for the first time once that code is built (the first tombstone pushed out,
+// the first alert raised or cleared, a pid reused, a spawner's third fork) has seen none: V8
+// throws the code away there and builds it again, with all it had inlined, on a machine busy
+// with the storm. So before its first batch, `--json` runs a few made-up scenes through a
+// private AlertModel with tiny limits, each line of it taken a dozen times: too few events
+// for V8 to optimize anything then (a few ms, once), enough for each line to have its types
+// when it does (the README's benchmark says what that spares). The scenes go as the eBPF
+// source's batches come (packed, read in place) and nothing leaves them.
+import { packedBatch } from '../events/pack.js';
+import type { AlertEvent, ExecEvent, ForktopEvent } from '../events/schema.js';
+import { AlertModel } from './alert-model.js';
+import type { ModelConfig } from './config.js';
+import { Fifo } from './retention.js';
+
+/** Limits a few events reach: three tombstones, alerts at a handful of forks. */
+const TINY: Partial<ModelConfig> = {
+  maxTombstones: 3,
+  maxRetainedAncestors: 1,
+  tombstoneAgeNs: 2e9,
+  maxTombstoneText: 120,
+  alerts: { bombRate: 5, bombLive: 3, bombGenerations: 2, stormRate: 5, clearFraction: 0.5, stormClearNs: 1e9 },
+};
+
+/** V8 keeps a function's type feedback only from its 8th call on (lazy feedback
+ *  allocation): each scene's rare lines come round more often than that. */
+const ROUNDS = 12;
+
+/** Where the made-up clock starts: a monotonic time in ns as a machine up for hours has,
+ *  a double as the real ones are (not a small integer, which V8 keeps another way). */
+const BASE_TS = 5e13;
+
+class Scene {
+  readonly batches: ForktopEvent[][] = [[]];
+  ts: number;
+
+  constructor(round: number) {
+    this.ts = BASE_TS + round * 20e9;
+  }
+
+  after(ms: number): this {
+    this.ts += ms * 1e6;
+    return this;
+  }
+
+  /** Later events come in the next batch. */
+  cut(): this {
+    this.batches.push([]);
+    return this;
+  }
+
+  private get time(): string {
+    return `2026-01-01T00:00:${String(Math.floor(this.ts / 1e9) % 60).padStart(2, '0')}.${String(Math.floor(this.ts / 1e3) % 1e6).padStart(6, '0')}Z`;
+  }
+
+  private push(ev: ForktopEvent): this {
+    this.batches[this.batches.length - 1].push(ev);
+    return this;
+  }
+
+  fork(pid: number, ppid: number): this {
+    return this.push({ type: 'fork', time: this.time, ts: this.ts, pid, ppid });
+  }
+
+  exec(pid: number, ppid: number, argv: string[], ret = 0): this {
+    const ev: ExecEvent = {
+      type: 'exec', time: this.time, ts: this.ts, pid, ppid, argv, argv_source: 'kernel',
+      comm: argv[0].split('/').pop()!, exe: argv[0], cwd: '/srv/build', uid: 1000, cgroup: '/user.slice',
+      start_ts: this.ts - 1e6, start: this.time, ret,
+      auid: 4294967295, session: 4294967295, tty: null, sid: 900, pgid: pid, env: null,
+    };
+    return this.push(ev);
+  }
+
+  exit(pid: number, code = 0): this {
+    return this.push({ type: 'exit', time: this.time, ts: this.ts, pid, ppid: 1, code, signal: 0, core: false, duration_ms: 1.25 });
+  }
+
+  comm(pid: number, comm: string): this {
+    return this.push({ type: 'comm', time: this.time, ts: this.ts, pid, comm });
+  }
+
+  uid(pid: number): this {
+    return this.push({ type: 'uid', time: this.time, ts: this.ts, pid, ruid: 0, euid: 0 });
+  }
+}
+
+/** One round: a shell's storm of short commands, a bomb, events out of order, a pid reused,
+ *  then quiet until every alert clears and the tombstones age out. */
+function scene(round: number): Scene {
+  const s = new Scene(round);
+  const pid = 1000 + round * 100;
+  const shell = pid;
+  s.fork(shell, 1).after(1).exec(shell, 1, ['/bin/sh', '-c', 'make']);
+  // A storm: short commands, one of them failing to exec first.
+  for (let i = 1; i <= 8; i++) {
+    const child = pid + i;
+    s.after(5).fork(child, shell).after(1);
+    if (i === 3) s.exec(child, shell, ['/usr/bin/missing'], -2);
+    s.exec(child, shell, ['/bin/true', String(i)]).after(1).exit(child, i === 5 ? 1 : 0);
+    if (i % 3 === 0) s.cut();
+  }
+  // A bomb: a lineage of one program, forking without exec.
+  const bomb = pid + 20;
+  s.after(2).fork(bomb, shell);
+  for (let g = 1; g <= 6; g++) s.after(5).fork(bomb + g, bomb + g - 1);
+  s.cut().comm(shell, 'make').uid(shell);
+  // Out of order: an exec and an exit before the fork that started them.
+  s.after(1).exec(pid + 40, shell, ['/bin/cat']).exit(pid + 41).fork(pid + 40, shell).fork(pid + 41, shell);
+  // A pid reused while the model still has it live (its exit was lost).
+  s.after(1).fork(bomb + 6, shell).exec(bomb + 6, shell, ['/bin/echo']);
+  s.cut();
+  for (let g = 0; g <= 6; g++) s.after(1).exit(bomb + g, 137);
+  s.after(1).exit(pid + 40).exit(shell);
+  s.cut().after(4000).fork(pid + 50, 1).exit(pid + 50);
+  return s;
+}
+
+/** What the scenes did: the alerts they raised and cleared, and the processes the private
+ *  model still kept at the end (its tombstone limits hold it to a few). */
+export interface Priming {
+  alerts: AlertEvent[];
+  kept: number;
+}
+
+export function primeAlertModel(): Priming {
+  const model = new AlertModel(TINY);
+  const alerts: AlertEvent[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const s = scene(round);
+    for (const batch of s.batches) if (batch.length > 0) alerts.push(...model.apply(packedBatch(batch, false)));
+    alerts.push(...model.advance(s.ts + 3e9, ''));
+  }
+  // The tombstone queues (of nodes, and of their weights) compact themselves every 1,024.
+  const nodes = new Fifo<object>();
+  const weights = new Fifo<number>();
+  for (let i = 0; i < 1100; i++) {
+    nodes.push(nodes);
+    weights.push(i);
+  }
+  for (let i = 0; i < 1100; i++) {
+    nodes.shift();
+    weights.shift();
+  }
+  return { alerts, kept: model.size };
+}
