@@ -6,7 +6,8 @@
 //
 // A batch with its --json lines can also travel as it came (PackedBatch): `--json` writes the
 // lines as they are and its AlertModel reads forks, execs and exits in place (an exec's
-// strings, not an object), so in a storm no event becomes an object.
+// strings, not an object): in a storm no event becomes an object while the merge keeps the
+// batches whole (it decodes them when a proc connector event must go between theirs).
 import { attachNativeLine, type NativeLines } from './json.js';
 import type { ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from './schema.js';
 
@@ -49,9 +50,10 @@ export function decodeEvents(packed: PackedEvents): ForktopEvent[] {
 }
 
 /**
- * A batch's events in order, each one built (event) or passed over (time: a fork's or an
- * exit's, whose numbers are read in place). The strings are read in order, so every event
- * is one or the other, from the first on.
+ * A batch's events in order, each one built (event), passed over (time: a fork's or an
+ * exit's, whose numbers are read in place) or read for its strings only (execStrings: an
+ * exec's). The strings are read in order, so every event is read one of these ways, from the
+ * first on.
  */
 export class PackedReader {
   readonly count: number;

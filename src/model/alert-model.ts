@@ -12,7 +12,7 @@ import { withDefaults, type ModelConfig } from './config.js';
 import { ARGV_SOURCES, EVENT_SLOTS, EXEC_CODE, EXIT_CODE, ExecStrings, FORK_CODE, PackedBatch, type EventBatch } from '../events/packed.js';
 import type { AlertEvent, ArgvSource, ExecEvent, ForktopEvent, SnapshotEvent } from '../events/schema.js';
 import { HostTable, hostIndexOf } from './hosts.js';
-import { countSpawn, execComm, Facts, NO_FACTS, programOf, type SpawnCounts } from './process-node.js';
+import { commOf, countSpawn, Facts, NO_FACTS, programOf, type SpawnCounts } from './process-node.js';
 import type { RateCounter } from './rate-counter.js';
 import { Retention, type Retained } from './retention.js';
 
@@ -63,8 +63,6 @@ class Member implements ClanMember<Member>, SpawnCounts, Retained {
   }
 }
 
-type ExecFacts = Pick<ExecEvent, 'argv' | 'comm' | 'exe' | 'cwd' | 'cgroup'>;
-
 /** The spawner a node links to, while that one is kept (the Model finds it by id). */
 const parentOf = (node: Member): Member | null => (node.parent && !node.parent.removed ? node.parent : null);
 
@@ -113,8 +111,8 @@ export class AlertModel {
       if (code === EXEC_CODE) {
         const exec = reader.execStrings(i, this.execStrings);
         this.reach(ts, exec.time);
-        const node = this.execed(numbers[at + 2], ts, numbers[at + 4], numbers[at + 7]);
-        if (node) this.execFacts(node, exec, ARGV_SOURCES[numbers[at + 9]]);
+        const node = this.execTarget(numbers[at + 2], ts, numbers[at + 4], numbers[at + 7]);
+        if (node) this.execFacts(node, exec.argv, ARGV_SOURCES[numbers[at + 9]], exec.comm, exec.exe, exec.cwd, exec.cgroup);
       } else {
         const time = reader.time();
         this.reach(ts, time);
@@ -227,13 +225,13 @@ export class AlertModel {
   }
 
   private exec(ev: ExecEvent): void {
-    const node = this.execed(ev.pid, ev.ts, ev.ret, ev.start_ts ?? NaN);
-    if (node) this.execFacts(node, ev, ev.argv_source);
+    const node = this.execTarget(ev.pid, ev.ts, ev.ret, ev.start_ts ?? NaN);
+    if (node) this.execFacts(node, ev.argv, ev.argv_source, ev.comm, ev.exe, ev.cwd, ev.cgroup);
   }
 
   /** The process an exec at ts ran in (a new one if the pid's had exited before it), once
    *  the exec succeeded; its start time (NaN: not read) where none was known. */
-  private execed(pid: number, ts: number, ret: number, startTs: number): Member | null {
+  private execTarget(pid: number, ts: number, ret: number, startTs: number): Member | null {
     let node = this.byPid.get(pid);
     if (!node || (node.exit && node.exit.ts <= ts)) node = this.createLate(pid, ts);
     if (ret !== 0) return null;
@@ -241,10 +239,14 @@ export class AlertModel {
     return node;
   }
 
-  /** What it runs now: an exec event's strings, or a packed one's read in place. */
-  private execFacts(node: Member, exec: ExecFacts, argvSource: ArgvSource): void {
+  /** What it runs now, from an exec event's fields or a packed one's read in place: values,
+   *  not either record, so V8 compiles it for one kind of caller whichever comes first. */
+  private execFacts(
+    node: Member, argv: string[] | null, argvSource: ArgvSource, comm: string | null, exe: string | null,
+    cwd: string | null, cgroup: string | null,
+  ): void {
     const had = node.facts;
-    node.facts = new Facts(exec.argv, argvSource, execComm(exec), exec.exe, exec.cwd ?? had.cwd, exec.cgroup ?? had.cgroup, null);
+    node.facts = new Facts(argv, argvSource, commOf(comm, argv), exe, cwd ?? had.cwd, cgroup ?? had.cgroup, null);
     if (!node.exit) this.alerts.onExec(node);
   }
 

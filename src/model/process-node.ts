@@ -186,7 +186,12 @@ export function removeChild(parent: ProcessNode, id: number): boolean {
 /** The name a successful exec gives its process: the source's comm, else the kernel's rule
  *  (the program file's name, 15 bytes). */
 export function execComm(ev: Pick<ExecEvent, 'comm' | 'argv'>): string | null {
-  return ev.comm ?? ev.argv?.[0]?.split('/').pop()?.slice(0, 15) ?? null;
+  return commOf(ev.comm, ev.argv);
+}
+
+/** The same from the two values, for a reader that has no event object. */
+export function commOf(comm: string | null, argv: string[] | null): string | null {
+  return comm ?? argv?.[0]?.split('/').pop()?.slice(0, 15) ?? null;
 }
 
 /** A process's fork counts, as the spawner ranking and the fork-storm alert read them. */

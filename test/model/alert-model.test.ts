@@ -288,18 +288,46 @@ describe('AlertModel: the same alerts as the Model', () => {
     }
   });
 
-  it('through random worlds (seeded) fed as the eBPF source packs its batches: forks and exits read in place', () => {
+  it('through random worlds (seeded) fed as the eBPF source packs its batches: forks, execs and exits read in place', () => {
     let readInPlace = 0;
     let raised = 0;
     for (let seed = 1; seed <= 6; seed++) {
       const batches = world(seed, 2500);
-      for (const batch of batches.filter((b) => b.every(packable))) readInPlace += batch.filter((ev) => ev.type === 'fork' || ev.type === 'exit').length;
+      for (const batch of batches.filter((b) => b.every(packable))) readInPlace += batch.filter((ev) => ev.type === 'fork' || ev.type === 'exec' || ev.type === 'exit').length;
       const { alerts } = compare(batches, new Model(HEADLESS_CONFIG), undefined, true, true);
       raised += alerts.filter((a) => a.state === 'raised').length;
     }
-    // Most forks and exits went through the packed path, bombs and storms among them.
-    expect(readInPlace).toBeGreaterThan(5000);
+    // Most forks, execs and exits went through the packed path, bombs and storms among them.
+    expect(readInPlace).toBeGreaterThan(7500);
     expect(raised).toBeGreaterThan(0);
+  });
+
+  it("takes a packed exec's facts as it takes the event's: its name from argv where comm is unread, its start time, cwd and cgroup kept where unread", () => {
+    type Facts = { argv: string[] | null; comm: string | null; exe: string | null; cwd: string | null; cgroup: string | null };
+    const factsOf = (model: AlertModel, pid: number) => {
+      const node = (model as unknown as { byPid: Map<number, { facts: Facts; startTs: number | null }> }).byPid.get(pid)!;
+      return { ...node.facts, startTs: node.startTs };
+    };
+    const s = new Script().fork(100, 1);
+    const forked = s.ts;
+    s.after(1).exec(100, ['/usr/bin/a-very-long-program-name', '-v'], { comm: null, start_ts: forked, cwd: '/srv', cgroup: '/a.slice' });
+    const first = s.events.length;
+    s.after(1).exec(100, ['/nonexistent'], { ret: -2, comm: null, cwd: '/tmp' });
+    s.after(1).exec(100, ['/bin/sh', '-c', 'x'], { comm: null, exe: null, cwd: null, cgroup: null });
+    // A process whose fork was not seen: its start time is the exec's reading.
+    s.exec(200, ['/bin/true'], { start_ts: forked - 1e9 });
+    const objects = new AlertModel(HEADLESS_CONFIG);
+    const packed = new AlertModel(HEADLESS_CONFIG);
+    for (const [from, to] of [[0, first], [first, s.events.length]]) {
+      const batch = s.events.slice(from, to);
+      objects.apply(batch);
+      packed.apply(packedBatch(batch));
+      expect(factsOf(packed, 100)).toEqual(factsOf(objects, 100));
+      if (from === 0) expect(factsOf(packed, 100).comm).toBe('a-very-long-pro');
+    }
+    expect(factsOf(packed, 100)).toMatchObject({ argv: ['/bin/sh', '-c', 'x'], comm: 'sh', exe: null, cwd: '/srv', cgroup: '/a.slice', startTs: forked });
+    expect(factsOf(packed, 200)).toEqual(factsOf(objects, 200));
+    expect(factsOf(packed, 200).startTs).toBe(forked - 1e9);
   });
 
   it('through random worlds with long command lines, past the tombstones\' text limit', () => {
