@@ -3,9 +3,10 @@
 // the first alert raised or cleared, a pid reused, a spawner's third fork) has seen none: V8
 // throws the code away there and builds it again, with all it had inlined, on a machine busy
 // with the storm. So before its first batch, `--json` runs a few made-up scenes through a
-// private AlertModel with tiny limits, each line of it taken a dozen times: too few events
-// for V8 to optimize anything then (a few ms, once), enough for each line to have its types
-// when it does (the README's benchmark says what that spares). The scenes go as the eBPF
+// private AlertModel with tiny limits, taking the lines a storm of forks, execs and exits
+// reaches late a dozen times: too few events for V8 to optimize any of the AlertModel then (a
+// few ms, once), enough for those lines to have their types when it does (the README's
+// benchmark says what that spares). The scenes go as the eBPF
 // source's batches come (packed, read in place) and nothing leaves them.
 import { packedBatch } from '../events/pack.js';
 import type { AlertEvent, ExecEvent, ForktopEvent } from '../events/schema.js';
@@ -131,16 +132,21 @@ export function primeAlertModel(): Priming {
     for (const batch of s.batches) if (batch.length > 0) alerts.push(...model.apply(packedBatch(batch, false)));
     alerts.push(...model.advance(s.ts + 3e9, ''));
   }
-  // The tombstone queues (of nodes, and of their weights) compact themselves every 1,024.
-  const nodes = new Fifo<object>();
+  primeFifos();
+  return { alerts, kept: model.size };
+}
+
+/** The tombstone queues (of nodes, and of their weights) compact themselves once 1,024 have
+ *  left: more than the scenes push out. */
+function primeFifos(): void {
+  const nodes = new Fifo<{ pid: number }>();
   const weights = new Fifo<number>();
   for (let i = 0; i < 1100; i++) {
-    nodes.push(nodes);
+    nodes.push({ pid: i });
     weights.push(i);
   }
   for (let i = 0; i < 1100; i++) {
     nodes.shift();
     weights.shift();
   }
-  return { alerts, kept: model.size };
 }
