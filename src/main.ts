@@ -416,7 +416,8 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
   };
   // The alerts join the stream too. With no screen to show the exec list or a process's
   // card, they come from the AlertModel, which keeps only what they need.
-  // Its code sees every line run once before a storm makes it hot (alert-model-priming.ts).
+  // Its code has run the lines a storm reaches late before a storm makes it hot
+  // (alert-model-priming.ts).
   primeAlertModel();
   pipeline.open(headerFor(chosen), new AlertModel(HEADLESS_CONFIG), recorder ? [ndjson, recordingSink(recorder)] : [ndjson]);
 }
