@@ -6,10 +6,11 @@
 // private AlertModel with tiny limits, taking the lines a storm of forks, execs and exits
 // reaches late a dozen times: too few events for V8 to optimize any of the AlertModel then (a
 // few ms, once), enough for those lines to have their types when it does (the README's
-// benchmark says what that spares). The scenes go as the eBPF
-// source's batches come (packed, read in place) and nothing leaves them.
+// benchmark says what that spares). The scenes go as the eBPF source's batches come (packed,
+// read in place) and nothing leaves them.
 import { packedBatch } from '../events/pack.js';
-import type { AlertEvent, ExecEvent, ForktopEvent } from '../events/schema.js';
+import type { AlertEvent, ForktopEvent } from '../events/schema.js';
+import { Script } from '../events/script.js';
 import { AlertModel } from './alert-model.js';
 import type { ModelConfig } from './config.js';
 import { Fifo } from './retention.js';
@@ -27,94 +28,49 @@ const TINY: Partial<ModelConfig> = {
  *  allocation): each scene's rare lines come round more often than that. */
 const ROUNDS = 12;
 
-/** Where the made-up clock starts: a monotonic time in ns as a machine up for hours has,
- *  a double as the real ones are (not a small integer, which V8 keeps another way). */
-const BASE_TS = 5e13;
-
-class Scene {
-  readonly batches: ForktopEvent[][] = [[]];
-  ts: number;
-
-  constructor(round: number) {
-    this.ts = BASE_TS + round * 20e9;
-  }
-
-  after(ms: number): this {
-    this.ts += ms * 1e6;
-    return this;
-  }
-
-  /** Later events come in the next batch. */
-  cut(): this {
-    this.batches.push([]);
-    return this;
-  }
-
-  private get time(): string {
-    return `2026-01-01T00:00:${String(Math.floor(this.ts / 1e9) % 60).padStart(2, '0')}.${String(Math.floor(this.ts / 1e3) % 1e6).padStart(6, '0')}Z`;
-  }
-
-  private push(ev: ForktopEvent): this {
-    this.batches[this.batches.length - 1].push(ev);
-    return this;
-  }
-
-  fork(pid: number, ppid: number): this {
-    return this.push({ type: 'fork', time: this.time, ts: this.ts, pid, ppid });
-  }
-
-  exec(pid: number, ppid: number, argv: string[], ret = 0): this {
-    const ev: ExecEvent = {
-      type: 'exec', time: this.time, ts: this.ts, pid, ppid, argv, argv_source: 'kernel',
-      comm: argv[0].split('/').pop()!, exe: argv[0], cwd: '/srv/build', uid: 1000, cgroup: '/user.slice',
-      start_ts: this.ts - 1e6, start: this.time, ret,
-      auid: 4294967295, session: 4294967295, tty: null, sid: 900, pgid: pid, env: null,
-    };
-    return this.push(ev);
-  }
-
-  exit(pid: number, code = 0): this {
-    return this.push({ type: 'exit', time: this.time, ts: this.ts, pid, ppid: 1, code, signal: 0, core: false, duration_ms: 1.25 });
-  }
-
-  comm(pid: number, comm: string): this {
-    return this.push({ type: 'comm', time: this.time, ts: this.ts, pid, comm });
-  }
-
-  uid(pid: number): this {
-    return this.push({ type: 'uid', time: this.time, ts: this.ts, pid, ruid: 0, euid: 0 });
-  }
+/** The fields a real exec has (its parent, who started it, where it runs): the AlertModel's
+ *  code must see the types a storm's execs bring, or it is thrown away at the first one. */
+function exec(s: Script, pid: number, ppid: number, argv: string[], ret = 0): Script {
+  return s.exec(pid, argv, {
+    ppid, argv_source: 'kernel', uid: 1000, cwd: '/srv/build', cgroup: '/user.slice', start_ts: s.ts - 1e6, start: s.time, ret,
+    auid: 4294967295, session: 4294967295, tty: null, sid: 900, pgid: pid, env: null,
+  });
 }
 
-/** One round: a shell's storm of short commands, a bomb, events out of order, a pid reused,
- *  then quiet until every alert clears and the tombstones age out. */
-function scene(round: number): Scene {
-  const s = new Scene(round);
+/** One round, in batches: a shell's storm of short commands, a bomb, events out of order, a
+ *  pid reused, then quiet until every alert clears and the tombstones age out. */
+function scene(round: number): { batches: ForktopEvent[][]; ts: number } {
+  const s = new Script().after(round * 20_000);
+  const cuts: number[] = [];
+  const cut = () => cuts.push(s.events.length);
   const pid = 1000 + round * 100;
   const shell = pid;
-  s.fork(shell, 1).after(1).exec(shell, 1, ['/bin/sh', '-c', 'make']);
+  exec(s.fork(shell, 1).after(1), shell, 1, ['/bin/sh', '-c', 'make']);
   // A storm: short commands, one of them failing to exec first.
   for (let i = 1; i <= 8; i++) {
     const child = pid + i;
     s.after(5).fork(child, shell).after(1);
-    if (i === 3) s.exec(child, shell, ['/usr/bin/missing'], -2);
-    s.exec(child, shell, ['/bin/true', String(i)]).after(1).exit(child, i === 5 ? 1 : 0);
-    if (i % 3 === 0) s.cut();
+    if (i === 3) exec(s, child, shell, ['/usr/bin/missing'], -2);
+    exec(s, child, shell, ['/bin/true', String(i)]).after(1).exit(child, i === 5 ? 1 : 0);
+    if (i % 3 === 0) cut();
   }
   // A bomb: a lineage of one program, forking without exec.
   const bomb = pid + 20;
   s.after(2).fork(bomb, shell);
   for (let g = 1; g <= 6; g++) s.after(5).fork(bomb + g, bomb + g - 1);
-  s.cut().comm(shell, 'make').uid(shell);
+  cut();
+  s.push({ type: 'comm', pid: shell, comm: 'make' }).push({ type: 'uid', pid: shell, ruid: 0, euid: 0 });
   // Out of order: an exec and an exit before the fork that started them.
-  s.after(1).exec(pid + 40, shell, ['/bin/cat']).exit(pid + 41).fork(pid + 40, shell).fork(pid + 41, shell);
+  exec(s.after(1), pid + 40, shell, ['/bin/cat']).exit(pid + 41).fork(pid + 40, shell).fork(pid + 41, shell);
   // A pid reused while the model still has it live (its exit was lost).
-  s.after(1).fork(bomb + 6, shell).exec(bomb + 6, shell, ['/bin/echo']);
-  s.cut();
+  exec(s.after(1).fork(bomb + 6, shell), bomb + 6, shell, ['/bin/echo']);
+  cut();
   for (let g = 0; g <= 6; g++) s.after(1).exit(bomb + g, 137);
   s.after(1).exit(pid + 40).exit(shell);
-  s.cut().after(4000).fork(pid + 50, 1).exit(pid + 50);
-  return s;
+  cut();
+  s.after(4000).fork(pid + 50, 1).exit(pid + 50);
+  const batches = [0, ...cuts].map((from, k) => s.events.slice(from, k < cuts.length ? cuts[k] : undefined));
+  return { batches, ts: s.ts };
 }
 
 /** What the scenes did: the alerts they raised and cleared, and the processes the private
