@@ -20,10 +20,15 @@ import { Retention, type Retained } from './retention.js';
 const LATE_FORK_SLACK_NS = 1e9;
 const START_TIME_SLACK_NS = 50e6;
 
-interface Ended {
-  ts: number;
-  /** Its exit event was lost: a rescan found it gone. */
-  unseen: boolean;
+/** Made by a constructor, not a literal: V8 tracks a literal's allocation site, and when a
+ *  storm's exits outlive their first collections (as tombstones do) it moves the site's
+ *  objects to the old space and throws away the optimized code that allocates them. */
+class Ended {
+  constructor(
+    readonly ts: number,
+    /** Its exit event was lost: a rescan found it gone. */
+    readonly unseen: boolean,
+  ) {}
 }
 
 class Member implements ClanMember<Member>, SpawnCounts, Retained {
@@ -254,12 +259,12 @@ export class AlertModel {
     let node = this.byPid.get(pid);
     if (node?.exit?.unseen) {
       // A rescan found it gone before its exit event got here.
-      node.exit = { ts, unseen: false };
+      node.exit = new Ended(ts, false);
       this.retention.exitChanged();
       return;
     }
     if (!node || node.exit) node = this.createLate(pid, ts);
-    node.exit = { ts, unseen: false };
+    node.exit = new Ended(ts, false);
     this.ended(node);
   }
 
@@ -367,7 +372,7 @@ export class AlertModel {
   }
 
   private exitUnseen(node: Member, ts: number): void {
-    node.exit = { ts, unseen: true };
+    node.exit = new Ended(ts, true);
     this.ended(node);
   }
 
