@@ -244,6 +244,7 @@ export class PackedBatch {
   constructor(private readonly packed: [Float64Array, string, Buffer, Uint32Array]) {
     this.numbers = packed[0];
     this.length = packed[0].length / EVENT_SLOTS;
+    lastBatch = this;
   }
 
   /** Event i's time. */
@@ -274,7 +275,7 @@ export class PackedBatch {
   /** Its events in order, to read in place or build one by one; those built carry no line
    *  (the batch's lines are written as one span). */
   reader(): PackedReader {
-    return new PackedReader(this.packed, false);
+    return (lastReader = new PackedReader(this.packed, false));
   }
 
   /** Its --json lines as one span, when the reader wrote every one: past 4 GiB it writes
@@ -286,6 +287,15 @@ export class PackedBatch {
     return this.packed[2].subarray(0, n > 0 ? ends[n - 1] : 0);
   }
 }
+
+/**
+ * The newest batch and its reader, kept alive for the same reason as lastOfType: the code
+ * that reads them holds their hidden classes weakly, and a full GC between two batches (the
+ * old space fills mid-storm) dropped those classes and threw away that code, applyPacked's
+ * included (test/model/alert-model-priming.test.ts).
+ */
+let lastBatch: PackedBatch | null = null;
+let lastReader: PackedReader | null = null;
 
 /** What a source hands on: its events, or (the eBPF source with --json lines) a batch as packed. */
 export type EventBatch = readonly ForktopEvent[] | PackedBatch;

@@ -2,8 +2,9 @@
 // --trace-deopt: a slow loop first (the common lines), then the AlertModel's entry points
 // optimized, then what a storm reaches late: tombstones pushed out, a fork-storm alert, a
 // bomb, a pid reused, the alerts clearing. Prints PHASE-B before the storm and DONE after, so
-// the test counts only what V8 threw away in between. argv: the built dist/, and "primed"
-// to run primeAlertModel() first.
+// the test counts only what V8 threw away in between. argv: the built dist/, "primed" to run
+// primeAlertModel() first, and "gc" for a full collection after each batch of the storm (as
+// when V8's old space fills mid-storm: no batch is alive then).
 const dist = process.argv[2];
 const { AlertModel } = await import(`${dist}/model/alert-model.js`);
 const { HEADLESS_CONFIG } = await import(`${dist}/model/config.js`);
@@ -14,7 +15,12 @@ const model = new AlertModel(HEADLESS_CONFIG);
 let ts = 6e13;
 const time = '2026-01-01T00:00:00.000000Z';
 let batch = [];
-const flush = () => { if (batch.length) model.apply(packedBatch(batch, false)); batch = []; };
+let collect = false;
+const flush = () => {
+  if (batch.length) model.apply(packedBatch(batch, false));
+  batch = [];
+  if (collect) globalThis.gc();
+};
 const push = (ev) => { batch.push({ time, ts, ...ev }); if (batch.length >= 300) flush(); };
 const fork = (pid, ppid) => push({ type: 'fork', pid, ppid });
 const exec = (pid, ppid, argv) => push({ type: 'exec', pid, ppid, argv, argv_source: 'kernel', comm: argv[0].split('/').pop(), exe: argv[0], cwd: '/srv', uid: 1000, cgroup: '/user.slice', start_ts: ts - 1e6, start: time, ret: 0, auid: 4294967295, session: 4294967295, tty: null, sid: 900, pgid: pid, env: null });
@@ -33,6 +39,7 @@ children(11000, 2, 40);
 flush();
 model.advance(ts + 1, time);
 console.log('PHASE-B');
+collect = process.argv[4] === 'gc';
 // A storm: tombstones pushed out, a fork-storm alert; a bomb; a pid reused; quiet till clear.
 children(12000, 300, 1);
 let pid = 20000;
