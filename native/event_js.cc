@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "clock.h"
 #include "event_codes.h"
@@ -17,61 +18,86 @@ namespace forktop {
 
 namespace {
 
-// Appends bytes as UTF-16 without losing any: valid UTF-8 is decoded, and each byte that
-// is not is kept as a lone surrogate U+DC00+byte (Python's "surrogateescape").
-// JSON.stringify writes those as "\udcXX", so argv with non-UTF-8 bytes survives --json
-// and --replay exactly.
-void appendBytes(std::u16string& out, const std::string& bytes) {
-  const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-  size_t n = bytes.size();
-  for (size_t i = 0; i < n;) {
-    char32_t cp;
-    size_t len = utf8SequenceLength(s, i, n, &cp);
-    if (len == 0) {
-      out.push_back(char16_t(0xDC00 + s[i]));
-      i++;
-      continue;
-    }
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      out.push_back(char16_t(0xD800 + (cp >> 10)));
-      out.push_back(char16_t(0xDC00 + (cp & 0x3FF)));
-    } else {
-      out.push_back(char16_t(cp));
-    }
-    i += len;
-  }
-}
-
 // The batch's strings, NUL-separated (no argv, comm or path holds a NUL), in the order
-// packed.ts reads them.
+// packed.ts reads them. Bytes are kept without losing any: valid UTF-8 is decoded, and each
+// byte that is not becomes a lone surrogate U+DC00+byte (Python's "surrogateescape"), which
+// JSON.stringify writes as "\udcXX", so argv with non-UTF-8 bytes survives --json and
+// --replay exactly. While every character is below U+0100 the text is Latin-1, one byte
+// each (V8 keeps such a string, and every string split from it, at half the size); the
+// first one above turns it to UTF-16.
 class Text {
  public:
   void add(const std::string& bytes) {
     separate();
-    appendBytes(out_, bytes);
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    size_t n = bytes.size();
+    for (size_t i = 0; i < n;) {
+      if (s[i] < 0x80) {
+        push(char16_t(s[i++]));
+        continue;
+      }
+      char32_t cp;
+      size_t len = utf8SequenceLength(s, i, n, &cp);
+      if (len == 0) {
+        push(char16_t(0xDC00 + s[i]));
+        i++;
+        continue;
+      }
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        push(char16_t(0xD800 + (cp >> 10)));
+        push(char16_t(0xDC00 + (cp & 0x3FF)));
+      } else {
+        push(char16_t(cp));
+      }
+      i += len;
+    }
   }
   void addAscii(const char* ascii) {
     separate();
-    for (; *ascii; ascii++) out_.push_back(char16_t(*ascii));
+    for (; *ascii; ascii++) push(char16_t(*ascii));
   }
   void addTime(IsoTimes& times, uint64_t monotonicNs) {
     char buf[28];
     times.format(monotonicNs, buf);
     addAscii(buf);
   }
-  const std::u16string& str() const { return out_; }
+  // As a Value: Set() with a Napi::String re-encodes it as UTF-8, losing lone surrogates.
+  Napi::Value toJs(Napi::Env env) const {
+    if (wide_) return Napi::String::New(env, utf16_);
+    napi_value value;
+    NAPI_THROW_IF_FAILED(env, napi_create_string_latin1(env, latin1_.data(), latin1_.size(), &value), Napi::Value());
+    return Napi::Value(env, value);
+  }
 
  private:
-  void separate() {
-    if (count_++ > 0) out_.push_back(u'\0');
+  void push(char16_t c) {
+    if (!wide_ && c < 0x100) {
+      latin1_.push_back(char(c));
+      return;
+    }
+    if (!wide_) widen();
+    utf16_.push_back(c);
   }
-  std::u16string out_;
+  void widen() {
+    wide_ = true;
+    utf16_.reserve(latin1_.size() * 2);
+    for (unsigned char c : latin1_) utf16_.push_back(char16_t(c));
+    latin1_.clear();
+  }
+  void separate() {
+    if (count_++ > 0) push(u'\0');
+  }
+  bool wide_ = false;
+  std::string latin1_;
+  std::u16string utf16_;
   size_t count_ = 0;
 };
 
 constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kMaxLinesBytes = size_t(UINT32_MAX) - (1 << 20);
+// About what an exec's line takes, its origin fields and a short argv included.
+constexpr size_t kLineBytesGuess = 256;
 
 template <typename T>
 double orNull(const std::optional<T>& v) {
@@ -169,18 +195,21 @@ Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t 
   for (size_t i = 0; i < events.size(); i++) packEvent(numbers.Data() + i * kEventSlots, text, events[i], times);
   Napi::Array packed = Napi::Array::New(env, jsonLines ? 4 : 2);
   packed.Set(0u, numbers);
-  // As a Value: Set() with a Napi::String re-encodes it as UTF-8, losing lone surrogates.
-  packed.Set(1u, Napi::Value(Napi::String::New(env, text.str())));
+  packed.Set(1u, text.toJs(env));
   if (jsonLines) {
-    std::string lines;
+    // The Buffer takes the lines where they were written, not a copy of them.
+    auto lines = std::make_unique<std::string>();
+    lines->reserve(events.size() * kLineBytesGuess);
     auto ends = Napi::Uint32Array::New(env, events.size());
     for (size_t i = 0; i < events.size(); i++) {
       // Offsets are 32 bits: past 4 GiB of lines in one batch, the rest get none (an empty
       // line: JS writes them). One line is far shorter than the margin left.
-      if (lines.size() < kMaxLinesBytes) appendJsonLine(lines, events[i], times);
-      ends[i] = uint32_t(lines.size());
+      if (lines->size() < kMaxLinesBytes) appendJsonLine(*lines, events[i], times);
+      ends[i] = uint32_t(lines->size());
     }
-    packed.Set(2u, Napi::Buffer<char>::Copy(env, lines.data(), lines.size()));
+    auto buffer = Napi::Buffer<char>::New(env, lines->data(), lines->size(), [](Napi::Env, char*, std::string* owned) { delete owned; }, lines.get());
+    lines.release();
+    packed.Set(2u, buffer);
     packed.Set(3u, ends);
   }
   return packed;

@@ -165,6 +165,15 @@ describeAsRoot('eBPF exec source (real kernel)', () => {
     expect(exec?.argv).toEqual(['/bin/true', tag, '\udcff\udcfe', '', 'a b']);
   });
 
+  it('keeps text below U+0100 exact (a batch of it travels as Latin-1) and above it', async () => {
+    capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
+    const tag = uniqueTag('latin1');
+    await run('bash', ['-c', `/bin/true ${tag} café $'\\xc2\\xa0\\xc3\\xbf' && /bin/true ${tag} 日本 $'\\xff'`]);
+    await settle(capture);
+    const execs = capture.events.filter(isExec).filter((ev) => ev.argv?.[0] === '/bin/true' && ev.argv[1] === tag);
+    expect(execs.map((ev) => ev.argv)).toEqual([['/bin/true', tag, 'café', '\u00a0\u00ff'], ['/bin/true', tag, '日本', '\udcff']]);
+  });
+
   it('sees fexecve (execveat on a file descriptor)', async () => {
     capture = await Capture.startWith(new EbpfSource({ netlink: { snapshot: false } }));
     const tag = uniqueTag('fexecve');
