@@ -6,6 +6,7 @@ import meow from 'meow';
 import { eachStep, exitCleanlyOn } from './lifecycle.js';
 import { AlertModel } from './model/alert-model.js';
 import { primeAlertModel } from './model/alert-model-priming.js';
+import { setJsonCompilerFlags } from './heap-flags.js';
 import type { Model } from './model/model.js';
 import { HEADLESS_CONFIG } from './model/config.js';
 import { NdjsonWriter } from './output/ndjson-writer.js';
@@ -418,6 +419,7 @@ async function runJson(start: Starter, openRecording: OpenRecording, replaying: 
   // card, they come from the AlertModel, which keeps only what they need.
   // Its code has run the lines a storm reaches late before a storm makes it hot
   // (alert-model-priming.ts).
+  setJsonCompilerFlags();
   primeAlertModel();
   pipeline.open(headerFor(chosen), new AlertModel(HEADLESS_CONFIG), recorder ? [ndjson, recordingSink(recorder)] : [ndjson]);
 }
