@@ -23,7 +23,7 @@ import { benchStart, printStart } from './start.js';
 import { benchScreen, printScreen } from './screen.js';
 import { benchNats, printNats } from './nats.js';
 import { Tmux } from './lib/tmux.js';
-import { atInterrupt, buildStorm, cpuSeconds, ensureTracefs, otherObservers } from './lib/system.js';
+import { atInterrupt, buildStorm, cpuSeconds, ensureTracefs, otherObservers, threadCpuSeconds } from './lib/system.js';
 
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
 // forktop runs by dist/cli.js's first line (`#!/usr/bin/env -S … node …`), which finds node on
@@ -40,7 +40,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     'latency-samples': { type: 'string', default: '30' },
     'start-runs': { type: 'string', default: '5' },
-    'cpu-rounds': { type: 'string', default: '3' },
+    'cpu-rounds': { type: 'string', default: '5' },
     'soak-seconds': { type: 'string', default: '120' },
     'soak-interval': { type: 'string', default: '5' },
     'soak-loads': { type: 'string', default: '500,10' },
@@ -90,7 +90,7 @@ function runStorm(storm, args) {
  *  and returns what each saw of it. `againArgs`: a second storm after the first, timed apart
  *  (h.cpuAgain) and not checked: what each saw is its output up to then, as pids may wrap
  *  (pid_max may be 32768). */
-async function observe(label, storm, stormArgs, againArgs = null, which = observers) {
+async function observe(label, storm, stormArgs, againArgs = null, which = observers, cpuOf = cpuSeconds) {
   const handles = [];
   for (const observer of which) {
     if (observer.available && !observer.available()) {
@@ -100,19 +100,19 @@ async function observe(label, storm, stormArgs, againArgs = null, which = observ
     handles.push(await startObserver(observer, label));
   }
   const live = handles.filter((h) => !h.failed);
-  const cpuBefore = live.map((h) => cpuSeconds(h.child.pid));
+  const cpuBefore = live.map((h) => cpuOf(h.child.pid));
   const started = performance.now();
   const truth = await runStorm(storm, stormArgs);
   const stormSeconds = (performance.now() - started) / 1000;
   await sleep(2000); // let every observer drain
   const cpuSince = (h, before) => {
-    const now = cpuSeconds(h.child.pid);
+    const now = cpuOf(h.child.pid);
     return now === null || before === null ? null : now - before;
   };
   live.forEach((h, i) => (h.cpu = cpuSince(h, cpuBefore[i])));
   const seenBytes = live.map((h) => fs.statSync(h.stdoutPath).size);
   if (againArgs) {
-    const before = live.map((h) => cpuSeconds(h.child.pid));
+    const before = live.map((h) => cpuOf(h.child.pid));
     await runStorm(storm, againArgs);
     await sleep(2000);
     live.forEach((h, i) => (h.cpuAgain = cpuSince(h, before[i])));
@@ -241,14 +241,14 @@ async function cpuRounds(storm) {
       for (let round = 1; round <= rounds; round++) {
         const prefix = `cp${process.pid}b${busy}r${round}`;
         const stormArgs = (tag) => ['exec', String(n), String(par), tag, 'literal'];
-        const { handles } = await observe(`cpu-${busy}-${round}`, storm, stormArgs(prefix), stormArgs(`${prefix}2`), pair);
+        const { handles } = await observe(`cpu-${busy}-${round}`, storm, stormArgs(prefix), stormArgs(`${prefix}2`), pair, threadCpuSeconds);
         const forktop = handles.find((h) => h.observer.name === FORKTOP_JSON);
         const execsnoop = handles.find((h) => h.observer.name === EXECSNOOP);
         if (forktop.failed || execsnoop.failed) {
           rows.push([busy ? `${busy} busy loops` : 'quiet', round, `(${forktop.failed || execsnoop.failed})`, '', '', '', '', '']);
           continue;
         }
-        const cpu = (s) => (s === null ? '-' : s.toFixed(2));
+        const cpu = (s) => (s === null ? '-' : s.toFixed(3));
         first.push(forktop.cpu === null || execsnoop.cpu === null ? null : forktop.cpu / execsnoop.cpu);
         again.push(forktop.cpuAgain === null || execsnoop.cpuAgain === null ? null : forktop.cpuAgain / execsnoop.cpuAgain);
         rows.push([
@@ -267,7 +267,7 @@ async function cpuRounds(storm) {
     verdicts.push(`${busy ? `${busy} busy loops` : 'quiet'}: first storm ${judge(first)}, again ${judge(again)}`);
   }
   printTable(
-    `cpu: forktop --json and execsnoop alone, started afresh each round, watch ${n} execs (${par} in parallel), then the same storm again; CPU s`,
+    `cpu: forktop --json and execsnoop alone, started afresh each round, watch ${n} execs (${par} in parallel), then the same storm again; CPU s of all their threads (schedstat, to the ns)`,
     ['load', 'round', 'forktop', 'execsnoop', 'ratio', 'forktop again', 'execsnoop again', 'ratio again'],
     rows,
   );
