@@ -22,6 +22,6 @@ export function setJsonCompilerFlags(): void {
   // TurboFan compiles each on its own and again inlined into its callers, and in the first
   // storm that compiling was a third of forktop's CPU. Inlining only functions of up to 100
   // bytes of bytecode (V8's default: 460) cut the first storm's CPU by about a tenth and left
-  // the next storm's as it was (npm run bench -- --only cpu).
+  // the next storm's as it was (the README's benchmark section).
   v8.setFlagsFromString('--max-inlined-bytecode-size=100');
 }
