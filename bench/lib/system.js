@@ -39,14 +39,16 @@ export function threadCpuSeconds(pid) {
     return null;
   }
   let ns = 0;
+  let read = 0;
   for (const tid of tids) {
     try {
       ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      read++;
     } catch {
-      // gone since the listing
+      // gone since the listing (or no schedstat in this kernel: null below)
     }
   }
-  return ns / 1e9;
+  return read > 0 ? ns / 1e9 : null;
 }
 
 /** Compiles bench/storm.c once into bench/out/storm. */

@@ -244,7 +244,7 @@ export class PackedBatch {
   constructor(private readonly packed: [Float64Array, string, Buffer, Uint32Array]) {
     this.numbers = packed[0];
     this.length = packed[0].length / EVENT_SLOTS;
-    lastBatch = this;
+    if (this.length <= KEPT_BATCH_MAX) lastBatch = this;
   }
 
   /** Event i's time. */
@@ -275,7 +275,9 @@ export class PackedBatch {
   /** Its events in order, to read in place or build one by one; those built carry no line
    *  (the batch's lines are written as one span). */
   reader(): PackedReader {
-    return (lastReader = new PackedReader(this.packed, false));
+    const reader = new PackedReader(this.packed, false);
+    if (this.length <= KEPT_BATCH_MAX) lastReader = reader;
+    return reader;
   }
 
   /** Its --json lines as one span, when the reader wrote every one: past 4 GiB it writes
@@ -289,10 +291,11 @@ export class PackedBatch {
 }
 
 /**
- * The newest batch and its reader, kept alive for the same reason as lastOfType: the code
- * that reads them holds their hidden classes weakly, and a full GC between two batches (the
- * old space fills mid-storm) dropped those classes and threw away that code, applyPacked's
- * included (test/model/alert-model-priming.test.ts).
+ * The newest batch of the usual size and its reader, kept alive for the same reason as
+ * lastOfType: the code that reads them holds their hidden classes weakly, and a full GC
+ * between two batches (the old space fills mid-storm) dropped those classes and threw away
+ * that code, applyPacked's included (test/model/alert-model-priming.test.ts). Any one of
+ * each keeps the class: a larger batch leaves the one before in place.
  */
 let lastBatch: PackedBatch | null = null;
 let lastReader: PackedReader | null = null;

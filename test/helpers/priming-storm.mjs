@@ -38,6 +38,14 @@ for (const f of fns) { prep(f); opt(f); }
 children(11000, 2, 40);
 flush();
 model.advance(ts + 1, time);
+// The control for "gc": optimized code reading a class none of whose objects outlives this
+// line. The storm's collections drop that class, and V8 throws the code away ("weak objects").
+class Probe { constructor(n) { this.n = n; this.m = n + 1; } }
+function readProbe(probe) { return probe.n + probe.m; }
+prep(readProbe);
+for (let i = 0; i < 100; i++) readProbe(new Probe(i));
+opt(readProbe);
+readProbe(new Probe(0));
 console.log('PHASE-B');
 collect = process.argv[4] === 'gc';
 // A storm: tombstones pushed out, a fork-storm alert; a bomb; a pid reused; quiet till clear.
