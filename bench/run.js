@@ -24,6 +24,7 @@ import { benchScreen, printScreen } from './screen.js';
 import { benchNats, printNats } from './nats.js';
 import { Tmux } from './lib/tmux.js';
 import { atInterrupt, buildStorm, cpuSeconds, ensureTracefs, otherObservers, threadCpuSeconds } from './lib/system.js';
+import { median } from './lib/stats.js';
 
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
 // forktop runs by dist/cli.js's first line (`#!/usr/bin/env -S … node …`), which finds node on
@@ -209,13 +210,6 @@ const EXECSNOOP = 'execsnoop (libbpf-tools)';
 
 function ratio(ours, theirs) {
   return ours === null || theirs === null || theirs === 0 ? '-' : `${(ours / theirs).toFixed(2)}×`;
-}
-
-function median(values) {
-  const sorted = values.filter((v) => v !== null).sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Issue 15's CPU target: forktop --json and execsnoop, started afresh each round and alone

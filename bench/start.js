@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Tmux } from './lib/tmux.js';
 import { atInterrupt, cliCommand, shellQuote, stopPid, which } from './lib/system.js';
+import { median } from './lib/stats.js';
 
 const cli = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../dist/cli.js');
 const executable = path.resolve(path.dirname(new URL(import.meta.url).pathname), `../release/forktop-linux-${process.arch}`);
@@ -75,11 +76,9 @@ function timeCommand(command, args, env = process.env) {
 }
 
 function summary(values) {
-  const ok = values.filter((v) => v !== null).sort((a, b) => a - b);
+  const ok = values.filter((v) => v !== null);
   if (ok.length === 0) return { median: null, min: null, max: null, n: 0, of: values.length };
-  const mid = ok.length >> 1;
-  const median = ok.length % 2 ? ok[mid] : (ok[mid - 1] + ok[mid]) / 2;
-  return { median, min: ok[0], max: ok[ok.length - 1], n: ok.length, of: values.length };
+  return { median: median(ok), min: Math.min(...ok), max: Math.max(...ok), n: ok.length, of: values.length };
 }
 
 export async function benchStart({ runs = 5 } = {}) {
