@@ -96,8 +96,6 @@ class Text {
 
 constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kMaxLinesBytes = size_t(UINT32_MAX) - (1 << 20);
-// About what an exec's line takes, its origin fields and a short argv included.
-constexpr size_t kLineBytesGuess = 256;
 
 template <typename T>
 double orNull(const std::optional<T>& v) {
@@ -199,7 +197,6 @@ Napi::Value packEvents(Napi::Env env, const std::vector<Event>& events, int64_t 
   if (jsonLines) {
     // The Buffer takes the lines where they were written, not a copy of them.
     auto lines = std::make_unique<std::string>();
-    lines->reserve(events.size() * kLineBytesGuess);
     auto ends = Napi::Uint32Array::New(env, events.size());
     for (size_t i = 0; i < events.size(); i++) {
       // Offsets are 32 bits: past 4 GiB of lines in one batch, the rest get none (an empty
